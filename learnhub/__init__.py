@@ -1,0 +1,58 @@
+"""learnhub: the platform of a provincial lifelong-learning network (终身学习网)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .database import init_database
+    from .errors import init_errors
+    from .extensions import csrf, db, login_manager, migrate
+    from .i18n import init_i18n
+    from .security import init_security
+    from .ui import init_ui
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)  # fmt: skip
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "basic"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    init_i18n(app)
+    init_ui(app)
+    init_security(app)
+    init_errors(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import accounts, main, regions, staff
+
+    for feature in (main, accounts, regions, staff):
+        app.register_blueprint(feature.bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .demo import demo_cli, quickstart_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(quickstart_command)

@@ -1,0 +1,138 @@
+"""Account forms. Messages are given explicitly so every one is in our catalogue."""
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+
+from learnhub.forms import ForgivingIntegerField, normalise_text
+
+from .services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, parse_login_name
+
+
+def _password_field(label):
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(_l("Enter a password.")),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=PASSWORD_MAX_LENGTH,
+                message=_l(
+                    "A password has %(min)d to %(max)d characters.",
+                    min=PASSWORD_MIN_LENGTH,
+                    max=PASSWORD_MAX_LENGTH,
+                ),
+            ),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def _birth_year_field():
+    return ForgivingIntegerField(
+        _l("Year of birth (optional)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1900,
+                max=date.today().year,
+                message=_l("Enter a year between 1900 and this year."),
+            ),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
+    )
+
+
+class RegionFields:
+    """City and district pickers; the route fills their choices from the region tree."""
+
+    city = SelectField(_l("City"), validators=[InputRequired(_l("Choose your city."))])
+    district = SelectField(
+        _l("District or county"),
+        validators=[InputRequired(_l("Choose your district or county."))],
+    )
+
+
+class RegistrationForm(RegionFields, FlaskForm):
+    login = StringField(
+        _l("Mobile number or username"),
+        filters=[normalise_text],
+        validators=[InputRequired(_l("Enter a mobile number or a username."))],
+        description=_l(
+            "An 11-digit mobile number, or a username of 3–30 letters, digits or _ "
+            "starting with a letter."
+        ),
+        render_kw={"autocomplete": "username"},
+    )
+    display_name = StringField(
+        _l("Your name"),
+        filters=[normalise_text],
+        validators=[
+            InputRequired(_l("Enter the name we should show.")),
+            Length(max=40, message=_l("A name has at most 40 characters.")),
+        ],
+        render_kw={"autocomplete": "name"},
+    )
+    password = _password_field(_l("Password"))
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            InputRequired(_l("Enter the password again.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    birth_year = _birth_year_field()
+
+    def validate_login(self, field):
+        if parse_login_name(field.data or "") is None:
+            raise ValueError(
+                _l("Enter an 11-digit mobile number, or a username that starts with a letter.")
+            )
+
+
+class LoginForm(FlaskForm):
+    login = StringField(
+        _l("Mobile number or username"),
+        filters=[normalise_text],
+        validators=[InputRequired(_l("Enter your mobile number or username."))],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired(_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            InputRequired(_l("Enter the new password again.")),
+            EqualTo("new_password", message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ProfileForm(RegionFields, FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        filters=[normalise_text],
+        validators=[
+            InputRequired(_l("Enter the name we should show.")),
+            Length(max=40, message=_l("A name has at most 40 characters.")),
+        ],
+    )
+    birth_year = _birth_year_field()

@@ -1,0 +1,181 @@
+"""Account pages: register, sign in and out, my account, password, preferences."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from learnhub.extensions import db, login_manager
+from learnhub.forms import EmptyForm
+from learnhub.i18n import LOCALE_COOKIE
+from learnhub.regions.services import districts_by_city
+from learnhub.ui import ELDER_MODE_COOKIE, elder_mode_requested, safe_next_url
+
+from . import bp, services
+from .models import ROLE_LABELS, Role
+from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
+
+
+@bp.app_template_global()
+def role_label(role: Role) -> str:
+    return str(ROLE_LABELS[role])
+
+
+@login_manager.user_loader
+def load_user(cookie_id: str):
+    return services.load_user_from_cookie_id(cookie_id)
+
+
+def _fill_region_choices(form) -> None:
+    tree = districts_by_city(current_app.config["HOME_PROVINCE"])
+    form.city.choices = [("", _("Choose…"))] + [(c.code, c.display_name) for c in tree]
+    form.district.choices = [("", _("Choose…"))] + [
+        (d.code, d.display_name) for districts in tree.values() for d in districts
+    ]
+    # The template groups districts under their city; the script narrows the list.
+    form.district_groups = [(city, districts) for city, districts in tree.items()]
+
+
+def _field_error(form, error: services.AccountError) -> None:
+    getattr(form, error.field).errors.append(error.message)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = RegistrationForm()
+    _fill_region_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                login_text=form.login.data,
+                password=form.password.data,
+                display_name=form.display_name.data,
+                city_code=form.city.data,
+                district_code=form.district.data or None,
+                birth_year=form.birth_year.data,
+                locale=request.cookies.get(LOCALE_COOKIE) or None,
+                elder_mode=elder_mode_requested(),
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _fill_region_choices(form)
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name))
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next_url(url_for("main.home")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            db.session.rollback()
+            form.password.errors.append(
+                _("The mobile number, username or password is not correct.")
+            )
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("You are signed in."))
+            return redirect(safe_next_url(url_for("accounts.account")))
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."))
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/me/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user, city=current_user.city_code,
+                       district=current_user.district_code)  # fmt: skip
+    _fill_region_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                city_code=form.city.data,
+                district_code=form.district.data or None,
+                birth_year=form.birth_year.data,
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _fill_region_choices(form)
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your details are saved."))
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/account.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except services.AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session token changed; keep this device signed in
+            flash(_("Your password is changed. Other devices have been signed out."))
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/preferences/language")
+def set_language():
+    """Switch the page language: saved on the account, and in a cookie for visitors."""
+    locale = request.form.get("locale", "")
+    response = redirect(safe_next_url(url_for("main.home")))
+    if EmptyForm().validate_on_submit() and locale in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+        response.set_cookie(LOCALE_COOKIE, locale, **_preference_cookie_options())
+    return response
+
+
+@bp.post("/preferences/elder-mode")
+def set_elder_mode():
+    """Turn elder mode on or off, for the account and in a cookie for visitors."""
+    enabled = request.form.get("elder_mode") == "on"
+    response = redirect(safe_next_url(url_for("main.home")))
+    if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.elder_mode = enabled
+            db.session.commit()
+        response.set_cookie(
+            ELDER_MODE_COOKIE, "on" if enabled else "off", **_preference_cookie_options()
+        )
+    return response
+
+
+def _preference_cookie_options() -> dict:
+    config = current_app.config
+    return {
+        "max_age": config["PREFERENCE_COOKIE_MAX_AGE"],
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": config["SESSION_COOKIE_SECURE"],
+    }

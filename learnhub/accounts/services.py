@@ -1,0 +1,169 @@
+"""Account rules: registration, sign-in, passwords, preferences, staff accounts.
+
+Services take plain values and models, flush but never commit; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from learnhub.database import utcnow
+from learnhub.extensions import db
+from learnhub.regions.models import Region, RegionLevel
+
+from .models import Role, User, new_session_token
+from .passwords import burn_time_like_a_verify, hash_password, needs_rehash, verify_password
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,29}$")
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+
+
+class AccountError(ValueError):
+    """A rule was broken; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LoginName:
+    username: str | None = None
+    mobile: str | None = None
+
+
+def parse_login_name(text: str) -> LoginName | None:
+    """Read what someone typed as a username or a mainland mobile number.
+
+    Forgiving: full-width digits, spaces, dashes and a +86 prefix are accepted.
+    """
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    digits = re.sub(r"[\s\-()]", "", text)
+    digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
+    if MOBILE_RE.fullmatch(digits):
+        return LoginName(mobile=digits)
+    username = text.lower()
+    if USERNAME_RE.fullmatch(username):
+        return LoginName(username=username)
+    return None
+
+
+def find_user(login: LoginName) -> User | None:
+    """The account with this username or mobile number."""
+    if login.mobile:
+        return db.session.scalar(select(User).where(User.mobile == login.mobile))
+    return db.session.scalar(select(User).where(User.username == login.username))
+
+
+def check_city_and_district(city_code: str, district_code: str | None) -> None:
+    """Raise AccountError unless the city is a city and the district lies in it."""
+    city = db.session.get(Region, city_code)
+    if city is None or city.level is not RegionLevel.CITY:
+        raise AccountError("city", _l("Choose your city from the list."))
+    if district_code is not None:
+        district = db.session.get(Region, district_code)
+        if district is None or district.parent_code != city_code:
+            raise AccountError("district", _l("Choose a district or county of your city."))
+
+
+def register(
+    login_text: str,
+    password: str,
+    display_name: str,
+    city_code: str,
+    district_code: str | None,
+    birth_year: int | None = None,
+    locale: str | None = None,
+    elder_mode: bool = False,
+    role: Role = Role.LEARNER,
+    managed_region_code: str | None = None,
+) -> User:
+    """Create an account; raise AccountError for a bad or taken login name."""
+    login = parse_login_name(login_text)
+    if login is None:
+        raise AccountError("login", _l("Enter a mobile number or a username."))
+    check_city_and_district(city_code, district_code)
+    user = User(
+        username=login.username,
+        mobile=login.mobile,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        city_code=city_code,
+        district_code=district_code,
+        birth_year=birth_year,
+        locale=locale,
+        elder_mode=elder_mode,
+        role=role,
+        managed_region_code=managed_region_code,
+    )
+    if find_user(login) is not None:
+        raise AccountError("login", _l("This name is already registered. Sign in instead?"))
+    try:
+        with db.session.begin_nested():  # a racing twin is caught by the unique index
+            db.session.add(user)
+    except IntegrityError:
+        raise AccountError(
+            "login", _l("This name is already registered. Sign in instead?")
+        ) from None
+    return user
+
+
+def authenticate(login_text: str, password: str) -> User | None:
+    """The active account these credentials open, or None (never says which part was wrong).
+
+    Upgrades a hash made with older parameters or algorithms.
+    """
+    login = parse_login_name(login_text)
+    user = find_user(login) if login else None
+    if user is None:
+        burn_time_like_a_verify(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password and sign the user out of every other session."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("current_password", _l("Your current password is not correct."))
+    user.password_hash = hash_password(new_password)
+    user.session_token = new_session_token()
+
+
+def update_profile(
+    user: User,
+    display_name: str,
+    city_code: str,
+    district_code: str | None,
+    birth_year: int | None,
+) -> None:
+    """Change the learner's name, city, district and birth year."""
+    check_city_and_district(city_code, district_code)
+    user.display_name = display_name.strip()
+    user.city_code = city_code
+    user.district_code = district_code
+    user.birth_year = birth_year
+
+
+def load_user_from_cookie_id(cookie_id: str) -> User | None:
+    """The user behind a login cookie id ("<id>:<session token>"), if still valid."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token:
+        return None
+    return user

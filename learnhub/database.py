@@ -1,0 +1,93 @@
+"""Database engine behaviour shared by every feature.
+
+SQLite is the embedded default and must behave under several threads and worker
+processes: WAL lets readers run beside one writer, ``busy_timeout`` makes a
+second writer wait instead of failing, and write transactions begin with
+``BEGIN IMMEDIATE`` so they take the write lock up front. A transaction that
+starts deferred, reads and then writes cannot wait for the lock: SQLite fails it
+at once with "database is locked", whatever the timeout.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, g, has_request_context, request
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the only time the database stores)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A point in time, stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no offset, so the value is stored as naive UTC there.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use learnhub.database.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def expect_write() -> None:
+    """Mark the current request as one that writes although its method is GET.
+
+    Call it before the request's first query; later transactions begin IMMEDIATE.
+    """
+    if has_request_context():
+        g.learnhub_expects_write = True
+
+
+def _begins_as_writer() -> bool:
+    if not has_request_context():
+        return True  # CLI commands, services called from tests and jobs
+    if g.get("learnhub_expects_write"):
+        return True
+    return request.method not in _READ_ONLY_METHODS
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begins_as_writer() else "BEGIN")
+
+
+def init_database(app: Flask) -> None:
+    """Install per-dialect engine behaviour on every engine of the app."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine)

@@ -1,0 +1,63 @@
+"""The demo data set: ``flask demo load``; each feature adds its step to DEMO_STEPS."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from .cli_helpers import progress_bar
+from .extensions import db
+
+demo_cli = AppGroup("demo", help="The demo data set.")
+
+
+def _demo_steps():
+    from .accounts.demo import load_demo_accounts
+
+    return [("accounts", load_demo_accounts)]
+
+
+def load_demo() -> None:
+    """Load every feature's demo data; safe to run again (existing rows are kept)."""
+    for name, step in _demo_steps():
+        with progress_bar(label=f"Demo {name}") as progress:
+            step(progress)
+        db.session.commit()
+
+
+@demo_cli.command("load")
+def load_command():
+    """Load demo accounts and content (regions must be loaded first)."""
+    from .regions.models import Region
+
+    if db.session.scalar(select(Region).limit(1)) is None:
+        raise click.ClickException("no regions: run `flask --app learnhub regions load` first")
+    load_demo()
+    click.echo("Demo data loaded. Accounts and passwords are listed in README.md.")
+
+
+@click.command("quickstart")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare everything but do not start the server.")
+@with_appcontext
+def quickstart_command(host: str, port: int, no_serve: bool):
+    """Compile translations, build the database, load regions and demo data, then serve."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+
+    from .i18n import compile_catalogues
+    from .regions.services import load_regions
+
+    compile_catalogues()
+    upgrade()
+    with progress_bar(label="Regions") as progress:
+        load_regions(progress=progress)
+    db.session.commit()
+    load_demo()
+    if no_serve:
+        return
+    click.echo(f"learnhub is running at http://{host}:{port}/ (Ctrl+C stops it)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -1,0 +1,158 @@
+"""Languages: which locale a page is in, and the translation catalogue commands."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import click
+import flask_babel
+from babel import Locale
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, request
+from flask.cli import AppGroup
+from flask_login import current_user
+
+from .config import PROJECT_ROOT
+
+LOCALE_COOKIE = "learnhub_locale"
+TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
+TEMPLATE_FILE = TRANSLATIONS_DIR / "messages.pot"
+SOURCE_LOCALE = "en"  # msgids are written in English, so the English catalogue copies them
+
+
+def select_locale() -> str:
+    """The user's saved choice, else the visitor's cookie, else the site default."""
+    supported = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    cookie = request.cookies.get(LOCALE_COOKIE)
+    if cookie in supported:
+        return cookie
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def catalogue_name(locale: Locale) -> str:
+    """The folder of a locale's catalogue: zh_CN, en.
+
+    Babel ≥ 2.18 parses zh_CN as zh_Hans_CN (it adds the likely script), which no
+    gettext lookup maps back to the conventional ``translations/zh_CN`` folder.
+    """
+    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
+
+
+def html_lang(locale: Locale | str) -> str:
+    """The BCP 47 tag for <html lang>: zh-CN, en."""
+    return catalogue_name(Locale.parse(locale)).replace("_", "-")
+
+
+class CatalogueDomain(flask_babel.Domain):
+    """Flask-Babel's domain, reading each locale's catalogue from its conventional folder."""
+
+    def get_translations(self):
+        locale = flask_babel.get_locale()
+        if locale is None:
+            return NullTranslations()
+        key = (str(locale), self.domain[0])
+        cache = self.get_translations_cache(None)
+        if key not in cache:
+            names = [catalogue_name(locale), locale.language]
+            translations = Translations()
+            for dirname in self.translation_directories:
+                catalogue = Translations.load(dirname, names, self.domain[0])
+                translations.merge(catalogue)
+                if hasattr(catalogue, "plural"):
+                    translations.plural = catalogue.plural
+            cache[key] = translations
+        return cache[key]
+
+
+class LearnhubBabel(flask_babel.Babel):
+    """Flask-Babel, with the catalogue lookup above."""
+
+    @cached_property
+    def domain_instance(self):
+        return CatalogueDomain(domain=self.domain)
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract_messages(output: Path = TEMPLATE_FILE) -> None:
+    """Write every translatable string of the source into a .pot template."""
+    _pybabel(
+        "extract",
+        "-F", str(PROJECT_ROOT / "babel.cfg"),
+        "-k", "_l",
+        "--no-location",
+        "--sort-output",
+        "--project", "learnhub",
+        "-o", str(output),
+        str(PROJECT_ROOT / "learnhub"),
+    )  # fmt: skip
+
+
+def fill_source_catalogue(locale: str = SOURCE_LOCALE) -> int:
+    """Copy msgids into the English catalogue's empty entries; return how many."""
+    po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    filled = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not all(message.string):
+                message.string = (message.id[0], *[message.id[1]] * (catalog.num_plurals - 1))
+                filled += 1
+        elif not message.string:
+            message.string = message.id
+            filled += 1
+        message.flags.discard("fuzzy")
+    with po_path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, no_location=True)
+    return filled
+
+
+def compile_catalogues() -> None:
+    """Build the .mo files the site reads (never edited by hand, never committed)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS_DIR), "--statistics")
+
+
+translations_cli = AppGroup("translations", help="Extract, update and compile translations.")
+
+
+@translations_cli.command("update")
+def update_command():
+    """Extract strings and merge them into every catalogue (English filled from source)."""
+    extract_messages()
+    _pybabel(
+        "update", "-i", str(TEMPLATE_FILE), "-d", str(TRANSLATIONS_DIR),
+        "--no-fuzzy-matching", "--ignore-obsolete", "-w", "100",
+    )  # fmt: skip
+    filled = fill_source_catalogue()
+    click.echo(f"Catalogues updated; {filled} English entries filled from source.")
+    click.echo("Now translate the new entries in translations/zh_CN, then compile.")
+
+
+@translations_cli.command("compile")
+def compile_command():
+    """Compile every catalogue into .mo files."""
+    compile_catalogues()
+
+
+def init_i18n(app: Flask) -> None:
+    from .extensions import babel
+
+    babel.init_app(app, locale_selector=select_locale)
+    app.cli.add_command(translations_cli)
+    app.jinja_env.filters["html_lang"] = html_lang
+    app.jinja_env.globals.update(
+        get_locale=flask_babel.get_locale,
+        format_date=flask_babel.format_date,
+        format_datetime=flask_babel.format_datetime,
+        format_number=flask_babel.format_decimal,
+    )

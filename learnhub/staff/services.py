@@ -1,0 +1,51 @@
+"""What staff see of learners: counts and masked lists, always within their scope."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from learnhub.accounts.models import User
+from learnhub.extensions import db
+from learnhub.regions.models import Region
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: enough to recognise, not enough to identify."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def mask_mobile(mobile: str | None) -> str:
+    """13812345678 → 138****5678."""
+    return f"{mobile[:3]}****{mobile[-4:]}" if mobile else ""
+
+
+def learner_counts(city_codes: frozenset[str] | None, province_code: str) -> list[tuple]:
+    """(city, registered accounts) for each city in scope (None: every city of the province)."""
+    query = (
+        select(Region, func.count(User.id))
+        .outerjoin(User, User.city_code == Region.code)
+        .where(Region.parent_code == province_code, Region.level == "city")
+        .group_by(Region.code)
+        .order_by(Region.code)
+    )
+    if city_codes is not None:
+        query = query.where(Region.code.in_(city_codes))
+    return list(db.session.execute(query).tuples())
+
+
+def district_counts(city_code: str) -> list[tuple]:
+    """(district, registered accounts) for each district of a city."""
+    query = (
+        select(Region, func.count(User.id))
+        .outerjoin(User, User.district_code == Region.code)
+        .where(Region.parent_code == city_code)
+        .group_by(Region.code)
+        .order_by(Region.code)
+    )
+    return list(db.session.execute(query).tuples())
+
+
+def learners_of_city(city_code: str, page: int, per_page: int = 50):
+    """A page of the city's accounts, newest first."""
+    query = select(User).where(User.city_code == city_code).order_by(User.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
