@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, load_config
+from .config import PROJECT_ROOT, instance_path, load_config
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, commands."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(app, config)
     _init_extensions(app)
     _register_blueprints(app)

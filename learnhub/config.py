@@ -57,6 +57,11 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
 
+def instance_path() -> str | None:
+    """Where this installation keeps its files (``LEARNHUB_INSTANCE_PATH``; default ./instance)."""
+    return os.environ.get("LEARNHUB_INSTANCE_PATH") or None
+
+
 def load_config(app: Flask, test_config: dict | None = None) -> None:
     """Fill ``app.config`` in the documented order and derive what is left."""
     app.config.from_object(Config)

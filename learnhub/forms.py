@@ -4,7 +4,8 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import IntegerField, SelectField
+from wtforms.validators import ValidationError
 
 
 class EmptyForm(FlaskForm):
@@ -29,3 +30,13 @@ class ForgivingIntegerField(IntegerField):
                 self.data = None
                 raise ValueError(_l("Enter a whole number, for example 1958."))
             self.data = int(text)
+
+
+class ChoiceField(SelectField):
+    """A select whose "not in the list" message is in our own catalogue."""
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return  # InputRequired/Optional decide about empty values
+        if not any(str(value) == str(self.data) for value, _label, *_ in self.iter_choices()):
+            raise ValidationError(_l("Choose one of the options in the list."))

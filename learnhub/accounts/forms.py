@@ -4,10 +4,18 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from learnhub.forms import ForgivingIntegerField, normalise_text
+from learnhub.forms import ChoiceField, ForgivingIntegerField, normalise_text
 
 from .services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, parse_login_name
 
@@ -49,8 +57,8 @@ def _birth_year_field():
 class RegionFields:
     """City and district pickers; the route fills their choices from the region tree."""
 
-    city = SelectField(_l("City"), validators=[InputRequired(_l("Choose your city."))])
-    district = SelectField(
+    city = ChoiceField(_l("City"), validators=[InputRequired(_l("Choose your city."))])
+    district = ChoiceField(
         _l("District or county"),
         validators=[InputRequired(_l("Choose your district or county."))],
     )
@@ -60,7 +68,7 @@ class RegistrationForm(RegionFields, FlaskForm):
     login = StringField(
         _l("Mobile number or username"),
         filters=[normalise_text],
-        validators=[InputRequired(_l("Enter a mobile number or a username."))],
+        validators=[DataRequired(_l("Enter a mobile number or a username."))],
         description=_l(
             "An 11-digit mobile number, or a username of 3–30 letters, digits or _ "
             "starting with a letter."
@@ -71,7 +79,7 @@ class RegistrationForm(RegionFields, FlaskForm):
         _l("Your name"),
         filters=[normalise_text],
         validators=[
-            InputRequired(_l("Enter the name we should show.")),
+            DataRequired(_l("Enter the name we should show.")),
             Length(max=40, message=_l("A name has at most 40 characters.")),
         ],
         render_kw={"autocomplete": "name"},
@@ -89,7 +97,7 @@ class RegistrationForm(RegionFields, FlaskForm):
 
     def validate_login(self, field):
         if parse_login_name(field.data or "") is None:
-            raise ValueError(
+            raise ValidationError(
                 _l("Enter an 11-digit mobile number, or a username that starts with a letter.")
             )
 
@@ -98,7 +106,7 @@ class LoginForm(FlaskForm):
     login = StringField(
         _l("Mobile number or username"),
         filters=[normalise_text],
-        validators=[InputRequired(_l("Enter your mobile number or username."))],
+        validators=[DataRequired(_l("Enter your mobile number or username."))],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
@@ -131,7 +139,7 @@ class ProfileForm(RegionFields, FlaskForm):
         _l("Your name"),
         filters=[normalise_text],
         validators=[
-            InputRequired(_l("Enter the name we should show.")),
+            DataRequired(_l("Enter the name we should show.")),
             Length(max=40, message=_l("A name has at most 40 characters.")),
         ],
     )

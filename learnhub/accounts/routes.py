@@ -11,8 +11,8 @@ from learnhub.regions.services import districts_by_city
 from learnhub.ui import ELDER_MODE_COOKIE, elder_mode_requested, safe_next_url
 
 from . import bp, services
-from .models import ROLE_LABELS, Role
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
+from .models import ROLE_LABELS, Role
 
 
 @bp.app_template_global()
@@ -137,7 +137,8 @@ def password():
             _field_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # the session token changed; keep this device signed in
+            # The session token changed: sign this device in again with the new one.
+            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form), 400 if form.errors else 200

@@ -41,9 +41,7 @@ class Region(db.Model):
     population: Mapped[int | None]
 
     parent: Mapped[Region | None] = relationship(remote_side=[code], back_populates="children")
-    children: Mapped[list[Region]] = relationship(
-        back_populates="parent", order_by="Region.code"
-    )
+    children: Mapped[list[Region]] = relationship(back_populates="parent", order_by="Region.code")
 
     @property
     def display_name(self) -> str:

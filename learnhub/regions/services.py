@@ -154,9 +154,7 @@ def _tree_problems(rows: list[RegionRow], file_name: str) -> list[str]:
         if row.code in levels:
             problems.append(f"{file_name}: code {row.code} appears twice")
         levels[row.code] = row.level
-    known = dict(
-        db.session.execute(select(Region.code, Region.level)).tuples().all()
-    ) | levels
+    known = dict(db.session.execute(select(Region.code, Region.level)).all()) | levels
     expected_parent = {RegionLevel.CITY: RegionLevel.PROVINCE}
     for row in rows:
         if row.parent_code is None:

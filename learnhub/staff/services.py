@@ -30,7 +30,7 @@ def learner_counts(city_codes: frozenset[str] | None, province_code: str) -> lis
     )
     if city_codes is not None:
         query = query.where(Region.code.in_(city_codes))
-    return list(db.session.execute(query).tuples())
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def district_counts(city_code: str) -> list[tuple]:
@@ -42,7 +42,7 @@ def district_counts(city_code: str) -> list[tuple]:
         .group_by(Region.code)
         .order_by(Region.code)
     )
-    return list(db.session.execute(query).tuples())
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def learners_of_city(city_code: str, page: int, per_page: int = 50):

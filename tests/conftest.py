@@ -1,0 +1,145 @@
+"""Fixtures: a real database per backend (SQLite always, PostgreSQL when configured).
+
+Set ``LEARNHUB_TEST_POSTGRES_URL`` (e.g. ``postgresql://postgres@127.0.0.1:5432/postgres``)
+and every test runs a second time against a fresh PostgreSQL database made for the run
+and dropped after it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from learnhub import create_app
+from learnhub.config import normalise_database_url
+from learnhub.extensions import db
+from learnhub.i18n import compile_catalogues
+from learnhub.regions.services import load_regions
+
+POSTGRES_URL = os.environ.get("LEARNHUB_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+# Argon2id still, but cheap: tests hash hundreds of passwords.
+TEST_CONFIG = {
+    "TESTING": True,
+    "PASSWORD_HASH_TIME_COST": 1,
+    "PASSWORD_HASH_MEMORY_KIB": 8 * 1024,
+    "PASSWORD_HASH_PARALLELISM": 1,
+    "SECRET_KEY": "test-secret-key",
+}
+
+
+def pytest_report_header(config):
+    return f"learnhub database backends: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """The site reads .mo files; build them from the catalogues as setup does."""
+    compile_catalogues()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A new, empty database for this test run."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'learnhub-test.sqlite3'}"
+        return
+    server = make_url(normalise_database_url(POSTGRES_URL))
+    name = f"learnhub_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(database_url):
+    """The test database with the schema built by the migrations, as in production."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture
+def app(migrated_database_url, tmp_path):
+    """An application on the test database, with the region tree loaded."""
+    instance = tmp_path / "instance"
+    app = create_app(
+        {
+            **TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": migrated_database_url,
+            "SEARCH_DIR": str(instance / "search-index"),
+        }
+    )
+    with app.app_context():
+        load_regions()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # region → parent
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create an account through the registration service; returns its id."""
+    from learnhub.accounts import services
+    from learnhub.accounts.models import Role
+
+    def make(
+        login: str = "learner1",
+        password: str = "correct horse battery",
+        city: str = "210100",
+        district: str | None = "210102",
+        role: Role = Role.LEARNER,
+        managed: str | None = None,
+        name: str = "测试学员",
+        **extra,
+    ) -> int:
+        with app.app_context():
+            user = services.register(
+                login, password, name, city, district, role=role,
+                managed_region_code=managed, **extra,
+            )  # fmt: skip
+            db.session.commit()
+            return user.id
+
+    return make
