@@ -3,6 +3,8 @@
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+import sys
+
 import click
 
 
@@ -13,7 +15,7 @@ def progress_bar(label: str) -> Iterator[Callable[[Iterable], Iterable]]:
 
     def wrap(items: Iterable) -> Iterable:
         items = list(items)
-        bar = click.progressbar(items, label=label, file=click.get_text_stream("stderr"))
+        bar = click.progressbar(items, label=label, file=sys.stderr)
         bars.append(bar)
         with bar:
             yield from bar

@@ -1,0 +1,97 @@
+"""Engine behaviour: SQLite pragmas, write transactions, timestamps."""
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from learnhub.accounts.models import User
+from learnhub.extensions import db
+
+
+@pytest.fixture
+def sqlite_only(backend):
+    if backend != "sqlite":
+        pytest.skip("SQLite behaviour")
+
+
+def test_sqlite_connections_are_configured_for_concurrency(app, sqlite_only):
+    with app.app_context():
+        pragma = lambda name: db.session.execute(text(f"PRAGMA {name}")).scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 1  # NORMAL
+        assert pragma("busy_timeout") >= 5000
+
+
+def test_concurrent_read_then_write_transactions_all_succeed(app, make_user, backend):
+    """Each thread reads, pauses, then writes; with deferred BEGIN on SQLite the losers
+    would fail at once with "database is locked"."""
+    user_id = make_user(login="counter")
+    errors: list[Exception] = []
+    start = threading.Barrier(6)
+
+    def bump():
+        with app.app_context():
+            try:
+                start.wait()
+                user = db.session.get(User, user_id)
+                birth = user.birth_year or 1950
+                threading.Event().wait(0.02)
+                user.birth_year = birth + 1
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=bump) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    if backend == "sqlite":  # IMMEDIATE serialises the writers: no update is lost
+        with app.app_context():
+            assert db.session.get(User, user_id).birth_year == 1956
+    # PostgreSQL at READ COMMITTED may lose such updates; code that must not (ledgers)
+    # locks the rows it reads (SELECT ... FOR UPDATE) or relies on unique constraints.
+
+
+def test_reading_requests_do_not_take_the_write_lock(app, client, sqlite_only):
+    """A page view holds no write lock, so it never waits for a slow writer."""
+    with app.app_context():
+        writer = db.engine.connect()
+        writer.begin()  # outside a request: BEGIN IMMEDIATE, holding the write lock
+        writer.execute(text("UPDATE region SET population = population WHERE code = '210100'"))
+        try:
+            started = time.monotonic()
+            assert client.get("/register").status_code == 200
+            assert time.monotonic() - started < 5  # far below the 15 s busy timeout
+        finally:
+            writer.rollback()
+            writer.close()
+
+
+def test_times_are_stored_in_utc_and_read_back_aware(app, make_user):
+    user_id = make_user(login="timely")
+    shanghai = timezone(timedelta(hours=8))
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        user.last_login_at = datetime(2026, 1, 2, 1, 30, tzinfo=shanghai)
+        db.session.commit()
+        db.session.expire_all()
+        stored = db.session.scalar(select(User.last_login_at).where(User.id == user_id))
+        assert stored == datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
+        assert stored.tzinfo is not None
+
+
+def test_naive_times_are_refused(app, make_user):
+    user_id = make_user(login="timely")
+    with app.app_context():
+        db.session.get(User, user_id).last_login_at = datetime(2026, 1, 1)  # noqa: DTZ001
+        with pytest.raises(Exception, match="naive datetime"):
+            db.session.commit()
+        db.session.rollback()
