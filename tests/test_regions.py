@@ -52,8 +52,7 @@ def test_updated_file_renames_and_adds_without_losing_users(app, make_user, tmp_
     make_user(login="zhanglan", city="210100", district="210123")
     changed = tmp_path / "update.csv"
     changed.write_text(
-        HEADER + "210123,康平区,district,210100,123.3,42.7,\n"
-        "210199,新设区,district,210100,,,\n",
+        HEADER + "210123,康平区,district,210100,123.3,42.7,\n210199,新设区,district,210100,,,\n",
         encoding="utf-8",
     )
     with app.app_context():

@@ -70,7 +70,14 @@ class User(UserMixin, db.Model):
     # Changing it signs the user out everywhere (it is part of the login cookie's id).
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            Role,
+            name="user_role",
+            native_enum=False,
+            create_constraint=True,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=Role.LEARNER,
     )
     city_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)

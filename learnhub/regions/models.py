@@ -31,7 +31,14 @@ class Region(db.Model):
     name: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(128))
     level: Mapped[RegionLevel] = mapped_column(
-        Enum(RegionLevel, name="region_level", values_callable=lambda e: [m.value for m in e])
+        Enum(
+            RegionLevel,
+            name="region_level",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     parent_code: Mapped[str | None] = mapped_column(
         ForeignKey("region.code", ondelete="RESTRICT"), index=True

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:38:02.327269
+Create Date: 2026-11-23 10:44:31.821263
 
 """
 from alembic import op
@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('code', sa.String(length=6), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
     sa.Column('name_en', sa.String(length=128), nullable=False),
-    sa.Column('level', sa.Enum('province', 'city', 'district', name='region_level'), nullable=False),
+    sa.Column('level', sa.Enum('province', 'city', 'district', name='region_level', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('parent_code', sa.String(length=6), nullable=True),
     sa.Column('longitude', sa.Numeric(precision=9, scale=6), nullable=True),
     sa.Column('latitude', sa.Numeric(precision=8, scale=6), nullable=True),
@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('display_name', sa.String(length=40), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('session_token', sa.String(length=32), nullable=False),
-    sa.Column('role', sa.Enum('learner', 'editor', 'city_staff', 'province_staff', name='user_role'), nullable=False),
+    sa.Column('role', sa.Enum('learner', 'editor', 'city_staff', 'province_staff', name='user_role', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('city_code', sa.String(length=6), nullable=False),
     sa.Column('district_code', sa.String(length=6), nullable=True),
     sa.Column('managed_region_code', sa.String(length=6), nullable=True),

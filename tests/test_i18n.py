@@ -1,0 +1,117 @@
+"""Translations: complete catalogues, up to date with the source, used on every page."""
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from learnhub.accounts.models import User
+from learnhub.extensions import db
+from learnhub.i18n import TRANSLATIONS_DIR, extract_messages
+from tests.helpers import sign_in, submit
+
+LOCALES = ["zh_CN", "en"]
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def catalogue(locale):
+    with (TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def messages(cat):
+    return [m for m in cat if m.id]
+
+
+@pytest.fixture(scope="module")
+def source_ids(tmp_path_factory):
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    extract_messages(pot)
+    with pot.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_message_is_translated_and_not_fuzzy(locale):
+    problems = []
+    for message in messages(catalogue(locale)):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if "fuzzy" in message.flags or not all(strings):
+            problems.append(message.id)
+    assert problems == [], f"untranslated or fuzzy in {locale}: {problems}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_catalogue_matches_the_source(locale, source_ids):
+    in_catalogue = {m.id for m in messages(catalogue(locale))}
+    missing = source_ids - in_catalogue
+    stale = in_catalogue - source_ids
+    hint = "run `flask --app learnhub translations update`, translate, commit"
+    assert not missing, f"strings not in {locale} ({hint}): {sorted(missing, key=str)}"
+    assert not stale, f"strings no longer in the source ({hint}): {sorted(stale, key=str)}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_translations_keep_every_placeholder(locale):
+    for message in messages(catalogue(locale)):
+        source = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for string in strings:
+            assert sorted(PLACEHOLDER.findall(string)) == sorted(PLACEHOLDER.findall(source)), (
+                f"{locale}: {source!r} → {string!r}"
+            )
+
+
+def test_zh_cn_is_the_default_language(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN"' in page
+    assert "辽宁省终身学习网" in page and "首页" in page
+    assert "Home" not in page
+
+
+def test_visitor_switches_to_english_and_it_sticks(client):
+    response = submit(client, "/preferences/language", {"locale": "en", "next": "/help"},
+                      page="/help")  # fmt: skip
+    assert response.status_code == 302 and response.headers["Location"] == "/help"
+    page = client.get("/help").get_data(as_text=True)
+    assert '<html lang="en"' in page
+    assert "Liaoning Lifelong Learning Network" in page and "How to use elder mode" in page
+    assert "长辈模式" not in page
+
+
+def test_unknown_language_is_ignored(client):
+    submit(client, "/preferences/language", {"locale": "fr"}, page="/")
+    assert '<html lang="zh-CN"' in client.get("/").get_data(as_text=True)
+
+
+def test_signed_in_users_language_is_saved_on_the_account(client, app, make_user):
+    make_user(login="zhanglan")
+    sign_in(client, "zhanglan")
+    submit(client, "/preferences/language", {"locale": "en"}, page="/")
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.username == "zhanglan")) == "en"
+    other_device = app.test_client()
+    sign_in(other_device, "zhanglan")
+    assert '<html lang="en"' in other_device.get("/me/account").get_data(as_text=True)
+
+
+def test_region_names_follow_the_language(client):
+    zh = client.get("/register").get_data(as_text=True)
+    assert "沈阳市" in zh and "和平区" in zh
+    submit(client, "/preferences/language", {"locale": "en"}, page="/")
+    en = client.get("/register").get_data(as_text=True)
+    assert "Shenyang" in en and "Heping District" in en and "沈阳市" not in en
+
+
+def test_dates_are_shown_in_china_time_and_the_pages_language(client, app, make_user):
+    user_id = make_user(login="zhanglan")
+    with app.app_context():
+        # 17:30 UTC on 1 January is already 2 January in China.
+        db.session.get(User, user_id).created_at = datetime(2026, 1, 1, 17, 30, tzinfo=UTC)
+        db.session.commit()
+    sign_in(client, "zhanglan")
+    assert "2026年1月2日" in client.get("/me/account").get_data(as_text=True)
+    submit(client, "/preferences/language", {"locale": "en"}, page="/")
+    assert "January 2, 2026" in client.get("/me/account").get_data(as_text=True)
