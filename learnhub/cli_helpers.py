@@ -1,9 +1,8 @@
 """Small helpers shared by the CLI commands of every feature."""
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-
-import sys
 
 import click
 

@@ -65,6 +65,7 @@ def instance_path() -> str | None:
 def load_config(app: Flask, test_config: dict | None = None) -> None:
     """Fill ``app.config`` in the documented order and derive what is left."""
     app.config.from_object(Config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(Config.SQLALCHEMY_ENGINE_OPTIONS)
     app.config.from_pyfile("config.py", silent=True)
     _load_environment(app)
     if test_config:
@@ -82,6 +83,11 @@ def _load_environment(app: Flask) -> None:
 
 def _apply_derived_settings(app: Flask) -> None:
     instance = Path(app.instance_path)
+    # Environment values are parsed as JSON, so LEARNHUB_HOME_PROVINCE=210000 is a number.
+    app.config["HOME_PROVINCE"] = str(app.config["HOME_PROVINCE"])
+    # A copy, so nested overrides (LEARNHUB_SQLALCHEMY_ENGINE_OPTIONS__pool_size) never
+    # change the class default shared by every app in the process.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'learnhub.sqlite3'}"

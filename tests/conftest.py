@@ -97,7 +97,7 @@ def app(migrated_database_url, tmp_path):
 
 
 def _empty_all_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
@@ -126,7 +126,7 @@ def make_user(app):
 
     def make(
         login: str = "learner1",
-        password: str = "correct horse battery",
+        password: str = "correct horse battery",  # noqa: S107
         city: str = "210100",
         district: str | None = "210102",
         role: Role = Role.LEARNER,

@@ -18,5 +18,5 @@ def submit(client, url: str, data: dict, page: str | None = None, **kwargs):
     return client.post(url, data={**data, "csrf_token": csrf_token_from(html)}, **kwargs)
 
 
-def sign_in(client, login: str, password: str = "correct horse battery"):
+def sign_in(client, login: str, password: str = "correct horse battery"):  # noqa: S107
     return submit(client, "/login", {"login": login, "password": password})

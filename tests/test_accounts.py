@@ -216,8 +216,8 @@ def test_profile_change_with_district_of_another_city_is_refused(client, app, ma
     with app.app_context():
         user = db.session.get(User, user_id)
         assert (user.display_name, user.district_code) == ("测试学员", "210102")
-    response = submit(client, "/me/account", {"display_name": "新名字", "city": "210200",
-                                              "district": "210202", "birth_year": "1960"})  # fmt: skip
+    moved = {"display_name": "新名字", "city": "210200", "district": "210202", "birth_year": "1960"}
+    response = submit(client, "/me/account", moved)
     assert response.status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)

@@ -83,3 +83,8 @@ def test_https_makes_cookies_secure(instance, monkeypatch):
 )
 def test_database_urls_use_the_psycopg3_driver(given, used):
     assert normalise_database_url(given) == used
+
+
+def test_numeric_looking_environment_values_stay_region_codes(instance, monkeypatch):
+    monkeypatch.setenv("LEARNHUB_HOME_PROVINCE", "220000")  # parsed as JSON: a number
+    assert create_app().config["HOME_PROVINCE"] == "220000"

@@ -42,7 +42,7 @@ def test_concurrent_read_then_write_transactions_all_succeed(app, make_user, bac
                 threading.Event().wait(0.02)
                 user.birth_year = birth + 1
                 db.session.commit()
-            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            except Exception as exc:
                 errors.append(exc)
             finally:
                 db.session.remove()
@@ -91,7 +91,7 @@ def test_times_are_stored_in_utc_and_read_back_aware(app, make_user):
 def test_naive_times_are_refused(app, make_user):
     user_id = make_user(login="timely")
     with app.app_context():
-        db.session.get(User, user_id).last_login_at = datetime(2026, 1, 1)  # noqa: DTZ001
+        db.session.get(User, user_id).last_login_at = datetime(2026, 1, 1)
         with pytest.raises(Exception, match="naive datetime"):
             db.session.commit()
         db.session.rollback()

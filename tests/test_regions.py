@@ -9,7 +9,22 @@ from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 from learnhub.regions.services import RegionFileError, english_name, load_regions
 
-LIAONING_CITIES = "沈阳 大连 鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 葫芦岛".split()
+LIAONING_CITIES = [
+    "沈阳",
+    "大连",
+    "鞍山",
+    "抚顺",
+    "本溪",
+    "丹东",
+    "锦州",
+    "营口",
+    "阜新",
+    "辽阳",
+    "盘锦",
+    "铁岭",
+    "朝阳",
+    "葫芦岛",
+]
 HEADER = "code,name,level,parent_code,longitude,latitude,population\n"
 
 

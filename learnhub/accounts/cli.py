@@ -20,8 +20,8 @@ users_cli = AppGroup("users", help="Manage user accounts.")
     prompt=True,
     hide_input=True,
     confirmation_prompt=True,
-    envvar="LEARNHUB_ADMIN_PASSWORD",
-    help="Read from LEARNHUB_ADMIN_PASSWORD when set.",
+    envvar="ADMIN_PASSWORD",
+    help="Read from ADMIN_PASSWORD when set.",
 )
 @click.option("--city", "city_code", default=None, help="Home city code (default: the first).")
 def create_admin(login_text: str, display_name: str, password: str, city_code: str | None):

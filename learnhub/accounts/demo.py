@@ -13,7 +13,7 @@ from learnhub.regions.services import districts_by_city
 from .models import Role, User
 from .passwords import hash_password
 
-DEMO_PASSWORD = "learnhub-demo"
+DEMO_PASSWORD = "learnhub-demo"  # noqa: S105 - documented in README for the demo site
 
 # (username, name, role, city, district, birth year, elder mode, managed region)
 NAMED_ACCOUNTS = [
@@ -29,8 +29,15 @@ NAMED_ACCOUNTS = [
      "210000"),
 ]  # fmt: skip
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-_GIVEN = "秀英桂兰建国淑珍玉兰志强海燕丽华明凤霞文军红梅春生金凤德胜秋菊国庆永刚晓东丽娟建华桂芝宝山翠花振华美玲淑华立新"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+_GIVEN = (
+    "秀英桂兰建国淑珍玉兰志强海燕丽华明凤霞文军红梅春生金凤德胜秋菊国庆永刚晓东丽娟建"
+    "华桂芝宝山翠花振华美玲淑华立新"
+)
 LEARNERS_PER_CITY = 6
 
 
@@ -44,7 +51,7 @@ def load_demo_accounts(progress) -> None:
                      role=role, city_code=city, district_code=district, birth_year=born,
                      elder_mode=elder, managed_region_code=managed)
             )  # fmt: skip
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - repeatable demo names, not secrets
     tree = districts_by_city(current_app.config["HOME_PROVINCE"])
     for city, districts in tree.items():
         for number in range(1, LEARNERS_PER_CITY + 1):

@@ -115,7 +115,9 @@ def _parse_row(raw: dict) -> RegionRow:
     try:
         level = RegionLevel((raw.get("level") or "").strip())
     except ValueError:
-        raise ValueError(f"{code}: level {raw.get('level')!r} is not province/city/district")
+        raise ValueError(
+            f"{code}: level {raw.get('level')!r} is not province/city/district"
+        ) from None
     parent_code = (raw.get("parent_code") or "").strip() or None
     if (level is RegionLevel.PROVINCE) != (parent_code is None):
         raise ValueError(f"{code}: a province has no parent; every other level has one")

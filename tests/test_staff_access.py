@@ -1,0 +1,83 @@
+"""Roles and city isolation: a city's staff never see another city's data."""
+
+import pytest
+
+from learnhub.accounts.models import Role
+from tests.helpers import sign_in
+
+SHENYANG, DALIAN = "210100", "210200"
+
+
+@pytest.fixture
+def people(make_user):
+    make_user(login="13811112222", name="沈阳学员甲", city=SHENYANG, district="210102")
+    make_user(login="dalian_one", name="大连学员乙", city=DALIAN, district="210202")
+    make_user(login="sy_staff", role=Role.CITY_STAFF, managed=SHENYANG, name="沈阳中心")
+    make_user(login="dl_staff", role=Role.CITY_STAFF, managed=DALIAN, city=DALIAN,
+              district="210202", name="大连中心")  # fmt: skip
+    make_user(login="province", role=Role.PROVINCE_STAFF, managed="210000", name="省中心")
+    make_user(login="editor1", role=Role.EDITOR, managed="210000", name="编辑")
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, people):
+    response = client.get("/staff/cities/210100")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("login", ["dalian_one", "editor1"])
+def test_learners_and_editors_cannot_open_the_staff_area(client, people, login):
+    sign_in(client, login)
+    assert client.get("/staff/").status_code == 403
+    assert client.get(f"/staff/cities/{SHENYANG}").status_code == 403
+
+
+def test_city_staff_see_their_city_with_masked_learners(client, people):
+    sign_in(client, "sy_staff")
+    page = client.get(f"/staff/cities/{SHENYANG}").get_data(as_text=True)
+    assert "沈阳市" in page
+    assert "<td>沈****</td>" in page and "138****2222" in page  # masked name and mobile
+    assert "沈阳学员甲" not in page and "13811112222" not in page
+    assert "大连学员乙" not in page and "大****" not in page
+
+
+def test_city_staff_cannot_open_another_city(client, people):
+    sign_in(client, "sy_staff")
+    response = client.get(f"/staff/cities/{DALIAN}")
+    assert response.status_code == 403
+    assert "大连" not in response.get_data(as_text=True)
+
+
+def test_city_staff_dashboard_lists_only_their_city(client, people):
+    sign_in(client, "dl_staff")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "大连市" in page
+    assert "沈阳市" not in page and "鞍山市" not in page
+
+
+def test_province_staff_see_every_city(client, people):
+    sign_in(client, "province")
+    page = client.get("/staff/").get_data(as_text=True)
+    for city in ("沈阳市", "大连市", "葫芦岛市"):
+        assert city in page
+    assert client.get(f"/staff/cities/{DALIAN}").status_code == 200
+    assert client.get(f"/staff/cities/{SHENYANG}").status_code == 200
+
+
+def test_districts_and_unknown_codes_are_not_cities(client, people):
+    sign_in(client, "province")
+    assert client.get("/staff/cities/210102").status_code == 404
+    assert client.get("/staff/cities/999999").status_code == 404
+
+
+def test_database_requires_a_region_for_city_staff(app):
+    from sqlalchemy.exc import IntegrityError
+
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+
+    with app.app_context():
+        db.session.add(User(username="nocity", display_name="x", password_hash="x",
+                            city_code=SHENYANG, role=Role.CITY_STAFF))  # fmt: skip
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
