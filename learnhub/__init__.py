@@ -43,9 +43,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import accounts, main, regions, staff
+    from . import (
+        accounts,
+        catalogue,
+        learning,
+        main,
+        rankings,
+        regions,
+        search,
+        staff,
+        studio,
+    )
 
-    for feature in (main, accounts, regions, staff):
+    features = (main, accounts, regions, catalogue, learning, rankings, search, studio, staff)
+    for feature in features:
         app.register_blueprint(feature.bp)
 
 

@@ -56,6 +56,10 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # Learning: the fastest playback speed the player offers; media progress is never
+    # credited faster than that (so seeking to the end does not finish a lesson).
+    MEDIA_MAX_PLAYBACK_RATE = 2.0
+
 
 def instance_path() -> str | None:
     """Where this installation keeps its files (``LEARNHUB_INSTANCE_PATH``; default ./instance)."""

@@ -48,6 +48,7 @@ def quickstart_command(host: str, port: int, no_serve: bool):
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
 
+    from .catalogue.services import ensure_modules
     from .i18n import compile_catalogues
     from .regions.services import load_regions
 
@@ -55,6 +56,7 @@ def quickstart_command(host: str, port: int, no_serve: bool):
     upgrade()
     with progress_bar(label="Regions") as progress:
         load_regions(progress=progress)
+    ensure_modules()
     db.session.commit()
     load_demo()
     if no_serve:

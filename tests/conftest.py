@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from learnhub import create_app
+from learnhub.catalogue.services import ensure_modules
 from learnhub.config import normalise_database_url
 from learnhub.extensions import db
 from learnhub.i18n import compile_catalogues
@@ -77,7 +78,7 @@ def backend(database_url) -> str:
 
 @pytest.fixture
 def app(migrated_database_url, tmp_path):
-    """An application on the test database, with the region tree loaded."""
+    """An application on the test database, with the region tree and modules loaded."""
     instance = tmp_path / "instance"
     app = create_app(
         {
@@ -88,6 +89,7 @@ def app(migrated_database_url, tmp_path):
     )
     with app.app_context():
         load_regions()
+        ensure_modules()
         db.session.commit()
     yield app
     with app.app_context():

@@ -1,0 +1,104 @@
+"""Public catalogue pages: all courses, a module, a course, a city's courses."""
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+
+from learnhub.learning import services as learning
+from learnhub.regions.models import RegionLevel
+from learnhub.regions.services import cities_of, get_region
+from learnhub.tracking import record_resource_view
+
+from . import bp, services
+from .forms import CourseFilterForm
+from .models import AUDIENCE_LABELS, LESSON_KIND_LABELS, LEVEL_LABELS, Audience, CourseLevel
+
+
+def _filter_from_request(form: CourseFilterForm, **fixed) -> services.CourseFilter:
+    """Read the filter; values that are not valid choices are ignored, not an error page."""
+    form.validate()
+    level = form.level.data if not form.level.errors else ""
+    audience = form.audience.data if not form.audience.errors else ""
+    region = form.region.data if not form.region.errors else ""
+    sort = form.sort.data if form.sort.data in services.SORTS else "new"
+    return services.CourseFilter(
+        level=CourseLevel(level) if level else None,
+        audience=Audience(audience) if audience else None,
+        region_code=region or None,
+        sort=sort,
+        **fixed,
+    )
+
+
+def _listing(template: str, **fixed_and_context):
+    fixed = {k: fixed_and_context.pop(k) for k in ("module_id",) if k in fixed_and_context}
+    province = current_app.config["HOME_PROVINCE"]
+    regions = [get_region(province), *cities_of(province)]
+    form = CourseFilterForm(request.args, regions=regions)
+    criteria = _filter_from_request(form, **fixed)
+    page = request.args.get("page", 1, type=int)
+    return render_template(
+        template,
+        form=form,
+        courses=services.course_page(criteria, page),
+        modules=services.list_modules(),
+        **fixed_and_context,
+    )
+
+
+@bp.app_template_global()
+def level_label(level) -> str:
+    return str(LEVEL_LABELS[level])
+
+
+@bp.app_template_global()
+def audience_label(audience) -> str:
+    return str(AUDIENCE_LABELS[audience])
+
+
+@bp.app_template_global()
+def lesson_kind_label(kind) -> str:
+    return str(LESSON_KIND_LABELS[kind])
+
+
+@bp.get("/courses")
+def index():
+    return _listing("catalogue/index.html")
+
+
+@bp.get("/m/<slug>")
+def module(slug: str):
+    found = services.module_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _listing("catalogue/module.html", module=found, module_id=found.id)
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int):
+    found = services.visible_course(course_id)
+    if found is None:
+        abort(404)
+    record_resource_view("course", found.id, found.id)
+    enrolment = completion = None
+    states = {}
+    if current_user.is_authenticated:
+        enrolment = learning.enrolment_of(current_user, found)
+        completion = learning.completion_of(current_user, found)
+        states = learning.lesson_states(current_user, found)
+    return render_template(
+        "catalogue/course.html",
+        course=found,
+        enrolment=enrolment if enrolment and enrolment.active else None,
+        completion=completion,
+        states=states,
+    )
+
+
+@bp.get("/c/<code>")
+def city(code: str):
+    region = get_region(code)
+    if region is None or region.level is not RegionLevel.CITY:
+        abort(404)
+    page = request.args.get("page", 1, type=int)
+    courses = services.course_page(services.CourseFilter(region_code=region.code), page)
+    return render_template("catalogue/city.html", city=region, courses=courses)

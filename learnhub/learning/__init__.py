@@ -1,0 +1,7 @@
+"""Studying: enrolment, lessons, progress, quizzes, completion."""
+
+from flask import Blueprint
+
+bp = Blueprint("learning", __name__, template_folder="templates")
+
+from . import routes  # noqa: E402, F401

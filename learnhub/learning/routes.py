@@ -1,0 +1,166 @@
+"""Studying: enrol, leave, my learning, lesson pages, progress reports and quizzes."""
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from learnhub.catalogue.models import CourseStatus, Lesson, LessonKind
+from learnhub.catalogue.services import visible_course
+from learnhub.extensions import db
+from learnhub.forms import EmptyForm
+from learnhub.tracking import record_resource_view
+
+from . import bp, services
+from .forms import QuizForm
+
+
+def _visible_lesson(lesson_id: int) -> Lesson:
+    lesson = db.session.get(Lesson, lesson_id)
+    if lesson is None or lesson.course.status is CourseStatus.DRAFT:
+        abort(404)
+    return lesson
+
+
+@bp.post("/courses/<int:course_id>/enrol")
+@login_required
+def enrol(course_id: int):
+    course = visible_course(course_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.enrol(current_user, course)
+        except services.LearningError as error:
+            db.session.rollback()
+            flash(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("You are enrolled in %(title)s.", title=course.title))
+    return redirect(url_for("catalogue.course", course_id=course.id))
+
+
+@bp.post("/courses/<int:course_id>/leave")
+@login_required
+def leave(course_id: int):
+    course = visible_course(course_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        try:
+            undone = services.leave(current_user, course)
+        except services.LearningError as error:
+            db.session.rollback()
+            flash(str(error.message))
+        else:
+            db.session.commit()
+            flash(
+                _("You have left %(title)s. Nothing of it is kept.", title=course.title)
+                if undone
+                else _("You have left %(title)s. Your progress is kept if you come back.",
+                       title=course.title)
+            )  # fmt: skip
+    return redirect(url_for("catalogue.course", course_id=course.id))
+
+
+@bp.get("/me")
+@login_required
+def my_learning():
+    return render_template("learning/my_learning.html", courses=services.my_learning(current_user))
+
+
+@bp.get("/lessons/<int:lesson_id>")
+def lesson(lesson_id: int):
+    found = _visible_lesson(lesson_id)
+    record_resource_view("lesson", found.id, found.course_id)
+    enrolled = current_user.is_authenticated and services.is_enrolled(current_user, found.course)
+    progress = services.progress_of(current_user, found) if enrolled else None
+    lessons = found.course.lessons
+    index = lessons.index(found)
+    return render_template(
+        "learning/lesson.html",
+        lesson=found,
+        course=found.course,
+        enrolled=enrolled,
+        progress=progress,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        quiz_form=QuizForm() if found.kind is LessonKind.QUIZ else None,
+        result=None,
+    )
+
+
+@bp.post("/lessons/<int:lesson_id>/read")
+@login_required
+def mark_read(lesson_id: int):
+    found = _visible_lesson(lesson_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            services.mark_text_read(current_user, found)
+        except services.LearningError as error:
+            db.session.rollback()
+            flash(str(error.message))
+            return redirect(url_for("learning.lesson", lesson_id=found.id))
+        db.session.commit()
+        flash(_("Lesson done."))
+    return redirect(_after_lesson(found))
+
+
+@bp.post("/lessons/<int:lesson_id>/media")
+@login_required
+def media_report(lesson_id: int):
+    """The player's report: JSON {"position": seconds, "event": "start"|"progress"}."""
+    found = _visible_lesson(lesson_id)
+    payload = request.get_json(silent=True) or {}
+    position = payload.get("position")
+    if not isinstance(position, int | float) or isinstance(position, bool):
+        return jsonify(error={"message": _("Send the position in seconds.")}), 400
+    if payload.get("event") == "start":
+        record_resource_view("media", found.id, found.course_id)
+    try:
+        progress = services.report_media_position(current_user, found, float(position))
+    except services.LearningError as error:
+        db.session.rollback()
+        return jsonify(error={"message": str(error.message)}), 400
+    db.session.commit()
+    return jsonify(
+        credited_seconds=progress.credited_seconds,
+        completed=progress.completed_at is not None,
+    )
+
+
+@bp.post("/lessons/<int:lesson_id>/quiz")
+@login_required
+def submit_quiz(lesson_id: int):
+    found = _visible_lesson(lesson_id)
+    form = QuizForm()
+    if not form.validate_on_submit() or not form.form_token.data:
+        abort(400)
+    answers = {
+        q.id: {int(v) for v in request.form.getlist(f"q{q.id}") if v.isdigit()}
+        for q in found.questions
+    }
+    try:
+        result = services.submit_quiz(current_user, found, answers, form.form_token.data)
+    except services.LearningError as error:
+        db.session.rollback()
+        flash(str(error.message))
+        return redirect(url_for("learning.lesson", lesson_id=found.id))
+    db.session.commit()
+    lessons = found.course.lessons
+    index = lessons.index(found)
+    return render_template(
+        "learning/lesson.html",
+        lesson=found,
+        course=found.course,
+        enrolled=True,
+        progress=services.progress_of(current_user, found),
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        quiz_form=QuizForm(formdata=None),
+        result=result,
+        answers=answers,
+    )
+
+
+def _after_lesson(lesson: Lesson) -> str:
+    lessons = lesson.course.lessons
+    index = lessons.index(lesson)
+    if index + 1 < len(lessons):
+        return url_for("learning.lesson", lesson_id=lessons[index + 1].id)
+    return url_for("catalogue.course", course_id=lesson.course_id)
