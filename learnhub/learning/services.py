@@ -324,7 +324,7 @@ def my_learning(user: User) -> list[CourseProgress]:
             done.get(e.course_id, 0),
             totals.get(e.course_id, 0),
             completed.get(e.course_id),
-        )  # fmt: skip
+        )
         for e in enrolments
     ]
 
