@@ -12,7 +12,7 @@ import secrets
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from learnhub import create_app
 from learnhub.catalogue.services import ensure_modules
@@ -143,5 +143,65 @@ def make_user(app):
             )  # fmt: skip
             db.session.commit()
             return user.id
+
+    return make
+
+
+@pytest.fixture
+def make_course(app):
+    """Create a published course with the given lessons; returns the course id.
+
+    ``lessons`` is a list of kinds ("text", "video", "audio", "quiz"); a quiz gets two
+    questions: Q1 single choice (right: "对"), Q2 multiple choice (right: "甲" and "乙").
+    """
+    from decimal import Decimal
+
+    from learnhub.catalogue.models import (
+        Course,
+        CourseStatus,
+        Lesson,
+        LessonKind,
+        Module,
+        QuizChoice,
+        QuizQuestion,
+    )
+    from learnhub.database import utcnow
+
+    def make(
+        title: str = "智能手机入门",
+        lessons=("text", "video", "quiz"),
+        module: str = "elder-digital",
+        region: str = "210000",
+        status: CourseStatus = CourseStatus.PUBLISHED,
+        credits: str = "0.5",
+    ) -> int:
+        with app.app_context():
+            module_row = db.session.scalar(select(Module).where(Module.slug == module))
+            course = Course(
+                module=module_row, title=title, summary=f"{title}的简介", region_code=region,
+                study_hours=Decimal("2.0"), credits=Decimal(credits), status=status,
+                published_at=utcnow() if status is not CourseStatus.DRAFT else None,
+            )  # fmt: skip
+            for position, kind in enumerate(lessons, start=1):
+                lesson = Lesson(position=position, title=f"第{position}课", kind=LessonKind(kind))
+                if kind == "text":
+                    lesson.body_html = "<p>先打开手机，再点设置。</p>"
+                elif kind in ("video", "audio"):
+                    lesson.duration_seconds = 300
+                    lesson.media_path = f"{kind}/demo.bin"
+                else:
+                    lesson.pass_mark = 60
+                    q1 = QuizQuestion(position=1, prompt="手机可以视频通话吗？", multiple=False)
+                    q1.choices = [QuizChoice(position=1, text="对", correct=True),
+                                  QuizChoice(position=2, text="错", correct=False)]  # fmt: skip
+                    q2 = QuizQuestion(position=2, prompt="哪些是骗局？", multiple=True)
+                    q2.choices = [QuizChoice(position=1, text="甲", correct=True),
+                                  QuizChoice(position=2, text="乙", correct=True),
+                                  QuizChoice(position=3, text="丙", correct=False)]  # fmt: skip
+                    lesson.questions = [q1, q2]
+                course.lessons.append(lesson)
+            db.session.add(course)
+            db.session.commit()
+            return course.id
 
     return make

@@ -195,7 +195,7 @@ class CourseAudience(db.Model):
 class Lesson(db.Model):
     __tablename__ = "lesson"
     __table_args__ = (
-        UniqueConstraint("course_id", "position", name="course_position"),
+        UniqueConstraint("course_id", "position"),
         CheckConstraint("duration_seconds >= 0", name="duration_positive"),
         CheckConstraint("pass_mark IS NULL OR pass_mark BETWEEN 1 AND 100", name="pass_mark"),
         CheckConstraint(
@@ -227,7 +227,7 @@ class Lesson(db.Model):
 
 class QuizQuestion(db.Model):
     __tablename__ = "quiz_question"
-    __table_args__ = (UniqueConstraint("lesson_id", "position", name="lesson_position"),)
+    __table_args__ = (UniqueConstraint("lesson_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id", ondelete="CASCADE"))
@@ -243,7 +243,7 @@ class QuizQuestion(db.Model):
 
 class QuizChoice(db.Model):
     __tablename__ = "quiz_choice"
-    __table_args__ = (UniqueConstraint("question_id", "position", name="question_position"),)
+    __table_args__ = (UniqueConstraint("question_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("quiz_question.id", ondelete="CASCADE"))

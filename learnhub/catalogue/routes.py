@@ -1,6 +1,6 @@
 """Public catalogue pages: all courses, a module, a course, a city's courses."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from learnhub.learning import services as learning
@@ -43,6 +43,14 @@ def _listing(template: str, **fixed_and_context):
         modules=services.list_modules(),
         **fixed_and_context,
     )
+
+
+@bp.app_template_global()
+def page_url(page: int) -> str:
+    """This listing's address with the same filters, on another page."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
 @bp.app_template_global()

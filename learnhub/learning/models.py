@@ -15,7 +15,7 @@ from learnhub.extensions import db
 
 class Enrolment(db.Model):
     __tablename__ = "enrolment"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", name="user_course"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -36,7 +36,7 @@ class LessonProgress(db.Model):
 
     __tablename__ = "lesson_progress"
     __table_args__ = (
-        UniqueConstraint("user_id", "lesson_id", name="user_lesson"),
+        UniqueConstraint("user_id", "lesson_id"),
         CheckConstraint("credited_seconds >= 0", name="credited_positive"),
     )
 
@@ -60,7 +60,7 @@ class QuizAttempt(db.Model):
     __tablename__ = "quiz_attempt"
     __table_args__ = (
         # One attempt per rendered quiz form: a double submit cannot count twice.
-        UniqueConstraint("user_id", "form_token", name="user_form_token"),
+        UniqueConstraint("user_id", "form_token"),
         CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
     )
 
@@ -81,7 +81,7 @@ class CourseCompletion(db.Model):
     """
 
     __tablename__ = "course_completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", name="user_course"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))

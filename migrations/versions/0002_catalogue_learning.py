@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:51:40.403038
+Create Date: 2026-11-23 11:08:38.398434
 
 """
 from alembic import op
@@ -73,7 +73,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_course_completion_course_id_course'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_course_completion_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_completion')),
-    sa.UniqueConstraint('user_id', 'course_id', name='user_course')
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_course_completion_user_id_course_id'))
     )
     with op.batch_alter_table('course_completion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_completion_completed_at'), ['completed_at'], unique=False)
@@ -88,7 +88,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_enrolment_course_id_course'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_enrolment_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolment')),
-    sa.UniqueConstraint('user_id', 'course_id', name='user_course')
+    sa.UniqueConstraint('user_id', 'course_id', name=op.f('uq_enrolment_user_id_course_id'))
     )
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enrolment_course_id'), ['course_id'], unique=False)
@@ -109,7 +109,7 @@ def upgrade():
     sa.CheckConstraint('pass_mark IS NULL OR pass_mark BETWEEN 1 AND 100', name=op.f('ck_lesson_pass_mark')),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_lesson_course_id_course'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson')),
-    sa.UniqueConstraint('course_id', 'position', name='course_position')
+    sa.UniqueConstraint('course_id', 'position', name=op.f('uq_lesson_course_id_position'))
     )
     op.create_table('view_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,7 +145,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_lesson_progress_lesson_id_lesson'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_lesson_progress_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_progress')),
-    sa.UniqueConstraint('user_id', 'lesson_id', name='user_lesson')
+    sa.UniqueConstraint('user_id', 'lesson_id', name=op.f('uq_lesson_progress_user_id_lesson_id'))
     )
     op.create_table('quiz_attempt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -159,7 +159,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_quiz_attempt_lesson_id_lesson'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_quiz_attempt_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempt')),
-    sa.UniqueConstraint('user_id', 'form_token', name='user_form_token')
+    sa.UniqueConstraint('user_id', 'form_token', name=op.f('uq_quiz_attempt_user_id_form_token'))
     )
     with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_attempt_lesson_id'), ['lesson_id'], unique=False)
@@ -172,7 +172,7 @@ def upgrade():
     sa.Column('multiple', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_quiz_question_lesson_id_lesson'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_question')),
-    sa.UniqueConstraint('lesson_id', 'position', name='lesson_position')
+    sa.UniqueConstraint('lesson_id', 'position', name=op.f('uq_quiz_question_lesson_id_position'))
     )
     op.create_table('quiz_choice',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,7 +182,7 @@ def upgrade():
     sa.Column('correct', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['question_id'], ['quiz_question.id'], name=op.f('fk_quiz_choice_question_id_quiz_question'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_choice')),
-    sa.UniqueConstraint('question_id', 'position', name='question_position')
+    sa.UniqueConstraint('question_id', 'position', name=op.f('uq_quiz_choice_question_id_position'))
     )
     # ### end Alembic commands ###
 
