@@ -1,0 +1,125 @@
+"""Browsing: all courses, module pages with filters and sort, course and city pages."""
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from learnhub.catalogue.models import Audience, Course, CourseAudience, CourseLevel, CourseStatus
+from learnhub.extensions import db
+
+
+def set_course(app, course_id, **values):
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        audiences = values.pop("audiences", None)
+        for name, value in values.items():
+            setattr(course, name, value)
+        if audiences is not None:
+            course.audiences = [CourseAudience(audience=a) for a in audiences]
+        db.session.commit()
+
+
+def titles_in(page: str, *titles: str) -> list[str]:
+    """Which of the titles the page shows, in the order it shows them."""
+    return sorted((t for t in titles if t in page), key=page.index)
+
+
+def test_module_page_lists_only_its_published_courses(client, make_course):
+    make_course(title="党史第一讲", module="party-history")
+    make_course(title="党史草稿", module="party-history", status=CourseStatus.DRAFT)
+    make_course(title="健康饮食", module="health")
+    response = client.get("/m/party-history")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "百年党史学堂" in page
+    assert titles_in(page, "党史第一讲", "党史草稿", "健康饮食") == ["党史第一讲"]
+    assert "共 1 门课程" in page
+
+
+def test_unknown_module_is_a_404_page(client):
+    response = client.get("/m/no-such-module")
+    assert response.status_code == 404 and "找不到这个页面" in response.get_data(as_text=True)
+
+
+def test_filters_by_level_audience_and_region(client, app, make_course):
+    easy = make_course(title="入门课", module="health")
+    hard = make_course(title="提高课", module="health", region="210200")
+    set_course(app, easy, audiences=[Audience.ELDER])
+    set_course(app, hard, level=CourseLevel.ADVANCED)
+    page = client.get("/m/health?level=advanced").get_data(as_text=True)
+    assert titles_in(page, "入门课", "提高课") == ["提高课"]
+    page = client.get("/m/health?audience=elder").get_data(as_text=True)
+    assert titles_in(page, "入门课", "提高课") == ["入门课"]
+    page = client.get("/m/health?region=210200").get_data(as_text=True)
+    assert titles_in(page, "入门课", "提高课") == ["提高课"]
+
+
+def test_bad_filter_values_are_ignored_not_an_error(client, make_course):
+    make_course(title="入门课", module="health")
+    response = client.get("/m/health?level=expert&audience=<script>&sort=drop&page=-3")
+    assert response.status_code == 200
+    assert "入门课" in response.get_data(as_text=True)
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_sort_newest_and_most_popular(client, app, make_course):
+    from datetime import timedelta
+
+    from learnhub.database import utcnow
+
+    old = make_course(title="老课程", module="reading")
+    new = make_course(title="新课程", module="reading")
+    set_course(app, old, published_at=utcnow() - timedelta(days=30), enrolment_count=50)
+    set_course(app, new, published_at=utcnow(), enrolment_count=3)
+    assert titles_in(client.get("/m/reading").get_data(as_text=True), "老课程", "新课程") == [
+        "新课程", "老课程"]  # fmt: skip
+    popular = client.get("/m/reading?sort=popular").get_data(as_text=True)
+    assert titles_in(popular, "老课程", "新课程") == ["老课程", "新课程"]
+
+
+def test_listing_pages_twelve_at_a_time(client, make_course):
+    for number in range(14):
+        make_course(title=f"阅读课{number:02d}", module="reading", lessons=("text",))
+    first = client.get("/m/reading").get_data(as_text=True)
+    second = client.get("/m/reading?page=2").get_data(as_text=True)
+    on_first = {f"阅读课{n:02d}" for n in range(14) if f"阅读课{n:02d}" in first}
+    on_second = {f"阅读课{n:02d}" for n in range(14) if f"阅读课{n:02d}" in second}
+    assert len(on_first) == 12 and len(on_second) == 2 and not on_first & on_second
+    assert "第 1 页，共 2 页" in first and 'href="/m/reading?page=2"' in first
+
+
+def test_city_page_shows_the_citys_own_courses(client, make_course):
+    make_course(title="大连海边安全", region="210200")
+    make_course(title="沈阳老年大学", region="210100")
+    page = client.get("/c/210200").get_data(as_text=True)
+    assert "大连市终身学习网" in page
+    assert titles_in(page, "大连海边安全", "沈阳老年大学") == ["大连海边安全"]
+    assert client.get("/c/210202").status_code == 404  # a district, not a city
+    assert client.get("/c/nowhere").status_code == 404
+
+
+def test_course_page_in_english(client, make_course):
+    course_id = make_course(title="智能手机入门", credits="1.25")
+    client.set_cookie("learnhub_locale", "en")
+    page = client.get(f"/courses/{course_id}").get_data(as_text=True)
+    assert "Study hours" in page and "1.25" in page and "Digital Skills for Elders" in page
+
+
+def test_credits_are_exact_decimals(app, make_course):
+    course_id = make_course(credits="0.25")
+    with app.app_context():
+        credits = db.session.scalar(select(Course.credits).where(Course.id == course_id))
+        assert credits == Decimal("0.25") and isinstance(credits, Decimal)
+
+
+def test_archived_course_is_shown_but_closed(client, app, make_course):
+    course_id = make_course(title="旧课程")
+    set_course(app, course_id, status=CourseStatus.ARCHIVED)
+    page = client.get(f"/courses/{course_id}").get_data(as_text=True)
+    assert "旧课程" in page and "不再接受新学员" in page
+    assert "旧课程" not in client.get("/courses").get_data(as_text=True)
+
+
+def test_all_courses_page_links_every_module(client):
+    page = client.get("/courses").get_data(as_text=True)
+    for slug in ("party-history", "reading", "elder-digital", "family", "health", "vocational"):
+        assert f'href="/m/{slug}"' in page
