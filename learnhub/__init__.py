@@ -46,6 +46,7 @@ def _register_blueprints(app: Flask) -> None:
     from . import (
         accounts,
         catalogue,
+        creditbank,
         learning,
         main,
         rankings,
@@ -55,7 +56,9 @@ def _register_blueprints(app: Flask) -> None:
         studio,
     )
 
-    features = (main, accounts, regions, catalogue, learning, rankings, search, studio, staff)
+    features = (
+        main, accounts, regions, catalogue, learning, creditbank, rankings, search, studio, staff,
+    )  # fmt: skip
     for feature in features:
         app.register_blueprint(feature.bp)
 

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from blinker import signal
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +21,9 @@ from learnhub.regions.models import Region, RegionLevel
 
 from .models import Role, User, new_session_token
 from .passwords import burn_time_like_a_verify, hash_password, needs_rehash, verify_password
+
+# Sent inside the registering transaction, after the new user row is flushed.
+user_registered = signal("learnhub.user-registered")
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,29}$")
@@ -114,6 +119,8 @@ def register(
         raise AccountError(
             "login", _l("This name is already registered. Sign in instead?")
         ) from None
+    # Listeners (credit account opening, registration counting) join this transaction.
+    user_registered.send(current_app._get_current_object(), user=user)
     return user
 
 
