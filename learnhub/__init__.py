@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from .cache import init_cache
     from .database import init_database
     from .errors import init_errors
     from .extensions import csrf, db, login_manager, migrate
@@ -27,6 +28,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_database(app)
+    init_cache(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True,
                      render_as_batch=True)  # fmt: skip
     csrf.init_app(app)

@@ -56,9 +56,45 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # Cache of public fragments and data (learnhub/cache.py). SimpleCache lives in each
+    # process; with several workers or hosts use RedisCache and CACHE_REDIS_URL.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 300
+    CACHE_KEY_PREFIX = "learnhub:"
+    CACHE_FRAGMENTS = True
+
     # Learning: the fastest playback speed the player offers; media progress is never
     # credited faster than that (so seeking to the end does not finish a lesson).
     MEDIA_MAX_PLAYBACK_RATE = 2.0
+
+    # Media uploads (learnhub.media): the largest file of each kind. Studio pages that take
+    # a file accept request bodies up to that size plus 1 MiB, whatever MAX_CONTENT_LENGTH.
+    MEDIA_MAX_VIDEO_BYTES = 512 * 1024 * 1024
+    MEDIA_MAX_AUDIO_BYTES = 100 * 1024 * 1024
+    MEDIA_MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+    # Rankings (learnhub.rankings): how views are counted and kept. See docs/rankings.md.
+    RANKINGS_DEDUPE_MINUTES = 30  # repeat views of a resource by one visitor count once
+    RANKINGS_RATE_LIMIT = 60  # views one visitor may make in the rate window; more are filtered
+    RANKINGS_RATE_WINDOW_MINUTES = 10
+    RANKINGS_RETENTION_DAYS = 400  # raw view events older than this are pruned (aggregates stay)
+    RANKINGS_AGGREGATE_SECONDS = 30  # each web process aggregates new views this often; 0 = never
+    RANKINGS_MAX_RANGE_DAYS = 731  # longest custom date range a board accepts
+    RANKINGS_API_RATE_LIMIT = 120  # API and export requests per client address per minute
+    RANKINGS_CACHE_SECONDS = 30  # how long a computed board is reused; 0 = no cache
+
+    # Credit bank (learnhub.creditbank): credit amounts are strings or numbers with at most
+    # two decimals, read as Decimal. Study hours that make one credit (recognition claims
+    # and attendance are checked against it).
+    CREDIT_HOURS_PER_CREDIT = 16
+    CREDIT_MAX_PER_RECOGNITION = "20"  # the most credits one recognition may claim
+    CREDIT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # per evidence file (PDF, JPG, PNG)
+    CREDIT_EVIDENCE_DIR: str | None = None  # None → instance/credit-evidence (never public)
+    CREDIT_STATEMENT_PAGE_SIZE = 50
+    CREDIT_CERTIFICATE_ISSUER = "辽宁省终身学习学分银行"
+    # /verify: a client asking for more unknown codes than this in the window must wait.
+    CREDIT_VERIFY_MAX_MISSES = 10
+    CREDIT_VERIFY_WINDOW_SECONDS = 600
 
 
 def instance_path() -> str | None:

@@ -1,5 +1,6 @@
 """Extensions, created unbound; ``create_app`` binds them to the application."""
 
+from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +29,4 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = LearnhubBabel()
+cache = Cache()

@@ -12,7 +12,7 @@ import secrets
 
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from learnhub import create_app
 from learnhub.catalogue.services import ensure_modules
@@ -99,8 +99,9 @@ def app(migrated_database_url, tmp_path):
 
 
 def _empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
+        existing = set(inspect(connection).get_table_names())
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name in existing]
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

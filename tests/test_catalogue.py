@@ -123,3 +123,22 @@ def test_all_courses_page_links_every_module(client):
     page = client.get("/courses").get_data(as_text=True)
     for slug in ("party-history", "reading", "elder-digital", "family", "health", "vocational"):
         assert f'href="/m/{slug}"' in page
+
+
+def test_a_committed_edit_shows_at_once_on_cached_listings(client, app, make_course):
+    course_id = make_course(title="旧标题", module="health")
+    assert "旧标题" in client.get("/m/health").get_data(as_text=True)  # now cached
+    set_course(app, course_id, title="新标题")
+    page = client.get("/m/health").get_data(as_text=True)
+    assert "新标题" in page and "旧标题" not in page
+
+
+def test_a_rolled_back_edit_never_shows(client, app, make_course):
+    course_id = make_course(title="原来的标题", module="health")
+    client.get("/m/health")
+    with app.app_context():
+        db.session.get(Course, course_id).title = "没有保存的标题"
+        db.session.flush()
+        db.session.rollback()
+    page = client.get("/m/health").get_data(as_text=True)
+    assert "原来的标题" in page and "没有保存的标题" not in page

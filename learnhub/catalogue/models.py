@@ -252,3 +252,13 @@ class QuizChoice(db.Model):
     correct: Mapped[bool] = mapped_column(Boolean, default=False)
 
     question: Mapped[QuizQuestion] = relationship(back_populates="choices")
+
+
+def _track_catalogue_changes() -> None:
+    from learnhub.cache import CATALOGUE, track_content
+
+    for model in (Module, Course, CourseAudience, Lesson, QuizQuestion, QuizChoice):
+        track_content(model, CATALOGUE)
+
+
+_track_catalogue_changes()

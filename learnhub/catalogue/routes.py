@@ -3,6 +3,7 @@
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
+from learnhub.cache import CATALOGUE, cached_fragment
 from learnhub.learning import services as learning
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import cities_of, get_region
@@ -13,7 +14,7 @@ from .forms import CourseFilterForm
 from .models import AUDIENCE_LABELS, LESSON_KIND_LABELS, LEVEL_LABELS, Audience, CourseLevel
 
 
-def _filter_from_request(form: CourseFilterForm, **fixed) -> services.CourseFilter:
+def _filter_from_request(form: CourseFilterForm, module_id: int | None) -> services.CourseFilter:
     """Read the filter; values that are not valid choices are ignored, not an error page."""
     form.validate()
     level = form.level.data if not form.level.errors else ""
@@ -25,24 +26,29 @@ def _filter_from_request(form: CourseFilterForm, **fixed) -> services.CourseFilt
         audience=Audience(audience) if audience else None,
         region_code=region or None,
         sort=sort,
-        **fixed,
+        module_id=module_id,
     )
 
 
-def _listing(template: str, **fixed_and_context):
-    fixed = {k: fixed_and_context.pop(k) for k in ("module_id",) if k in fixed_and_context}
-    province = current_app.config["HOME_PROVINCE"]
-    regions = [get_region(province), *cities_of(province)]
-    form = CourseFilterForm(request.args, regions=regions)
-    criteria = _filter_from_request(form, **fixed)
-    page = request.args.get("page", 1, type=int)
-    return render_template(
-        template,
-        form=form,
-        courses=services.course_page(criteria, page),
-        modules=services.list_modules(),
-        **fixed_and_context,
-    )
+def _listing(template: str, module_id: int | None = None, **context):
+    """A listing page; its public part (filters, courses, pager) comes from the cache."""
+    args = tuple(sorted(request.args.items(multi=True)))
+
+    def render() -> str:
+        province = current_app.config["HOME_PROVINCE"]
+        regions = [get_region(province), *cities_of(province)]
+        form = CourseFilterForm(request.args, regions=regions)
+        criteria = _filter_from_request(form, module_id=module_id)
+        page = request.args.get("page", 1, type=int)
+        return render_template(
+            "catalogue/_listing.html",
+            form=form,
+            courses=services.course_page(criteria, page),
+            action=url_for(request.endpoint, **(request.view_args or {})),
+        )
+
+    listing = cached_fragment("listing", (request.endpoint, module_id, args), render, CATALOGUE)
+    return render_template(template, listing=listing, modules=services.list_modules(), **context)
 
 
 @bp.app_template_global()
@@ -78,7 +84,7 @@ def module(slug: str):
     found = services.module_by_slug(slug)
     if found is None:
         abort(404)
-    return _listing("catalogue/module.html", module=found, module_id=found.id)
+    return _listing("catalogue/module.html", module_id=found.id, module=found)
 
 
 @bp.get("/courses/<int:course_id>")

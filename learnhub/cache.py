@@ -1,0 +1,83 @@
+"""Caching of public, non-personal data: fragments every visitor sees alike.
+
+Never cache anything personal (a name, a CSRF token, progress): CTFd once cached a
+whole scoreboard page and showed one user's view to another. Keys carry a content
+version that every commit touching the catalogue bumps, so an edit shows at once in
+this process; with several workers, use a shared cache (CACHE_TYPE=RedisCache) or
+other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .extensions import cache
+
+CATALOGUE = "catalogue"
+_CHANGED = "learnhub_changed_contents"
+
+
+def content_version(name: str) -> int:
+    """The current version of a kind of content (bumped on every committed change)."""
+    return cache.get(f"version:{name}") or 0
+
+
+def bump_content_version(name: str) -> None:
+    """Invalidate every fragment built from this kind of content."""
+    key = f"version:{name}"
+    # Atomic where the backend can (Redis INCR); a plain read-and-set elsewhere.
+    if cache.cache.inc(key) is None:
+        cache.set(key, content_version(name) + 1)
+
+
+def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content: str) -> Markup:
+    """A rendered public fragment, kept per page language and content version."""
+    if not current_app.config.get("CACHE_FRAGMENTS", True):
+        return Markup(render())  # noqa: S704 - rendered by our autoescaping templates
+    key = f"fragment:{name}:{get_locale()}:{content_version(content)}:{parts!r}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html)
+    return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
+
+
+# ---- invalidation on commit ---------------------------------------------------------
+
+_content_of_model: dict[type, str] = {}
+
+
+def track_content(model: type, content: str) -> None:
+    """Bump ``content``'s version whenever a commit inserts, changes or deletes ``model``."""
+    _content_of_model[model] = content
+
+
+def _note_changes(session: Session, _context) -> None:
+    touched = session.info.setdefault(_CHANGED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        content = _content_of_model.get(type(obj))
+        if content:
+            touched.add(content)
+
+
+def _bump_after_commit(session: Session) -> None:
+    for content in session.info.pop(_CHANGED, ()):
+        bump_content_version(content)
+
+
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def init_cache(app: Flask) -> None:
+    cache.init_app(app)
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "after_commit", _bump_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_rollback)
