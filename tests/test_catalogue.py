@@ -130,7 +130,7 @@ def test_a_committed_edit_shows_at_once_on_cached_listings(client, app, make_cou
     assert "旧标题" in client.get("/m/health").get_data(as_text=True)  # now cached
     set_course(app, course_id, title="新标题")
     page = client.get("/m/health").get_data(as_text=True)
-    assert "新标题" in page and "旧标题" not in page
+    assert ">新标题</a>" in page and ">旧标题</a>" not in page
 
 
 def test_a_rolled_back_edit_never_shows(client, app, make_course):
