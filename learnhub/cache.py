@@ -36,15 +36,21 @@ def bump_content_version(name: str) -> None:
         cache.set(key, content_version(name) + 1)
 
 
-def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content: str) -> Markup:
-    """A rendered public fragment, kept per page language and content version."""
+def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str):
+    """A public value (picklable), kept per page language and content version."""
     if not current_app.config.get("CACHE_FRAGMENTS", True):
-        return Markup(render())  # noqa: S704 - rendered by our autoescaping templates
-    key = f"fragment:{name}:{get_locale()}:{content_version(content)}:{parts!r}"
-    html = cache.get(key)
-    if html is None:
-        html = render()
-        cache.set(key, html)
+        return compute()
+    key = f"{name}:{get_locale()}:{content_version(content)}:{parts!r}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
+def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content: str) -> Markup:
+    """A rendered public fragment (HTML from our autoescaping templates)."""
+    html = cached_value(f"fragment:{name}", parts, render, content)
     return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import click
@@ -23,15 +23,21 @@ TEMPLATE_FILE = TRANSLATIONS_DIR / "messages.pot"
 SOURCE_LOCALE = "en"  # msgids are written in English, so the English catalogue copies them
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's saved choice, else the visitor's cookie, else the site default."""
     supported = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
-        return current_user.locale
+        return parsed_locale(current_user.locale)
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in supported:
-        return cookie
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return parsed_locale(cookie)
+    return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@lru_cache(maxsize=16)
+def parsed_locale(identifier: str) -> Locale:
+    """Locale.parse, once per identifier: it is slow (it normalises against every locale)."""
+    return Locale.parse(identifier)
 
 
 def catalogue_name(locale: Locale) -> str:
@@ -45,7 +51,12 @@ def catalogue_name(locale: Locale) -> str:
 
 def html_lang(locale: Locale | str) -> str:
     """The BCP 47 tag for <html lang>: zh-CN, en."""
-    return catalogue_name(Locale.parse(locale)).replace("_", "-")
+    return _html_lang(str(locale))
+
+
+@lru_cache(maxsize=64)
+def _html_lang(identifier: str) -> str:
+    return catalogue_name(parsed_locale(identifier)).replace("_", "-")
 
 
 class CatalogueDomain(flask_babel.Domain):

@@ -2,8 +2,9 @@
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
-from learnhub.cache import CATALOGUE, cached_fragment
+from learnhub.cache import CATALOGUE, cached_fragment, cached_value
 from learnhub.learning import services as learning
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import cities_of, get_region
@@ -89,23 +90,34 @@ def module(slug: str):
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
+    if current_user.is_authenticated:
+        title, body = _course_content(course_id)  # personal: progress, enrol buttons
+    else:
+        title, body = cached_value("course", (course_id,), lambda: _course_content(course_id),
+                                   CATALOGUE)  # fmt: skip
+    record_resource_view("course", course_id, course_id)
+    return render_template("catalogue/course.html", title=title, body=Markup(body))  # noqa: S704
+
+
+def _course_content(course_id: int) -> tuple[str, str]:
+    """The course page's title and rendered content for the current visitor (404 if hidden)."""
     found = services.visible_course(course_id)
     if found is None:
         abort(404)
-    record_resource_view("course", found.id, found.id)
     enrolment = completion = None
     states = {}
     if current_user.is_authenticated:
         enrolment = learning.enrolment_of(current_user, found)
         completion = learning.completion_of(current_user, found)
         states = learning.lesson_states(current_user, found)
-    return render_template(
-        "catalogue/course.html",
+    body = render_template(
+        "catalogue/_course_body.html",
         course=found,
         enrolment=enrolment if enrolment and enrolment.active else None,
         completion=completion,
         states=states,
     )
+    return found.title, body
 
 
 @bp.get("/c/<code>")
