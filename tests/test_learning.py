@@ -1,6 +1,7 @@
 """Enrolment, lesson progress of every kind, quizzes and course completion."""
 
 import re
+from pathlib import Path
 import threading
 from datetime import timedelta
 
@@ -320,3 +321,34 @@ def test_progress_survives_sign_out_and_another_device(client, app, make_course,
     other = app.test_client()
     sign_in(other, "zhanglan")
     assert "已完成 1 课，共 2 课" in other.get("/me").get_data(as_text=True)
+
+
+def test_read_aloud_audio_is_made_once_per_text(client, app, make_course):
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (the browser tests' setup installs it)")
+    course_id = make_course(lessons=("text",))
+    lesson = lesson_ids(app, course_id)[0]
+    page = client.get(f"/lessons/{lesson}").get_data(as_text=True)
+    assert f'data-audio-url="/lessons/{lesson}/speech.wav"' in page
+    first = client.get(f"/lessons/{lesson}/speech.wav")
+    assert first.status_code == 200 and first.mimetype == "audio/wav"
+    assert first.data[:4] == b"RIFF" and len(first.data) > 10_000  # real speech, not silence
+    files = list((Path(app.instance_path) / "speech").glob("*.wav"))
+    assert len(files) == 1
+    again = client.get(f"/lessons/{lesson}/speech.wav")
+    assert again.data == first.data
+    assert list((Path(app.instance_path) / "speech").glob("*.wav")) == files
+    course_audio = client.get(f"/courses/{course_id}/speech.wav")
+    assert course_audio.status_code == 200 and course_audio.data[:4] == b"RIFF"
+    first.close()
+    again.close()
+    course_audio.close()
+
+
+def test_read_aloud_text_is_the_lessons_words_without_markup():
+    from learnhub.learning.speech import plain_text
+
+    text = plain_text("<p>第一段<strong>重点</strong></p><ul><li>一</li></ul><p>第二段</p>")
+    assert text == "第一段重点\n一\n第二段"

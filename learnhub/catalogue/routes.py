@@ -1,11 +1,13 @@
 """Public catalogue pages: all courses, a module, a course, a city's courses."""
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
 from learnhub.cache import CATALOGUE, cached_fragment, cached_value
 from learnhub.learning import services as learning
+from learnhub.learning import speech
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import cities_of, get_region
 from learnhub.tracking import record_resource_view
@@ -112,12 +114,24 @@ def _course_content(course_id: int) -> tuple[str, str]:
         states = learning.lesson_states(current_user, found)
     body = render_template(
         "catalogue/_course_body.html",
+        server_speech=speech.espeak_available(),
         course=found,
         enrolment=enrolment if enrolment and enrolment.active else None,
         completion=completion,
         states=states,
     )
     return found.title, body
+
+
+@bp.get("/courses/<int:course_id>/speech.wav")
+def course_speech(course_id: int):
+    """The course's title and summary read aloud (made once by espeak-ng)."""
+    found = services.visible_course(course_id) or abort(404)
+    language = get_locale().language if get_locale() else "zh"
+    path = speech.speech_file(f"{found.title}\n{found.summary}", language)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
 
 
 @bp.get("/c/<code>")

@@ -1,6 +1,7 @@
 """Studying: enrol, leave, my learning, lesson pages, progress reports and quizzes."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,7 +11,7 @@ from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.tracking import record_resource_view
 
-from . import bp, services
+from . import bp, services, speech
 from .forms import QuizForm
 
 
@@ -82,6 +83,7 @@ def lesson(lesson_id: int):
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         quiz_form=QuizForm() if found.kind is LessonKind.QUIZ else None,
         result=None,
+        server_speech=speech.espeak_available(),
     )
 
 
@@ -155,7 +157,19 @@ def submit_quiz(lesson_id: int):
         quiz_form=QuizForm(formdata=None),
         result=result,
         answers=answers,
+        server_speech=speech.espeak_available(),
     )
+
+
+@bp.get("/lessons/<int:lesson_id>/speech.wav")
+def lesson_speech(lesson_id: int):
+    """The lesson text read aloud (for browsers that have no Chinese voice of their own)."""
+    found = _visible_lesson(lesson_id)
+    text = speech.plain_text(f"<p>{found.title}</p>{found.body_html}")
+    path = speech.speech_file(text, get_locale().language if get_locale() else "zh")
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
 
 
 def _after_lesson(lesson: Lesson) -> str:
