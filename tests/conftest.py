@@ -77,9 +77,13 @@ def backend(database_url) -> str:
 
 
 @pytest.fixture
-def app(migrated_database_url, tmp_path):
-    """An application on the test database, with the region tree and modules loaded."""
+def app(migrated_database_url, tmp_path, monkeypatch):
+    """An application on the test database, with the region tree and modules loaded.
+
+    Its instance folder (media, speech, search index) is the test's own temporary folder.
+    """
     instance = tmp_path / "instance"
+    monkeypatch.setenv("LEARNHUB_INSTANCE_PATH", str(instance))
     app = create_app(
         {
             **TEST_CONFIG,

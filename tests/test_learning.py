@@ -1,9 +1,9 @@
 """Enrolment, lesson progress of every kind, quizzes and course completion."""
 
 import re
-from pathlib import Path
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
