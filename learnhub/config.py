@@ -23,6 +23,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → instance/learnhub.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SEARCH_DIR: str | None = None  # None → instance/search-index
+    # A missing or damaged search index is rebuilt by itself: in the request that finds it
+    # when the catalogue has at most this many searchable documents, else in the background.
+    SEARCH_AUTO_REBUILD = True
+    SEARCH_INLINE_REBUILD_LIMIT = 2000
 
     # Region data: the installation serves one province (GB/T 2260 code).
     HOME_PROVINCE = "210000"

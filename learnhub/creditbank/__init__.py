@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("creditbank", __name__, template_folder="templates")
+
+from . import cli, receivers, routes  # noqa: E402,F401  (routes, command group, signal receivers)

@@ -1,0 +1,71 @@
+"""Demo credit histories, made through the services (repeatable: keys make postings once)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from learnhub.accounts.models import User
+from learnhub.catalogue.models import Course, CourseStatus
+from learnhub.extensions import db
+from learnhub.learning.models import CourseCompletion
+
+from . import services
+from .models import EntryKind
+
+DEMO_USERS = ("learner", "elder", "dalian_learner", "shenyang_staff", "province_admin")
+
+
+def load_demo_credits(progress) -> None:
+    """Accounts for every user; completions, attendance, a reversal and a conversion."""
+    users = db.session.scalars(select(User).order_by(User.id)).all()
+    for user in progress(users):
+        services.open_account(user)
+    named = {u.username: u for u in users if u.username in DEMO_USERS}
+    admin = named.get("province_admin")
+    courses = db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.id).limit(3)
+    ).all()
+    for username in ("learner", "elder", "dalian_learner"):
+        user = named.get(username)
+        if user is None:
+            continue
+        for course in courses:
+            _complete(user, course)
+        account = services.account_of(user)
+        services.post_entry(
+            account,
+            Decimal("0.50"),
+            EntryKind.ATTENDANCE,
+            "demo_activity:learning-week-2026",
+            memo="全民终身学习活动周讲座",
+        )
+    learner = named.get("learner")
+    if learner is None or admin is None:
+        return
+    account = services.account_of(learner)
+    mistake = services.post_entry(
+        account,
+        Decimal("1.00"),
+        EntryKind.ATTENDANCE,
+        "demo_activity:duplicate",
+        memo="社区大讲堂（重复登记）",
+    )
+    services.reverse_entry(mistake, admin, "重复登记，冲正")
+    hold = services.hold_credits(account, Decimal("0.50"), "demo_conversion:1")
+    services.settle_hold(hold, admin, "兑换：社区教育结业证书")
+    db.session.flush()
+
+
+def _complete(user: User, course: Course) -> None:
+    completion = db.session.scalar(
+        select(CourseCompletion).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id
+        )
+    )
+    if completion is None:
+        completion = CourseCompletion(user_id=user.id, course_id=course.id)
+        db.session.add(completion)
+        db.session.flush()
+    services.award_course_completion(completion)

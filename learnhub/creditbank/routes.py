@@ -1,0 +1,187 @@
+"""Credit bank pages: my credits (statement, CSV, transcript) and public certificate checks."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import Response, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from learnhub.database import expect_write
+from learnhub.errors import render_error
+from learnhub.extensions import db
+from learnhub.staff.services import mask_name
+
+from . import bp, services
+from .forms import StatementFilterForm, VerifyForm
+from .models import ACCOUNT_STATUS_LABELS, ENTRY_KIND_LABELS, CertificateKind
+
+
+def _my_account():
+    # A GET that may open a missing account (users made before the credit bank existed).
+    expect_write()
+    account = services.account_of(current_user)
+    if account is None:
+        account = services.open_account(current_user)
+        db.session.commit()
+    return account
+
+
+def _local_midnight(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _date_range(form: StatementFilterForm) -> tuple[datetime | None, datetime | None]:
+    """The chosen dates (China time, end day included) as a half-open UTC range."""
+    if not form.validate():
+        return None, None
+    start = _local_midnight(form.start.data) if form.start.data else None
+    end = _local_midnight(form.end.data + timedelta(days=1)) if form.end.data else None
+    return start, end
+
+
+@bp.get("/me/credits")
+@login_required
+def account():
+    """Balance, frozen credits, totals, the statement (流水) and certificates."""
+    credit_account = _my_account()
+    form = StatementFilterForm(request.args)
+    start, end = _date_range(form)
+    page = db.paginate(
+        services.statement_query(credit_account, start, end),
+        per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
+        max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
+        error_out=False,
+    )
+    balance = services.balance_of(credit_account)
+    held = services.held_amount(credit_account)
+    return render_template(
+        "creditbank/account.html", account=credit_account, balance=balance, held=held,
+        available=balance - held, by_kind=services.totals_by_kind(credit_account),
+        by_module=services.totals_by_module(credit_account), page=page, form=form,
+        certificates=services.certificates_of(credit_account), **_labels(),
+    )  # fmt: skip
+
+
+def _labels() -> dict:
+    return {
+        "kind_labels": ENTRY_KIND_LABELS,
+        "status_labels": ACCOUNT_STATUS_LABELS,
+        "format_account": services.format_account_number,
+        "format_credits": _format_credits,
+        "format_code": services.format_certificate_code,
+    }
+
+
+def _format_credits(amount, signed: bool = False) -> str:
+    text = format_decimal(abs(amount), format="#,##0.00")
+    if signed:
+        return ("+" if amount > 0 else "−") + text
+    return ("−" if amount < 0 else "") + text
+
+
+def _csv_cell(value: str) -> str:
+    """Text that a spreadsheet would run as a formula is shown as text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/me/credits/statement.csv")
+@login_required
+def statement_csv():
+    """The statement as CSV: UTF-8 with a BOM so Excel shows Chinese."""
+    credit_account = _my_account()
+    start, end = _date_range(StatementFilterForm(request.args))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("No."), _("Date"), _("Kind"), _("Description"), _("Credits"), _("Balance"),
+         _("Reference")]
+    )  # fmt: skip
+    entries = db.session.scalars(services.statement_query(credit_account, start, end))
+    for entry in entries:
+        writer.writerow(
+            [entry.sequence, format_datetime(entry.created_at, "yyyy-MM-dd HH:mm"),
+             str(ENTRY_KIND_LABELS[entry.kind]), _csv_cell(entry.memo), f"{entry.amount:+.2f}",
+             f"{entry.balance_after:.2f}", _csv_cell(entry.business_key)]
+        )  # fmt: skip
+    filename = f"credits-{credit_account.number}.csv"
+    return Response(
+        out.getvalue(), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip
+
+
+@bp.get("/me/credits/transcript")
+@login_required
+def transcript():
+    """The printable transcript (学习档案)."""
+    credit_account = _my_account()
+    entries = db.session.scalars(services.statement_query(credit_account, None, None)).all()
+    return render_template(
+        "creditbank/transcript.html", account=credit_account,
+        balance=services.balance_of(credit_account), entries=list(reversed(entries)),
+        by_kind=services.totals_by_kind(credit_account),
+        by_module=services.totals_by_module(credit_account),
+        certificates=services.certificates_of(credit_account), **_labels(),
+    )  # fmt: skip
+
+
+# ---- public certificate check -------------------------------------------------------
+
+
+def _client_key() -> str:
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{secret}:{request.remote_addr}".encode()).hexdigest()
+
+
+def _qr_svg(url: str) -> Markup:
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2))  # noqa: S704
+
+
+@bp.get("/verify")
+def verify():
+    """A form to type a certificate code."""
+    form = VerifyForm(request.args)
+    if request.args and form.validate():
+        code = services.normalise_certificate_code(form.code.data)
+        if code is not None:
+            return redirect(url_for("creditbank.verify_code", code=code))
+        form.code.errors.append(_("That is not a certificate code. Check what you typed."))
+    status = 400 if form.errors else 200
+    return render_template("creditbank/verify.html", form=form, certificate=None), status
+
+
+@bp.get("/verify/<code>")
+def verify_code(code: str):
+    """Anyone may check a certificate: holder (masked), what, credits, issuer, date, status."""
+    expect_write()  # unknown codes are counted
+    key = _client_key()
+    if services.verify_blocked(key):
+        return render_error(
+            429, _("Too many unknown codes were checked. Please wait a few minutes.")
+        )
+    normalised = services.normalise_certificate_code(code)
+    certificate = services.certificate_by_code(normalised) if normalised else None
+    if certificate is None:
+        services.record_verify_miss(key)
+        db.session.commit()
+        form = VerifyForm(data={"code": code[:40]})
+        return render_template(
+            "creditbank/verify.html", form=form, certificate=None, not_found=True
+        ), 404
+    url = url_for("creditbank.verify_code", code=certificate.code, _external=True)
+    return render_template(
+        "creditbank/certificate.html", certificate=certificate, form=VerifyForm(),
+        holder=mask_name(certificate.account.user.display_name), qr=_qr_svg(url),
+        is_course=certificate.kind is CertificateKind.COURSE, **_labels(),
+    )  # fmt: skip

@@ -1,0 +1,103 @@
+"""What the learner and the public see: account page, CSV, transcript, /verify."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from learnhub.accounts.models import User
+from learnhub.creditbank import services
+from learnhub.creditbank.models import CertificateKind, EntryKind
+from learnhub.extensions import db
+from tests.helpers import sign_in
+
+
+def _learner_with_history(app, make_user, entries=3):
+    user_id = make_user(login="stmt_user", name="王秀英")
+    with app.app_context():
+        account = services.account_of(db.session.get(User, user_id))
+        for n in range(1, entries + 1):
+            services.post_entry(account, Decimal("1.25"), EntryKind.ATTENDANCE, f"a:{n}",
+                                memo=f"讲座{n}")  # fmt: skip
+        certificate = services.issue_certificate(
+            account, CertificateKind.COURSE, "course_completion:1", "智能手机入门", Decimal("1.5")
+        )
+        db.session.commit()
+        return account.number, certificate.code
+
+
+def test_account_page_shows_balance_statement_and_certificates(client, app, make_user):
+    number, code = _learner_with_history(app, make_user)
+    sign_in(client, "stmt_user")
+    page = client.get("/me/credits").get_data(as_text=True)
+    assert services.format_account_number(number) in page
+    assert "3.75" in page and "讲座3" in page and "智能手机入门" in page
+    assert services.format_certificate_code(code) in page
+
+
+def test_statement_pages_and_filters_dates(client, app, make_user):
+    app.config["CREDIT_STATEMENT_PAGE_SIZE"] = 2
+    _learner_with_history(app, make_user, entries=5)
+    sign_in(client, "stmt_user")
+    first = client.get("/me/credits").get_data(as_text=True)
+    assert "讲座5" in first and "讲座1" not in first
+    assert "讲座1" in client.get("/me/credits?page=3").get_data(as_text=True)
+    empty = client.get("/me/credits?start=2000-01-01&end=2000-01-02").get_data(as_text=True)
+    assert "讲座" not in empty
+    bad = client.get("/me/credits?start=2000-01-05&end=2000-01-01")
+    assert "讲座5" in bad.get_data(as_text=True)  # an impossible range is ignored, with a note
+
+
+def test_statement_csv_is_utf8_with_bom(client, app, make_user):
+    _learner_with_history(app, make_user)
+    sign_in(client, "stmt_user")
+    response = client.get("/me/credits/statement.csv")
+    assert response.mimetype == "text/csv"
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert "讲座2" in text and "+1.25" in text and "3.75" in text
+
+
+def test_transcript_lists_every_entry(client, app, make_user):
+    _learner_with_history(app, make_user)
+    sign_in(client, "stmt_user")
+    page = client.get("/me/credits/transcript").get_data(as_text=True)
+    assert all(f"讲座{n}" in page for n in (1, 2, 3))
+
+
+def test_credit_pages_need_sign_in(client):
+    response = client.get("/me/credits")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_verify_shows_a_certificate_without_login(client, app, make_user):
+    _number, code = _learner_with_history(app, make_user)
+    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "王**" in page and "王秀英" not in page
+    assert "智能手机入门" in page and "1.50" in page and "<svg" in page
+    typed = services.format_certificate_code(code).lower()
+    response = client.get(f"/verify?code={typed}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(code)
+
+
+def test_verify_shows_revocation(client, app, make_user):
+    _number, code = _learner_with_history(app, make_user)
+    with app.app_context():
+        from learnhub.creditbank.models import Certificate
+
+        certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
+        services.revoke_certificate(certificate, "issued in error")
+        db.session.commit()
+    page = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "issued in error" not in page
+    assert "2026" in page or "20" in page
+
+
+def test_unknown_codes_are_not_found_and_guessing_is_throttled(client, app):
+    app.config["CREDIT_VERIFY_MAX_MISSES"] = 3
+    for _ in range(3):
+        assert client.get("/verify/0000-0000-0000-0000").status_code == 404
+    assert client.get("/verify/0000-0000-0000-0001").status_code == 429
+    assert client.get("/verify?code=nonsense").status_code == 400
