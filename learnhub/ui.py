@@ -2,24 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from .extensions import db
 
 ELDER_MODE_COOKIE = "learnhub_elder_mode"
+TEXT_SIZE_COOKIE = "learnhub_text_size"
+TEXT_SIZES = ("standard", "large")  # "large" is 1.5 times the mode's own text size
+
+# The short navigation of every page; elder mode shows it as a few big buttons.
+# An entry appears once its feature registers the endpoint, so pages join it by existing.
+PRIMARY_NAV = (
+    ("catalogue.index", _l("Study courses")),
+    ("learning.my_learning", _l("My learning")),
+    ("creditbank.account", _l("My credits")),
+    ("main.help_page", _l("Help")),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the short navigation."""
+
+    label: str
+    url: str
+    current: bool
 
 
 def elder_mode_requested() -> bool:
-    """Whether this page is shown in elder mode (account setting, else cookie)."""
+    """Whether this page is shown in elder mode: switched on for the account or this device.
+
+    Either is enough, so an elder who turned it on before signing in keeps it after
+    signing in; the switch always sets both, so turning it off also turns off both.
+    """
+    on_this_device = request.cookies.get(ELDER_MODE_COOKIE) == "on"
     if current_user and current_user.is_authenticated:
-        return current_user.elder_mode
-    return request.cookies.get(ELDER_MODE_COOKIE) == "on"
+        return current_user.elder_mode or on_this_device
+    return on_this_device
+
+
+def text_size_requested() -> str:
+    """This device's text size step, one of TEXT_SIZES (kept in a cookie only)."""
+    size = request.cookies.get(TEXT_SIZE_COOKIE)
+    return size if size in TEXT_SIZES else TEXT_SIZES[0]
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists in this installation (features link to each other by it)."""
+    return endpoint in current_app.view_functions
+
+
+def primary_nav() -> list[NavLink]:
+    """The short navigation's entries whose pages exist."""
+    return [
+        NavLink(str(label), url_for(endpoint), request.endpoint == endpoint)
+        for endpoint, label in PRIMARY_NAV
+        if has_endpoint(endpoint)
+    ]
 
 
 def safe_next_url(default: str) -> str:
@@ -61,6 +108,10 @@ def site_name() -> str:
 def _template_globals() -> dict:
     return {
         "elder_mode": elder_mode_requested(),
+        "text_size": text_size_requested(),
+        "text_sizes": TEXT_SIZES,
+        "has_endpoint": has_endpoint,
+        "primary_nav": primary_nav,
         "current_path": current_path(),
         "languages": current_app.config["LANGUAGES"],
         "language_name": language_name,

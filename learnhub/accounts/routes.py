@@ -8,7 +8,13 @@ from learnhub.extensions import db, login_manager
 from learnhub.forms import EmptyForm
 from learnhub.i18n import LOCALE_COOKIE
 from learnhub.regions.services import districts_by_city
-from learnhub.ui import ELDER_MODE_COOKIE, elder_mode_requested, safe_next_url
+from learnhub.ui import (
+    ELDER_MODE_COOKIE,
+    TEXT_SIZE_COOKIE,
+    TEXT_SIZES,
+    elder_mode_requested,
+    safe_next_url,
+)
 
 from . import bp, services
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
@@ -169,6 +175,16 @@ def set_elder_mode():
         response.set_cookie(
             ELDER_MODE_COOKIE, "on" if enabled else "off", **_preference_cookie_options()
         )
+    return response
+
+
+@bp.post("/preferences/text-size")
+def set_text_size():
+    """Make the text larger (A+) or standard (A−) on this device: a cookie, for everyone."""
+    size = request.form.get("text_size", "")
+    response = redirect(safe_next_url(url_for("main.home")))
+    if EmptyForm().validate_on_submit() and size in TEXT_SIZES:
+        response.set_cookie(TEXT_SIZE_COOKIE, size, **_preference_cookie_options())
     return response
 
 

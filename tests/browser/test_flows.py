@@ -1,0 +1,158 @@
+"""What a person does across pages: the display switches, and registering by keyboard."""
+
+import pytest
+from sqlalchemy import select
+
+from learnhub.accounts.models import User
+from learnhub.extensions import db
+
+from .pages import DESKTOP, PHONE
+from .site import SIGN_OUT_FORM
+
+pytestmark = pytest.mark.browser
+
+
+def html_classes(page) -> set[str]:
+    return set(page.get_attribute("html", "class").split())
+
+
+def body_text_px(page) -> float:
+    return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+
+
+def pressed(page, selector: str) -> str:
+    return page.get_attribute(selector, "aria-pressed")
+
+
+def account_elder_mode(app, login: str) -> bool:
+    with app.app_context():
+        return db.session.scalar(select(User.elder_mode).where(User.username == login))
+
+
+SWITCH = ".mode-switch"
+LARGER = ".text-size-switch button[value=large]"
+STANDARD = ".text-size-switch button[value=standard]"
+
+
+def test_switches_work_without_javascript_and_persist_across_reload_and_sign_in(visitor, app):
+    learner = visitor.accounts.learner  # an account with elder mode off
+    page = visitor.start(viewport=PHONE, javascript=False)
+    page.goto("/login")
+    assert html_classes(page) == {"mode-normal"} and pressed(page, SWITCH) == "false"
+    assert body_text_px(page) == 16
+    switch = page.locator(SWITCH).bounding_box()
+    assert switch["y"] + switch["height"] <= PHONE["height"], "the switch is below the first screen"
+
+    with page.expect_navigation() as navigation:
+        page.click(SWITCH)
+    # The page arrives already in elder mode: the class is in the HTML the server sent.
+    assert 'class="mode-elder"' in navigation.value.text()
+    assert page.url.endswith("/login") and pressed(page, SWITCH) == "true"
+    assert body_text_px(page) == 20
+    page.reload()
+    assert "mode-elder" in html_classes(page)
+
+    with page.expect_navigation():
+        page.click(LARGER)  # A+
+    assert html_classes(page) == {"mode-elder", "text-large"} and body_text_px(page) == 30
+    assert pressed(page, LARGER) == "true" and pressed(page, STANDARD) == "false"
+
+    visitor.sign_in(learner)
+    assert page.url.endswith("/me/account")
+    assert html_classes(page) == {"mode-elder", "text-large"}, "signing in lost the display"
+
+    with page.expect_navigation():
+        page.click(STANDARD)  # A−
+    assert body_text_px(page) == 20
+    with page.expect_navigation():
+        page.click(SWITCH)  # off, on the account and on this device
+    assert html_classes(page) == {"mode-normal"} and not account_elder_mode(app, learner)
+    with page.expect_navigation():
+        page.click(SWITCH)  # on again: now saved on the account
+    assert "mode-elder" in html_classes(page) and account_elder_mode(app, learner)
+    with page.expect_navigation():
+        page.click(f"{SIGN_OUT_FORM} button")
+    assert "mode-elder" in html_classes(page) and page.locator(SIGN_OUT_FORM).count() == 0
+
+    other_device = visitor.start(viewport=DESKTOP, javascript=False)
+    visitor.sign_in(learner)
+    assert "mode-elder" in html_classes(other_device), "elder mode is kept on the account"
+    assert "text-large" not in html_classes(other_device), "A+ is a setting of one device"
+
+
+def test_an_elder_registers_with_the_keyboard_only(visitor):
+    """Tab, typing and Enter (arrow keys in the drop-down lists), no mouse: signed in."""
+    page = visitor.start(viewport=DESKTOP)
+    visitor.context.add_cookies(
+        [{"name": "learnhub_elder_mode", "value": "on", "url": visitor.origin}]
+    )
+    visitor.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/register")
+    keys = page.keyboard
+
+    def focused(attribute: str = "id") -> str:
+        return page.evaluate(f"document.activeElement.getAttribute('{attribute}') || ''")
+
+    def tab_to(field_id: str) -> None:
+        for _ in range(6):
+            keys.press("Tab")
+            if focused() == field_id:
+                return
+        raise AssertionError(f"Tab never reached #{field_id}; it stopped at {focused('outerHTML')}")
+
+    keys.press("Tab")
+    assert "skip-link" in focused("class")
+    keys.press("Enter")  # skip to the main content
+    tab_to("login")
+    keys.type("1380013800")  # one digit short: a mistake the site must explain
+    tab_to("display_name")
+    keys.type("张桂兰")
+    tab_to("password")
+    # A password manager's password, pasted: the field takes it.
+    page.evaluate("navigator.clipboard.writeText('长辈 password 2024')")
+    keys.press("Control+V")
+    assert page.input_value("#password") == "长辈 password 2024"
+    keys.press("Tab")  # the show-password button
+    assert "password-toggle" in focused("class")
+    assert page.evaluate("document.activeElement.textContent") == page.evaluate(
+        "document.body.dataset.labelShowPassword"
+    )
+    keys.press("Enter")
+    assert page.get_attribute("#password", "type") == "text" and focused("aria-pressed") == "true"
+    tab_to("confirm")
+    keys.type("长辈 password 2024")
+    tab_to("city")
+    keys.press("ArrowDown")  # the first city: 沈阳市
+    assert page.input_value("#city") == "210100"
+    tab_to("district")
+    keys.press("ArrowDown")  # the first district the list offers for that city
+    assert page.input_value("#district").startswith("2101")
+    tab_to("birth_year")
+    keys.type("1951")
+    with page.expect_navigation() as navigation:
+        keys.press("Enter")
+    assert navigation.value.status == 400
+
+    # The error is said in words, and focus is on the summary, so it is read out first.
+    assert focused() == "error-summary" and focused("role") == "alert"
+    summary = page.inner_text("#error-summary")
+    assert "手机号" in summary or "mobile" in summary.lower()
+    assert page.get_attribute("#login", "aria-invalid") == "true"
+    error_id = page.get_attribute("#login", "aria-describedby").split()[-1]
+    assert page.inner_text(f"#{error_id}").strip("! \n"), "the error is not in words"
+    keys.press("Tab")  # the summary's link to the field
+    keys.press("Enter")
+    assert focused() == "login"
+    keys.press("End")
+    keys.type("0")  # the missing digit
+    tab_to("password")  # name, city, district and year were kept; passwords never are
+    keys.type("长辈 password 2024")
+    tab_to("confirm")
+    keys.type("长辈 password 2024")
+    with page.expect_navigation() as navigation:
+        keys.press("Enter")
+
+    assert navigation.value.ok and page.url.endswith("/me/account")
+    assert page.locator(SIGN_OUT_FORM).count() == 1, "not signed in"
+    assert "张桂兰" in page.inner_text("main")
+    assert "mode-elder" in html_classes(page), "registered in elder mode, it stays on"

@@ -1,0 +1,42 @@
+"""Screenshots of the key pages in both modes for docs/screenshots/ (on request only).
+
+.venv/bin/python -m pytest tests/browser -k screenshots --screenshots
+"""
+
+import pytest
+
+from learnhub.config import PROJECT_ROOT
+
+from .pages import DESKTOP, ELDER, ELDER_LARGE, NORMAL, PAGE_TYPES, PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.screenshots]
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+PAGES = {page_type.name: page_type for page_type in PAGE_TYPES}
+SHOTS = [
+    # (page type, mode, window)
+    *[
+        (name, mode, "desktop")
+        for name in ("home", "register-errors", "account", "staff-city")
+        for mode in (NORMAL, ELDER)
+    ],
+    *[
+        (name, mode, "phone")
+        for name in ("home", "login", "help", "not-found")
+        for mode in (NORMAL, ELDER)
+    ],
+    ("home", ELDER_LARGE, "phone"),
+    ("register", ELDER_LARGE, "phone"),
+]
+WINDOWS = {"desktop": DESKTOP, "phone": PHONE}
+
+
+@pytest.mark.parametrize(("name", "mode", "window"), SHOTS, ids=lambda value: str(value))
+def test_screenshots(visitor, backend, name, mode, window):
+    if backend != "sqlite":
+        pytest.skip("screenshots are taken once, on SQLite")
+    page = visitor.open(PAGES[name], mode, viewport=WINDOWS[window])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{mode}-{window}.png"
+    page.screenshot(path=str(path), full_page=True, animations="disabled", caret="initial")
+    assert path.stat().st_size > 10_000, "an empty screenshot"
