@@ -15,8 +15,14 @@ demo_cli = AppGroup("demo", help="The demo data set.")
 
 def _demo_steps():
     from .accounts.demo import load_demo_accounts
+    from .catalogue.demo import load_demo_courses
+    from .creditbank.demo import load_demo_credits
 
-    return [("accounts", load_demo_accounts)]
+    return [
+        ("accounts", load_demo_accounts),
+        ("courses", load_demo_courses),
+        ("credits", load_demo_credits),
+    ]
 
 
 def load_demo() -> None:

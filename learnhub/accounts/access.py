@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from .models import Role, User
+
+if TYPE_CHECKING:
+    from learnhub.catalogue.models import Course
 
 
 def role_required(*roles: Role) -> Callable:
@@ -46,3 +50,51 @@ def ensure_may_manage_city(user: User, city_code: str) -> None:
     """Abort with 403 unless the user may manage this city."""
     if not may_manage_city(user, city_code):
         abort(403)
+
+
+# Course editing (the studio). Editors and city staff edit the courses of their region;
+# an editor of the province, like province staff, edits every course.
+COURSE_EDITING_ROLES = (Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF)
+
+
+def may_use_studio(user) -> bool:
+    """Whether the visitor (signed in or not) may open the studio at all."""
+    return bool(user and user.is_authenticated and user.role in COURSE_EDITING_ROLES)
+
+
+def editable_region_codes(user: User) -> frozenset[str] | None:
+    """The regions whose courses the user may create and edit; None means every region."""
+    if user.role is Role.PROVINCE_STAFF:
+        return None
+    if user.role not in COURSE_EDITING_ROLES or not user.managed_region_code:
+        return frozenset()
+    if user.managed_region_code == current_app.config["HOME_PROVINCE"]:
+        return None
+    return frozenset({user.managed_region_code})
+
+
+def may_edit_region_courses(user: User, region_code: str) -> bool:
+    """Whether the user may create and edit courses offered by this region."""
+    regions = editable_region_codes(user)
+    return regions is None or region_code in regions
+
+
+def may_edit_course(user: User, course: Course) -> bool:
+    """Whether the user may change this course, its lessons and its status."""
+    return may_edit_region_courses(user, course.region_code)
+
+
+def ensure_may_edit_course(user: User, course: Course) -> None:
+    """Abort with 403 unless the user may change this course."""
+    if not may_edit_course(user, course):
+        abort(403)
+
+
+def may_feature_courses(user: User) -> bool:
+    """Whether the user may put courses on the home page (province staff only)."""
+    return user.role is Role.PROVINCE_STAFF
+
+
+def may_see_rankings_detail(user) -> bool:
+    """Whether the user sees the staff side of the rankings (filtered views, trends)."""
+    return bool(user and user.is_authenticated and managed_city_codes(user) != frozenset())
