@@ -10,10 +10,11 @@ at once with "database is locked", whatever the timeout.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -49,6 +50,19 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def string_enum(enum_class: type[enum.Enum], name: str, length: int) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint (no PostgreSQL ENUM type,
+    so adding a value later is a plain migration on both databases)."""
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 def expect_write() -> None:

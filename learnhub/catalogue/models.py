@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -22,21 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.database import UTCDateTime, utcnow
+from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
-
-
-def _string_enum(enum_class: type[enum.Enum], name: str, length: int = 16) -> Enum:
-    """A portable enum column: VARCHAR plus a CHECK constraint (no PostgreSQL ENUM type)."""
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class CourseStatus(enum.StrEnum):
@@ -139,14 +126,14 @@ class Course(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     cover_path: Mapped[str | None] = mapped_column(String(255))
     level: Mapped[CourseLevel] = mapped_column(
-        _string_enum(CourseLevel, "course_level"), default=CourseLevel.BEGINNER
+        string_enum(CourseLevel, "course_level", 16), default=CourseLevel.BEGINNER
     )
     # The province's code for province-wide courses, else the owning city's.
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     study_hours: Mapped[Decimal] = mapped_column(Numeric(5, 1))
     credits: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     status: Mapped[CourseStatus] = mapped_column(
-        _string_enum(CourseStatus, "course_status"), default=CourseStatus.DRAFT
+        string_enum(CourseStatus, "course_status", 16), default=CourseStatus.DRAFT
     )
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -186,7 +173,7 @@ class CourseAudience(db.Model):
         ForeignKey("course.id", ondelete="CASCADE"), primary_key=True
     )
     audience: Mapped[Audience] = mapped_column(
-        _string_enum(Audience, "audience", 20), primary_key=True
+        string_enum(Audience, "audience", 20), primary_key=True
     )
 
     course: Mapped[Course] = relationship(back_populates="audiences")
@@ -207,7 +194,7 @@ class Lesson(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[LessonKind] = mapped_column(_string_enum(LessonKind, "lesson_kind"))
+    kind: Mapped[LessonKind] = mapped_column(string_enum(LessonKind, "lesson_kind", 16))
     # Sanitised on save (learnhub.catalogue.content.sanitise_html): safe to render as is.
     body_html: Mapped[str] = mapped_column(Text, default="")
     media_path: Mapped[str | None] = mapped_column(String(255))

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from learnhub.accounts.models import User
-from learnhub.database import UTCDateTime, utcnow
+from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 
 CREDIT_SCALE = 2
@@ -54,13 +53,6 @@ class CreditAmount(TypeDecorator):
         if value is None:
             return None
         return Decimal(int(value)).scaleb(-CREDIT_SCALE).quantize(CREDIT_QUANTUM)
-
-
-def _string_enum(enum_class: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        enum_class, name=name, native_enum=False, create_constraint=True, length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )  # fmt: skip
 
 
 class AccountStatus(enum.StrEnum):
@@ -110,7 +102,7 @@ class CreditAccount(db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     sequence: Mapped[int] = mapped_column(Integer)
     status: Mapped[AccountStatus] = mapped_column(
-        _string_enum(AccountStatus, "credit_account_status"), default=AccountStatus.ACTIVE
+        string_enum(AccountStatus, "credit_account_status", 20), default=AccountStatus.ACTIVE
     )
     status_reason: Mapped[str] = mapped_column(String(200), default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -145,7 +137,7 @@ class LedgerEntry(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("credit_account.id"))
     sequence: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(CreditAmount)
-    kind: Mapped[EntryKind] = mapped_column(_string_enum(EntryKind, "ledger_entry_kind"))
+    kind: Mapped[EntryKind] = mapped_column(string_enum(EntryKind, "ledger_entry_kind", 20))
     business_key: Mapped[str] = mapped_column(String(80))  # e.g. "course_completion:17"
     module_id: Mapped[int | None] = mapped_column(ForeignKey("module.id"))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
@@ -183,7 +175,7 @@ class CreditHold(db.Model):
     amount: Mapped[Decimal] = mapped_column(CreditAmount)
     business_key: Mapped[str] = mapped_column(String(80))
     status: Mapped[HoldStatus] = mapped_column(
-        _string_enum(HoldStatus, "credit_hold_status"), default=HoldStatus.HELD
+        string_enum(HoldStatus, "credit_hold_status", 20), default=HoldStatus.HELD
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -204,7 +196,7 @@ class Certificate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(24), unique=True)
     kind: Mapped[CertificateKind] = mapped_column(
-        _string_enum(CertificateKind, "credit_certificate_kind")
+        string_enum(CertificateKind, "credit_certificate_kind", 20)
     )
     business_key: Mapped[str] = mapped_column(String(80))
     account_id: Mapped[int] = mapped_column(ForeignKey("credit_account.id"), index=True)
@@ -275,7 +267,7 @@ class OutcomeType(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     category: Mapped[OutcomeCategory] = mapped_column(
-        _string_enum(OutcomeCategory, "credit_outcome_category")
+        string_enum(OutcomeCategory, "credit_outcome_category", 20)
     )
     standard_credits: Mapped[Decimal] = mapped_column(CreditAmount)
     active: Mapped[bool] = mapped_column(default=True)
@@ -296,7 +288,7 @@ class RecognitionApplication(db.Model):
     # The learner's city when applying: city staff review their own city's applications.
     city_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     category: Mapped[OutcomeCategory] = mapped_column(
-        _string_enum(OutcomeCategory, "credit_outcome_category")
+        string_enum(OutcomeCategory, "credit_outcome_category", 20)
     )
     outcome_type_id: Mapped[int | None] = mapped_column(ForeignKey("credit_outcome_type.id"))
     title: Mapped[str] = mapped_column(String(120))
@@ -304,7 +296,7 @@ class RecognitionApplication(db.Model):
     hours: Mapped[Decimal] = mapped_column(CreditAmount)
     credits_claimed: Mapped[Decimal] = mapped_column(CreditAmount)
     status: Mapped[RecognitionStatus] = mapped_column(
-        _string_enum(RecognitionStatus, "credit_recognition_status"),
+        string_enum(RecognitionStatus, "credit_recognition_status", 20),
         default=RecognitionStatus.DRAFT,
     )
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

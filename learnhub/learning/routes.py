@@ -70,19 +70,28 @@ def lesson(lesson_id: int):
     found = _visible_lesson(lesson_id)
     record_resource_view("lesson", found.id, found.course_id)
     enrolled = current_user.is_authenticated and services.is_enrolled(current_user, found.course)
-    progress = services.progress_of(current_user, found) if enrolled else None
-    lessons = found.course.lessons
-    index = lessons.index(found)
+    return _render_lesson(
+        found,
+        enrolled=enrolled,
+        quiz_form=QuizForm() if found.kind is LessonKind.QUIZ else None,
+    )
+
+
+def _render_lesson(lesson: Lesson, enrolled: bool, quiz_form, result=None, answers=None):
+    """The lesson page, with the learner's progress and the way to the next lesson."""
+    lessons = lesson.course.lessons
+    index = lessons.index(lesson)
     return render_template(
         "learning/lesson.html",
-        lesson=found,
-        course=found.course,
+        lesson=lesson,
+        course=lesson.course,
         enrolled=enrolled,
-        progress=progress,
+        progress=services.progress_of(current_user, lesson) if enrolled else None,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        quiz_form=QuizForm() if found.kind is LessonKind.QUIZ else None,
-        result=None,
+        quiz_form=quiz_form,
+        result=result,
+        answers=answers or {},
         server_speech=speech.espeak_available(),
     )
 
@@ -144,20 +153,8 @@ def submit_quiz(lesson_id: int):
         flash(str(error.message))
         return redirect(url_for("learning.lesson", lesson_id=found.id))
     db.session.commit()
-    lessons = found.course.lessons
-    index = lessons.index(found)
-    return render_template(
-        "learning/lesson.html",
-        lesson=found,
-        course=found.course,
-        enrolled=True,
-        progress=services.progress_of(current_user, found),
-        previous=lessons[index - 1] if index > 0 else None,
-        next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        quiz_form=QuizForm(formdata=None),
-        result=result,
-        answers=answers,
-        server_speech=speech.espeak_available(),
+    return _render_lesson(
+        found, enrolled=True, quiz_form=QuizForm(formdata=None), result=result, answers=answers
     )
 
 
