@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'  # set to '0003' once 0003_search.py exists
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

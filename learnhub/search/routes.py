@@ -1,0 +1,92 @@
+"""Search pages: the results page, its JSON twin, and what people searched for (staff)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request, url_for
+
+from learnhub.accounts.access import role_required
+from learnhub.accounts.models import STAFF_ROLES
+
+from . import bp, services, text
+
+log = logging.getLogger(__name__)
+
+
+def _search_from_request() -> services.SearchResults:
+    query = request.args.get("q", "", type=str)
+    page = request.args.get("page", 1, type=int)
+    sort = request.args.get("sort", "relevance", type=str)
+    module = request.args.get("module", "", type=str)[:40]
+    results = services.search(query, page=page, sort=sort, module=module)
+    if results.query and results.page == 1 and not results.module:
+        _record(results)
+    return results
+
+
+def _record(results: services.SearchResults) -> None:
+    try:
+        services.record_search(results.query, results.total)
+    except Exception:  # counting must never cost a visitor their results
+        log.exception("could not record a search term")
+
+
+@bp.app_context_processor
+def _search_box_settings() -> dict:
+    return {"search_max_query_length": text.MAX_QUERY_LENGTH}
+
+
+@bp.get("/search")
+def results():
+    found = _search_from_request()
+    return render_template("search/results.html", results=found)
+
+
+@bp.get("/api/v1/search")
+def api_search():
+    found = _search_from_request()
+    return jsonify(
+        query=found.query,
+        truncated=found.truncated,
+        page=found.page,
+        pages=found.pages,
+        per_page=services.PER_PAGE,
+        sort=found.sort,
+        module=found.module,
+        total=found.total,
+        some_words=found.some_words,
+        from_database=found.from_database,
+        suggestion=found.suggestion,
+        facets=[{"module": f.slug, "name": f.name, "count": f.count} for f in found.facets],
+        results=[_hit_json(hit) for hit in found.hits],
+        popular=[_course_json(course) for course in found.popular],
+    )
+
+
+def _hit_json(hit: services.Hit) -> dict:
+    return {
+        "kind": hit.kind,
+        "id": hit.object_id,
+        "url": hit.url,
+        "title": hit.title.striptags(),
+        "title_html": str(hit.title),
+        "snippet_html": str(hit.snippet),
+        "course": {"id": hit.course.id, "title": hit.course.title},
+        "module": {"slug": hit.module.slug, "name": hit.module.name},
+    }
+
+
+def _course_json(course) -> dict:
+    return {
+        "id": course.id,
+        "title": course.title,
+        "url": url_for("catalogue.course", course_id=course.id),
+    }
+
+
+@bp.get("/search/terms")
+@role_required(*STAFF_ROLES)
+def terms():
+    days = 30
+    return render_template("search/terms.html", terms=services.searched_terms(days), days=days)

@@ -1,0 +1,392 @@
+"""Searching the catalogue: results pages, suggestions, popularity, the searched-terms log.
+
+Plain services: they take plain values and return plain values; the index adapter
+(``index.py``) is the only place that knows Whoosh, and the database search below stands
+in for it while no index is usable.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
+
+from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
+from learnhub.extensions import db
+
+from . import sync, text
+from .documents import plain_text
+from .index import MAX_RESULTS, IndexHit, IndexResults, IndexUnavailable, SearchIndex
+from .models import SearchTermCount
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 10
+MAX_PAGE = MAX_RESULTS // PER_PAGE
+SORTS = ("relevance", "newest")
+POPULARITY_WEIGHT = 0.25  # the most popular course scores at most 25% more: a mild boost
+POPULARITY_TTL = 60.0  # seconds a process keeps the popularity figures
+FEW_RESULTS = 3  # fewer than this, and a "did you mean" is looked for
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+# ---- popularity ------------------------------------------------------------------------
+
+
+def course_popularity() -> dict[int, int]:
+    """How popular each published course is: the one source search ranks by.
+
+    For now its enrolments (Course.enrolment_count); the rankings' view aggregates can
+    replace this body without anything else changing.
+    """
+    query = select(Course.id, Course.enrolment_count).where(
+        Course.status == CourseStatus.PUBLISHED, Course.enrolment_count > 0
+    )
+    return {row.id: row.enrolment_count for row in db.session.execute(query)}
+
+
+_popularity_lock = threading.Lock()
+_popularity: dict[str, tuple[float, dict[int, float]]] = {}
+
+
+def popularity_boosts() -> dict[int, float]:
+    """Course id → score factor in [1, 1 + POPULARITY_WEIGHT], log-scaled, kept a minute."""
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    now = time.monotonic()
+    with _popularity_lock:
+        cached = _popularity.get(key)
+    if cached and now - cached[0] < POPULARITY_TTL:
+        return cached[1]
+    counts = course_popularity()
+    top = math.log1p(max(counts.values(), default=0)) or 1.0
+    boosts = {cid: 1.0 + POPULARITY_WEIGHT * math.log1p(n) / top for cid, n in counts.items()}
+    with _popularity_lock:
+        _popularity[key] = (now, boosts)
+    return boosts
+
+
+def forget_popularity() -> None:
+    """Drop the kept figures (tests, or after a bulk change of enrolments)."""
+    with _popularity_lock:
+        _popularity.clear()
+
+
+# ---- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str  # course, lesson
+    object_id: int
+    url: str
+    title: Markup  # escaped, matches in <mark>
+    snippet: Markup
+    course: Course
+    module: Module
+
+
+@dataclass(frozen=True)
+class Facet:
+    slug: str
+    name: str
+    count: int
+
+
+@dataclass
+class SearchResults:
+    query: str  # as understood: normalised and cut at text.MAX_QUERY_LENGTH
+    page: int = 1
+    sort: str = "relevance"
+    module: str | None = None
+    total: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: list[Facet] = field(default_factory=list)
+    suggestion: str | None = None
+    popular: list[Course] = field(default_factory=list)
+    some_words: bool = False  # nothing had every word: these have some of them
+    from_database: bool = False  # no usable index: a slower, plainer search
+    truncated: bool = False  # the query was longer than text.MAX_QUERY_LENGTH
+
+    @property
+    def pages(self) -> int:
+        return min(MAX_PAGE, max(1, -(-self.total // PER_PAGE)))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search(query: str, page: int = 1, sort: str = "relevance",
+           module: str | None = None) -> SearchResults:  # fmt: skip
+    """One results page. Bad input of any kind is read as plain words, never an error."""
+    cleaned = text.clean_query(query)
+    results = SearchResults(
+        query=cleaned,
+        page=min(max(page, 1), MAX_PAGE),
+        sort=sort if sort in SORTS else "relevance",
+        module=module or None,
+        truncated=len(text.normalise(query)) > text.MAX_QUERY_LENGTH,
+    )
+    if not text.query_pieces(cleaned):
+        results.popular = popular_courses()
+        return results
+    found = _find(results)
+    if found.total == 0 and len(text.query_pieces(cleaned)) > 1:
+        found = _find(results, match_all=False)
+        results.some_words = found.total > 0
+    results.total = found.total
+    results.facets = _facets(found.facets)
+    results.hits = _hits(found.hits, found.highlight_terms)
+    if found.total < FEW_RESULTS and not results.from_database:
+        results.suggestion = _suggestion(cleaned)
+    if not results.hits:
+        results.popular = popular_courses()
+    return results
+
+
+def _find(results: SearchResults, match_all: bool = True) -> IndexResults:
+    offset = (results.page - 1) * PER_PAGE
+    options = {"module": results.module, "sort": results.sort, "offset": offset,
+               "limit": PER_PAGE}  # fmt: skip
+    index = sync.search_index()
+    if not results.from_database:
+        try:
+            return index.search(results.query, boosts=popularity_boosts(), match_all=match_all,
+                                **options)  # fmt: skip
+        except IndexUnavailable:
+            log.warning("search index unusable; searching the database", exc_info=True)
+            results.from_database = True
+            _ensure_index_quietly()
+    return database_search(results.query, match_all=match_all, **options)
+
+
+def _ensure_index_quietly() -> None:
+    try:
+        sync.ensure_index()
+    except Exception:
+        log.exception("could not start rebuilding the search index")
+
+
+def _suggestion(query: str) -> str | None:
+    suggestion = sync.search_index().suggest(query)
+    return suggestion if suggestion and suggestion != query else None
+
+
+def _facets(counts: dict[str, int]) -> list[Facet]:
+    if not counts:
+        return []
+    modules = db.session.scalars(
+        select(Module).where(Module.slug.in_(counts)).order_by(Module.position, Module.id)
+    )
+    return [Facet(m.slug, m.name, counts[m.slug]) for m in modules]
+
+
+def _hits(found: list[IndexHit], terms: frozenset[str]) -> list[Hit]:
+    """Hits as pages show them, re-checked against the database (the index may lag a moment)."""
+    course_ids = {h.object_id for h in found if h.kind == "course"}
+    lesson_ids = {h.object_id for h in found if h.kind == "lesson"}
+    courses = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Course).where(Course.id.in_(course_ids)).options(selectinload(Course.module))
+        )
+    }
+    lessons = {
+        lesson.id: lesson
+        for lesson in db.session.scalars(
+            select(Lesson)
+            .where(Lesson.id.in_(lesson_ids))
+            .options(selectinload(Lesson.course).selectinload(Course.module))
+        )
+    }
+    hits = []
+    for found_hit in found:
+        if found_hit.kind == "course" and found_hit.object_id in courses:
+            course = courses[found_hit.object_id]
+            if course.status is CourseStatus.PUBLISHED:
+                hits.append(_course_hit(course, terms))
+        elif found_hit.kind == "lesson" and found_hit.object_id in lessons:
+            lesson = lessons[found_hit.object_id]
+            if lesson.course.status is CourseStatus.PUBLISHED:
+                hits.append(_lesson_hit(lesson, terms))
+    return hits
+
+
+def _course_hit(course: Course, terms: frozenset[str]) -> Hit:
+    return Hit(
+        kind="course",
+        object_id=course.id,
+        url=url_for("catalogue.course", course_id=course.id),
+        title=_marked(course.title, terms, whole=True),
+        snippet=_marked(course.summary, terms),
+        course=course,
+        module=course.module,
+    )
+
+
+def _lesson_hit(lesson: Lesson, terms: frozenset[str]) -> Hit:
+    return Hit(
+        kind="lesson",
+        object_id=lesson.id,
+        url=url_for("learning.lesson", lesson_id=lesson.id),
+        title=_marked(lesson.title, terms, whole=True),
+        snippet=_marked(plain_text(lesson.body_html), terms),
+        course=lesson.course,
+        module=lesson.course.module,
+    )
+
+
+def _marked(value: str, terms: frozenset[str], whole: bool = False, length: int = 120) -> Markup:
+    """The text with the searched words in <mark>, escaped; its start if none is in it."""
+    value = value or ""
+    html = SearchIndex.highlight(value, terms, whole=whole, length=length)
+    if html:
+        return Markup(html)  # noqa: S704 - built by Whoosh's HtmlFormatter, which escapes
+    shown = value if whole or len(value) <= length else value[:length] + "…"
+    return escape(shown)
+
+
+def popular_courses(limit: int = 6) -> list[Course]:
+    """The most popular published courses, offered when a search finds nothing."""
+    boosts = popularity_boosts()
+    query = (
+        select(Course)
+        .where(Course.status == CourseStatus.PUBLISHED)
+        .options(selectinload(Course.module), selectinload(Course.region))
+        .order_by(Course.enrolment_count.desc(), Course.published_at.desc(), Course.id.desc())
+        .limit(limit)
+    )
+    courses = list(db.session.scalars(query))
+    return sorted(courses, key=lambda c: -boosts.get(c.id, 1.0))
+
+
+# ---- without an index --------------------------------------------------------------------
+
+
+def database_search(query: str, *, module: str | None = None, sort: str = "relevance",
+                    offset: int = 0, limit: int = PER_PAGE,
+                    match_all: bool = True) -> IndexResults:  # fmt: skip
+    """The same question asked of the database with LIKE: no pinyin, no stemming, slower.
+
+    Used only while no index is usable (missing, being rebuilt, damaged).
+    """
+    words = [w for p in text.query_pieces(query) for w in text.query_words(p)]
+    if not words:
+        return IndexResults([], 0, {})
+    combine = and_ if match_all else or_
+    published = Course.status == CourseStatus.PUBLISHED
+    course_match = combine(
+        *(or_(Course.title.icontains(w, autoescape=True),
+              Course.summary.icontains(w, autoescape=True)) for w in words)
+    )  # fmt: skip
+    lesson_match = combine(
+        *(or_(Lesson.title.icontains(w, autoescape=True),
+              Lesson.body_html.icontains(w, autoescape=True)) for w in words)
+    )  # fmt: skip
+    title_words = [Course.title.icontains(w, autoescape=True) for w in words]
+    course_rows = db.session.execute(
+        select(Course.id, Module.slug, Course.published_at, Course.enrolment_count,
+               or_(*title_words))
+        .join(Module).where(published, course_match).limit(MAX_RESULTS)
+    ).all()  # fmt: skip
+    lesson_title_words = [Lesson.title.icontains(w, autoescape=True) for w in words]
+    lesson_rows = db.session.execute(
+        select(Lesson.id, Course.id, Module.slug, Course.published_at, Course.enrolment_count,
+               or_(*lesson_title_words))
+        .join(Course, Lesson.course_id == Course.id).join(Module)
+        .where(published, lesson_match).limit(MAX_RESULTS)
+    ).all()  # fmt: skip
+    rows = [("course", cid, cid, slug, when, n, in_title)
+            for cid, slug, when, n, in_title in course_rows]  # fmt: skip
+    rows += [("lesson", lid, cid, slug, when, n, in_title)
+             for lid, cid, slug, when, n, in_title in lesson_rows]  # fmt: skip
+    facets: dict[str, int] = {}
+    for row in rows:
+        facets[row[3]] = facets.get(row[3], 0) + 1
+    if module:
+        rows = [row for row in rows if row[3] == module]
+    if sort == "newest":
+        rows.sort(key=lambda r: (r[4].timestamp() if r[4] else 0, r[0] == "course"), reverse=True)
+    else:  # title matches first, courses before lessons, then the more popular
+        rows.sort(key=lambda r: (bool(r[6]), r[0] == "course", r[5]), reverse=True)
+    hits = [IndexHit(r[0], r[1], r[2], 0.0) for r in rows[offset : offset + limit]]
+    return IndexResults(hits, len(rows), facets, frozenset(words))
+
+
+# ---- what people search for ------------------------------------------------------------
+
+
+def term_for_log(query: str) -> str:
+    """The query as it is counted: normalised, long numbers (phones, IDs) blanked out."""
+    return _LONG_NUMBER.sub("#", text.clean_query(query))[:100]
+
+
+def record_search(query: str, found: int) -> None:
+    """Count one search of ``query`` for today, and whether it found nothing.
+
+    Runs in its own short transaction on its own connection, so a search page never holds
+    the database's write lock while it reads (SQLite lets one writer at a time).
+    """
+    term = term_for_log(query)
+    if not term:
+        return
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    today = datetime.now(zone).date()
+    empty = 1 if found == 0 else 0
+    table = SearchTermCount.__table__
+    with db.engine.begin() as connection:
+        dialect = connection.dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(day=today, term=term, searches=1, empty_searches=empty)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.day, table.c.term],
+            set_={
+                "searches": table.c.searches + 1,
+                "empty_searches": table.c.empty_searches + empty,
+            },
+        )
+        connection.execute(statement)
+
+
+@dataclass(frozen=True)
+class TermCount:
+    term: str
+    searches: int
+    empty_searches: int
+
+
+def searched_terms(days: int = 30, limit: int = 50) -> dict[str, list[TermCount]]:
+    """The most searched terms of the last ``days`` days, and the most searched in vain."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    since: date = datetime.now(zone).date() - timedelta(days=days - 1)
+    searches = func.sum(SearchTermCount.searches)
+    empty = func.sum(SearchTermCount.empty_searches)
+    base = (
+        select(SearchTermCount.term, searches, empty)
+        .where(SearchTermCount.day >= since)
+        .group_by(SearchTermCount.term)
+    )
+    top = db.session.execute(base.order_by(searches.desc(), SearchTermCount.term).limit(limit))
+    missed = db.session.execute(
+        base.having(empty > 0).order_by(empty.desc(), SearchTermCount.term).limit(limit)
+    )
+    return {
+        "top": [TermCount(t, s, e) for t, s, e in top],
+        "not_found": [TermCount(t, s, e) for t, s, e in missed],
+    }

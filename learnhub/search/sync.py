@@ -1,0 +1,270 @@
+"""Keeping the index in step with the database, from any process, without losing a change.
+
+1. ``after_flush``: every flushed change to a course, lesson or module adds a row to
+   ``search_pending_change`` *in the same transaction*: the row exists exactly when the
+   change was committed, and vanishes with it on rollback.
+2. ``after_commit``: the committing process applies pending rows to the index, holding the
+   index's writer lock (an flock on ``SEARCH_DIR/writer.lock``). If another process holds
+   it, this one does not wait: that process looks at the queue again after releasing the
+   lock, so rows committed meanwhile are never stranded (see docs/search.md for the proof).
+3. A missing or damaged index is rebuilt: right away when the catalogue is small, else in
+   a background thread; searches use the database meanwhile. ``flask search reindex``
+   rebuilds on demand, into a new folder swapped in atomically.
+
+Studio, importer and demo code need not know any of this: they change models and commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from learnhub.catalogue.models import Course, CourseAudience, CourseStatus, Lesson, Module
+from learnhub.database import utcnow
+from learnhub.extensions import db
+
+from . import documents
+from .index import IndexUnavailable, SearchIndex
+from .models import PendingIndexChange
+
+log = logging.getLogger(__name__)
+
+# Attributes whose change alters what the index holds (enrolment_count is read at query time).
+_TRACKED = {
+    Course: frozenset(
+        {"title", "summary", "module_id", "region_code", "level", "status", "published_at"}
+    ),
+    Lesson: frozenset({"title", "body_html", "course_id"}),
+    Module: frozenset({"slug", "name_zh", "name_en"}),
+}
+_KINDS = {Course: "course", Lesson: "lesson", Module: "module"}
+_QUEUED = "learnhub_search_queued"  # session.info: keys queued in this transaction
+BATCH = 500
+RETRY_AFTER_FAILURE = 60.0  # seconds before a process tries a failed automatic rebuild again
+
+
+def search_index(app: Flask | None = None) -> SearchIndex:
+    """The app's index (one object per app, shared by its threads)."""
+    return (app or current_app).extensions["learnhub_search"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["learnhub_search"] = SearchIndex(app.config["SEARCH_DIR"])
+    session_class = db.session.session_factory.class_
+    for name, listener in (
+        ("after_flush", _queue_changes),
+        ("after_commit", _apply_after_commit),
+        ("after_soft_rollback", _forget_after_rollback),
+    ):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)
+
+
+# ---- 1. queueing, inside the transaction ---------------------------------------------------
+
+
+def changed_objects(session: Session) -> set[tuple[str, int]]:
+    """(kind, id) of every course, lesson and module whose searchable content this flush changes."""
+    changed = set()
+    for obj in (*session.new, *session.deleted):
+        if type(obj) in _KINDS:
+            changed.add((_KINDS[type(obj)], obj.id))
+        elif isinstance(obj, CourseAudience):
+            changed.add(("course", obj.course_id))
+    for obj in session.dirty:
+        tracked = _TRACKED.get(type(obj))
+        if tracked and any(inspect(obj).attrs[name].history.has_changes() for name in tracked):
+            changed.add((_KINDS[type(obj)], obj.id))
+    return changed
+
+
+def _queue_changes(session: Session, _flush_context) -> None:
+    queued: set = session.info.setdefault(_QUEUED, set())
+    new = changed_objects(session) - queued
+    if not new:
+        return
+    now = utcnow()
+    rows = [{"kind": kind, "object_id": object_id, "queued_at": now} for kind, object_id in new]
+    # Mapper flush events may run SQL on the flush's own connection; so may after_flush.
+    session.connection().execute(insert(PendingIndexChange.__table__), rows)
+    queued |= new
+
+
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if not previous_transaction.nested:
+        session.info.pop(_QUEUED, None)
+
+
+# ---- 2. applying, after the commit -----------------------------------------------------------
+
+
+def _apply_after_commit(session: Session) -> None:
+    if not session.info.pop(_QUEUED, None) or not has_app_context():
+        return
+    if "learnhub_search" not in current_app.extensions:
+        return
+    try:
+        apply_pending_changes()
+    except Exception:
+        # The change is committed and its queue row kept: the index catches up later.
+        log.exception("search index update failed; the change stays queued")
+
+
+def apply_pending_changes() -> int:
+    """Bring the index up to date with the queue; return how many changes were applied.
+
+    Never waits for another writer: whoever holds the lock re-reads the queue after
+    releasing it, so this process's rows are applied by that one if not by this one.
+    """
+    index = search_index()
+    applied = 0
+    while True:
+        with index.writer_lock() as locked:
+            if not locked:
+                log.debug("search index busy: the process writing it applies these changes")
+                return applied
+            try:
+                applied += _drain(index)
+            except IndexUnavailable:
+                locked = False  # rebuild (needs the lock) once it is released
+        if not locked:
+            ensure_index()
+            return applied
+        if not _queue_has_rows():
+            return applied
+
+
+def _drain(index: SearchIndex) -> int:
+    """Apply every queued change, a batch at a time. The caller holds the writer lock."""
+    applied = 0
+    while True:
+        with Session(db.engine) as session:
+            rows = session.execute(
+                select(PendingIndexChange.id, PendingIndexChange.kind, PendingIndexChange.object_id)
+                .order_by(PendingIndexChange.id)
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                return applied
+            docs, remove_keys, remove_courses = documents.resolve_changes(
+                session, [(kind, object_id) for _id, kind, object_id in rows]
+            )
+            # End the read before writing the index: on SQLite it holds the database's
+            # write lock, which every editor's commit would otherwise wait for.
+            session.rollback()
+            index.update(docs, remove_keys, remove_courses)
+            # Only now: a crash before this line re-applies the batch, which is harmless.
+            ids = [row.id for row in rows]
+            session.execute(delete(PendingIndexChange).where(PendingIndexChange.id.in_(ids)))
+            session.commit()
+            applied += len(rows)
+
+
+def _queue_has_rows() -> bool:
+    with Session(db.engine) as session:
+        return session.scalar(select(PendingIndexChange.id).limit(1)) is not None
+
+
+# ---- 3. rebuilding ---------------------------------------------------------------------------
+
+
+def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs: int = 1,
+                  wait: float = 60.0) -> int:  # fmt: skip
+    """Build a new index from the database and swap it in; return the documents indexed.
+
+    Holds the writer lock throughout (waiting up to ``wait`` seconds for it), so changes
+    committed during the build queue up and are applied to the new index right after.
+    """
+    index = search_index()
+    with index.writer_lock(timeout=wait) as locked:
+        if not locked:
+            raise IndexBusy("another process is writing the search index; try again later")
+        with Session(db.engine, expire_on_commit=False) as session:
+            course_ids = documents.searchable_course_ids(session)
+            if progress is not None:
+                course_ids = progress(course_ids)  # advances as the courses are read
+            counted = _Counter(documents.course_documents(session, course_ids))
+            index.rebuild(counted, procs=procs)
+        _drain(index)
+    if _queue_has_rows():
+        apply_pending_changes()
+    return counted.count
+
+
+class IndexBusy(Exception):
+    """Another process holds the index's writer lock (a rebuild, or a long batch)."""
+
+
+class _Counter:
+    def __init__(self, items):
+        self.items, self.count = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def searchable_count() -> int:
+    """How many documents a rebuild would write (published courses and their lessons)."""
+    with Session(db.engine) as session:
+        published = Course.status == CourseStatus.PUBLISHED
+        courses = session.scalar(select(func.count()).select_from(Course).where(published))
+        lessons = session.scalar(
+            select(func.count()).select_from(Lesson).join(Course).where(published)
+        )
+    return (courses or 0) + (lessons or 0)
+
+
+_rebuilding = threading.Lock()
+_last_failure: dict[str, float] = {}
+
+
+def ensure_index() -> None:
+    """Rebuild a missing or damaged index: now if the catalogue is small, else in the background.
+
+    Searches use the database until the new index is live. At most one rebuild runs per
+    process (and the writer lock allows one across processes).
+    """
+    app = current_app._get_current_object()
+    if not app.config["SEARCH_AUTO_REBUILD"] or search_index(app).status() == "ok":
+        return
+    directory = app.config["SEARCH_DIR"]
+    if time.monotonic() - _last_failure.get(directory, -RETRY_AFTER_FAILURE) < RETRY_AFTER_FAILURE:
+        return
+    if not _rebuilding.acquire(blocking=False):
+        return
+    if searchable_count() <= app.config["SEARCH_INLINE_REBUILD_LIMIT"]:
+        try:
+            _rebuild_quietly(app)
+        finally:
+            _rebuilding.release()
+        return
+    thread = threading.Thread(target=_rebuild_in_background, args=(app,), daemon=True,
+                              name="learnhub-search-rebuild")  # fmt: skip
+    thread.start()
+
+
+def _rebuild_in_background(app: Flask) -> None:
+    try:
+        with app.app_context():
+            _rebuild_quietly(app)
+    finally:
+        _rebuilding.release()
+
+
+def _rebuild_quietly(app: Flask) -> None:
+    try:
+        count = rebuild_index(wait=0.0)
+        log.info("search index rebuilt: %d documents", count)
+    except IndexBusy:
+        log.info("search index is being written by another process; not rebuilding here")
+    except Exception:
+        _last_failure[app.config["SEARCH_DIR"]] = time.monotonic()
+        log.exception("search index rebuild failed; searching the database meanwhile")

@@ -1,0 +1,1 @@
+"""Helpers for the search tests (tests/test_search*.py)."""

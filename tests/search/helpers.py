@@ -1,0 +1,51 @@
+"""Small factories for search tests: courses and lessons straight through the models.
+
+The studio and the importer change content the same way (models, then commit), which is
+exactly what the index must follow.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from learnhub.catalogue.models import Course, CourseStatus, Lesson, LessonKind, Module
+from learnhub.database import utcnow
+from learnhub.extensions import db
+from learnhub.search import sync
+
+
+def module_id(slug: str = "party-history") -> int:
+    return db.session.scalar(select(Module.id).where(Module.slug == slug))
+
+
+def add_course(title: str, summary: str = "", lessons=(), module: str = "party-history",
+               status: CourseStatus = CourseStatus.PUBLISHED, enrolments: int = 0,
+               commit: bool = True) -> Course:  # fmt: skip
+    """A course with lessons given as (title, body html) pairs; committed unless told not."""
+    course = Course(
+        module_id=module_id(module),
+        title=title,
+        summary=summary,
+        region_code="210000",
+        study_hours=Decimal("2"),
+        credits=Decimal("1"),
+        status=status,
+        published_at=utcnow() if status is not CourseStatus.DRAFT else None,
+        enrolment_count=enrolments,
+    )
+    course.lessons = [
+        Lesson(position=i, title=lesson_title, kind=LessonKind.TEXT, body_html=body)
+        for i, (lesson_title, body) in enumerate(lessons, start=1)
+    ]
+    db.session.add(course)
+    if commit:
+        db.session.commit()
+    return course
+
+
+def indexed_keys(query: str, **options) -> list[tuple[str, int]]:
+    """(kind, id) of the index's hits for a query, best first (straight from the adapter)."""
+    found = sync.search_index().search(query, limit=50, **options)
+    return [(hit.kind, hit.object_id) for hit in found.hits]

@@ -1,0 +1,302 @@
+"""Search on a real Whoosh index: Chinese words, pinyin, ranking, publishing, bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from learnhub.accounts.models import Role
+from learnhub.catalogue.models import Course, CourseStatus, Lesson
+from learnhub.extensions import db
+from learnhub.search import services, sync, text
+from learnhub.search.models import PendingIndexChange, SearchTermCount
+from tests.helpers import sign_in
+from tests.search.helpers import add_course, indexed_keys
+
+
+@pytest.fixture
+def catalogue(app):
+    """A small catalogue with look-alike titles, so ranking and pinyin have something to beat."""
+    with app.app_context():
+        courses = {
+            "party": add_course("百年党史学堂", "学习中国共产党百年奋斗历程。",
+                                [("第一讲 建党精神", "<p>红船精神是党史的开篇。</p>")]),
+            "phone": add_course("智能手机入门", "手把手学用智能手机。", module="elder-digital",
+                                lessons=[("扫码支付", "<p>用手机扫码付款。</p>")]),
+            "tv": add_course("电视节目推荐", "适合长辈的好节目。", module="reading"),
+            "reading": add_course("读书笔记怎么写", "好书推荐与读书方法。", module="reading"),
+            "games": add_course("大赛风采", "社区运动会。", module="health"),
+        }  # fmt: skip
+        ids = {name: course.id for name, course in courses.items()}
+        db.session.rollback()  # end the read above: test code begins write transactions
+    return ids
+
+
+# ---- Chinese words and pinyin ---------------------------------------------------------------
+
+
+def test_a_chinese_word_finds_titles_that_contain_it(app, catalogue):
+    with app.app_context():
+        assert indexed_keys("党史")[0] == ("course", catalogue["party"])
+        assert ("course", catalogue["party"]) in indexed_keys("百年党史")
+        assert ("course", catalogue["phone"]) in indexed_keys("手机")
+
+
+@pytest.mark.parametrize(
+    ("typed", "course"),
+    [
+        ("dangshi", "party"),  # full pinyin, joined
+        ("dang shi", "party"),  # spaced
+        ("DangShi", "party"),  # capitals
+        ("ｄａｎｇｓｈｉ", "party"),  # full-width letters from a Chinese keyboard
+        ("ds", "party"),  # initials of a word
+        ("bndsxt", "party"),  # initials of the whole title
+        ("znsj", "phone"),  # initials across words (智能 + 手机)
+        ("zhineng shouji", "phone"),
+        ("shouji", "phone"),
+        ("dangsi", "party"),  # sh typed as s: folded
+    ],
+)
+def test_pinyin_and_initials_find_chinese_titles_in_the_top_three(app, catalogue, typed, course):
+    with app.app_context():
+        assert ("course", catalogue[course]) in indexed_keys(typed)[:3]
+
+
+def test_pinyin_keys_cover_words_runs_and_initials():
+    keys = text.pinyin_keys("智能手机入门")
+    assert {"zinen", "souji", "zinensouji", "znsj", "sj", "zn"} <= set(keys)
+
+
+# ---- ranking --------------------------------------------------------------------------------
+
+
+def test_a_title_match_beats_a_body_match(app):
+    with app.app_context():
+        in_body = add_course("社区活动", "本课程讲健康码的使用，健康码很方便。", module="health")
+        in_title = add_course("健康码使用", "出门办事的好帮手。", module="elder-digital")
+        assert indexed_keys("健康码")[:2] == [("course", in_title.id), ("course", in_body.id)]
+
+
+def test_a_course_beats_its_own_lesson_for_the_same_words(app):
+    with app.app_context():
+        course = add_course("太极拳", "", [("太极拳", "<p>太极拳</p>")], module="health")
+        lesson_id = course.lessons[0].id
+        assert indexed_keys("太极拳")[:2] == [("course", course.id), ("lesson", lesson_id)]
+
+
+def test_popular_courses_get_a_mild_boost(app):
+    with app.app_context():
+        quiet = add_course("八段锦入门", "", module="health")
+        popular = add_course("八段锦入门", "", module="health", enrolments=900)
+        services.forget_popularity()
+        found = sync.search_index().search("八段锦", boosts=services.popularity_boosts())
+        assert [h.object_id for h in found.hits] == [popular.id, quiet.id]
+        assert found.hits[0].score / found.hits[1].score <= 1 + services.POPULARITY_WEIGHT
+        # Mild: a title match of a quiet course still beats a popular course's summary match.
+        summary_only = add_course("社区运动", "八段锦", module="health", enrolments=5000)
+        services.forget_popularity()
+        found = sync.search_index().search("八段锦", boosts=services.popularity_boosts())
+        assert found.hits[-1].object_id == summary_only.id
+
+
+# ---- what is searchable, and when -----------------------------------------------------------
+
+
+def test_unpublished_content_is_never_found(app):
+    with app.test_request_context("/search"):
+        add_course("草稿课程防骗", "", [("防骗第一课", "<p>防骗</p>")], status=CourseStatus.DRAFT)
+        assert indexed_keys("防骗") == []
+        assert services.search("防骗").total == 0
+
+
+def test_publishing_archiving_and_deleting_update_the_index(app):
+    with app.app_context():
+        course = add_course("育婴师培训", "", [("喂养", "<p>育婴师的日常</p>")],
+                            status=CourseStatus.DRAFT, module="vocational")  # fmt: skip
+        lesson_id = course.lessons[0].id
+        assert indexed_keys("育婴师") == []
+        course.status = CourseStatus.PUBLISHED
+        course.published_at = course.created_at
+        db.session.commit()
+        assert set(indexed_keys("育婴师")) == {("course", course.id), ("lesson", lesson_id)}
+        course.title = "家政服务培训"
+        db.session.commit()
+        assert indexed_keys("家政") == [("course", course.id)]
+        course.status = CourseStatus.ARCHIVED
+        db.session.commit()
+        assert indexed_keys("育婴师") == [] and indexed_keys("家政") == []
+        course.status = CourseStatus.PUBLISHED
+        db.session.commit()
+        db.session.delete(db.session.get(Lesson, lesson_id))
+        db.session.commit()
+        assert indexed_keys("育婴师") == []
+        db.session.delete(course)
+        db.session.commit()
+        assert indexed_keys("家政") == []
+        assert db.session.scalar(select(func.count()).select_from(PendingIndexChange)) == 0
+
+
+def test_the_index_changes_only_after_the_commit(app):
+    with app.app_context():
+        add_course("先有一门课", "")  # the index exists from here on
+        course = add_course("中医养生", "", module="health", commit=False)
+        db.session.flush()
+        assert indexed_keys("养生") == []  # flushed, not committed: not yet
+        db.session.commit()
+        assert indexed_keys("养生") == [("course", course.id)]
+
+
+def test_a_rolled_back_change_never_reaches_the_index(app):
+    with app.app_context():
+        add_course("先有一门课", "")
+        add_course("急救知识", "", module="health", commit=False)
+        db.session.flush()
+        db.session.rollback()
+        add_course("另一门课", "")  # a later commit applies whatever is queued
+        assert indexed_keys("急救") == []
+        assert db.session.scalar(select(func.count()).select_from(PendingIndexChange)) == 0
+
+
+def test_module_renames_reach_their_courses(app, catalogue):
+    with app.app_context():
+        from learnhub.catalogue.models import Module
+
+        module = db.session.scalar(select(Module).where(Module.slug == "health"))
+        module.name_zh = "养生保健"
+        db.session.commit()
+        assert ("course", catalogue["games"]) in indexed_keys("养生保健")
+
+
+def test_enrolment_counts_do_not_rewrite_the_index(app, catalogue):
+    with app.app_context():
+        course = db.session.get(Course, catalogue["tv"])
+        course.enrolment_count = 10
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(PendingIndexChange)) == 0
+
+
+# ---- the results page and the API -----------------------------------------------------------
+
+
+def test_results_page_shows_highlights_facets_and_counts(client, catalogue):
+    html = client.get("/search?q=党史").get_data(as_text=True)
+    assert "百年<mark" in html and "党史</mark>" in html
+    assert "search-facets" in html
+    assert 'href="/courses/' in html
+
+
+def test_results_page_filters_by_module_and_sorts_by_newest(app, client):
+    with app.app_context():
+        old_course = add_course("广场舞基础", "", module="health", commit=False)
+        old_course.published_at -= timedelta(days=30)
+        db.session.commit()
+        old = old_course.id
+        new = add_course("广场舞进阶", "", module="reading").id
+    data = client.get("/api/v1/search?q=广场舞&sort=newest").json
+    assert [r["id"] for r in data["results"]] == [new, old]
+    assert {f["module"]: f["count"] for f in data["facets"]} == {"health": 1, "reading": 1}
+    data = client.get("/api/v1/search?q=广场舞&module=health").json
+    assert [r["id"] for r in data["results"]] == [old]
+    assert data["total"] == 1
+
+
+def test_results_are_paged(app, client):
+    with app.app_context():
+        for i in range(12):
+            add_course(f"园艺课程{i}", "", module="vocational")
+    first = client.get("/api/v1/search?q=园艺").json
+    second = client.get("/api/v1/search?q=园艺&page=2").json
+    assert first["total"] == 12 and first["pages"] == 2
+    assert len(first["results"]) == 10 and len(second["results"]) == 2
+    assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+    assert 'rel="next"' in client.get("/search?q=园艺").get_data(as_text=True)
+
+
+def test_api_returns_the_same_results_as_the_page(client, catalogue):
+    data = client.get("/api/v1/search?q=dangshi").json
+    assert data["results"][0]["id"] == catalogue["party"]
+    assert data["results"][0]["kind"] == "course"
+    assert data["results"][0]["url"] == f"/courses/{catalogue['party']}"
+    assert data["from_database"] is False
+
+
+def test_did_you_mean_and_popular_courses_on_an_empty_result(client, catalogue):
+    html = client.get("/search?q=党使").get_data(as_text=True)  # a homophone typo
+    assert "/search?q=%E5%85%9A%E5%8F%B2" in html  # 党史
+    assert "search-popular" in html
+    data = client.get("/api/v1/search?q=dangshii").json  # one letter too many
+    assert data["suggestion"] == "党史"
+    assert data["popular"]
+
+
+def test_some_words_are_enough_when_no_page_has_all(client, catalogue):
+    data = client.get("/api/v1/search?q=党史 火星").json
+    assert data["some_words"] is True
+    assert data["results"][0]["id"] == catalogue["party"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "AND OR", "*", "(", ")", "党史 AND", "NOT", "title:党史", "党史~2", "a" * 5000,
+     "' OR 1=1 --", "%", "_", "\\", "<script>alert(1)</script>", "\x00", "\u200b", "🙂",
+     "　", "".join(chr(c) for c in range(32, 127))],
+)  # fmt: skip
+def test_hostile_queries_are_plain_words_never_an_error(client, catalogue, query):
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.get_data(as_text=True)
+    assert client.get("/api/v1/search", query_string={"q": query}).status_code == 200
+
+
+def test_over_long_queries_are_cut_at_the_documented_maximum(client, catalogue):
+    data = client.get("/api/v1/search", query_string={"q": "党史" + "。" * 500}).json
+    assert data["truncated"] is True
+    assert len(data["query"]) == text.MAX_QUERY_LENGTH
+    assert data["results"][0]["id"] == catalogue["party"]
+
+
+def test_an_empty_query_offers_popular_courses(client, catalogue):
+    data = client.get("/api/v1/search?q=").json
+    assert data["total"] == 0 and data["popular"]
+    assert client.get("/search").status_code == 200
+
+
+def test_the_search_box_works_without_javascript(app):
+    with app.test_request_context("/"):
+        from flask import render_template
+
+        html = render_template("search/_box.html")
+    assert 'method="get"' in html and 'action="/search"' in html
+    assert 'type="search"' in html and 'name="q"' in html and "<label" in html
+
+
+# ---- what people search for -----------------------------------------------------------------
+
+
+def test_searches_are_counted_per_day_without_personal_data(app, client, catalogue):
+    client.get("/search?q=党史")
+    client.get("/search?q= 党史 ")
+    client.get("/search?q=火星课程")
+    client.get("/search?q=13912345678")  # someone typed a phone number
+    client.get("/search?q=党史&page=2")  # paging is not a new search
+    with app.app_context():
+        rows = {r.term: r for r in db.session.scalars(select(SearchTermCount))}
+        assert rows["党史"].searches == 2 and rows["党史"].empty_searches == 0
+        assert rows["火星课程"].empty_searches == 1
+        assert "#" in rows and "13912345678" not in rows
+        columns = set(SearchTermCount.__table__.columns.keys())
+        assert columns == {"id", "day", "term", "searches", "empty_searches"}
+
+
+def test_staff_see_what_was_searched_and_not_found(app, client, make_user, catalogue):
+    client.get("/search?q=火星课程")
+    make_user("learner9")
+    sign_in(client, "learner9")
+    assert client.get("/search/terms").status_code == 403
+    make_user("staff9", role=Role.PROVINCE_STAFF)
+    client2 = app.test_client()
+    sign_in(client2, "staff9")
+    html = client2.get("/search/terms").get_data(as_text=True)
+    assert "火星课程" in html
