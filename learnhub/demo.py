@@ -17,11 +17,13 @@ def _demo_steps():
     from .accounts.demo import load_demo_accounts
     from .catalogue.demo import load_demo_courses
     from .creditbank.demo import load_demo_credits
+    from .rankings.demo import load_demo_activity
 
     return [
         ("accounts", load_demo_accounts),
         ("courses", load_demo_courses),
         ("credits", load_demo_credits),
+        ("activity", load_demo_activity),
     ]
 
 

@@ -1,18 +1,43 @@
-"""The one call every page makes when a learning resource is viewed."""
+"""The one call every page makes when a learning resource is viewed.
 
+This is where the request is read (cookies, headers, the signed-in account); the
+rankings services it calls take plain values only.
+"""
+
+from flask import request
 from flask_login import current_user
 
+from .rankings import counting
 from .rankings.services import record_view
+from .rankings.visitors import CITY_COOKIE, VISITOR_COOKIE, chosen_city, ensure_visitor_id
 
 
 def record_resource_view(kind: str, resource_id: int, course_id: int | None) -> None:
     """Count a view of a course, lesson or media start by the current visitor."""
     user = current_user if current_user.is_authenticated else None
+    cookie_id = request.cookies.get(VISITOR_COOKIE)
+    has_cookie = counting.is_valid_visitor_id(cookie_id)
+    status = counting.request_status(
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+        purpose=request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", ""),
+        accept=request.headers.get("Accept", ""),
+        is_staff=bool(user and user.is_staff),
+        signed_in=user is not None,
+        has_visitor_cookie=has_cookie,
+    )
+    if user is not None:
+        visitor_key, city, district = f"u{user.id}", user.city_code, user.district_code
+    else:
+        visitor_key = "v" + (cookie_id if has_cookie else ensure_visitor_id())
+        city, district = chosen_city(request.cookies.get(CITY_COOKIE)), None
     record_view(
         resource_kind=kind,
         resource_id=resource_id,
         course_id=course_id,
         user_id=user.id if user else None,
-        visitor_id=None,
-        city_code=user.city_code if user else None,
+        visitor_key=visitor_key,
+        city_code=city,
+        district_code=district,
+        status=status,
     )

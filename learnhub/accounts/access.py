@@ -98,3 +98,29 @@ def may_feature_courses(user: User) -> bool:
 def may_see_rankings_detail(user) -> bool:
     """Whether the user sees the staff side of the rankings (filtered views, trends)."""
     return bool(user and user.is_authenticated and managed_city_codes(user) != frozenset())
+
+
+# Credit bank staff work. City staff act on their own city's learners and applications;
+# province staff on every city; editors and learners never.
+CREDIT_STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+
+
+def may_do_credit_work(user) -> bool:
+    """Whether the user may open the credit-bank staff pages at all."""
+    return bool(user and user.is_authenticated and user.role in CREDIT_STAFF_ROLES)
+
+
+def may_act_for_city(user, city_code: str | None) -> bool:
+    """Whether the user may review, freeze, reverse or open accounts for this city's learners."""
+    return may_do_credit_work(user) and city_code is not None and may_manage_city(user, city_code)
+
+
+def ensure_may_act_for_city(user, city_code: str | None) -> None:
+    """Abort with 403 unless the user may do credit-bank work for this city."""
+    if not may_act_for_city(user, city_code):
+        abort(403)
+
+
+def may_define_credit_rules(user) -> bool:
+    """Province-wide definitions (outcome catalogue, conversion rules): province staff only."""
+    return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)

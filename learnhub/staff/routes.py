@@ -1,10 +1,15 @@
 """Staff dashboard and learner lists, scoped to the staff member's city."""
 
 from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnhub.accounts.access import ensure_may_manage_city, managed_city_codes, role_required
 from learnhub.accounts.models import Role
+from learnhub.rankings import leaderboard
+from learnhub.rankings.charts import line_chart
+from learnhub.rankings.leaderboard import STAFF_METRICS, WINDOWS
+from learnhub.rankings.routes import chart_of, read_query
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
 
@@ -22,6 +27,22 @@ def dashboard():
     return render_template("staff/dashboard.html", counts=counts)
 
 
+@bp.get("/rankings")
+@role_required(*CITY_OR_PROVINCE_STAFF)
+def rankings():
+    """The province table (city staff see it too), with the staff-only metrics."""
+    query, error = read_query(request.args, metrics=STAFF_METRICS)
+    board = leaderboard.leaderboard(query)
+    return render_template(
+        "staff/rankings.html",
+        board=board,
+        chart=chart_of(board),
+        error=error,
+        metrics=STAFF_METRICS,
+        windows=WINDOWS,
+    ), 400 if error else 200
+
+
 @bp.get("/cities/<code>")
 @role_required(*CITY_OR_PROVINCE_STAFF)
 def city(code: str):
@@ -30,11 +51,27 @@ def city(code: str):
         abort(404)
     ensure_may_manage_city(current_user, region.code)
     page = request.args.get("page", 1, type=int)
+    query, error = read_query(request.args, region.code, STAFF_METRICS)
+    board = leaderboard.leaderboard(query)
+    trend = leaderboard.daily_trend(query.metric, query.period, region.code)
     return render_template(
         "staff/city.html",
+        board=board,
+        chart=chart_of(board),
+        trend=trend,
+        trend_chart=line_chart(
+            [(day.isoformat(), value) for day, value in trend],
+            _("%(metric)s per day", metric=STAFF_METRICS[query.metric]),
+            _("Daily trend of %(city)s", city=region.display_name),
+        ),
+        modules=services.module_clicks(region.code, query.period),
+        courses=leaderboard.top_courses(query.period, region.code),
+        error=error,
+        metrics=STAFF_METRICS,
+        windows=WINDOWS,
         city=region,
         districts=services.district_counts(region.code),
         learners=services.learners_of_city(region.code, page),
         mask_name=services.mask_name,
         mask_mobile=services.mask_mobile,
-    )
+    ), 400 if error else 200

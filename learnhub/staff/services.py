@@ -49,3 +49,24 @@ def learners_of_city(city_code: str, page: int, per_page: int = 50):
     """A page of the city's accounts, newest first."""
     query = select(User).where(User.city_code == city_code).order_by(User.id.desc())
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def module_clicks(city_code: str, period) -> list[tuple]:
+    """(module, clicks on its courses by the city's visitors) over the period, most first."""
+    from learnhub.catalogue.models import Course, Module
+    from learnhub.rankings.models import CourseDay
+
+    total = func.sum(CourseDay.value).label("total")
+    query = (
+        select(Module, total)
+        .join(Course, Course.module_id == Module.id)
+        .join(CourseDay, CourseDay.course_id == Course.id)
+        .where(
+            CourseDay.metric == "clicks",
+            CourseDay.city_code == city_code,
+            CourseDay.day.between(period.start, period.end),
+        )
+        .group_by(Module.id)
+        .order_by(total.desc())
+    )
+    return [tuple(row) for row in db.session.execute(query)]

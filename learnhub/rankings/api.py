@@ -1,0 +1,82 @@
+"""JSON API for city dashboards: /api/v1/rankings, described at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+
+from learnhub.database import utcnow
+from learnhub.extensions import db
+from learnhub.regions.models import Region, RegionLevel
+
+from . import bp, leaderboard
+from .counting import today_in_china
+from .leaderboard import METRICS, WINDOWS, RankingsInputError
+from .limits import limit_requests
+from .openapi import openapi_document
+
+
+def _bad_request(field: str, message) -> tuple:
+    return jsonify(error={"status": 400, "field": field, "message": str(message)}), 400
+
+
+def _number(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+@bp.get("/api/v1/rankings")
+def api_rankings():
+    """Cities ranked (or, with ?city=, that city's districts)."""
+    limit_requests()
+    try:
+        query = leaderboard.board_query(request.args, today_in_china(utcnow()))
+    except RankingsInputError as problem:
+        return _bad_request(problem.field, problem.message)
+    city_code = request.args.get("city") or None
+    if city_code is not None:
+        city = db.session.get(Region, city_code)
+        if (
+            city is None
+            or city.level is not RegionLevel.CITY
+            or city.parent_code != current_app.config["HOME_PROVINCE"]
+        ):
+            return _bad_request("city", "Unknown city code.")
+        query = leaderboard.BoardQuery(**{**query.__dict__, "city_code": city_code})
+    board = leaderboard.leaderboard(query)
+    return jsonify(
+        metric=query.metric,
+        window=query.window,
+        start=query.period.start.isoformat(),
+        end=query.period.end.isoformat(),
+        previous_start=query.previous.start.isoformat(),
+        previous_end=query.previous.end.isoformat(),
+        per_capita=query.per_capita,
+        city=city_code,
+        entries=[
+            {
+                "code": e.code,
+                "name": e.name,
+                "name_en": e.name_en,
+                "population": e.population,
+                "value": _number(e.value),
+                "per_10000": _number(e.per_capita),
+                "rank": e.rank,
+                "previous_rank": e.previous_rank,
+                "change": e.change,
+            }
+            for e in board.entries
+        ],
+    )
+
+
+@bp.get("/api/v1/openapi.json")
+def api_openapi():
+    """The OpenAPI 3.1 description of the rankings API."""
+    return jsonify(
+        openapi_document(
+            server=url_for("main.home", _external=True).rstrip("/"),
+            metrics=list(METRICS),
+            windows=list(WINDOWS),
+        )
+    )

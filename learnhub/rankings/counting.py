@@ -1,0 +1,93 @@
+"""The counting rules that need nothing but the request: which views can never count.
+
+Pure functions of plain values, so tests and the bench call them directly. Whether a view
+that passes these rules counts (30-minute dedupe, per-visitor rate limit) is decided when
+events are aggregated, from the events themselves (see aggregation.py).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+OK = "ok"
+BOT = "bot"
+PREFETCH = "prefetch"
+HEAD = "head"
+STAFF = "staff"
+COOKIELESS = "cookieless"  # an anonymous client that did not send back our visitor cookie
+NOT_A_BROWSER = "nobrowser"
+FILTER_REASONS = (BOT, PREFETCH, HEAD, STAFF, COOKIELESS, NOT_A_BROWSER, "rate")
+
+# Crawlers, monitors, scripts and headless browsers, including the big Chinese engines.
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|fetch|scan|monitor|preview|headless|phantomjs|"
+    r"selenium|puppeteer|playwright|lighthouse|pingdom|curl|wget|httpie|python|java/|"
+    r"go-http|okhttp|axios|node-fetch|libwww|scrapy|yisou|sogou|360spider|bytespider|"
+    r"baiduspider|petalbot|semrush|ahrefs|facebookexternalhit|mediapartners",
+    re.IGNORECASE,
+)
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,43}$")
+
+
+def new_visitor_id() -> str:
+    """A random, unguessable id for an anonymous visitor's cookie."""
+    return secrets.token_urlsafe(16)
+
+
+def is_valid_visitor_id(value: str | None) -> bool:
+    return bool(value and VISITOR_ID.fullmatch(value))
+
+
+def request_status(
+    method: str,
+    user_agent: str,
+    purpose: str,
+    accept: str,
+    is_staff: bool,
+    signed_in: bool,
+    has_visitor_cookie: bool,
+) -> str:
+    """Why this request can never count, or OK (the first rule that applies wins)."""
+    if method == "HEAD":
+        return HEAD
+    if "prefetch" in purpose.lower() or "prerender" in purpose.lower():
+        return PREFETCH
+    if not user_agent or BOT_USER_AGENT.search(user_agent):
+        return BOT
+    # Every real browser says "Mozilla/" and sends an Accept header.
+    if not user_agent.startswith("Mozilla/") or not accept:
+        return NOT_A_BROWSER
+    if is_staff:
+        return STAFF
+    if not signed_in and not has_visitor_cookie:
+        return COOKIELESS
+    return OK
+
+
+def epoch_ms(moment: datetime) -> int:
+    """A timezone-aware moment as Unix milliseconds."""
+    return int(moment.timestamp() * 1000)
+
+
+def china_day(ms: int) -> date:
+    """The day in China time (Asia/Shanghai) of a Unix millisecond time."""
+    return datetime.fromtimestamp(ms / 1000, CHINA).date()
+
+
+def day_start_ms(day: date) -> int:
+    """Unix milliseconds of midnight China time at the start of the day."""
+    return epoch_ms(datetime.combine(day, time(), CHINA))
+
+
+def day_end_ms(day: date) -> int:
+    """Unix milliseconds of midnight China time at the end of the day (exclusive)."""
+    return day_start_ms(day + timedelta(days=1))
+
+
+def today_in_china(now: datetime) -> date:
+    return now.astimezone(CHINA).date()

@@ -1,0 +1,63 @@
+"""CSV (UTF-8 with BOM, so Excel opens Chinese text right) and XLSX of any board."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask_babel import gettext as _
+
+from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, Board
+
+
+def board_table(board: Board) -> tuple[list[str], list[list]]:
+    """The header and rows every export (and the API) shows of a board."""
+    query = board.query
+    header = [
+        _("Rank"), _("Code"), _("Name"), STAFF_METRICS.get(query.metric, METRICS.get(query.metric)),
+        _("Per 10,000 residents"), _("Population"), _("Previous rank"), _("Change"),
+    ]  # fmt: skip
+    rows = [
+        [e.rank, e.code, e.display_name, e.value, e.per_capita, e.population,
+         e.previous_rank, e.change]
+        for e in board.entries
+    ]  # fmt: skip
+    return [str(h) for h in header], rows
+
+
+def describe(board: Board) -> str:
+    query = board.query
+    return _(
+        "%(metric)s, %(window)s, %(start)s to %(end)s",
+        metric=STAFF_METRICS[query.metric],
+        window=WINDOWS[query.window],
+        start=query.period.start.isoformat(),
+        end=query.period.end.isoformat(),
+    )
+
+
+def to_csv(board: Board) -> bytes:
+    header, rows = board_table(board)
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow([describe(board)])
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return b"\xef\xbb\xbf" + text.getvalue().encode("utf-8")
+
+
+def to_xlsx(board: Board) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "rankings"
+    header, rows = board_table(board)
+    sheet.append([describe(board)])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,118 @@
+"""The OpenAPI description of the rankings API (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+
+def openapi_document(server: str, metrics: list[str], windows: list[str]) -> dict:
+    error = {"$ref": "#/components/schemas/Error"}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "learnhub rankings API",
+            "version": "1.0.0",
+            "description": "City and district leaderboards of the lifelong-learning network. "
+            "Days are China-time (Asia/Shanghai) calendar days. See docs/rankings.md.",
+        },
+        "servers": [{"url": server}],
+        "paths": {
+            "/api/v1/rankings": {
+                "get": {
+                    "summary": "Cities of the province (or districts of one city) ranked",
+                    "operationId": "getRankings",
+                    "parameters": [
+                        _param("metric", {"type": "string", "enum": metrics, "default": "clicks"}),
+                        _param("window", {"type": "string", "enum": windows, "default": "month"}),
+                        _param(
+                            "start",
+                            {"type": "string", "format": "date"},
+                            "First day (window=custom), YYYY-MM-DD.",
+                        ),
+                        _param(
+                            "end",
+                            {"type": "string", "format": "date"},
+                            "Last day, inclusive (window=custom), YYYY-MM-DD.",
+                        ),
+                        _param(
+                            "per_capita",
+                            {"type": "boolean", "default": False},
+                            "Rank by value per 10,000 residents.",
+                        ),
+                        _param(
+                            "city",
+                            {"type": "string", "pattern": "^[0-9]{6}$"},
+                            "A city code: rank its districts instead of the cities.",
+                        ),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The ranked board",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Board"}
+                                }
+                            },
+                        },
+                        "400": {"description": "A bad parameter", "content": _json(error)},
+                        "429": {"description": "Too many requests", "content": _json(error)},
+                    },
+                }
+            }
+        },
+        "components": {"schemas": _schemas()},
+    }
+
+
+def _param(name: str, schema: dict, description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}  # fmt: skip
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _schemas() -> dict:
+    nullable_int = {"type": ["integer", "null"]}
+    return {
+        "Entry": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+                "name_en": {"type": "string"},
+                "population": nullable_int,
+                "value": {"type": "number", "description": "Credits in credits, else counts."},
+                "per_10000": {"type": ["number", "null"]},
+                "rank": nullable_int,
+                "previous_rank": nullable_int,
+                "change": {"type": ["integer", "null"], "description": "Places climbed."},
+            },
+        },
+        "Board": {
+            "type": "object",
+            "properties": {
+                "metric": {"type": "string"},
+                "window": {"type": "string"},
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+                "previous_start": {"type": "string", "format": "date"},
+                "previous_end": {"type": "string", "format": "date"},
+                "per_capita": {"type": "boolean"},
+                "city": {"type": ["string", "null"]},
+                "entries": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
+            },
+        },
+        "Error": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {
+                        "status": {"type": "integer"},
+                        "field": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,76 @@
+"""The anonymous visitor's two cookies: a random visitor id, and the city they chose."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, Response, current_app, g, request
+
+from . import counting
+
+VISITOR_COOKIE = "learnhub_visitor"
+CITY_COOKIE = "learnhub_city"
+_CITY_CODES_SECONDS = 300
+_city_codes: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def province_city_codes() -> frozenset[str]:
+    """The codes of the home province's cities (kept for five minutes per process)."""
+    from learnhub.regions.services import cities_of
+
+    province = current_app.config["HOME_PROVINCE"]
+    cached = _city_codes.get(province)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    codes = frozenset(city.code for city in cities_of(province))
+    _city_codes[province] = (time.monotonic() + _CITY_CODES_SECONDS, codes)
+    return codes
+
+
+def chosen_city(code: str | None) -> str | None:
+    """The city an anonymous visitor chose, if it is one of ours."""
+    return code if code and code in province_city_codes() else None
+
+
+def ensure_visitor_id() -> str:
+    """This request's visitor id; a new one is sent as a cookie with the response."""
+    if "new_visitor_id" not in g:
+        g.new_visitor_id = counting.new_visitor_id()
+    return g.new_visitor_id
+
+
+def _cookie_options(max_age: int) -> dict:
+    return {
+        "max_age": max_age,
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": current_app.config["SESSION_COOKIE_SECURE"],
+    }
+
+
+def set_city_cookie(response: Response, city_code: str) -> None:
+    response.set_cookie(
+        CITY_COOKIE, city_code, **_cookie_options(current_app.config["PREFERENCE_COOKIE_MAX_AGE"])
+    )
+
+
+def _give_visitor_id(response: Response) -> Response:
+    # Pages only (not the API, static files or errors): a client that sends it back keeps
+    # cookies, which is what lets its later views count.
+    if request.path.startswith(("/api/", "/static/")) or response.status_code >= 400:
+        return response
+    if counting.is_valid_visitor_id(request.cookies.get(VISITOR_COOKIE)):
+        return response
+    if request.method != "GET" and "new_visitor_id" not in g:
+        return response
+    response.set_cookie(
+        VISITOR_COOKIE,
+        ensure_visitor_id(),
+        **_cookie_options(current_app.config["PREFERENCE_COOKIE_MAX_AGE"]),
+    )
+    response.vary.add("Cookie")
+    return response
+
+
+def init_visitor_cookies(app: Flask) -> None:
+    app.after_request(_give_visitor_id)

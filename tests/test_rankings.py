@@ -1,0 +1,515 @@
+"""Rankings: counting rules, daily aggregates, rebuild, leaderboards, API and exports."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from learnhub.accounts.models import Role, User
+from learnhub.extensions import db
+from learnhub.rankings import aggregation, counting, leaderboard, limits
+from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
+from learnhub.rankings.services import record_view
+from tests.helpers import sign_in, submit
+
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0",
+    "Accept": "text/html,application/xhtml+xml",
+}
+SHENYANG, DALIAN, ANSHAN = "210100", "210200", "210300"
+HEPING = "210102"
+MINUTE = 60_000
+
+
+@pytest.fixture(autouse=True)
+def no_board_cache(app):
+    app.config["RANKINGS_CACHE_SECONDS"] = 0
+    limits.reset()
+
+
+def china_ms(*args) -> int:
+    return counting.epoch_ms(datetime(*args, tzinfo=counting.CHINA))
+
+
+def view(app, at_ms: int, visitor: str = "vvisitor-aaaaaaaaaaaa", resource: int = 1, **extra):
+    fields = {
+        "resource_kind": "course", "resource_id": resource, "course_id": None, "user_id": None,
+        "visitor_key": visitor, "city_code": SHENYANG, "district_code": HEPING,
+        "occurred_ms": at_ms,
+    }  # fmt: skip
+    fields.update(extra)
+    with app.app_context():
+        record_view(**fields)
+
+
+def aggregate(app) -> None:
+    with app.app_context():
+        aggregation.aggregate_pending()
+        db.session.commit()
+
+
+def city_total(app, metric: str, city: str = SHENYANG, day: date | None = None) -> int:
+    with app.app_context():
+        query = select(func.coalesce(func.sum(CityDay.value), 0)).where(
+            CityDay.metric == metric, CityDay.city_code == city
+        )
+        if day:
+            query = query.where(CityDay.day == day)
+        return db.session.scalar(query)
+
+
+def snapshot(app) -> dict:
+    with app.app_context():
+        tables = {}
+        for model in (CityDay, DistrictDay, CourseDay):
+            rows = db.session.execute(select(model.__table__)).all()
+            tables[model.__tablename__] = sorted(tuple(r) for r in rows if r.value)
+        tables["learners"] = sorted(
+            tuple(r) for r in db.session.execute(select(LearnerDay.__table__))
+        )
+        return tables
+
+
+# ---- counting rules --------------------------------------------------------------------
+
+
+def test_repeat_views_within_thirty_minutes_count_once(app):
+    start = china_ms(2024, 5, 6, 10, 0)
+    view(app, start)
+    view(app, start + 29 * MINUTE)  # a repeat: and it extends the quiet period
+    view(app, start + 29 * MINUTE + 30 * MINUTE)  # 30 minutes without viewing it: counts
+    view(app, start + 5 * MINUTE, resource=2)  # another resource counts on its own
+    view(app, start + 6 * MINUTE, visitor="vvisitor-bbbbbbbbbbbb")  # another visitor too
+    aggregate(app)
+    assert city_total(app, "clicks") == 4
+    assert city_total(app, "filtered") == 0
+
+
+def test_ten_thousand_views_of_one_resource_add_exactly_one(app):
+    start = china_ms(2024, 5, 6, 9, 0)
+    with app.app_context():
+        from learnhub.rankings.services import view_row, write_views
+
+        rows = [
+            view_row("lesson", 7, 3, None, "vflooder-aaaaaaaaaaaaa", SHENYANG, HEPING,
+                     occurred_ms=start + i * 100)
+            for i in range(10_000)
+        ]  # fmt: skip
+        write_views(rows)
+    aggregate(app)
+    assert city_total(app, "clicks") == 1
+    # The flood beyond the per-visitor rate limit is visible as filtered.
+    limit = app.config["RANKINGS_RATE_LIMIT"]
+    assert city_total(app, "filtered") == 10_000 - limit
+
+
+def test_rate_limited_visitor_counts_again_later(app):
+    app.config["RANKINGS_RATE_LIMIT"] = 3
+    start = china_ms(2024, 5, 6, 9, 0)
+    for i in range(5):  # five resources in five seconds: two over the limit
+        view(app, start + i * 1000, resource=i)
+    view(app, start + 11 * MINUTE, resource=99)
+    aggregate(app)
+    assert city_total(app, "clicks") == 4
+    assert city_total(app, "filtered") == 2
+
+
+@pytest.mark.parametrize(
+    ("headers", "method", "reason"),
+    [
+        (
+            {"User-Agent": "Mozilla/5.0 (compatible; Baiduspider/2.0)", "Accept": "*/*"},
+            "GET",
+            "bot",
+        ),
+        ({"User-Agent": "curl/8.0", "Accept": "*/*"}, "GET", "bot"),
+        ({**BROWSER, "Sec-Purpose": "prefetch"}, "GET", "prefetch"),
+        ({**BROWSER, "Purpose": "prefetch"}, "GET", "prefetch"),
+        (BROWSER, "HEAD", "head"),
+        ({"User-Agent": "Mozilla/5.0", "Accept": ""}, "GET", "nobrowser"),
+        ({"User-Agent": "SomeApp/1.0", "Accept": "*/*"}, "GET", "nobrowser"),
+        ({}, "GET", "bot"),
+    ],
+)
+def test_requests_that_never_count(headers, method, reason):
+    status = counting.request_status(
+        method, headers.get("User-Agent", ""),
+        headers.get("Sec-Purpose", "") + headers.get("Purpose", ""), headers.get("Accept", ""),
+        is_staff=False, signed_in=True, has_visitor_cookie=True,
+    )  # fmt: skip
+    assert status == reason
+
+
+def test_views_through_the_site_bots_staff_and_cookieless_are_filtered(
+    app, client, make_course, make_user
+):
+    course_id = make_course(lessons=("text",))
+    # An anonymous visitor who keeps cookies and chose Dalian counts for Dalian.
+    client.get("/", headers=BROWSER)
+    submit(client, "/rankings/my-city", {"city": DALIAN}, page="/rankings")
+    client.get(f"/courses/{course_id}", headers=BROWSER)
+    client.get(f"/courses/{course_id}", headers=BROWSER)  # a repeat
+    # A cookieless client (every request is its first), a crawler, a HEAD and a prefetch.
+    app.test_client(use_cookies=False).get(f"/courses/{course_id}", headers=BROWSER)
+    client.get(f"/courses/{course_id}", headers={"User-Agent": "Googlebot/2.1", "Accept": "*/*"})
+    client.head(f"/courses/{course_id}", headers=BROWSER)
+    client.get(f"/courses/{course_id}", headers={**BROWSER, "Sec-Purpose": "prefetch"})
+    # A staff member's views never count.
+    make_user("cityadmin", role=Role.CITY_STAFF, managed=SHENYANG)
+    staff = app.test_client()
+    sign_in(staff, "cityadmin")
+    staff.get(f"/courses/{course_id}", headers=BROWSER)
+    aggregate(app)
+    assert city_total(app, "clicks", DALIAN) == 1
+    assert city_total(app, "clicks", SHENYANG) == 0
+    assert city_total(app, "filtered", SHENYANG) == 1  # the staff member's city
+    assert city_total(app, "filtered", DALIAN) == 3  # the bot, HEAD and prefetch
+    assert city_total(app, "filtered", "") == 1  # the cookieless client chose no city
+    with app.app_context():
+        statuses = db.session.scalars(select(ViewEvent.status).order_by(ViewEvent.id)).all()
+    assert statuses == ["ok", "ok", "cookieless", "bot", "head", "prefetch", "staff"]
+
+
+def test_signed_in_learner_counts_for_their_city_and_is_active(app, client, make_course, make_user):
+    course_id = make_course(lessons=("text",))
+    make_user("learner1", city=ANSHAN, district="210302")
+    sign_in(client, "learner1")
+    with app.app_context():
+        from learnhub.catalogue.models import Lesson
+
+        lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course_id))
+    client.get(f"/courses/{course_id}", headers=BROWSER)
+    client.get(f"/lessons/{lesson_id}", headers=BROWSER)
+    aggregate(app)
+    assert city_total(app, "clicks", ANSHAN) == 2
+    today = counting.today_in_china(datetime.now(UTC))
+    with app.app_context():
+        board = leaderboard.leaderboard(
+            leaderboard.board_query({"metric": "active_learners", "window": "today"}, today)
+        )
+        anshan = next(e for e in board.entries if e.code == ANSHAN)
+        assert anshan.value == 1 and anshan.rank == 1
+        districts = leaderboard.city_district_board(ANSHAN, today=today)
+        assert districts.entries[0].code == "210302" and districts.entries[0].value == 2
+
+
+def test_china_day_boundaries(app):
+    view(app, china_ms(2024, 5, 6, 23, 59), resource=1)
+    view(app, china_ms(2024, 5, 7, 0, 1), resource=2)
+    aggregate(app)
+    assert city_total(app, "clicks", day=date(2024, 5, 6)) == 1
+    assert city_total(app, "clicks", day=date(2024, 5, 7)) == 1
+    # 23:59 China time is 15:59 UTC of the same day; 00:01 is 16:01 UTC of the day before.
+    assert counting.china_day(counting.epoch_ms(datetime(2024, 5, 6, 16, 1, tzinfo=UTC))) == date(
+        2024, 5, 7
+    )
+
+
+# ---- registrations and completions -----------------------------------------------------
+
+
+def test_registrations_count_at_creation_and_survive_deletion(app, make_user):
+    user_id = make_user("newcomer", city=DALIAN, district="210202")
+    make_user("staffer", role=Role.CITY_STAFF, managed=DALIAN, city=DALIAN, district=None)
+    assert city_total(app, "registrations", DALIAN) == 1  # staff accounts are not learners
+    _delete_account_row(app, user_id)
+    assert city_total(app, "registrations", DALIAN) == 1
+    today = counting.today_in_china(datetime.now(UTC))
+    with app.app_context():
+        before = snapshot(app)
+        aggregation.rebuild(today, today)
+        db.session.commit()
+    assert snapshot(app) == before
+
+
+def _delete_account_row(app, user_id: int) -> None:
+    """Remove the account row itself, whatever other features keep about it."""
+    with app.app_context():
+        db.session.remove()
+        raw = db.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if db.engine.dialect.name == "sqlite":  # autocommit: see learnhub.database
+                cursor.execute("PRAGMA foreign_keys=OFF")
+                cursor.execute("DELETE FROM user_account WHERE id = ?", (user_id,))
+                cursor.execute("PRAGMA foreign_keys=ON")
+            else:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                cursor.execute("DELETE FROM user_account WHERE id = %s", (user_id,))
+                raw.commit()
+        finally:
+            raw.close()
+
+
+def test_completions_and_credits(app, client, make_course, make_user):
+    course_id = make_course(lessons=("text",), credits="1.5")
+    make_user("finisher", city=DALIAN, district="210202")
+    sign_in(client, "finisher")
+    with app.app_context():
+        from learnhub.catalogue.models import Course
+        from learnhub.learning import services
+
+        user = db.session.scalar(select(User).where(User.username == "finisher"))
+        course = db.session.get(Course, course_id)
+        services.enrol(user, course)
+        services.mark_text_read(user, course.lessons[0])
+        db.session.commit()
+    assert city_total(app, "completions", DALIAN) == 1
+    assert city_total(app, "credits", DALIAN) == 150
+    today = counting.today_in_china(datetime.now(UTC))
+    with app.app_context():
+        board = leaderboard.leaderboard(
+            leaderboard.board_query({"metric": "credits", "window": "today"}, today)
+        )
+        assert board.entries[0].code == DALIAN and board.entries[0].value == Decimal("1.5")
+
+
+# ---- rebuild and pruning ---------------------------------------------------------------
+
+
+def _some_history(app) -> None:
+    start = china_ms(2024, 5, 6, 23, 40)
+    for i in range(120):
+        view(
+            app, start + i * 37_000, visitor=f"vvisitor-{i % 7:012d}", resource=i % 5,
+            course_id=i % 3 + 1, city_code=[SHENYANG, DALIAN, ANSHAN][i % 3],
+            user_id=i % 4 or None, resource_kind=["course", "lesson", "media"][i % 3],
+        )  # fmt: skip
+
+
+def test_rebuild_gives_the_live_numbers(app):
+    app.config["RANKINGS_RATE_LIMIT"] = 20
+    _some_history(app)
+    with app.app_context():
+        # The live path, in several small batches.
+        aggregation.aggregate_pending(batch_size=17)
+        db.session.commit()
+    live = snapshot(app)
+    assert live["rank_city_day"]
+    with app.app_context():
+        aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=date(2024, 6, 1))
+        db.session.commit()
+    assert snapshot(app) == live
+
+
+def test_rebuild_refuses_pruned_days_and_pruning_keeps_aggregates(app):
+    _some_history(app)
+    aggregate(app)
+    before = snapshot(app)
+    with app.app_context():
+        today = date(2024, 5, 7) + timedelta(days=app.config["RANKINGS_RETENTION_DAYS"] + 1)
+        assert aggregation.prune_raw_events(today) > 0
+        db.session.commit()
+        assert db.session.scalar(select(func.count(ViewEvent.id))) == 0
+        with pytest.raises(aggregation.RebuildError):
+            aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=today)
+    assert snapshot(app) == before
+
+
+def test_rebuild_command(app, runner):
+    _some_history(app)
+    aggregate(app)
+    result = runner.invoke(
+        args=["rankings", "rebuild", "--start", "2024-05-06", "--end", "2024-05-07"]
+    )
+    assert result.exit_code != 0 and "pruned" in result.output  # older than the retention
+    app.config["RANKINGS_RETENTION_DAYS"] = 100_000
+    result = runner.invoke(
+        args=["rankings", "rebuild", "--start", "2024-05-06", "--end", "2024-05-07"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["rankings", "aggregate"])
+    assert result.exit_code == 0 and "0 view events" in result.output
+
+
+# ---- leaderboards ----------------------------------------------------------------------
+
+
+def test_ties_share_a_rank_and_the_next_is_skipped():
+    scores = [Fraction(5), Fraction(3), Fraction(3), Fraction(1), None]
+    assert leaderboard.rank_fairly(scores) == [1, 2, 2, 4, None]
+    assert leaderboard.rank_fairly([Fraction(0)] * 3) == [1, 1, 1]
+
+
+def _add_clicks(app, amounts: dict[tuple[str, date], int]) -> None:
+    from collections import Counter
+
+    with app.app_context():
+        aggregation.add_region_amounts(
+            "clicks", Counter({(day, city, ""): n for (city, day), n in amounts.items()})
+        )
+        db.session.commit()
+
+
+def test_board_ranks_ties_per_capita_and_rank_change(app):
+    today = date(2024, 5, 15)
+    _add_clicks(app, {
+        (SHENYANG, today): 100, (DALIAN, today): 100, (ANSHAN, today): 50,
+        (SHENYANG, date(2024, 4, 10)): 10, (ANSHAN, date(2024, 4, 10)): 30,
+    })  # fmt: skip
+    with app.app_context():
+        from learnhub.regions.models import Region
+
+        population = {c: db.session.get(Region, c).population for c in (SHENYANG, ANSHAN)}
+        board = leaderboard.leaderboard(leaderboard.board_query({"window": "month"}, today))
+        by_code = {e.code: e for e in board.entries}
+        assert [by_code[c].rank for c in (SHENYANG, DALIAN, ANSHAN)] == [1, 1, 3]
+        assert by_code["210400"].rank == 4  # every other city ties on zero
+        assert by_code[ANSHAN].previous_rank == 1 and by_code[ANSHAN].change == -2
+        assert by_code[SHENYANG].change == 1
+        per = leaderboard.leaderboard(
+            leaderboard.board_query({"window": "month", "per_capita": "1"}, today)
+        )
+        anshan = next(e for e in per.entries if e.code == ANSHAN)
+        expected = (Decimal(50) * 10_000 / population[ANSHAN]).quantize(Decimal("0.01"))
+        assert anshan.per_capita == expected
+        # Anshan is much smaller than Shenyang, so per resident it overtakes it.
+        assert population[ANSHAN] < population[SHENYANG]
+        ranks = {e.code: e.rank for e in per.entries}
+        assert ranks[ANSHAN] < ranks[SHENYANG]
+
+
+@pytest.mark.parametrize(
+    ("window", "today", "period", "previous"),
+    [
+        ("today", date(2024, 3, 1), (date(2024, 3, 1),) * 2, (date(2024, 2, 29),) * 2),
+        ("week", date(2024, 5, 8), (date(2024, 5, 6), date(2024, 5, 8)),
+         (date(2024, 4, 29), date(2024, 5, 1))),
+        ("month", date(2024, 3, 31), (date(2024, 3, 1), date(2024, 3, 31)),
+         (date(2024, 2, 1), date(2024, 2, 29))),
+        ("year", date(2024, 2, 29), (date(2024, 1, 1), date(2024, 2, 29)),
+         (date(2023, 1, 1), date(2023, 2, 28))),
+        ("last7", date(2024, 5, 8), (date(2024, 5, 2), date(2024, 5, 8)),
+         (date(2024, 4, 25), date(2024, 5, 1))),
+        ("last30", date(2024, 5, 30), (date(2024, 5, 1), date(2024, 5, 30)),
+         (date(2024, 4, 1), date(2024, 4, 30))),
+    ],
+)  # fmt: skip
+def test_windows(app, window, today, period, previous):
+    with app.app_context():
+        current, before = leaderboard.resolve_window(window, today)
+    assert (current.start, current.end) == period
+    assert (before.start, before.end) == previous
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("metric=likes", "metric"),
+        ("window=decade", "window"),
+        ("window=custom&start=2024-05-10&end=2024-05-01", "end"),
+        ("window=custom&start=2024-13-01&end=2024-05-01", "start"),
+        ("window=custom&start=05/01/2024&end=2024-05-02", "start"),
+        ("window=custom&start=2000-01-01&end=2024-05-02", "end"),
+        ("window=custom&start=2024-05-01", "end"),
+        ("city=999999", "city"),
+        ("city=210102", "city"),
+    ],
+)
+def test_bad_input_is_a_400_with_a_clear_message(client, query, field):
+    response = client.get(f"/api/v1/rankings?{query}")
+    assert response.status_code == 400
+    assert response.json["error"]["field"] == field
+    assert response.json["error"]["message"]
+    if not query.startswith("city"):
+        page = client.get(f"/rankings?{query}")
+        assert page.status_code == 400
+        assert 'role="alert"' in page.get_data(as_text=True)
+
+
+def test_api_custom_range_and_openapi(app, client):
+    _add_clicks(app, {(DALIAN, date(2024, 5, 2)): 7, (SHENYANG, date(2024, 5, 3)): 5})
+    response = client.get(
+        "/api/v1/rankings?metric=clicks&window=custom&start=2024-05-01&end=2024-05-31"
+    )
+    assert response.status_code == 200
+    body = response.json
+    assert (body["start"], body["end"]) == ("2024-05-01", "2024-05-31")
+    assert (body["previous_start"], body["previous_end"]) == ("2024-03-31", "2024-04-30")
+    assert [(e["code"], e["value"], e["rank"]) for e in body["entries"][:2]] == [
+        (DALIAN, 7, 1), (SHENYANG, 5, 2),
+    ]  # fmt: skip
+    assert len(body["entries"]) == 14
+    assert client.get("/api/v1/rankings?window=month").status_code == 200
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/rankings" in spec["paths"]
+
+
+def test_api_rate_limit_answers_429(app, client):
+    app.config["RANKINGS_API_RATE_LIMIT"] = 3
+    codes = [client.get("/api/v1/rankings").status_code for _ in range(5)]
+    assert codes == [200, 200, 200, 429, 429]
+    assert client.get("/api/v1/rankings").json["error"]["status"] == 429
+
+
+def test_pages_show_chart_and_table(app, client):
+    _add_clicks(app, {(DALIAN, counting.today_in_china(datetime.now(UTC))): 12})
+    page = client.get("/rankings?metric=clicks&window=today").get_data(as_text=True)
+    assert '<svg class="chart chart-bars" role="img"' in page
+    assert "<table" in page and "大连市" in page
+    city = client.get(f"/rankings/cities/{DALIAN}").get_data(as_text=True)
+    assert "<svg" in city and "中山区" in city
+    assert client.get("/rankings/cities/210102").status_code == 404
+
+
+def test_exports_csv_and_xlsx(app, client):
+    _add_clicks(app, {(DALIAN, date(2024, 5, 2)): 7, (SHENYANG, date(2024, 5, 3)): 5})
+    params = "metric=clicks&window=custom&start=2024-05-01&end=2024-05-31"
+    csv_response = client.get(f"/rankings/export.csv?{params}")
+    assert csv_response.status_code == 200
+    assert csv_response.data.startswith(b"\xef\xbb\xbf")
+    lines = csv_response.data.decode("utf-8-sig").splitlines()
+    assert lines[2].split(",")[:4] == ["1", DALIAN, "大连市", "7"]
+    xlsx = client.get(f"/rankings/export.xlsx?{params}")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[2][:4] == (1, DALIAN, "大连市", 7)
+    assert rows[3][:4] == (2, SHENYANG, "沈阳市", 5)
+    assert len(rows) == 2 + 14
+    districts = client.get(f"/rankings/export.csv?{params}&city={SHENYANG}")
+    assert districts.status_code == 200 and "和平区" in districts.data.decode("utf-8-sig")
+    assert client.get("/rankings/export.csv?metric=filtered").status_code == 400
+
+
+def test_top_cities_for_the_home_page(app):
+    today = counting.today_in_china(datetime.now(UTC))
+    _add_clicks(
+        app, {(DALIAN, today): 9, (ANSHAN, today): 4, (SHENYANG, today): 2, ("210400", today): 1}
+    )
+    with app.app_context():
+        top = leaderboard.top_cities("clicks", "week", limit=3)
+        assert [e.code for e in top.entries] == [DALIAN, ANSHAN, SHENYANG]
+
+
+# ---- staff -------------------------------------------------------------------------------
+
+
+def test_city_staff_see_their_city_in_detail_and_the_province_table(app, client, make_user):
+    today = counting.today_in_china(datetime.now(UTC))
+    _add_clicks(app, {(SHENYANG, today): 8, (DALIAN, today): 3})
+    make_user("sy_staff", role=Role.CITY_STAFF, managed=SHENYANG)
+    sign_in(client, "sy_staff")
+    page = client.get(f"/staff/cities/{SHENYANG}?metric=filtered&window=last7")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'class="chart chart-trend"' in html and "和平区" in html
+    assert client.get(f"/staff/cities/{DALIAN}?metric=clicks").status_code == 403
+    province = client.get("/staff/rankings?metric=clicks&window=today").get_data(as_text=True)
+    assert "大连市" in province and "沈阳市" in province
+    staff_export = client.get("/rankings/export.csv?metric=filtered&window=today")
+    assert staff_export.status_code == 200
+    assert client.get("/staff/rankings?window=custom&start=x").status_code == 400
+
+
+def test_learners_cannot_open_staff_rankings(client, make_user):
+    make_user("plain")
+    sign_in(client, "plain")
+    assert client.get("/staff/rankings").status_code == 403
