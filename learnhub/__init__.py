@@ -48,10 +48,12 @@ def _register_blueprints(app: Flask) -> None:
     from . import (
         accounts,
         catalogue,
+        conversion,
         creditbank,
         learning,
         main,
         rankings,
+        recognition,
         regions,
         search,
         staff,
@@ -59,7 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     features = (
-        main, accounts, regions, catalogue, learning, creditbank, rankings, search, studio, staff,
+        main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
+        rankings, search, studio, staff,
     )  # fmt: skip
     for feature in features:
         app.register_blueprint(feature.bp)

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from learnhub.cache import CATALOGUE, cached_fragment, cached_value
 from learnhub.learning import services as learning
 from learnhub.learning import speech
+from learnhub.rankings.leaderboard import city_district_board
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import cities_of, get_region
 from learnhub.tracking import record_resource_view
@@ -141,4 +142,9 @@ def city(code: str):
         abort(404)
     page = request.args.get("page", 1, type=int)
     courses = services.course_page(services.CourseFilter(region_code=region.code), page)
-    return render_template("catalogue/city.html", city=region, courses=courses)
+    return render_template(
+        "catalogue/city.html",
+        city=region,
+        courses=courses,
+        district_board=city_district_board(region.code),
+    )

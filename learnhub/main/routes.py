@@ -3,18 +3,29 @@
 from flask import render_template
 from sqlalchemy import text
 
+from learnhub.cache import CATALOGUE, cached_fragment
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
+from learnhub.rankings.leaderboard import top_cities
 
 from . import bp
+
+
+def _home_courses() -> str:
+    """Modules and featured/new/popular courses: the same for every visitor, so cached."""
+    return render_template(
+        "main/_home_courses.html",
+        modules=catalogue.list_modules(),
+        course_lists=catalogue.home_courses(),
+    )
 
 
 @bp.get("/")
 def home():
     return render_template(
         "main/home.html",
-        modules=catalogue.list_modules(),
-        course_lists=catalogue.home_courses(),
+        courses=cached_fragment("home", (), _home_courses, CATALOGUE),
+        top3=top_cities("clicks", "week", limit=3),
     )
 
 

@@ -52,7 +52,6 @@ class DecimalText(StringField):
         if not valuelist:
             return
         text = normalise_text(valuelist[0]).replace(",", "")
-        self.raw_text = text
         if not text:
             self.data = None
             return

@@ -15,7 +15,6 @@ from learnhub.accounts.access import (
     role_required,
 )
 from learnhub.catalogue.models import (
-    LESSON_KIND_LABELS,
     STATUS_LABELS,
     Course,
     Lesson,
@@ -151,12 +150,7 @@ def course(course_id: int):
 
 
 def _course_page(course: Course, problems=()) -> dict:
-    return {
-        "course": course,
-        "problems": problems,
-        "button": EmptyForm(),
-        "lesson_kinds": LESSON_KIND_LABELS,
-    }
+    return {"course": course, "problems": problems}
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
@@ -274,7 +268,7 @@ def edit_lesson(lesson_id: int):
             return redirect(_after_lesson_saved(lesson))
     status = _status(form)
     page = {"form": form, "course": lesson.course, "kind": lesson.kind, "lesson": lesson}
-    return render_template("studio/lesson_form.html", button=EmptyForm(), **page), status
+    return render_template("studio/lesson_form.html", **page), status
 
 
 @bp.post("/lessons/<int:lesson_id>/move")
