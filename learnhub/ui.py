@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from .accounts.access import may_use_studio
 from .extensions import db
 
 ELDER_MODE_COOKIE = "learnhub_elder_mode"
@@ -92,14 +93,20 @@ def language_name(code: str) -> str:
 
 
 def site_name() -> str:
-    """The site's title: the home province's learning network."""
-    from .regions.models import Region
+    """The site's title: the home province's learning network (cached: it is on every page)."""
+    from .cache import CATALOGUE, cached_value
 
     try:
-        province = db.session.get(Region, current_app.config["HOME_PROVINCE"])
+        return cached_value("site_name", (), _site_name_from_database, CATALOGUE)
     except SQLAlchemyError:  # the error page must render even when the database is down
         db.session.rollback()
-        province = None
+        return _("Lifelong Learning Network")
+
+
+def _site_name_from_database() -> str:
+    from .regions.models import Region
+
+    province = db.session.get(Region, current_app.config["HOME_PROVINCE"])
     if province is None:
         return _("Lifelong Learning Network")
     return _("%(province)s Lifelong Learning Network", province=province.display_name)
@@ -116,6 +123,7 @@ def _template_globals() -> dict:
         "languages": current_app.config["LANGUAGES"],
         "language_name": language_name,
         "site_name": site_name(),
+        "may_use_studio": may_use_studio,
     }
 
 

@@ -1,5 +1,7 @@
 """Registration, sign-in, sign-out, remember me, password change."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
@@ -251,3 +253,19 @@ def test_sign_in_returns_to_the_page_asked_for(client, make_user):
     response = submit(client, "/login?next=/me/password",
                       {"login": "zhanglan", "password": "correct horse battery"})  # fmt: skip
     assert response.headers["Location"] == "/me/password"
+
+
+def test_account_page_shows_the_learners_own_city_and_district_chosen(client, app, make_user):
+    make_user("dalian_wang", city="210200", district="210202")
+    sign_in(client, "dalian_wang")
+    page = client.get("/me/account").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>", page)
+    selected = [re.search(r'value="(\d*)"', o).group(1) for o in options if "selected" in o]
+    assert selected == ["210200", "210202"]  # 大连市, 中山区
+
+
+def test_register_error_summary_lists_problems_in_the_order_of_the_form(client):
+    response = submit(client, "/register", {**GOOD, "login": "", "district": "", "birth_year": "x"})
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</ul>")[0]
+    links = re.findall(r'href="#([a-z_]+)"', summary)
+    assert links == ["login", "district", "birth_year"]

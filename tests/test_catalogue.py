@@ -142,3 +142,28 @@ def test_a_rolled_back_edit_never_shows(client, app, make_course):
         db.session.rollback()
     page = client.get("/m/health").get_data(as_text=True)
     assert "原来的标题" in page and "没有保存的标题" not in page
+
+
+def test_home_page_shows_modules_and_featured_new_and_popular_courses(client, app, make_course):
+    make_course("慢病管理", module="health")
+    featured = make_course("红色家书", module="party-history")
+    popular = make_course("防范电信诈骗", module="elder-digital")
+    make_course("草稿里的课", status=CourseStatus.DRAFT)
+    set_course(app, featured, featured=True)
+    set_course(app, popular, enrolment_count=99)
+    page = client.get("/").get_data(as_text=True)
+    for module in ("百年党史学堂", "全民学习阅读", "老年人智能技术应用", "家庭教育", "健康生活", "职业技能"):
+        assert module in page
+    featured_part = page.split("精选课程")[1].split("</section>")[0]
+    assert "红色家书" in featured_part and "慢病管理" not in featured_part
+    newest_part = page.split("最新课程")[1].split("</section>")[0]
+    assert newest_part.index("防范电信诈骗") < newest_part.index("慢病管理")
+    popular_part = page.split("热门课程")[1].split("</section>")[0]
+    assert popular_part.index("防范电信诈骗") < popular_part.index("红色家书")
+    assert "草稿里的课" not in page
+
+
+def test_home_page_shows_a_new_course_at_once(client, make_course):
+    assert "刚发布的课" not in client.get("/").get_data(as_text=True)
+    make_course("刚发布的课")
+    assert "刚发布的课" in client.get("/").get_data(as_text=True)

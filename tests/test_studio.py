@@ -608,3 +608,12 @@ def test_only_quizzes_have_questions(client, app, people):
     text_id = lesson_order_ids(app, course_id)[0]
     assert client.get(f"/studio/lessons/{text_id}/questions/new").status_code == 404
     assert client.get(f"/studio/courses/{course_id}/lessons/new/podcast").status_code == 404
+
+
+def test_the_studio_link_shows_only_to_people_who_may_use_it(app, people):
+    for login, sees_it in (("learner_a", False), ("sy_editor", True), ("province", True)):
+        client = app.test_client()
+        sign_in(client, login)
+        page = client.get("/").get_data(as_text=True)
+        assert ('href="/studio/"' in page) is sees_it, login
+    assert 'href="/studio/"' not in app.test_client().get("/").get_data(as_text=True)

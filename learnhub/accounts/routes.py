@@ -106,8 +106,14 @@ def logout():
 @bp.route("/me/account", methods=["GET", "POST"])
 @login_required
 def account():
-    form = ProfileForm(obj=current_user, city=current_user.city_code,
-                       district=current_user.district_code)  # fmt: skip
+    # Not obj=current_user: its `city` and `district` are Region objects, not the codes
+    # the selects hold, and WTForms prefers obj attributes over keyword data.
+    form = ProfileForm(
+        display_name=current_user.display_name,
+        birth_year=current_user.birth_year,
+        city=current_user.city_code,
+        district=current_user.district_code,
+    )
     _fill_region_choices(form)
     if form.validate_on_submit():
         try:

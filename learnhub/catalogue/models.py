@@ -244,7 +244,8 @@ class QuizChoice(db.Model):
 def _track_catalogue_changes() -> None:
     from learnhub.cache import CATALOGUE, track_content
 
-    for model in (Module, Course, CourseAudience, Lesson, QuizQuestion, QuizChoice):
+    # Region names show on course cards and in the site's title, so they count as catalogue.
+    for model in (Module, Course, CourseAudience, Lesson, QuizQuestion, QuizChoice, Region):
         track_content(model, CATALOGUE)
 
 
