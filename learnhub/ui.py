@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from .accounts.access import may_use_studio
 from .extensions import db
 
 ELDER_MODE_COOKIE = "learnhub_elder_mode"
@@ -123,8 +122,14 @@ def _template_globals() -> dict:
         "languages": current_app.config["LANGUAGES"],
         "language_name": language_name,
         "site_name": site_name(),
-        "may_use_studio": may_use_studio,
+        "may_use_studio": _may_use_studio,
     }
+
+
+def _may_use_studio(user) -> bool:
+    from .accounts.access import may_use_studio  # accounts imports this module
+
+    return may_use_studio(user)
 
 
 def init_ui(app: Flask) -> None:
