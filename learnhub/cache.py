@@ -9,6 +9,7 @@ other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -52,6 +53,37 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content:
     """A rendered public fragment (HTML from our autoescaping templates)."""
     html = cached_value(f"fragment:{name}", parts, render, content)
     return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
+
+
+_CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+
+
+def cached_page(name: str, render: Callable[[], str], content: str, ttl_bucket: int = 0) -> str:
+    """A whole page for a signed-out visitor, the same for everyone who asks for it alike.
+
+    Signed-out visitors differ only by language, elder mode, text size and the address
+    (all in the key) and by their CSRF token, which is cut out before caching and put
+    back for each visitor. A signed-in visitor, or one with a message waiting (a flash),
+    gets a fresh page. ``ttl_bucket`` > 0 also renews the page every that many seconds,
+    for pages that show numbers changing without a commit (the rankings' boards).
+    """
+    from flask import request, session
+    from flask_login import current_user
+    from flask_wtf.csrf import generate_csrf
+
+    from .ui import elder_mode_requested, text_size_requested
+
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render()
+    token = generate_csrf()
+
+    def render_without_token() -> str:
+        return render().replace(token, _CSRF_PLACEHOLDER)
+
+    bucket = int(time.time() // ttl_bucket) if ttl_bucket > 0 else 0
+    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
+    html = cached_value(f"page:{name}", parts, render_without_token, content)
+    return html.replace(_CSRF_PLACEHOLDER, token)
 
 
 # ---- invalidation on commit ---------------------------------------------------------

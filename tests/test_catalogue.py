@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from learnhub.catalogue.models import Audience, Course, CourseAudience, CourseLevel, CourseStatus
 from learnhub.extensions import db
+from tests.helpers import csrf_token_from, sign_in
 
 
 def set_course(app, course_id, **values):
@@ -168,3 +169,30 @@ def test_home_page_shows_a_new_course_at_once(client, make_course):
     assert "刚发布的课" not in client.get("/").get_data(as_text=True)
     make_course("刚发布的课")
     assert "刚发布的课" in client.get("/").get_data(as_text=True)
+
+
+def test_cached_pages_give_each_visitor_their_own_working_form_token(app, make_course):
+    course_id = make_course("智能手机入门")
+    first, second = app.test_client(), app.test_client()
+    first_page = first.get(f"/courses/{course_id}").get_data(as_text=True)
+    second_page = second.get(f"/courses/{course_id}").get_data(as_text=True)  # from the cache
+    assert "智能手机入门" in second_page
+    token = csrf_token_from(second_page)
+    assert token != csrf_token_from(first_page)
+    # The second visitor's token works for them: the elder mode switch on that page.
+    response = second.post("/preferences/elder-mode", data={"csrf_token": token,
+                           "elder_mode": "on", "next": f"/courses/{course_id}"})  # fmt: skip
+    assert response.status_code == 302
+    elder_page = second.get(f"/courses/{course_id}").get_data(as_text=True)
+    assert 'class="mode-elder' in elder_page and 'class="mode-elder' not in first_page
+    assert 'class="mode-elder' not in first.get(f"/courses/{course_id}").get_data(as_text=True)
+
+
+def test_signed_in_learners_never_get_a_signed_out_cached_page(app, client, make_course, make_user):
+    course_id = make_course("智能手机入门")
+    app.test_client().get(f"/courses/{course_id}")  # a signed-out visitor fills the cache
+    app.test_client().get("/")
+    make_user("wang_lan", name="王兰")
+    sign_in(client, "wang_lan")
+    assert "王兰" in client.get("/").get_data(as_text=True)
+    assert "退出" in client.get(f"/courses/{course_id}").get_data(as_text=True)

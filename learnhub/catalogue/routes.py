@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
-from learnhub.cache import CATALOGUE, cached_fragment, cached_value
+from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.learning import services as learning
 from learnhub.learning import speech
 from learnhub.rankings.leaderboard import city_district_board
@@ -55,6 +55,13 @@ def _listing(template: str, module_id: int | None = None, **context):
     return render_template(template, listing=listing, modules=services.list_modules(), **context)
 
 
+def _module_page(slug: str) -> str:
+    found = services.module_by_slug(slug)
+    if found is None:
+        abort(404)
+    return _listing("catalogue/module.html", module_id=found.id, module=found)
+
+
 @bp.app_template_global()
 def page_url(page: int) -> str:
     """This listing's address with the same filters, on another page."""
@@ -78,27 +85,32 @@ def lesson_kind_label(kind) -> str:
     return str(LESSON_KIND_LABELS[kind])
 
 
+# Signed-out visitors get whole pages from the cache (cached_page); signed-in ones see
+# their progress and buttons, so their pages are built each time from cached fragments.
+
+
 @bp.get("/courses")
 def index():
-    return _listing("catalogue/index.html")
+    return cached_page("courses", lambda: _listing("catalogue/index.html"), CATALOGUE)
 
 
 @bp.get("/m/<slug>")
 def module(slug: str):
-    found = services.module_by_slug(slug)
-    if found is None:
-        abort(404)
-    return _listing("catalogue/module.html", module_id=found.id, module=found)
+    return cached_page("module", lambda: _module_page(slug), CATALOGUE)
 
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
     if current_user.is_authenticated:
-        title, body = _course_content(course_id)  # personal: progress, enrol buttons
+        page = _course_page(course_id)
     else:
-        title, body = cached_value("course", (course_id,), lambda: _course_content(course_id),
-                                   CATALOGUE)  # fmt: skip
-    record_resource_view("course", course_id, course_id)
+        page = cached_page("course", lambda: _course_page(course_id), CATALOGUE)
+    record_resource_view("course", course_id, course_id)  # after: a hidden course 404s first
+    return page
+
+
+def _course_page(course_id: int) -> str:
+    title, body = _course_content(course_id)
     return render_template("catalogue/course.html", title=title, body=Markup(body))  # noqa: S704
 
 
@@ -140,6 +152,11 @@ def city(code: str):
     region = get_region(code)
     if region is None or region.level is not RegionLevel.CITY:
         abort(404)
+    seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
+    return cached_page("city", lambda: _city_page(region), CATALOGUE, ttl_bucket=seconds)
+
+
+def _city_page(region) -> str:
     page = request.args.get("page", 1, type=int)
     courses = services.course_page(services.CourseFilter(region_code=region.code), page)
     return render_template(

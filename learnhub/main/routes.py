@@ -1,9 +1,9 @@
 """Home and help pages."""
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import text
 
-from learnhub.cache import CATALOGUE, cached_fragment
+from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
 from learnhub.rankings.leaderboard import top_cities
@@ -22,6 +22,11 @@ def _home_courses() -> str:
 
 @bp.get("/")
 def home():
+    seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
+    return cached_page("home", _render_home, CATALOGUE, ttl_bucket=seconds)
+
+
+def _render_home() -> str:
     return render_template(
         "main/home.html",
         courses=cached_fragment("home", (), _home_courses, CATALOGUE),
