@@ -12,7 +12,7 @@ from learnhub.catalogue.models import Course, CourseStatus, Lesson
 from learnhub.extensions import db
 from learnhub.search import services, sync, text
 from learnhub.search.models import PendingIndexChange, SearchTermCount
-from tests.helpers import sign_in
+from tests.helpers import csrf_token_from, sign_in
 from tests.search.helpers import add_course, indexed_keys
 
 
@@ -270,6 +270,25 @@ def test_the_search_box_works_without_javascript(app):
         html = render_template("search/_box.html")
     assert 'method="get"' in html and 'action="/search"' in html
     assert 'type="search"' in html and 'name="q"' in html and "<label" in html
+
+
+@pytest.mark.parametrize("query", ["长辈版", "关怀版", "大字 版", "Elder mode"])
+def test_searching_for_the_elder_version_offers_the_switch(client, catalogue, query):
+    page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+    offer = page.split('class="panel elder-mode-offer"')[1].split("</section>")[0]
+    assert 'name="elder_mode" value="on"' in offer
+    token = csrf_token_from(page)
+    response = client.post("/preferences/elder-mode", data={
+        "csrf_token": token, "elder_mode": "on", "next": "/search?q=长辈版"})  # fmt: skip
+    assert response.status_code == 302
+    assert 'class="mode-elder' in client.get("/search?q=长辈版").get_data(as_text=True)
+
+
+def test_ordinary_searches_do_not_offer_the_elder_switch(client, catalogue):
+    page = client.get("/search?q=党史").get_data(as_text=True)
+    assert "elder-mode-offer" not in page
+    assert client.get("/api/v1/search?q=党史").json["elder_mode_switch"] is False
+    assert client.get("/api/v1/search?q=关怀版").json["elder_mode_switch"] is True
 
 
 # ---- what people search for -----------------------------------------------------------------

@@ -40,7 +40,8 @@ def _search_box_settings() -> dict:
 @bp.get("/search")
 def results():
     found = _search_from_request()
-    return render_template("search/results.html", results=found)
+    offer = text.asks_for_elder_mode(found.query)
+    return render_template("search/results.html", results=found, offer_elder_mode=offer)
 
 
 @bp.get("/api/v1/search")
@@ -54,6 +55,7 @@ def api_search():
         per_page=services.PER_PAGE,
         sort=found.sort,
         module=found.module,
+        elder_mode_switch=text.asks_for_elder_mode(found.query),
         total=found.total,
         some_words=found.some_words,
         from_database=found.from_database,

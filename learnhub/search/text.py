@@ -168,3 +168,18 @@ def span_with_pinyin(title: str, key: str) -> str | None:
                 if not key.startswith(joined):
                     break
     return None
+
+
+# What people type when they look for the elder mode switch (长辈模式) rather than a course.
+_ELDER_MODE_WORDS = frozenset({
+    "长辈版", "长辈模式", "关怀版", "关怀模式", "大字版", "大字模式", "老年版", "老人版",
+    "老年模式", "适老版", "适老化", "字体放大", "放大字体", "大字体", "大字",
+    "changbeiban", "changbeimoshi", "guanhuaiban", "daziban", "cbb", "ghb", "dzb",
+    "eldermode", "elder", "largetext", "bigtext", "largerfont", "biggertext",
+})  # fmt: skip
+
+
+def asks_for_elder_mode(query: str) -> bool:
+    """Whether a search is someone looking for the elder mode switch (长辈版, 关怀版, 大字版)."""
+    folded = re.sub(r"[\s\-_·]+", "", unicodedata.normalize("NFKC", query).lower())
+    return folded in _ELDER_MODE_WORDS
