@@ -1,0 +1,479 @@
+"""Conversion rules and applications (学分转换). Services flush but never commit.
+
+Applying freezes the credits (a hold keyed ``conversion:<application id>``); approval turns
+the hold into a conversion withdrawal and issues a certificate; rejection or withdrawal
+releases the hold. Every decision is a conditional UPDATE on the status, so one wins.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from learnhub.accounts.access import (
+    managed_city_codes,
+    may_act_for_city,
+    may_define_credit_rules,
+)
+from learnhub.accounts.models import User
+from learnhub.catalogue.models import Module
+from learnhub.creditbank import services as credits
+from learnhub.creditbank.models import (
+    AccountStatus,
+    CertificateKind,
+    CreditAccount,
+    CreditHold,
+    LedgerEntry,
+)
+from learnhub.creditbank.services import CreditError
+from learnhub.database import utcnow
+from learnhub.extensions import db
+
+from .models import ApplicationStatus, ConversionApplication, ConversionRule
+
+RULE_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+COMMITTED = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
+ONE_DAY = timedelta(days=1)
+
+
+class ConversionError(CreditError):
+    """A conversion rule refused the request; nothing was changed."""
+
+
+def local_today() -> date:
+    """Today in the site's time zone (China time): rules change at local midnight."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.now(zone).date()
+
+
+def _credits_text(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+# ---- rules ----------------------------------------------------------------------------
+
+
+def versions_of(rule_key: str) -> list[ConversionRule]:
+    """Every version of a rule, newest first."""
+    return list(
+        db.session.scalars(
+            select(ConversionRule)
+            .where(ConversionRule.rule_key == rule_key)
+            .order_by(ConversionRule.version.desc())
+        )
+    )
+
+
+def latest_version(rule_key: str) -> ConversionRule | None:
+    versions = versions_of(rule_key)
+    return versions[0] if versions else None
+
+
+def all_rules() -> list[tuple[str, list[ConversionRule]]]:
+    """(rule key, its versions newest first) for every rule, by key."""
+    rows = db.session.scalars(
+        select(ConversionRule).order_by(ConversionRule.rule_key, ConversionRule.version.desc())
+    )
+    return [(key, list(versions)) for key, versions in groupby(rows, lambda r: r.rule_key)]
+
+
+def rules_in_effect(day: date) -> list[ConversionRule]:
+    """The versions that apply on this day (at most one per rule)."""
+    return list(
+        db.session.scalars(
+            select(ConversionRule)
+            .where(
+                ConversionRule.effective_from <= day,
+                (ConversionRule.effective_to.is_(None)) | (ConversionRule.effective_to > day),
+            )
+            .order_by(ConversionRule.credits_required, ConversionRule.rule_key)
+        )
+    )
+
+
+def _check_definer(staff: User) -> None:
+    if not may_define_credit_rules(staff):
+        raise ConversionError(None, _l("Only province center staff may define conversion rules."))
+
+
+def _clean_terms(title: str, certificate_title: str, credits_required) -> tuple:
+    title, certificate_title = (title or "").strip(), (certificate_title or "").strip()
+    if not title:
+        raise ConversionError("title", _l("Give the rule a title."))
+    if not certificate_title:
+        raise ConversionError("certificate_title", _l("Name the certificate the rule gives."))
+    amount = credits.parse_credits(credits_required, field="credits_required")
+    if amount <= 0:
+        raise ConversionError("credits_required", _l("A rule needs more than zero credits."))
+    return title[:120], certificate_title[:200], amount
+
+
+def _end_after(starts: date, last_day: date | None) -> date | None:
+    if last_day is None:
+        return None
+    if last_day < starts:
+        raise ConversionError("last_day", _l("The last day cannot be before the first day."))
+    return last_day + ONE_DAY
+
+
+def create_rule(
+    staff: User,
+    rule_key: str,
+    title: str,
+    certificate_title: str,
+    credits_required,
+    module: Module | None,
+    starts: date,
+    last_day: date | None = None,
+    today: date | None = None,
+) -> ConversionRule:
+    """A new rule (its version 1); it cannot start in the past."""
+    _check_definer(staff)
+    today = today or local_today()
+    rule_key = (rule_key or "").strip().lower()
+    if not RULE_KEY_RE.match(rule_key):
+        raise ConversionError(
+            "rule_key", _l("Use 2 to 40 lower-case letters, digits and hyphens, e.g. party-2026.")
+        )
+    title, certificate_title, amount = _clean_terms(title, certificate_title, credits_required)
+    if starts < today:
+        raise ConversionError("starts", _l("A rule cannot start in the past."))
+    rule = ConversionRule(
+        rule_key=rule_key, version=1, title=title, certificate_title=certificate_title,
+        credits_required=amount, module_id=module.id if module else None, effective_from=starts,
+        effective_to=_end_after(starts, last_day), created_by_id=staff.id,
+    )  # fmt: skip
+    if latest_version(rule_key) is not None:
+        raise ConversionError("rule_key", _l("A rule with this code exists already."))
+    _insert_version(rule)
+    return rule
+
+
+def _insert_version(rule: ConversionRule) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(rule)
+            db.session.flush()
+    except IntegrityError:
+        raise ConversionError(
+            None, _l("Someone changed this rule at the same moment. Look at it again.")
+        ) from None
+
+
+def _check_may_end_on(latest: ConversionRule, end: date, today: date, field: str) -> None:
+    """Versions change at midnight, so one version applies per day and history stays true.
+
+    ``end`` is the first day without the version.
+    """
+    if latest.effective_from <= today:
+        if end <= today:
+            raise ConversionError(
+                field,
+                _l("This rule applies today; a change can start tomorrow at the earliest."),
+            )
+    elif end < latest.effective_from:
+        raise ConversionError(
+            field,
+            _l(
+                "The current version starts on %(date)s; choose that day or later.",
+                date=latest.effective_from.isoformat(),
+            ),
+        )
+
+
+def new_version(
+    staff: User,
+    rule_key: str,
+    title: str,
+    certificate_title: str,
+    credits_required,
+    module: Module | None,
+    starts: date,
+    last_day: date | None = None,
+    today: date | None = None,
+) -> ConversionRule:
+    """Change a rule: a new version from ``starts``; the version before ends the day before.
+
+    Applications made under older versions keep them.
+    """
+    _check_definer(staff)
+    today = today or local_today()
+    latest = latest_version(rule_key)
+    if latest is None:
+        raise ConversionError(None, _l("There is no such rule."))
+    title, certificate_title, amount = _clean_terms(title, certificate_title, credits_required)
+    if starts < today:
+        raise ConversionError("starts", _l("A new version cannot start in the past."))
+    if latest.effective_to is None or latest.effective_to > starts:
+        _check_may_end_on(latest, starts, today, "starts")
+        latest.effective_to = starts
+    rule = ConversionRule(
+        rule_key=rule_key, version=latest.version + 1, title=title,
+        certificate_title=certificate_title, credits_required=amount,
+        module_id=module.id if module else None, effective_from=starts,
+        effective_to=_end_after(starts, last_day), created_by_id=staff.id,
+    )  # fmt: skip
+    _insert_version(rule)
+    return rule
+
+
+def end_rule(staff: User, rule_key: str, last_day: date, today: date | None = None) -> None:
+    """Stop a rule after ``last_day`` (no new applications; pending ones are still decided).
+
+    A rule that has not ended yet may also be given a later last day.
+    """
+    _check_definer(staff)
+    today = today or local_today()
+    latest = latest_version(rule_key)
+    if latest is None:
+        raise ConversionError(None, _l("There is no such rule."))
+    end = last_day + ONE_DAY
+    if latest.effective_to is not None and latest.effective_to <= today:
+        raise ConversionError(
+            "last_day",
+            _l(
+                "This rule ended on %(date)s. To use it again, add a new version.",
+                date=latest.last_day.isoformat(),
+            ),
+        )
+    _check_may_end_on(latest, end, today, "last_day")
+    latest.effective_to = end
+    db.session.flush()
+
+
+# ---- what a learner has -------------------------------------------------------------
+
+
+def available_credits(account: CreditAccount) -> Decimal:
+    """Balance minus credits frozen for pending applications."""
+    return credits.balance_of(account) - credits.held_amount(account)
+
+
+def module_credits(account: CreditAccount, module_id: int) -> Decimal:
+    """Credits earned in a module, less those already committed to rules of that module."""
+    earned = db.session.scalar(
+        select(func.sum(LedgerEntry.amount)).where(
+            LedgerEntry.account_id == account.id, LedgerEntry.module_id == module_id
+        )
+    ) or Decimal("0.00")
+    committed = db.session.scalar(
+        select(func.sum(ConversionApplication.credits))
+        .join(ConversionRule, ConversionApplication.rule_id == ConversionRule.id)
+        .where(
+            ConversionApplication.account_id == account.id,
+            ConversionApplication.status.in_(COMMITTED),
+            ConversionRule.module_id == module_id,
+        )
+    ) or Decimal("0.00")
+    return earned - committed
+
+
+def credits_for(account: CreditAccount, rule: ConversionRule) -> Decimal:
+    """The credits the learner can put towards this rule now ("you have X of Y")."""
+    available = available_credits(account)
+    if rule.module_id is None:
+        return available
+    return min(available, module_credits(account, rule.module_id))
+
+
+def open_key(account: CreditAccount, rule: ConversionRule) -> str:
+    return f"{account.id}:{rule.rule_key}"
+
+
+def open_application(account: CreditAccount, rule: ConversionRule) -> ConversionApplication | None:
+    """The learner's submitted or approved application under any version of this rule."""
+    return db.session.scalar(
+        select(ConversionApplication).where(
+            ConversionApplication.open_key == open_key(account, rule)
+        )
+    )
+
+
+def applications_of(account: CreditAccount) -> list[ConversionApplication]:
+    return list(
+        db.session.scalars(
+            select(ConversionApplication)
+            .where(ConversionApplication.account_id == account.id)
+            .order_by(ConversionApplication.created_at.desc(), ConversionApplication.id.desc())
+        )
+    )
+
+
+# ---- applying -------------------------------------------------------------------------
+
+
+def _lock(account: CreditAccount) -> CreditAccount:
+    """Lock the account row (PostgreSQL; SQLite writers queue anyway): one change at a time."""
+    return db.session.scalars(
+        select(CreditAccount)
+        .where(CreditAccount.id == account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _check_account_active(account: CreditAccount, own: bool = True) -> None:
+    if account.status is AccountStatus.FROZEN:
+        raise ConversionError(
+            None,
+            _l("Your credit account is frozen, so credits cannot be converted now.")
+            if own
+            else _l("The learner's credit account is frozen; it cannot be approved now."),
+        )
+    if account.status is AccountStatus.CLOSED:
+        raise ConversionError(
+            None,
+            _l("Your credit account is closed.") if own else _l("The learner's account is closed."),
+        )
+
+
+def apply(user: User, rule: ConversionRule, today: date | None = None) -> ConversionApplication:
+    """Apply under this rule version: checks the learner's credits and freezes them."""
+    today = today or local_today()
+    account = _lock(credits.open_account(user))
+    _check_account_active(account)
+    if not rule.applies_on(today):
+        raise ConversionError(
+            None, _l("This rule has changed or is no longer in effect. Look at the rules again.")
+        )
+    existing = open_application(account, rule)
+    if existing is not None:
+        raise _already(existing)
+    have, need = credits_for(account, rule), rule.credits_required
+    if have < need:
+        if rule.module_id is not None:
+            message = _l(
+                "You have %(have)s of the %(need)s credits from %(module)s this rule needs.",
+                have=_credits_text(have), need=_credits_text(need), module=rule.module.name,
+            )  # fmt: skip
+        else:
+            message = _l(
+                "You have %(have)s of the %(need)s credits this rule needs.",
+                have=_credits_text(have), need=_credits_text(need),
+            )  # fmt: skip
+        raise ConversionError(None, message)
+    application = ConversionApplication(
+        account_id=account.id, city_code=user.city_code, rule_id=rule.id, credits=need,
+        open_key=open_key(account, rule),
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(application)
+            db.session.flush()
+    except IntegrityError:
+        raise _already(open_application(account, rule)) from None
+    hold = credits.hold_credits(account, need, application.business_key)
+    application.hold_id = hold.id
+    db.session.flush()
+    return application
+
+
+def _already(existing: ConversionApplication | None) -> ConversionError:
+    if existing is not None and existing.status is ApplicationStatus.APPROVED:
+        return ConversionError(None, _l("You have already converted credits under this rule."))
+    return ConversionError(
+        None, _l("You already have an application under this rule waiting for review.")
+    )
+
+
+# ---- deciding -------------------------------------------------------------------------
+
+
+def _decide(application: ConversionApplication, status: ApplicationStatus, **values) -> None:
+    """Move a submitted application to ``status``; refused if anyone decided it first."""
+    if status is not ApplicationStatus.APPROVED:
+        values["open_key"] = None
+    won = db.session.execute(
+        update(ConversionApplication)
+        .where(
+            ConversionApplication.id == application.id,
+            ConversionApplication.status == ApplicationStatus.SUBMITTED,
+        )
+        .values(status=status, decided_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(application)
+    if not won:
+        raise ConversionError(None, _l("This application has already been decided."))
+
+
+def _release(application: ConversionApplication) -> None:
+    hold = db.session.get(CreditHold, application.hold_id)
+    if hold is not None:
+        credits.release_hold(hold)
+
+
+def withdraw(user: User, application: ConversionApplication) -> None:
+    """The learner takes back a pending application; the credits are free again."""
+    account = credits.account_of(user)
+    if account is None or application.account_id != account.id:
+        raise ConversionError(None, _l("This is not your application."))
+    _lock(account)
+    _decide(application, ApplicationStatus.WITHDRAWN)
+    _release(application)
+
+
+def _check_reviewer(staff: User, application: ConversionApplication) -> None:
+    if not may_act_for_city(staff, application.city_code):
+        raise ConversionError(None, _l("You may not decide applications from this city."))
+    if application.account.user_id == staff.id:
+        raise ConversionError(None, _l("Another staff member must decide your own application."))
+
+
+def approve(staff: User, application: ConversionApplication) -> None:
+    """Withdraw the frozen credits and issue the certificate (once, whoever clicks)."""
+    _check_reviewer(staff, application)
+    account = _lock(application.account)
+    _check_account_active(account, own=False)
+    _decide(application, ApplicationStatus.APPROVED, reviewer_id=staff.id)
+    rule = application.rule
+    hold = db.session.get(CreditHold, application.hold_id)
+    credits.settle_hold(hold, staff, memo=rule.certificate_title)
+    certificate = credits.issue_certificate(
+        account, CertificateKind.CONVERSION, application.business_key, rule.certificate_title,
+        application.credits,
+    )  # fmt: skip
+    application.certificate_id = certificate.id
+    db.session.flush()
+
+
+def reject(staff: User, application: ConversionApplication, reason: str) -> None:
+    """Refuse with a reason the learner reads; the credits are free again."""
+    _check_reviewer(staff, application)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConversionError("reason", _l("Say why the application is rejected."))
+    _lock(application.account)
+    _decide(application, ApplicationStatus.REJECTED, reviewer_id=staff.id, decision_reason=reason)
+    _release(application)
+
+
+def _in_scope(query, staff: User):
+    cities = managed_city_codes(staff)
+    if cities is None:
+        return query
+    return query.where(ConversionApplication.city_code.in_(cities))
+
+
+def pending_for(staff: User) -> list[ConversionApplication]:
+    """Submitted applications of the cities the staff member acts for, oldest first."""
+    query = select(ConversionApplication).where(
+        ConversionApplication.status == ApplicationStatus.SUBMITTED
+    )
+    query = _in_scope(query, staff).order_by(ConversionApplication.created_at)
+    return list(db.session.scalars(query))
+
+
+def recently_decided(staff: User, limit: int = 20) -> list[ConversionApplication]:
+    """The newest decisions in the staff member's cities (withdrawals included)."""
+    query = select(ConversionApplication).where(ConversionApplication.decided_at.is_not(None))
+    query = _in_scope(query, staff).order_by(ConversionApplication.decided_at.desc())
+    return list(db.session.scalars(query.limit(limit)))
