@@ -1,13 +1,19 @@
-"""Credit bank benchmark: postings per second through the service layer, and the statement
-page of an account with 10,000 entries.
+"""Credit bank benchmark: postings per second through the service layer, and the pages of an
+account with 10,000 entries — on SQLite and, when given a server, on PostgreSQL.
 
-    .venv/bin/python bench/creditbank_bench.py                       # SQLite (temporary file)
-    .venv/bin/python bench/creditbank_bench.py postgresql://postgres@127.0.0.1:5432/postgres
+Every figure comes with a ratio against a baseline measured in the same run on the same
+database: postings against a bare one-row INSERT + COMMIT, pages against a trivial route
+(``return "ok"``) served by the same app to the same signed-in client.
+
+    .venv/bin/python -m bench.creditbank_bench                    # SQLite (temporary file)
+    .venv/bin/python -m bench.creditbank_bench postgresql://postgres@127.0.0.1:5432/postgres
+                                                                  # SQLite, then PostgreSQL
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import statistics
 import tempfile
 import time
 from decimal import Decimal
@@ -24,10 +30,18 @@ from learnhub.creditbank.models import EntryKind
 from learnhub.extensions import db
 from learnhub.regions.services import load_regions
 
-POSTINGS = 2000
-STATEMENT_ENTRIES = 10_000
 CONFIG = {"TESTING": True, "SECRET_KEY": "bench", "PASSWORD_HASH_TIME_COST": 1,
           "PASSWORD_HASH_MEMORY_KIB": 8 * 1024, "PASSWORD_HASH_PARALLELISM": 1}  # fmt: skip
+PAGES = (
+    "/me/credits?page=1",
+    "/me/credits?page=2",
+    "/me/credits?page=100",
+    "/me/credits?page=200",
+    "/me/credits?start=2000-01-01&end=2099-12-31&page=150",
+    "/me/credits/statement.csv",
+    "/me/credits/transcript",
+    "/me/credits/transcript.pdf",
+)
 
 
 def database(url: str | None) -> tuple[str, callable]:
@@ -43,51 +57,89 @@ def database(url: str | None) -> tuple[str, callable]:
     def drop():
         with admin.connect() as connection:
             connection.execute(text('DROP DATABASE IF EXISTS "learnhub_bench" WITH (FORCE)'))
+        admin.dispose()
 
     return server.set(database="learnhub_bench").render_as_string(hide_password=False), drop
 
 
-def main(url: str | None) -> None:
+def bare_commits_per_second(count: int) -> float:
+    """Baseline: one tiny INSERT and a COMMIT, the least a posting can cost."""
+    db.session.execute(text("CREATE TABLE bench_baseline (id INTEGER PRIMARY KEY, n INTEGER)"))
+    db.session.commit()
+    started = time.perf_counter()
+    for n in range(count):
+        db.session.execute(text("INSERT INTO bench_baseline (id, n) VALUES (:n, :n)"), {"n": n})
+        db.session.commit()
+    return count / (time.perf_counter() - started)
+
+
+def postings_per_second(account, count: int) -> float:
+    """post_entry with one commit each, as a request or a retrying worker does."""
+    started = time.perf_counter()
+    for n in range(count):
+        services.post_entry(account, Decimal("0.25"), EntryKind.ATTENDANCE, f"b:{n}")
+        db.session.commit()
+    return count / (time.perf_counter() - started)
+
+
+def fill(account, entries: int) -> None:
+    for n in range(entries):
+        services.post_entry(account, Decimal("0.01"), EntryKind.ATTENDANCE, f"s:{n}",
+                            memo=f"社区大讲堂第{n}讲")  # fmt: skip
+        if n % 1000 == 999:
+            db.session.commit()
+    db.session.commit()
+
+
+def median_ms(client, url: str, repeat: int) -> tuple[float, int]:
+    timings, status = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - started)
+        status = response.status_code
+    return statistics.median(timings) * 1000, status
+
+
+def run(url: str | None, postings: int, entries: int, repeat: int) -> None:
     database_url, drop = database(url)
+    backend = make_url(database_url).get_backend_name()
     app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    app.add_url_rule("/bench-ok", "bench_ok", lambda: "ok")
     try:
         with app.app_context():
             flask_migrate.upgrade()
             load_regions()
-            users = [account_services.register(f"bench{n}", "bench password 1", "测试", "210100",
-                                               "210102") for n in range(2)]  # fmt: skip
+            users = [account_services.register(f"bench{n}", "bench password 1", "测试学员",
+                                               "210100", "210102") for n in range(2)]  # fmt: skip
             db.session.commit()
             account, big = (services.account_of(u) for u in users)
+            baseline = bare_commits_per_second(postings)
+            rate = postings_per_second(account, postings)
+            print(f"[{backend}] postings: {rate:,.0f}/s through post_entry ({postings}, one "
+                  f"commit each); bare INSERT+COMMIT {baseline:,.0f}/s; "
+                  f"ratio {rate / baseline:.2f}")  # fmt: skip
             started = time.perf_counter()
-            for n in range(POSTINGS):  # one transaction per posting, as in a request
-                services.post_entry(account, Decimal("0.25"), EntryKind.ATTENDANCE, f"b:{n}")
-                db.session.commit()
-            elapsed = time.perf_counter() - started
-            backend = make_url(database_url).get_backend_name()
-            rate = POSTINGS / elapsed
-            print(f"{backend}: {rate:,.0f} postings/s ({POSTINGS} postings, one commit each)")
-            for n in range(STATEMENT_ENTRIES):
-                services.post_entry(big, Decimal("0.01"), EntryKind.ATTENDANCE, f"s:{n}")
-                if n % 1000 == 999:
-                    db.session.commit()
-            db.session.commit()
+            fill(big, entries)
+            print(f"[{backend}] filled one account with {entries:,} entries in "
+                  f"{time.perf_counter() - started:.1f} s (commit every 1,000)")  # fmt: skip
         client = app.test_client()
         _login(app, client)
-        timings = []
-        for page in (1, 2, 100, 200):
-            started = time.perf_counter()
-            response = client.get(f"/me/credits?page={page}")
-            timings.append((page, time.perf_counter() - started, response.status_code))
-        for page, seconds, status in timings:
-            print(f"  statement page {page} of a {STATEMENT_ENTRIES}-entry account: "
-                  f"{seconds * 1000:.0f} ms (HTTP {status})")  # fmt: skip
+        base_ms, _status = median_ms(client, "/bench-ok", repeat * 5)
+        print(f"[{backend}] trivial route: {base_ms:.2f} ms (median of {repeat * 5})")
+        for page in PAGES:
+            count = 1 if page.endswith(".pdf") else repeat
+            ms, status = median_ms(client, page, count)
+            print(f"[{backend}]   {page} ({entries:,} entries): {ms:.0f} ms, HTTP {status}, "
+                  f"ratio {ms / base_ms:,.0f}× the trivial route (median of {count})")  # fmt: skip
         started = time.perf_counter()
         with app.app_context():
             breaks = list(services.verify_ledger())
-        print(f"  ledger verify over {POSTINGS + STATEMENT_ENTRIES} entries: "
+        print(f"[{backend}] ledger verify over {postings + entries:,} entries: "
               f"{time.perf_counter() - started:.2f} s, breaks: {len(breaks)}")  # fmt: skip
     finally:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
         drop()
 
@@ -99,5 +151,16 @@ def _login(app, client) -> None:
     assert response.status_code in (302, 303), response.status_code
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("postgres_url", nargs="?", help="also run on this PostgreSQL server")
+    parser.add_argument("--postings", type=int, default=2000)
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5, help="requests per page (median)")
+    args = parser.parse_args()
+    for url in (None, args.postgres_url) if args.postgres_url else (None,):
+        run(url, args.postings, args.entries, args.repeat)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    main()

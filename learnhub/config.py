@@ -95,6 +95,7 @@ class Config:
     CREDIT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # per evidence file (PDF, JPG, PNG)
     CREDIT_EVIDENCE_DIR: str | None = None  # None → instance/credit-evidence (never public)
     CREDIT_STATEMENT_PAGE_SIZE = 50
+    CREDIT_PDF_FONT: str | None = None  # a CJK TrueType font for PDFs; None → WenQuanYi or STSong
     CREDIT_CERTIFICATE_ISSUER = "辽宁省终身学习学分银行"
     # /verify: a client asking for more unknown codes than this in the window must wait.
     CREDIT_VERIFY_MAX_MISSES = 10

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("creditbank", __name__, template_folder="templates")
 
-from . import cli, receivers, routes  # noqa: E402,F401  (routes, command group, signal receivers)
+from . import cli, receivers, routes, staff_routes  # noqa: E402,F401  (pages, commands, receivers)

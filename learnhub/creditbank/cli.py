@@ -1,11 +1,19 @@
-"""``flask ledger ...``: checks of the credit bank's ledger."""
+"""``flask ledger ...``: checks of the credit bank's ledger and bulk account opening."""
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from . import bp, services
+from learnhub.catalogue.importer import CatalogueFileError
+from learnhub.cli_helpers import progress_bar
+from learnhub.extensions import db
 
-ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger.")
+from . import bp, opening, services
+
+ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accounts in bulk.")
 
 
 @ledger_cli.command("verify")
@@ -26,6 +34,62 @@ def verify_command(show_all: bool):
     if breaks:
         raise SystemExit(1)
     click.echo("Ledger OK: every chain and balance checks out.")
+
+
+@ledger_cli.command("open-accounts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "zh_CN"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages.",
+)
+def open_accounts_command(file: Path, dry_run: bool, locale: str):
+    """Register the learners of a CSV FILE and open their credit accounts (开户): all or none.
+
+    Columns: login,name,city,district[,password]; see docs/credit-bank.md. Learners whose
+    login is already registered are skipped. Generated initial passwords are printed once.
+    """
+    with force_locale(locale):
+        try:
+            rows = opening.parse_learner_csv(opening.decode_csv(file.read_bytes()))
+        except CatalogueFileError as error:
+            _fail(error.problems)
+        with progress_bar(label=_("Opening accounts from %(file)s", file=file.name)) as progress:
+            report = opening.open_accounts(rows, None, dry_run=dry_run, progress=progress)
+        if not report.ok or dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        if not report.ok:
+            _fail(report.problems)
+        _print_summary(report)
+
+
+def _fail(problems) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    raise click.ClickException(
+        _("Problems found: %(count)d. Nothing was imported.", count=len(problems))
+    )
+
+
+def _print_summary(report: opening.OpeningReport) -> None:
+    for line, login in report.skipped:
+        click.echo(_("Line %(line)d: %(login)s is already registered; skipped.", line=line,
+                     login=login))  # fmt: skip
+    if report.dry_run:
+        click.echo(_("No problems found. Accounts that would be opened: %(count)d. "
+                     "Nothing was changed (dry run).", count=len(report.planned)))  # fmt: skip
+        return
+    click.echo(_("Accounts opened: %(count)d.", count=len(report.opened)))
+    generated = [opened for opened in report.opened if opened.initial_password]
+    if generated:
+        click.echo(_("Initial passwords (hand them to the learners; they are not shown again):"))
+        for opened in generated:
+            click.echo(f"{opened.login}\t{opened.initial_password}")
 
 
 @bp.record_once

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from learnhub.forms import normalise_text
@@ -37,3 +38,65 @@ class VerifyForm(FlaskForm):
         ],
         description=_l("16 letters and digits, for example K7QM-2XPD-9RTA-H4WZ."),
     )
+
+
+# ---- staff ---------------------------------------------------------------------------
+
+
+class AccountSearchForm(FlaskForm):
+    """Find an account (GET: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Account number, username or mobile number"),
+        validators=[
+            InputRequired(_l("Enter an account number, a username or a mobile number.")),
+            Length(max=60),
+        ],
+        description=_l("A mistyped account number is caught by its last character."),
+    )
+
+
+class ReasonForm(FlaskForm):
+    """A staff action that needs a reason: freeze, unfreeze, close, reverse, revoke."""
+
+    reason = TextAreaField(
+        _l("Reason"),
+        filters=[normalise_text],
+        validators=[InputRequired(_l("Give a reason.")), Length(max=200)],
+        description=_l("Kept with the account and shown to other staff."),
+    )
+
+
+class AdjustmentForm(FlaskForm):
+    """A correction of the balance with a memo; ``key`` makes a double submit post once."""
+
+    amount = StringField(
+        _l("Credits"),
+        filters=[normalise_text],
+        validators=[
+            InputRequired(_l("Enter a number of credits, for example 1.5.")),
+            Length(max=20),
+        ],
+        description=_l("Positive adds credits, negative (for example -0.5) takes them away."),
+    )
+    memo = TextAreaField(
+        _l("Memo"),
+        filters=[normalise_text],
+        validators=[InputRequired(_l("Say why the balance is adjusted.")), Length(max=200)],
+        description=_l("Shown on the learner's statement."),
+    )
+    key = HiddenField()
+
+
+class OpenAccountsForm(FlaskForm):
+    """A CSV of learners to register (批量开户)."""
+
+    file = FileField(
+        _l("CSV file of learners"),
+        validators=[FileRequired(_l("Choose a CSV file."))],
+        description=_l("Columns: login, name, city, district, password (optional)."),
+    )
+    check_only = BooleanField(_l("Only check the file; open no accounts"))

@@ -23,6 +23,8 @@ from learnhub.staff.services import mask_name
 from . import bp, services
 from .forms import StatementFilterForm, VerifyForm
 from .models import ACCOUNT_STATUS_LABELS, ENTRY_KIND_LABELS, CertificateKind
+from .transcript_pdf import TranscriptData
+from .transcript_pdf import transcript_pdf as make_transcript_pdf
 
 
 def _my_account():
@@ -133,6 +135,35 @@ def transcript():
         by_kind=services.totals_by_kind(credit_account),
         by_module=services.totals_by_module(credit_account),
         certificates=services.certificates_of(credit_account), **_labels(),
+    )  # fmt: skip
+
+
+@bp.get("/me/credits/transcript.pdf")
+@login_required
+def transcript_pdf():
+    """The transcript as a PDF to print or send (学习档案); Chinese is embedded or CID."""
+    return transcript_pdf_response(_my_account())
+
+
+def transcript_pdf_response(credit_account) -> Response:
+    """The account's transcript PDF as a download (for the learner, or staff at a counter)."""
+    entries = db.session.scalars(services.statement_query(credit_account, None, None)).all()
+    pdf = make_transcript_pdf(
+        TranscriptData(
+            account=credit_account, balance=services.balance_of(credit_account),
+            entries=list(reversed(entries)), by_module=services.totals_by_module(credit_account),
+            by_kind=services.totals_by_kind(credit_account),
+            certificates=services.certificates_of(credit_account),
+            verify_url=url_for("creditbank.verify", _external=True),
+            format_credits=_format_credits, format_account=services.format_account_number,
+            format_code=services.format_certificate_code,
+        )
+    )  # fmt: skip
+    filename = f"transcript-{credit_account.number}.pdf"
+    return Response(
+        pdf, mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
     )  # fmt: skip
 
 

@@ -171,12 +171,25 @@ def set_account_status(
         raise CreditError("reason", _l("Give a reason."))
     if account.status is AccountStatus.CLOSED:
         raise CreditError(None, _l("This account is closed."))
+    if account.status is status:
+        raise CreditError(None, _SAME_STATUS[status])
     _lock(account)
     account.status = status
     account.status_reason = reason[:200]
     account.status_changed_at = utcnow()
     account.status_changed_by_id = staff.id
     db.session.flush()
+
+
+_SAME_STATUS = {
+    AccountStatus.ACTIVE: _l("This account is not frozen."),
+    AccountStatus.FROZEN: _l("This account is already frozen."),
+}
+
+
+def account_by_number(number: str) -> CreditAccount | None:
+    """The account with this canonical number (see parse_account_number)."""
+    return db.session.scalar(select(CreditAccount).where(CreditAccount.number == number))
 
 
 def _lock(account: CreditAccount) -> CreditAccount:
@@ -344,6 +357,11 @@ def reverse_entry(entry: LedgerEntry, staff: User, memo: str) -> LedgerEntry:
     )  # fmt: skip
 
 
+def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
+    """The entry that reverses this one, if any."""
+    return db.session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id))
+
+
 def adjust(account: CreditAccount, amount, staff: User, memo: str, key: str) -> LedgerEntry:
     """A staff correction; ``key`` (e.g. the form's one-time token) makes it idempotent."""
     memo = (memo or "").strip()
@@ -374,6 +392,17 @@ def hold_credits(account: CreditAccount, amount, business_key: str) -> CreditHol
     db.session.add(hold)
     db.session.flush()
     return hold
+
+
+def pending_holds(account: CreditAccount) -> list[CreditHold]:
+    """The account's credits still frozen, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CreditHold)
+            .where(CreditHold.account_id == account.id, CreditHold.status == HoldStatus.HELD)
+            .order_by(CreditHold.id)
+        )
+    )
 
 
 def release_hold(hold: CreditHold) -> None:

@@ -2,6 +2,7 @@
 
 from flask import abort, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from learnhub.accounts.access import ensure_may_manage_city, managed_city_codes, role_required
@@ -17,6 +18,20 @@ from . import bp, services
 
 CITY_OR_PROVINCE_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
+# The dashboard's work list: (endpoint, label, province staff only). A tool appears once
+# its feature registers the endpoint; each page checks access again itself.
+STAFF_TOOLS = (
+    ("creditbank.staff_search", _l("Credit accounts: find, freeze, reverse, adjust"), False),
+    ("creditbank.staff_open_accounts", _l("Open credit accounts in bulk"), False),
+    ("recognition.queue", _l("Recognition applications to review"), False),
+    ("conversion.review", _l("Conversion applications to decide"), False),
+    ("recognition.outcomes", _l("Outcome catalogue"), False),
+    ("conversion.rules", _l("Conversion rules"), True),
+    ("staff.rankings", _l("Province rankings"), False),
+    ("search.terms", _l("What people search for"), False),
+    ("studio.index", _l("Studio: courses and lessons"), False),
+)
+
 
 @bp.get("/")
 @role_required(*CITY_OR_PROVINCE_STAFF)
@@ -24,7 +39,13 @@ def dashboard():
     counts = services.learner_counts(
         managed_city_codes(current_user), current_app.config["HOME_PROVINCE"]
     )
-    return render_template("staff/dashboard.html", counts=counts)
+    province_staff = current_user.role is Role.PROVINCE_STAFF
+    tools = [
+        (endpoint, label)
+        for endpoint, label, province_only in STAFF_TOOLS
+        if endpoint in current_app.view_functions and (province_staff or not province_only)
+    ]
+    return render_template("staff/dashboard.html", counts=counts, tools=tools)
 
 
 @bp.get("/rankings")
