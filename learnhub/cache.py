@@ -58,14 +58,16 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content:
 _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 
-def cached_page(name: str, render: Callable[[], str], content: str, ttl_bucket: int = 0) -> str:
+def cached_page(
+    name: str, render: Callable[[], str], content: str, renew_every: int | None = None
+) -> str:
     """A whole page for a signed-out visitor, the same for everyone who asks for it alike.
 
     Signed-out visitors differ only by language, elder mode, text size and the address
     (all in the key) and by their CSRF token, which is cut out before caching and put
     back for each visitor. A signed-in visitor, or one with a message waiting (a flash),
-    gets a fresh page. ``ttl_bucket`` > 0 also renews the page every that many seconds,
-    for pages that show numbers changing without a commit (the rankings' boards).
+    gets a fresh page. ``renew_every`` seconds also renews the page that often, for pages
+    showing numbers that change without a commit (the rankings' boards); 0 never caches it.
     """
     from flask import request, session
     from flask_login import current_user
@@ -73,14 +75,14 @@ def cached_page(name: str, render: Callable[[], str], content: str, ttl_bucket: 
 
     from .ui import elder_mode_requested, text_size_requested
 
-    if current_user.is_authenticated or session.get("_flashes"):
+    if current_user.is_authenticated or session.get("_flashes") or renew_every == 0:
         return render()
     token = generate_csrf()
 
     def render_without_token() -> str:
         return render().replace(token, _CSRF_PLACEHOLDER)
 
-    bucket = int(time.time() // ttl_bucket) if ttl_bucket > 0 else 0
+    bucket = int(time.time() // renew_every) if renew_every else 0
     parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
     html = cached_value(f"page:{name}", parts, render_without_token, content)
     return html.replace(_CSRF_PLACEHOLDER, token)

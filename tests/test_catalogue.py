@@ -196,3 +196,22 @@ def test_signed_in_learners_never_get_a_signed_out_cached_page(app, client, make
     sign_in(client, "wang_lan")
     assert "王兰" in client.get("/").get_data(as_text=True)
     assert "退出" in client.get(f"/courses/{course_id}").get_data(as_text=True)
+
+
+def test_home_page_names_the_most_active_cities_once_there_is_activity(app):
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from learnhub.rankings import aggregation, counting
+
+    app.config["RANKINGS_CACHE_SECONDS"] = 0  # boards computed afresh for this test
+    assert "本周最活跃的城市" not in app.test_client().get("/").get_data(as_text=True)
+    today = counting.today_in_china(datetime.now(UTC))
+    with app.app_context():
+        clicks = Counter({(today, "210200", ""): 9, (today, "210300", ""): 4})
+        aggregation.add_region_amounts("clicks", clicks)
+        db.session.commit()
+    page = app.test_client().get("/").get_data(as_text=True)
+    top = page.split("本周最活跃的城市")[1].split("</section>")[0]
+    assert titles_in(top, "大连市", "鞍山市") == ["大连市", "鞍山市"]
+    assert "9 次点击" in top

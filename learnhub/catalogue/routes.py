@@ -153,7 +153,7 @@ def city(code: str):
     if region is None or region.level is not RegionLevel.CITY:
         abort(404)
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    return cached_page("city", lambda: _city_page(region), CATALOGUE, ttl_bucket=seconds)
+    return cached_page("city", lambda: _city_page(region), CATALOGUE, renew_every=seconds)
 
 
 def _city_page(region) -> str:

@@ -23,7 +23,7 @@ def _home_courses() -> str:
 @bp.get("/")
 def home():
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    return cached_page("home", _render_home, CATALOGUE, ttl_bucket=seconds)
+    return cached_page("home", _render_home, CATALOGUE, renew_every=seconds)
 
 
 def _render_home() -> str:
