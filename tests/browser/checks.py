@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 
-# Everything a person can press or type into.
+# Everything a person can press or type into (a player's own buttons are inside its element).
 INTERACTIVE = (
     "a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], "
-    "[tabindex]:not([tabindex='-1'])"
+    "video[controls], audio[controls], [tabindex]:not([tabindex='-1'])"
 )
 # Links inside running text keep the line's height (WCAG 2.5.8's inline exception).
 RUNNING_TEXT = ".prose"
@@ -28,7 +28,7 @@ function visible(el) {
 function describe(el) {
   const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
     [...el.classList].map(c => '.' + c).join('');
-  const text = (el.innerText || el.value || el.getAttribute('aria-label') || '')
+  const text = String(el.innerText || el.value || el.getAttribute('aria-label') || '')
     .trim().replace(/\s+/g, ' ').slice(0, 30);
   return text ? `${name} "${text}"` : name;
 }
@@ -40,6 +40,8 @@ function textElements(root) {
     if (!walker.currentNode.textContent.trim() || !el) continue;
     // Charts are images (svg role=img) with a text alternative and their data in a table.
     if (el.closest('script, style, noscript, option, optgroup, .visually-hidden, svg')) continue;
+    // A player's fallback text shows only in a browser that cannot play the file.
+    if (el.closest('video, audio')) continue;
     if (visible(el)) found.add(el);
   }
   return [...found];
@@ -267,16 +269,37 @@ def restless_content(page) -> list[str]:
     )
 
 
+def broken_media(page) -> list[str]:
+    """Players whose file the browser could not load or play."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('video, audio')]
+             .filter(player => player.error)
+             .map(player => `${player.tagName.toLowerCase()} ${player.currentSrc}: ` +
+                            `error ${player.error.code}`)"""
+    )
+
+
 def number_controls(page) -> dict[str, str]:
-    """Number every visible control (data-control); return number → description."""
+    """Number every visible control (data-control); return number → description.
+
+    The radio buttons of one group share a number: Tab reaches the group once (its
+    checked or first button) and the arrow keys move within it, as browsers do.
+    """
     return page.evaluate(
         _script("""
         const controls = [...document.querySelectorAll(INTERACTIVE)]
           .filter(el => visible(el) && !el.disabled);
-        return Object.fromEntries(controls.map((el, i) => {
-          el.dataset.control = String(i);
-          return [String(i), describe(el)];
-        }));
+        const groups = new Map(), numbered = {};
+        controls.forEach((el, i) => {
+          let n = String(i);
+          if (el.matches('input[type=radio][name]')) {
+            const key = [...document.forms].indexOf(el.form) + ' ' + el.name;
+            if (groups.has(key)) n = groups.get(key); else groups.set(key, n);
+          }
+          el.dataset.control = n;
+          if (!(n in numbered)) numbered[n] = describe(el);
+        });
+        return numbered;
         """),
         None,
     )

@@ -16,11 +16,22 @@ class PageType:
     name: str
     path: str
     status: int = 200
-    user: str | None = None  # "learner", "city_staff" or "province_staff": signs in first
+    user: str | None = None  # "learner", "editor", "city_staff" or "province_staff": signs in first
     submit_empty_form: bool = False  # show the page with the errors of an empty form
+    content: bool = False  # needs the test site's courses, certificates and views
+    staff: bool = False  # staff and studio pages run in fewer modes (see STAFF_MODES)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_content(self) -> bool:
+        """Needs the `site_content` fixture: told so, or the path names its things."""
+        return self.content or "{" in self.path
+
+    def url(self, content: dict[str, object] | None = None) -> str:
+        """The path, with ``{course}`` and the like filled in from the site's content."""
+        return self.path.format(**content) if "{" in self.path else self.path
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,9 @@ class Mode:
         return self.locale.replace("_", "-")
 
 
+# ``{name}`` in a path is filled in from the `site_content` fixture (conftest.py): a course
+# with a text, a video, an audio and a quiz lesson the learner is enrolled in, and a
+# finished course whose certificate the learner holds.
 PAGE_TYPES = [
     PageType("home", "/"),
     PageType("help", "/help"),
@@ -59,10 +73,41 @@ PAGE_TYPES = [
     PageType("register-errors", "/register", status=400, submit_empty_form=True),
     PageType("account", "/me/account", user="learner"),
     PageType("password", "/me/password", user="learner"),
-    PageType("staff-dashboard", "/staff/", user="province_staff"),
-    PageType("staff-city", "/staff/cities/210100", user="city_staff"),
+    # Courses and learning
+    PageType("catalogue", "/courses", content=True),
+    PageType("module", "/m/elder-digital", content=True),
+    PageType("course", "/courses/{course}"),
+    PageType("course-enrolled", "/courses/{course}", user="learner"),
+    PageType("lesson-text", "/lessons/{text_lesson}", user="learner"),
+    PageType("lesson-video", "/lessons/{video_lesson}", user="learner"),
+    PageType("lesson-audio", "/lessons/{audio_lesson}", user="learner"),
+    PageType("lesson-quiz", "/lessons/{quiz_lesson}", user="learner"),
+    PageType(
+        "lesson-quiz-result", "/lessons/{quiz_lesson}", user="learner", submit_empty_form=True
+    ),
+    PageType("my-learning", "/me", content=True, user="learner"),
+    # Credit bank
+    PageType("credits", "/me/credits", content=True, user="learner"),
+    PageType("transcript", "/me/credits/transcript", content=True, user="learner"),
+    PageType("verify", "/verify"),
+    PageType("verify-certificate", "/verify/{certificate}"),
+    PageType("verify-unknown", "/verify/{unknown_certificate}", status=404),
+    # Rankings and search
+    PageType("rankings", "/rankings", content=True),
+    PageType("rankings-city", "/rankings/cities/210100", content=True),
+    PageType("search", "/search?q={search_found}"),
+    PageType("search-empty", "/search?q={search_typo}"),
+    # Errors
     PageType("not-found", "/no-such-page", status=404),
     PageType("forbidden", "/staff/", status=403, user="learner"),
+    # Staff and studio: fewer modes
+    PageType("staff-dashboard", "/staff/", user="province_staff", staff=True),
+    PageType("staff-city", "/staff/cities/210100", user="city_staff", staff=True),
+    PageType("staff-rankings", "/staff/rankings", content=True, user="province_staff", staff=True),
+    PageType("studio", "/studio/", content=True, user="editor", staff=True),
+    PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
+    PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
+    PageType("studio-quiz-lesson", "/studio/lessons/{quiz_lesson}/edit", user="editor", staff=True),
 ]
 
 NORMAL = Mode("normal")
@@ -72,6 +117,19 @@ ELDER_LARGE_EN = Mode("elder-large-en", elder=True, text_size="large", locale="e
 
 BOTH_MODES = [NORMAL, ELDER]
 EVERY_LAYOUT = [NORMAL, ELDER, ELDER_LARGE, ELDER_LARGE_EN]  # English words break less
+# Staff and studio pages: normal and elder mode (people at work rarely choose A+), which
+# keeps the suite within its time on two cores.
+STAFF_MODES = BOTH_MODES
+
+
+def modes_of(page_type: PageType) -> list[Mode]:
+    return STAFF_MODES if page_type.staff else EVERY_LAYOUT
+
+
+def page_type_modes() -> list[tuple[PageType, Mode]]:
+    """Every page type with each of its modes, in the order the tests run."""
+    return [(page_type, mode) for page_type in PAGE_TYPES for mode in modes_of(page_type)]
+
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 640}

@@ -10,6 +10,8 @@ from tests.helpers import csrf_token_from
 from .pages import DESKTOP, Mode, PageType
 
 SIGN_OUT_FORM = "form[action='/logout']"
+PLAYERS_READY = """() => [...document.querySelectorAll('video[src], audio[src]')]
+  .every(player => player.readyState >= HTMLMediaElement.HAVE_METADATA || player.error)"""
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class Accounts:
     """The accounts the `accounts` fixture creates (named like the demo accounts)."""
 
     learner: str
+    editor: str = "editor"
     city_staff: str = "shenyang_staff"
     province_staff: str = "province_admin"
     password: str = "correct horse battery"
@@ -87,19 +90,25 @@ class Visitor:
         self.page.on("dialog", self._refuse_dialog)
         return self.page
 
-    def open(self, page_type: PageType, mode: Mode, viewport=DESKTOP):
-        """Open a page type in a mode, signed in as its user; return the page."""
+    def open(self, page_type: PageType, mode: Mode, viewport=DESKTOP, content=None):
+        """Open a page type in a mode, signed in as its user; return the page.
+
+        ``content`` fills in the path (the `site_content` fixture's names and ids).
+        """
         page = self.start(viewport=viewport, mode=mode)
         if page_type.user:
             self.sign_in_directly(getattr(self.accounts, page_type.user))
-        response = page.goto(page_type.path)
+        path = page_type.url(content)
+        response = page.goto(path)
         if page_type.submit_empty_form:
             with page.expect_navigation() as navigation:
                 page.locator("main form:not(.inline-form) [type=submit]").last.click()
             response = navigation.value
         assert response is not None and response.status == page_type.status, (
-            f"{page_type.path} answered {response and response.status}, expected {page_type.status}"
+            f"{path} answered {response and response.status}, expected {page_type.status}"
         )
+        # A player shows its own buttons (Tab stops) once it knows its file's length.
+        page.wait_for_function(PLAYERS_READY)
         return page
 
     def sign_in(self, login: str) -> None:

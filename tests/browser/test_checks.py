@@ -48,3 +48,26 @@ def test_checks_find_breakage_added_to_an_elder_page(visitor):
     checks.number_controls(page)
     page.keyboard.press("Tab")
     assert checks.focus_state(page)["shown"] is False
+
+
+def test_checks_find_broken_and_small_players_and_count_a_radio_group_once(visitor):
+    page = visitor.open(ACCOUNT, ELDER)
+    page.evaluate(
+        """() => {
+          const main = document.querySelector('main');
+          main.insertAdjacentHTML('beforeend',
+            '<video controls src="/media/video/no-such-file.mp4"></video>' +
+            '<audio controls class="tiny"></audio>' +
+            '<form><input type=radio name=q id=r1><label for=r1>甲</label>' +
+            '<input type=radio name=q id=r2><label for=r2>乙</label></form>');
+        }"""
+    )
+    page.wait_for_function("() => document.querySelector('main video').error !== null")
+    assert any("no-such-file.mp4" in problem for problem in checks.broken_media(page))
+    checks.add_style(page, "main audio.tiny { min-height: 0; height: 30px; }")
+    assert any(problem.startswith("audio") for problem in checks.small_targets(page, 60))
+    controls = checks.number_controls(page)
+    numbers = page.eval_on_selector_all(
+        "main input[type=radio]", "els => els.map(el => el.dataset.control)"
+    )
+    assert numbers[0] == numbers[1] and numbers[0] in controls, "a radio group is one Tab stop"

@@ -1,6 +1,9 @@
 """What a person does across pages: the display switches, and registering by keyboard."""
 
+import shutil
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from learnhub.accounts.models import User
@@ -156,3 +159,81 @@ def test_an_elder_registers_with_the_keyboard_only(visitor):
     assert page.locator(SIGN_OUT_FORM).count() == 1, "not signed in"
     assert "张桂兰" in page.inner_text("main")
     assert "mode-elder" in html_classes(page), "registered in elder mode, it stays on"
+
+
+def press_tab_until(page, condition: str, what: str, limit: int = 80) -> None:
+    """Press Tab until ``condition`` (a script about ``el``, the focused element) holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {condition}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached {what}")
+
+
+def test_an_elder_enrols_and_finishes_a_lesson_with_the_keyboard_only(visitor, site_content):
+    """From the catalogue to the course, enrol, open the first lesson, mark it read: Tab
+    and Enter only, in elder mode."""
+    page = visitor.start(viewport=DESKTOP)
+    visitor.sign_in_directly(visitor.accounts.learner)
+    visitor.context.add_cookies(
+        [{"name": "learnhub_elder_mode", "value": "on", "url": visitor.origin}]
+    )
+    page.goto("/courses")
+    title = site_content["other_course_title"]
+    course_url = f"/courses/{site_content['other_course']}"
+    press_tab_until(page, f"el.getAttribute('href') === '{course_url}'", f"the link to {title}")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(course_url)
+
+    press_tab_until(page, "el.closest('form[action$=\"/enrol\"]') !== null", "the enrol button")
+    with page.expect_navigation() as navigation:
+        page.keyboard.press("Enter")
+    assert navigation.value.ok
+    page.wait_for_selector("form[action$='/leave'] button")  # enrolled: it can be left now
+    assert title in page.inner_text(".flashes")
+
+    press_tab_until(page, "el.matches('.lesson-list a')", "the first lesson")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/lessons/" in page.url
+    press_tab_until(page, "el.closest('form[action$=\"/read\"]') !== null", "“I have read this”")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "mode-elder" in html_classes(page)
+    assert page.locator(".flashes").count() == 1, "no word that the lesson is done"
+
+
+def test_read_aloud_speaks_the_lesson_or_plays_audio_made_on_the_server(visitor, site_content):
+    """The read-aloud button: the browser's Chinese voice speaks, or (no such voice, as in
+    headless Chromium) the server's espeak-ng audio of the lesson is fetched and played."""
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (Debian package espeak-ng)")
+    page = visitor.start(viewport=DESKTOP)
+    visitor.sign_in_directly(visitor.accounts.learner)
+    page.goto(f"/lessons/{site_content['text_lesson']}")
+    button = page.locator(".read-aloud-button")
+    button.wait_for(state="visible")  # shown by the script, once it runs
+    speech = f"/lessons/{site_content['text_lesson']}/speech.wav"
+    box = page.locator("[data-read-aloud]")
+    has_voice = page.evaluate(
+        "() => 'speechSynthesis' in window && speechSynthesis.getVoices()"
+        ".some(v => v.lang.toLowerCase().startsWith('zh'))"
+    )
+    if has_voice:
+        button.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => speechSynthesis.speaking")
+        assert box.get_attribute("data-engine") == "browser"
+    else:
+        with page.expect_response(lambda r: r.url.endswith(speech)) as answer:
+            button.focus()
+            page.keyboard.press("Enter")
+        response = answer.value
+        assert response.ok and response.headers["content-type"] == "audio/wav"
+        assert response.body()[:4] == b"RIFF" and len(response.body()) > 10_000, "no speech"
+        assert box.get_attribute("data-engine") == "server"
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".read-aloud-status")).not_to_be_empty()  # “正在朗读…” is said
+    page.keyboard.press("Enter")  # stop
+    expect(button).to_have_attribute("aria-pressed", "false")
