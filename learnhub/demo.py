@@ -16,13 +16,17 @@ demo_cli = AppGroup("demo", help="The demo data set.")
 def _demo_steps():
     from .accounts.demo import load_demo_accounts
     from .catalogue.demo import load_demo_courses
+    from .conversion.demo import load_demo_conversions
     from .creditbank.demo import load_demo_credits
     from .rankings.demo import load_demo_activity
+    from .recognition.demo import load_demo_recognition
 
     return [
         ("accounts", load_demo_accounts),
         ("courses", load_demo_courses),
         ("credits", load_demo_credits),
+        ("recognition", load_demo_recognition),
+        ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
     ]
 

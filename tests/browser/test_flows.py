@@ -237,3 +237,29 @@ def test_read_aloud_speaks_the_lesson_or_plays_audio_made_on_the_server(visitor,
     expect(page.locator(".read-aloud-status")).not_to_be_empty()  # “正在朗读…” is said
     page.keyboard.press("Enter")  # stop
     expect(button).to_have_attribute("aria-pressed", "false")
+
+
+def test_the_big_player_buttons_play_pause_and_go_back(visitor, site_content):
+    """Elder mode's own 播放/暂停 and 后退 10 秒 buttons drive the player, and are big."""
+    page = visitor.start(viewport=DESKTOP)
+    visitor.sign_in_directly(visitor.accounts.learner)
+    visitor.context.add_cookies(
+        [{"name": "learnhub_elder_mode", "value": "on", "url": visitor.origin}]
+    )
+    page.goto(f"/lessons/{site_content['audio_lesson']}")
+    toggle = page.locator("[data-player-action=toggle]")
+    toggle.wait_for(state="visible")  # shown by player.js
+    box = toggle.bounding_box()
+    assert box["width"] >= 60 and box["height"] >= 60
+    page.evaluate("document.querySelector('.player audio, .player video').muted = true")
+    toggle.click()
+    page.wait_for_function("() => !document.querySelector('.player audio, .player video').paused")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_text("暂停")
+    page.evaluate("document.querySelector('.player audio, .player video').currentTime = 30")
+    page.locator("[data-player-action=back]").click()
+    position = page.evaluate("document.querySelector('.player audio, .player video').currentTime")
+    assert 19 <= position < 25
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(toggle).to_have_text("播放")

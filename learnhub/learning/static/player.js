@@ -30,4 +30,27 @@
       });
     });
   });
+
+  // Big Play/Pause and "back 10 seconds" buttons: the players' own controls are too small
+  // for elder mode's 60 px targets, and these work the same in every browser.
+  document.querySelectorAll(".player").forEach(function (player) {
+    var media = player.querySelector("video, audio");
+    var buttons = player.querySelector(".player-buttons");
+    if (!media || !buttons) { return; }
+    var toggle = buttons.querySelector("[data-player-action=toggle]");
+    var back = buttons.querySelector("[data-player-action=back]");
+    function show() {
+      var playing = !media.paused && !media.ended;
+      toggle.textContent = playing ? toggle.dataset.labelPause : toggle.dataset.labelPlay;
+      toggle.setAttribute("aria-pressed", playing ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () {
+      if (media.paused || media.ended) { media.play(); } else { media.pause(); }
+    });
+    back.addEventListener("click", function () {
+      media.currentTime = Math.max(0, media.currentTime - 10);
+    });
+    ["play", "pause", "ended"].forEach(function (name) { media.addEventListener(name, show); });
+    buttons.hidden = false;
+  });
 })();
