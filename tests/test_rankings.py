@@ -270,6 +270,16 @@ def test_completions_and_credits(app, client, make_course, make_user):
         assert board.entries[0].code == DALIAN and board.entries[0].value == Decimal("1.5")
 
 
+def test_a_completion_counted_twice_counts_once(app):
+    day = date(2024, 5, 6)
+    with app.app_context():
+        for _ in range(2):  # e.g. the signal sent again for the same completion
+            aggregation.record_completions([(7, 1, 3, DALIAN, None, 150, day)])
+            db.session.commit()
+    assert city_total(app, "completions", DALIAN) == 1
+    assert city_total(app, "credits", DALIAN) == 150
+
+
 # ---- rebuild and pruning ---------------------------------------------------------------
 
 
@@ -294,6 +304,20 @@ def test_rebuild_gives_the_live_numbers(app):
     assert live["rank_city_day"]
     with app.app_context():
         aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=date(2024, 6, 1))
+        db.session.commit()
+    assert snapshot(app) == live
+
+
+def test_a_learner_seen_in_two_cities_on_a_day_is_active_for_the_first(app):
+    start = china_ms(2024, 5, 6, 9, 0)
+    for i, city in enumerate([ANSHAN, DALIAN, SHENYANG, DALIAN]):
+        view(app, start + i * MINUTE, visitor="u5", user_id=5, resource=i,
+             resource_kind="lesson", city_code=city, district_code=None)  # fmt: skip
+    aggregate(app)
+    live = snapshot(app)
+    assert live["learners"] == [(date(2024, 5, 6), 5, ANSHAN, "")]
+    with app.app_context():
+        aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 6), today=date(2024, 6, 1))
         db.session.commit()
     assert snapshot(app) == live
 

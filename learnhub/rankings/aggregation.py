@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import lru_cache
+from itertools import chain
 
 from flask import current_app
 from sqlalchemy import and_, case, delete, func, select
@@ -63,8 +65,19 @@ class RebuildError(ValueError):
 
 
 def _insert(model):
+    # On the table, not the mapped class: a plain executemany, without the ORM's bulk
+    # insert machinery (which costs more than the statement itself for a few rows).
     dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+
+
+@lru_cache
+def _adding_statement(model, dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+    pk = [column.name for column in model.__table__.primary_key]
+    return insert.on_conflict_do_update(
+        index_elements=pk, set_={"value": model.__table__.c.value + insert.excluded.value}
+    )
 
 
 def add_to(model, keys: tuple[str, ...], amounts: Counter) -> None:
@@ -72,11 +85,7 @@ def add_to(model, keys: tuple[str, ...], amounts: Counter) -> None:
     rows = [dict(zip(keys, key, strict=True), value=amount) for key, amount in amounts.items()]
     if not rows:
         return
-    statement = _insert(model)
-    pk = [column.name for column in model.__table__.primary_key]
-    statement = statement.on_conflict_do_update(
-        index_elements=pk, set_={"value": model.__table__.c.value + statement.excluded.value}
-    )
+    statement = _adding_statement(model, db.session.get_bind().dialect.name)
     for start in range(0, len(rows), 5000):
         db.session.execute(statement, rows[start : start + 5000])
 
@@ -113,12 +122,21 @@ def _lookback_ms() -> int:
 
 
 def classified_views(selected: Callable, lo_ms: int, hi_ms: int):
-    """Rows (day, city, district, course, user, kind, status, recent, previous_ms, time).
+    """Rows (day, city, district, course, user, kind, status, recent, previous_ms, time, id).
 
     ``selected(columns)`` picks the events to return; ``lo_ms``..``hi_ms`` must cover their
     times. Earlier events that the rules look back at are read but not returned. One scan
     and two window passes, no self-join, so its cost is linear in the events read.
     """
+    # Plain rows through the session's connection: the ORM's result machinery would cost
+    # more than the query for these hundreds of thousands of tuples.
+    return db.session.connection().execute(
+        classified_views_query(selected, lo_ms, hi_ms), execution_options={"yield_per": 10_000}
+    )
+
+
+def classified_views_query(selected: Callable, lo_ms: int, hi_ms: int):
+    """The SELECT behind :func:`classified_views`."""
     config = current_app.config
     rate_window = config["RANKINGS_RATE_WINDOW_MINUTES"] * 60_000
     e = ViewEvent
@@ -158,40 +176,44 @@ def classified_views(selected: Callable, lo_ms: int, hi_ms: int):
         .label("previous_ms"),
     ).subquery("with_previous")  # fmt: skip
     w = with_previous.c
-    return db.session.execute(
-        select(
-            w.day,
-            w.city_code,
-            w.district_code,
-            w.course_id,
-            w.user_id,
-            w.resource_kind,
-            w.status,
-            w.recent,
-            w.previous_ms,
-            w.occurred_ms,
-        ).where(selected(w), w.occurred_ms.between(lo_ms, hi_ms))
-    ).yield_per(10_000)
+    return select(
+        w.day,
+        w.city_code,
+        w.district_code,
+        w.course_id,
+        w.user_id,
+        w.resource_kind,
+        w.status,
+        w.recent,
+        w.previous_ms,
+        w.occurred_ms,
+        w.id,
+    ).where(selected(w), w.occurred_ms.between(lo_ms, hi_ms))
 
 
-def outcome(status: str, recent, previous_ms, occurred_ms: int) -> str:
+def outcome(
+    status: str, recent, previous_ms, occurred_ms: int, rate_limit: int, dedupe_ms: int
+) -> str:
     """COUNTED, REPEAT, or the reason it was filtered."""
     if status != counting.OK:
         return status
-    if recent > current_app.config["RANKINGS_RATE_LIMIT"]:
+    if recent > rate_limit:
         return RATE
     if previous_ms is None:
         return COUNTED
-    dedupe = current_app.config["RANKINGS_DEDUPE_MINUTES"] * 60_000
-    return COUNTED if occurred_ms - previous_ms >= dedupe else REPEAT
+    return COUNTED if occurred_ms - previous_ms >= dedupe_ms else REPEAT
 
 
 def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
     """Classify the selected view events and add them to the aggregates; returns how many."""
+    rate_limit = current_app.config["RANKINGS_RATE_LIMIT"]
+    dedupe_ms = current_app.config["RANKINGS_DEDUPE_MINUTES"] * 60_000
     clicks: Counter = Counter()
     filtered: Counter = Counter()
     course_clicks: Counter = Counter()
-    learners: set[tuple] = set()
+    # A learner's day counts for the city of their first learning view that day (lowest id:
+    # the live path's earlier batches are written first, so it agrees with the rebuild).
+    learners: dict[tuple, tuple] = {}
     seen = 0
     for (
         day,
@@ -204,9 +226,10 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
         recent,
         previous,
         at,
-    ) in classified_views(selected, lo_ms, hi_ms):
+        event_id,
+    ) in chain.from_iterable(classified_views(selected, lo_ms, hi_ms).partitions()):
         seen += 1
-        result = outcome(status, recent, previous, at)
+        result = outcome(status, recent, previous, at, rate_limit, dedupe_ms)
         if result == COUNTED:
             clicks[(day, city, district)] += 1
             if course_id is not None:
@@ -214,11 +237,13 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
         elif result != REPEAT:
             filtered[(day, city, district)] += 1
         if result in (COUNTED, REPEAT) and user_id is not None and kind in LEARNING_KINDS:
-            learners.add((day, user_id, city, district))
+            first = learners.get((day, user_id))
+            if first is None or event_id < first[0]:
+                learners[(day, user_id)] = (event_id, city, district)
     add_region_amounts(CLICKS, clicks)
     add_region_amounts(FILTERED, filtered)
     add_to(CourseDay, ("metric", "day", "course_id", "city_code"), course_clicks)
-    add_learner_days(learners)
+    add_learner_days({(d, u, c, k) for (d, u), (_id, c, k) in learners.items()})
     return seen
 
 
@@ -293,12 +318,20 @@ def _forget_cached_boards() -> None:
 
 def record_registration(user_id: int, city_code: str, district_code: str | None, day: date):
     """Count a new learner account for its city (in the registering transaction)."""
-    district = district_code or UNKNOWN
-    db.session.execute(
-        _insert(RegistrationEvent),
-        [{"user_id": user_id, "day": day, "city_code": city_code, "district_code": district}],
+    record_registrations([(user_id, city_code, district_code, day)])
+
+
+def record_registrations(rows: list[tuple]) -> None:
+    """Count new learner accounts: rows (user id, city, district or None, day)."""
+    events = [
+        {"user_id": u, "day": d, "city_code": c, "district_code": k or UNKNOWN}
+        for u, c, k, d in rows
+    ]
+    for start in range(0, len(events), 5000):
+        db.session.execute(_insert(RegistrationEvent), events[start : start + 5000])
+    add_region_amounts(
+        REGISTRATIONS, Counter((e["day"], e["city_code"], e["district_code"]) for e in events)
     )
-    add_region_amounts(REGISTRATIONS, Counter({(day, city_code, district): 1}))
     _forget_cached_boards()
 
 
@@ -312,13 +345,33 @@ def record_completion(
     credit_cents: int, day: date,
 ) -> None:  # fmt: skip
     """Count a course completion and its credits (in the completing transaction)."""
-    district = district_code or UNKNOWN
-    db.session.execute(
-        _insert(CompletionEvent).on_conflict_do_nothing(index_elements=["completion_id"]),
-        [{"completion_id": completion_id, "user_id": user_id, "course_id": course_id, "day": day,
-              "city_code": city_code, "district_code": district, "credit_cents": credit_cents}],
-    )  # fmt: skip
-    _add_completions([(day, city_code, district, course_id, credit_cents)])
+    record_completions(
+        [(completion_id, user_id, course_id, city_code, district_code, credit_cents, day)]
+    )
+
+
+def record_completions(rows: list[tuple]) -> None:
+    """Count course completions: rows (completion id, user id, course id, city, district or
+    None, credit cents, day). A completion already counted is not counted again."""
+    events = {
+        completion_id: {"completion_id": completion_id, "user_id": u, "course_id": course,
+                        "day": d, "city_code": c, "district_code": k or UNKNOWN,
+                        "credit_cents": cents}
+        for completion_id, u, course, c, k, cents, d in rows
+    }  # fmt: skip
+    statement = (
+        _insert(CompletionEvent)
+        .on_conflict_do_nothing(index_elements=["completion_id"])
+        .returning(CompletionEvent.__table__.c.completion_id)
+    )
+    new = []
+    values = list(events.values())
+    for start in range(0, len(values), 5000):
+        new += db.session.execute(statement, values[start : start + 5000]).scalars().all()
+    _add_completions(
+        (e["day"], e["city_code"], e["district_code"], e["course_id"], e["credit_cents"])
+        for e in map(events.__getitem__, new)
+    )
     _forget_cached_boards()
 
 

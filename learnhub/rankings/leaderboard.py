@@ -21,7 +21,6 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from learnhub.catalogue.models import Course
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
@@ -349,8 +348,11 @@ def city_district_board(city_code: str, metric: str = CLICKS, window: str = "mon
 
 def top_courses(
     period: Period, city_code: str | None = None, metric: str = CLICKS, limit: int = 10
-) -> list[tuple[Course, int]]:
-    """The most viewed (or completed) courses over the period, in a city or everywhere."""
+) -> list[tuple]:
+    """[(course, total)]: the most viewed (or completed) courses over the period."""
+    # Imported here: the catalogue's pages import this module (the city board).
+    from learnhub.catalogue.models import Course
+
     total = func.sum(CourseDay.value).label("total")
     query = (
         select(CourseDay.course_id, total)

@@ -18,7 +18,7 @@ from .charts import bar_chart
 from .counting import today_in_china
 from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, RankingsInputError
 from .limits import limit_requests
-from .visitors import CITY_COOKIE, chosen_city, set_city_cookie
+from .visitors import CITY_COOKIE, chosen_city, province_cities, set_city_cookie
 
 
 def read_query(args, city_code: str | None = None, metrics=METRICS):
@@ -131,9 +131,7 @@ def choose_city():
 
 @bp.app_template_global()
 def rankings_city_choices():
-    from learnhub.regions.services import cities_of
-
-    return cities_of(current_app.config["HOME_PROVINCE"])
+    return province_cities()
 
 
 @bp.app_template_global()

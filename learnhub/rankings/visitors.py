@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request
+from flask_babel import get_locale
 
 from . import counting
 
 VISITOR_COOKIE = "learnhub_visitor"
 CITY_COOKIE = "learnhub_city"
-_CITY_CODES_SECONDS = 300
-_city_codes: dict[str, tuple[float, frozenset[str]]] = {}
+_CITIES_SECONDS = 300
+_cities: dict[str, tuple[float, tuple[CityChoice, ...]]] = {}
 
 
-def province_city_codes() -> frozenset[str]:
-    """The codes of the home province's cities (kept for five minutes per process)."""
+@dataclass(frozen=True)
+class CityChoice:
+    """A city of the picker: plain values, so it can be kept between requests."""
+
+    code: str
+    name: str
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        locale = get_locale()
+        return self.name if locale is None or locale.language == "zh" else self.name_en
+
+
+def province_cities() -> tuple[CityChoice, ...]:
+    """The home province's cities (kept for five minutes per process: every page with the
+    city picker lists them)."""
     from learnhub.regions.services import cities_of
 
     province = current_app.config["HOME_PROVINCE"]
-    cached = _city_codes.get(province)
+    cached = _cities.get(province)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    codes = frozenset(city.code for city in cities_of(province))
-    _city_codes[province] = (time.monotonic() + _CITY_CODES_SECONDS, codes)
-    return codes
+    cities = tuple(CityChoice(c.code, c.name, c.name_en) for c in cities_of(province))
+    _cities[province] = (time.monotonic() + _CITIES_SECONDS, cities)
+    return cities
+
+
+def province_city_codes() -> frozenset[str]:
+    """The codes of the home province's cities."""
+    return frozenset(city.code for city in province_cities())
 
 
 def chosen_city(code: str | None) -> str | None:

@@ -1,0 +1,486 @@
+"""Rankings benchmark: what recording a click costs a page, aggregation throughput, and
+leaderboard latency over a long history — every figure against a baseline of the same run.
+
+    .venv/bin/python -m bench.rankings_bench                    # SQLite, then PostgreSQL
+    .venv/bin/python -m bench.rankings_bench --quick            # smaller sizes (~3 min, 2 cores)
+    .venv/bin/python -m bench.rankings_bench --parts aggregation --postgres-url ''  # SQLite only
+
+(a) recording: the course page served by gunicorn and loaded with wrk, with the view
+    recorded and with recording switched off (a request header the bench app reads), rounds
+    interleaved on the same server; the ratio is what recording leaves of the page's rate.
+(b) aggregation: synthetic browsing sessions (repeats, floods, bots) written as raw events,
+    then ``aggregate_pending`` timed (events/s), on SQLite and PostgreSQL; the rebuild of the
+    same days must give the same aggregates (checked, and timed too).
+(c) leaderboards: years of daily aggregates for every city, district and course, then the
+    board page, city page and API timed p50/p95 with the test client (board cache off, then
+    on) against a trivial route timed in the same loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import flask_migrate
+from sqlalchemy import func, insert, select
+
+from learnhub import create_app
+from learnhub.extensions import db
+from learnhub.rankings import aggregation, counting
+from learnhub.rankings.models import (
+    CityDay,
+    CourseDay,
+    DistrictDay,
+    LearnerDay,
+    ViewEvent,
+)
+from learnhub.rankings.services import view_row
+from learnhub.regions.services import districts_by_city, load_regions
+
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0",
+    "Accept": "text/html,application/xhtml+xml",
+}
+CONFIG = {"SECRET_KEY": "bench", "RANKINGS_AGGREGATE_SECONDS": 0}
+POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SIZES = {  # full run, --quick run
+    "events": (200_000, 40_000),
+    "event_days": (14, 7),
+    "history_days": (730, 365),
+    "courses": (300, 100),
+    "requests": (100, 40),
+    "wrk_seconds": (10, 5),
+    "wrk_rounds": (3, 2),
+}
+
+
+# ---- databases -----------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(backend: str, postgres_url: str | None):
+    """A migrated, empty database with the regions loaded; yields its URL."""
+    if backend == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="rankings-bench-"))
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        drop = lambda: shutil.rmtree(folder, ignore_errors=True)  # noqa: E731
+    else:
+        from bench.catalogue_bench import _create_postgres_database, _drop_postgres_database
+
+        made = _create_postgres_database(postgres_url)
+        url, drop = made[1], lambda: _drop_postgres_database(*made)
+    try:
+        app = make_app(url)
+        with app.app_context():
+            flask_migrate.upgrade()
+            load_regions()
+            db.session.commit()
+            db.engine.dispose()
+        yield url
+    finally:
+        drop()
+
+
+def make_app(url: str, **config):
+    return create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": url, **config})
+
+
+def province_places(app) -> list[tuple[str, list[str]]]:
+    """[(city code, [district codes])] of the home province."""
+    with app.app_context():
+        cities = districts_by_city(app.config["HOME_PROVINCE"])
+        return [(c.code, [d.code for d in ds]) for c, ds in cities.items()]
+
+
+# ---- (b) aggregation -------------------------------------------------------------------------
+
+
+def synthetic_views(count: int, days: int, places, courses: int, seed: int = 7) -> list[dict]:
+    """Raw view events of browsing sessions, in time order (as pages write them).
+
+    Visitors (40 % signed-in learners) open a course, read lessons, go back, play media:
+    repeats inside 30 minutes are common; 3 % of requests are bots or prefetches, and now
+    and then a scraper with a kept cookie floods one course (rate-limited).
+    """
+    rng = random.Random(seed)
+    first = counting.today_in_china(datetime.now(counting.CHINA)) - timedelta(days=days)
+    visitors = []
+    for n in range(max(1, count // 25)):
+        city, districts = rng.choice(places)
+        learner = rng.random() < 0.4
+        key = f"u{n + 1}" if learner else f"v{secrets.token_urlsafe(12)}"
+        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts)))
+    rows: list[dict] = []
+    while len(rows) < count:
+        key, user_id, city, district = rng.choice(visitors)
+        course = rng.randrange(1, courses + 1)
+        day = first + timedelta(days=rng.randrange(days))
+        at = counting.day_start_ms(day) + rng.randrange(6 * 3_600_000, 23 * 3_600_000)
+        flood = rng.random() < 0.002
+        for _ in range(rng.randrange(300, 900) if flood else rng.randrange(1, 16)):
+            at += rng.randrange(200, 2_000) if flood else rng.randrange(5_000, 400_000)
+            kind = "course" if flood else rng.choice(("course", "lesson", "lesson", "media"))
+            status = counting.OK if flood or rng.random() > 0.03 else counting.BOT
+            resource = course if kind == "course" else course * 20 + rng.randrange(8)
+            rows.append(view_row(kind, resource, course, user_id, key, city, district,
+                                 status=status, occurred_ms=at))  # fmt: skip
+    rows.sort(key=lambda r: r["occurred_ms"])
+    return rows[:count]
+
+
+def write_raw_views(rows: list[dict]) -> None:
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(insert(ViewEvent), rows[start : start + 10_000])
+    db.session.commit()
+
+
+def aggregate_snapshot() -> dict:
+    tables = {}
+    for model in (CityDay, DistrictDay, CourseDay):
+        rows = db.session.execute(select(model.__table__)).all()
+        tables[model.__tablename__] = sorted(tuple(r) for r in rows if r.value)
+    tables["learners"] = sorted(tuple(r) for r in db.session.execute(select(LearnerDay.__table__)))
+    return tables
+
+
+def bench_aggregation(backend: str, postgres_url: str | None, sizes: dict) -> dict:
+    """Events/s of the live aggregator and of the rebuild, on one backend."""
+    with fresh_database(backend, postgres_url) as url:
+        app = make_app(url)
+        rows = synthetic_views(
+            sizes["events"], sizes["event_days"], province_places(app), sizes["courses"]
+        )
+        first = min(r["day"] for r in rows)
+        last = max(r["day"] for r in rows)
+        with app.app_context():
+            started = time.perf_counter()
+            write_raw_views(rows)
+            written = time.perf_counter() - started
+            started = time.perf_counter()
+            aggregation.aggregate_pending()
+            db.session.commit()
+            live_seconds = time.perf_counter() - started
+            live = aggregate_snapshot()
+            started = time.perf_counter()
+            aggregation.rebuild(first, last)
+            db.session.commit()
+            rebuild_seconds = time.perf_counter() - started
+            same = aggregate_snapshot() == live
+            clicks = db.session.scalar(
+                select(func.sum(CityDay.value)).where(CityDay.metric == aggregation.CLICKS)
+            )
+            db.engine.dispose()
+    return {
+        "backend": backend,
+        "events": len(rows),
+        "insert": len(rows) / written,
+        "live": len(rows) / live_seconds,
+        "rebuild": len(rows) / rebuild_seconds,
+        "same": same,
+        "clicks": clicks,
+    }
+
+
+# ---- (a) recording a click ---------------------------------------------------------------
+
+RECORD_HEADER = "X-Bench-Record"
+
+
+def bench_app():
+    """What gunicorn serves: learnhub, a trivial route, and recording off on request."""
+    from flask import request
+
+    import learnhub.catalogue.routes as catalogue_routes
+
+    app = create_app()
+    recorded = catalogue_routes.record_resource_view
+
+    def record_unless_off(*args, **kwargs):
+        if request.headers.get(RECORD_HEADER) != "off":
+            recorded(*args, **kwargs)
+
+    catalogue_routes.record_resource_view = record_unless_off
+
+    @app.get("/bench/trivial")
+    def trivial():
+        return "ok"
+
+    return app
+
+
+def bench_recording(backend: str, postgres_url: str | None, sizes: dict, workers: int) -> dict:
+    """Requests/s of an anonymous course page with and without its view recorded."""
+    from bench.catalogue_bench import ensure_wrk, fill_database, requests_per_second
+
+    wrk = ensure_wrk()
+    with fresh_database(backend, postgres_url) as url:
+        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            _slugs, course_ids = fill_database(sizes["courses"], 5)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        course = course_ids[len(course_ids) // 2]
+        cookie = f"learnhub_visitor={counting.new_visitor_id()}"
+        browser = [f"{name}: {value}" for name, value in BROWSER.items()] + [f"Cookie: {cookie}"]
+        runs = {"trivial": [], "off": [], "on": []}
+        with gunicorn(workers, env) as base:
+            page = f"{base}/courses/{course}"
+            urls = {
+                "trivial": (f"{base}/bench/trivial", []),
+                "off": (page, [*browser, f"{RECORD_HEADER}: off"]),
+                "on": (page, browser),
+            }
+            for name in ("off", "on"):  # warm up the workers and the page cache
+                _wrk(requests_per_second, wrk, *urls[name], 2)
+            for round_ in range(sizes["wrk_rounds"]):
+                order = ["trivial", "off", "on"] if round_ % 2 == 0 else ["on", "off", "trivial"]
+                for name in order:
+                    runs[name].append(
+                        _wrk(requests_per_second, wrk, *urls[name], sizes["wrk_seconds"])
+                    )
+        app = make_app(url)
+        with app.app_context():
+            written = db.session.scalar(select(func.count(ViewEvent.id)))
+            db.engine.dispose()
+    rates = {name: statistics.median(values) for name, values in runs.items()}
+    return {"backend": backend, "workers": workers, "views written": written, **rates}
+
+
+@contextmanager
+def gunicorn(workers: int, env: dict):
+    """This module's bench_app under gunicorn; yields its base URL."""
+    import signal
+    import subprocess
+    import urllib.request
+
+    from bench.catalogue_bench import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.rankings_bench:bench_app()"],
+        env=env, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def _wrk(requests_per_second, wrk: str, url: str, headers: list[str], seconds: int) -> float:
+    """wrk with extra headers (catalogue_bench's helper passes none)."""
+    import re
+    import subprocess
+
+    if not headers:
+        return requests_per_second(wrk, url, seconds, 8)
+    command = [wrk, "-t", "2", "-c", "8", "-d", f"{seconds}s", url]
+    for header in headers:
+        command[1:1] = ["-H", header]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise RuntimeError(f"{url} answered errors under load:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+# ---- (c) leaderboards over a long history ----------------------------------------------------
+
+
+def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
+    """Daily aggregates of every city and district for ``days`` days up to today; rows."""
+    rng = random.Random(seed)
+    today = counting.today_in_china(datetime.now(counting.CHINA))
+    metrics = (aggregation.CLICKS, aggregation.FILTERED, aggregation.REGISTRATIONS,
+               aggregation.COMPLETIONS, aggregation.CREDITS)  # fmt: skip
+    city_rows, district_rows, course_rows, learner_rows = [], [], [], []
+    learner_ids = iter(range(1, 10**9))
+    learners = {city: [next(learner_ids) for _ in range(60 * len(ds))] for city, ds in places}
+    total = 0
+    for offset in range(days):
+        day = today - timedelta(days=offset)
+        for city, districts in places:
+            for metric in metrics:
+                scale = {aggregation.CLICKS: 40, aggregation.CREDITS: 80}.get(metric, 2)
+                by_district = [rng.randrange(scale * 2) for _ in districts]
+                city_rows.append({"metric": metric, "day": day, "city_code": city,
+                                  "value": sum(by_district)})  # fmt: skip
+                district_rows += [
+                    {"metric": metric, "day": day, "city_code": city, "district_code": d,
+                     "value": v}
+                    for d, v in zip(districts, by_district, strict=True) if v
+                ]  # fmt: skip
+            for course in rng.sample(range(1, courses + 1), min(courses, 30)):
+                course_rows.append({"metric": aggregation.CLICKS, "day": day,
+                                    "course_id": course, "city_code": city,
+                                    "value": rng.randrange(1, 40)})  # fmt: skip
+            learner_rows += [
+                {"day": day, "user_id": user, "city_code": city,
+                 "district_code": districts[user % len(districts)]}
+                for user in rng.sample(learners[city], len(districts) * 3)
+            ]  # fmt: skip
+        if len(district_rows) > 50_000 or offset == days - 1:
+            for model, rows in ((CityDay, city_rows), (DistrictDay, district_rows),
+                                (CourseDay, course_rows), (LearnerDay, learner_rows)):  # fmt: skip
+                for start in range(0, len(rows), 10_000):
+                    db.session.execute(insert(model.__table__), rows[start : start + 10_000])
+                total += len(rows)
+                rows.clear()
+    db.session.commit()
+    return total
+
+
+def board_urls(days: int) -> list[tuple[str, str]]:
+    today = counting.today_in_china(datetime.now(counting.CHINA))
+    start = today - timedelta(days=min(days, 731) - 1)
+    span = f"window=custom&start={start}&end={today}"
+    return [
+        ("trivial route", "/bench/trivial"),
+        ("board today", "/rankings?window=today"),
+        ("board month", "/rankings?window=month"),
+        ("board year", "/rankings?window=year"),
+        (f"board {min(days, 731)} days", f"/rankings?{span}"),
+        ("board year per capita", "/rankings?window=year&per_capita=1"),
+        ("board year active learners", "/rankings?window=year&metric=active_learners"),
+        ("city page year", "/rankings/cities/210100?window=year"),
+        ("API month", "/api/v1/rankings?window=month"),
+        (f"API {min(days, 731)} days", f"/api/v1/rankings?{span}"),
+        ("API districts year", "/api/v1/rankings?window=year&city=210200"),
+    ]
+
+
+def bench_boards(backend: str, postgres_url: str | None, sizes: dict) -> dict:
+    """Latency of board pages and the API over years of aggregates (cache off, then on)."""
+    with fresh_database(backend, postgres_url) as url:
+        results = {}
+        for cache_seconds in (0, 30):
+            app = make_app(url, RANKINGS_CACHE_SECONDS=cache_seconds, RANKINGS_API_RATE_LIMIT=0)
+
+            @app.get("/bench/trivial")
+            def trivial():
+                return "ok"
+
+            if cache_seconds == 0:
+                with app.app_context():
+                    started = time.perf_counter()
+                    rows = fill_history(province_places(app), sizes["history_days"],
+                                        sizes["courses"])  # fmt: skip
+                    results["rows"], results["fill"] = rows, time.perf_counter() - started
+            results[cache_seconds] = _time_urls(app, board_urls(sizes["history_days"]),
+                                                sizes["requests"])  # fmt: skip
+            with app.app_context():
+                db.engine.dispose()
+    return {"backend": backend, **results}
+
+
+def _time_urls(app, urls, repeat: int) -> dict[str, list[float]]:
+    """Milliseconds per request of each URL; the URLs take turns, so drift hits all alike."""
+    client = app.test_client()
+    times: dict[str, list[float]] = {name: [] for name, _ in urls}
+    for _name, url in urls:  # warm up (templates, caches of regions and translations)
+        assert client.get(url, headers=BROWSER).status_code == 200, url
+    for _ in range(repeat):
+        for name, url in urls:
+            started = time.perf_counter()
+            client.get(url, headers=BROWSER)
+            times[name].append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[
+        min(len(ordered), math.ceil(0.95 * len(ordered))) - 1
+    ]
+
+
+# ---- report ----------------------------------------------------------------------------------
+
+
+def report_recording(result: dict, seconds: int) -> None:
+    print(f"\n(a) recording a view — {result['backend']}, gunicorn {result['workers']} workers, "
+          f"wrk 8 connections, median of rounds of {seconds} s; "
+          f"{result['views written']:,} views written")  # fmt: skip
+    print(f"  {'':32}{'req/s':>10}{'vs trivial':>12}{'vs off':>10}")
+    for name, label in (("trivial", "trivial route"), ("off", "course page, recording off"),
+                        ("on", "course page, recording on")):  # fmt: skip
+        rate = result[name]
+        print(f"  {label:32}{rate:10.0f}{rate / result['trivial']:12.0%}"
+              f"{rate / result['off']:10.0%}")  # fmt: skip
+
+
+def report_aggregation(result: dict) -> None:
+    print(f"\n(b) aggregation — {result['backend']}, {result['events']:,} raw events "
+          f"({result['clicks']:,} clicks counted)")  # fmt: skip
+    print(f"  {'writing the raw events':32}{result['insert']:10.0f} events/s (baseline)")
+    for key, label in (("live", "aggregate_pending (live path)"), ("rebuild", "rebuild")):
+        print(f"  {label:32}{result[key]:10.0f} events/s {result[key] / result['insert']:8.2f}"
+              " × writing")  # fmt: skip
+    print(f"  rebuild equals live path: {'yes' if result['same'] else 'NO'}")
+
+
+def report_boards(result: dict, days: int) -> None:
+    print(f"\n(c) leaderboards — {result['backend']}, {days} days of aggregates "
+          f"({result['rows']:,} rows, filled in {result['fill']:.0f} s), test client")  # fmt: skip
+    print(f"  {'':30}{'p50 ms':>8}{'p95 ms':>8}{'p50 ×trivial':>14}{'cached p50':>12}"
+          f"{'×trivial':>10}")  # fmt: skip
+    off, on = result[0], result[30]
+    base_off, base_on = percentiles(off["trivial route"])[0], percentiles(on["trivial route"])[0]
+    for name in off:
+        (p50, p95), (cached, _p95) = percentiles(off[name]), percentiles(on[name])
+        print(f"  {name:30}{p50:8.1f}{p95:8.1f}{p50 / base_off:14.1f}{cached:12.1f}"
+              f"{cached / base_on:10.1f}")  # fmt: skip
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL, help="'' to skip PostgreSQL")
+    parser.add_argument("--parts", default="recording,aggregation,boards")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for (a)")
+    args = parser.parse_args(argv)
+    sizes = {name: pair[1 if args.quick else 0] for name, pair in SIZES.items()}
+    backends = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
+    instance = Path(tempfile.mkdtemp(prefix="rankings-bench-instance-"))
+    os.environ["LEARNHUB_INSTANCE_PATH"] = str(instance)
+    os.environ.pop("DATABASE_URL", None)
+    print(f"sizes: {sizes}")
+    try:
+        for backend in backends:
+            if "aggregation" in args.parts:
+                report_aggregation(bench_aggregation(backend, args.postgres_url, sizes))
+            if "boards" in args.parts:
+                report_boards(bench_boards(backend, args.postgres_url, sizes),
+                              sizes["history_days"])  # fmt: skip
+            if "recording" in args.parts:
+                report_recording(bench_recording(backend, args.postgres_url, sizes, args.workers),
+                                 sizes["wrk_seconds"])  # fmt: skip
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
