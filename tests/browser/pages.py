@@ -89,6 +89,11 @@ PAGE_TYPES = [
     # Credit bank
     PageType("credits", "/me/credits", content=True, user="learner"),
     PageType("transcript", "/me/credits/transcript", content=True, user="learner"),
+    PageType("recognition-mine", "/me/recognition", content=True, user="learner"),
+    PageType("recognition-new", "/me/recognition/new", user="learner"),
+    PageType("recognition-new-errors", "/me/recognition/new", status=400, user="learner",
+             submit_empty_form=True),  # fmt: skip
+    PageType("conversions-mine", "/me/conversions", content=True, user="learner"),
     PageType("verify", "/verify"),
     PageType("verify-certificate", "/verify/{certificate}"),
     PageType("verify-unknown", "/verify/{unknown_certificate}", status=404),
@@ -104,6 +109,13 @@ PAGE_TYPES = [
     PageType("staff-dashboard", "/staff/", user="province_staff", staff=True),
     PageType("staff-city", "/staff/cities/210100", user="city_staff", staff=True),
     PageType("staff-rankings", "/staff/rankings", content=True, user="province_staff", staff=True),
+    PageType("staff-credits", "/staff/credits", user="city_staff", staff=True),
+    PageType("staff-open-accounts", "/staff/credits/open-accounts", user="city_staff", staff=True),
+    PageType("staff-recognition", "/staff/recognition", user="city_staff", staff=True),
+    PageType("staff-outcomes", "/staff/outcomes", user="province_staff", staff=True),
+    PageType("staff-conversion", "/staff/conversion", user="city_staff", staff=True),
+    PageType("staff-conversion-rules", "/staff/conversion/rules", user="province_staff",
+             staff=True),  # fmt: skip
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
     PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
