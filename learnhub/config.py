@@ -82,6 +82,7 @@ class Config:
     RANKINGS_RATE_LIMIT = 60  # views one visitor may make in the rate window; more are filtered
     RANKINGS_RATE_WINDOW_MINUTES = 10
     RANKINGS_RETENTION_DAYS = 400  # raw view events older than this are pruned (aggregates stay)
+    RANKINGS_VIEW_FLUSH_SECONDS = 1.0  # views are written in batches this often; 0 = per request
     RANKINGS_AGGREGATE_SECONDS = 30  # each web process aggregates new views this often; 0 = never
     RANKINGS_MAX_RANGE_DAYS = 731  # longest custom date range a board accepts
     RANKINGS_API_RATE_LIMIT = 120  # API and export requests per client address per minute

@@ -142,8 +142,8 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".removesuffix(".0")
 
 
-def check_stream(stream: BinaryIO, kind: MediaKind) -> MediaFormat:
-    """The format of a seekable stream if the store takes it as ``kind``; else MediaError.
+def head_and_size(stream: BinaryIO) -> tuple[bytes, int]:
+    """The first bytes of a seekable stream (for sniffing its type) and its size from here.
 
     Leaves the stream where it was.
     """
@@ -152,6 +152,15 @@ def check_stream(stream: BinaryIO, kind: MediaKind) -> MediaFormat:
     stream.seek(0, os.SEEK_END)
     size = stream.tell() - start
     stream.seek(start)
+    return head, size
+
+
+def check_stream(stream: BinaryIO, kind: MediaKind) -> MediaFormat:
+    """The format of a seekable stream if the store takes it as ``kind``; else MediaError.
+
+    Leaves the stream where it was.
+    """
+    head, size = head_and_size(stream)
     if not head:
         raise MediaError(_l("The file is empty."))
     extension = sniff_format(head)

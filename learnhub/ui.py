@@ -111,6 +111,13 @@ def _site_name_from_database() -> str:
     return _("%(province)s Lifelong Learning Network", province=province.display_name)
 
 
+def page_url(page: int, anchor: str | None = None) -> str:
+    """This page's address with the same filters (query arguments), on another page."""
+    args = request.args.to_dict()
+    args["page"] = page
+    return url_for(request.endpoint, **(request.view_args or {}), **args, _anchor=anchor)
+
+
 def _template_globals() -> dict:
     return {
         "elder_mode": elder_mode_requested(),
@@ -134,3 +141,4 @@ def _may_use_studio(user) -> bool:
 
 def init_ui(app: Flask) -> None:
     app.context_processor(_template_globals)
+    app.add_template_global(page_url)  # a global, so imported macros (pager) see it too

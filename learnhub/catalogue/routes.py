@@ -63,14 +63,6 @@ def _module_page(slug: str) -> str:
 
 
 @bp.app_template_global()
-def page_url(page: int) -> str:
-    """This listing's address with the same filters, on another page."""
-    args = request.args.to_dict()
-    args["page"] = page
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
-
-
-@bp.app_template_global()
 def level_label(level) -> str:
     return str(LEVEL_LABELS[level])
 

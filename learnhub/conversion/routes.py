@@ -15,8 +15,8 @@ from learnhub.accounts.access import ensure_may_act_for_city, role_required
 from learnhub.accounts.models import Role
 from learnhub.catalogue.models import Module
 from learnhub.creditbank import services as credits
+from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.services import CreditError
-from learnhub.database import expect_write
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.regions.services import get_region
@@ -59,21 +59,11 @@ def _refused(error: CreditError) -> None:
 # ---- learners -------------------------------------------------------------------------
 
 
-def _my_account():
-    # A GET that may open a missing account (users made before the credit bank existed).
-    expect_write()
-    account = credits.account_of(current_user)
-    if account is None:
-        account = credits.open_account(current_user)
-        db.session.commit()
-    return account
-
-
 @bp.get("/me/conversions")
 @login_required
 def mine():
     """Rules I can use today with my progress towards each, and my applications."""
-    account = _my_account()
+    account = my_credit_account()
     offers = []
     for rule in services.rules_in_effect(services.local_today()):
         have = services.credits_for(account, rule)
@@ -91,7 +81,7 @@ def mine():
 def confirm(rule_id: int):
     """Step 2: the learner sees exactly what will be frozen, then confirms."""
     rule = db.get_or_404(ConversionRule, rule_id)
-    account = _my_account()
+    account = my_credit_account()
     form = EmptyForm()
     if form.validate_on_submit():
         try:

@@ -310,16 +310,6 @@ def applications_of(account: CreditAccount) -> list[ConversionApplication]:
 # ---- applying -------------------------------------------------------------------------
 
 
-def _lock(account: CreditAccount) -> CreditAccount:
-    """Lock the account row (PostgreSQL; SQLite writers queue anyway): one change at a time."""
-    return db.session.scalars(
-        select(CreditAccount)
-        .where(CreditAccount.id == account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _check_account_active(account: CreditAccount, own: bool = True) -> None:
     if account.status is AccountStatus.FROZEN:
         raise ConversionError(
@@ -338,7 +328,7 @@ def _check_account_active(account: CreditAccount, own: bool = True) -> None:
 def apply(user: User, rule: ConversionRule, today: date | None = None) -> ConversionApplication:
     """Apply under this rule version: checks the learner's credits and freezes them."""
     today = today or local_today()
-    account = _lock(credits.open_account(user))
+    account = credits.lock_account(credits.open_account(user))
     _check_account_active(account)
     if not rule.applies_on(today):
         raise ConversionError(
@@ -416,7 +406,7 @@ def withdraw(user: User, application: ConversionApplication) -> None:
     account = credits.account_of(user)
     if account is None or application.account_id != account.id:
         raise ConversionError(None, _l("This is not your application."))
-    _lock(account)
+    credits.lock_account(account)
     _decide(application, ApplicationStatus.WITHDRAWN)
     _release(application)
 
@@ -431,7 +421,7 @@ def _check_reviewer(staff: User, application: ConversionApplication) -> None:
 def approve(staff: User, application: ConversionApplication) -> None:
     """Withdraw the frozen credits and issue the certificate (once, whoever clicks)."""
     _check_reviewer(staff, application)
-    account = _lock(application.account)
+    account = credits.lock_account(application.account)
     _check_account_active(account, own=False)
     _decide(application, ApplicationStatus.APPROVED, reviewer_id=staff.id)
     rule = application.rule
@@ -451,7 +441,7 @@ def reject(staff: User, application: ConversionApplication, reason: str) -> None
     reason = (reason or "").strip()
     if not reason:
         raise ConversionError("reason", _l("Say why the application is rejected."))
-    _lock(application.account)
+    credits.lock_account(application.account)
     _decide(application, ApplicationStatus.REJECTED, reviewer_id=staff.id, decision_reason=reason)
     _release(application)
 

@@ -12,7 +12,7 @@ import segno
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from markupsafe import Markup
 
 from learnhub.database import expect_write
@@ -21,20 +21,11 @@ from learnhub.extensions import db
 from learnhub.staff.services import mask_name
 
 from . import bp, services
+from .current import my_credit_account
 from .forms import StatementFilterForm, VerifyForm
 from .models import ACCOUNT_STATUS_LABELS, ENTRY_KIND_LABELS, CertificateKind
 from .transcript_pdf import TranscriptData
 from .transcript_pdf import transcript_pdf as make_transcript_pdf
-
-
-def _my_account():
-    # A GET that may open a missing account (users made before the credit bank existed).
-    expect_write()
-    account = services.account_of(current_user)
-    if account is None:
-        account = services.open_account(current_user)
-        db.session.commit()
-    return account
 
 
 def _local_midnight(day: date) -> datetime:
@@ -55,7 +46,7 @@ def _date_range(form: StatementFilterForm) -> tuple[datetime | None, datetime | 
 @login_required
 def account():
     """Balance, frozen credits, totals, the statement (流水) and certificates."""
-    credit_account = _my_account()
+    credit_account = my_credit_account()
     form = StatementFilterForm(request.args)
     start, end = _date_range(form)
     page = db.paginate(
@@ -100,7 +91,7 @@ def _csv_cell(value: str) -> str:
 @login_required
 def statement_csv():
     """The statement as CSV: UTF-8 with a BOM so Excel shows Chinese."""
-    credit_account = _my_account()
+    credit_account = my_credit_account()
     start, end = _date_range(StatementFilterForm(request.args))
     out = io.StringIO()
     out.write("\ufeff")
@@ -127,7 +118,7 @@ def statement_csv():
 @login_required
 def transcript():
     """The printable transcript (学习档案)."""
-    credit_account = _my_account()
+    credit_account = my_credit_account()
     entries = db.session.scalars(services.statement_query(credit_account, None, None)).all()
     return render_template(
         "creditbank/transcript.html", account=credit_account,
@@ -142,7 +133,7 @@ def transcript():
 @login_required
 def transcript_pdf():
     """The transcript as a PDF to print or send (学习档案); Chinese is embedded or CID."""
-    return transcript_pdf_response(_my_account())
+    return transcript_pdf_response(my_credit_account())
 
 
 def transcript_pdf_response(credit_account) -> Response:

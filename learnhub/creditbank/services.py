@@ -173,7 +173,7 @@ def set_account_status(
         raise CreditError(None, _l("This account is closed."))
     if account.status is status:
         raise CreditError(None, _SAME_STATUS[status])
-    _lock(account)
+    lock_account(account)
     account.status = status
     account.status_reason = reason[:200]
     account.status_changed_at = utcnow()
@@ -192,7 +192,7 @@ def account_by_number(number: str) -> CreditAccount | None:
     return db.session.scalar(select(CreditAccount).where(CreditAccount.number == number))
 
 
-def _lock(account: CreditAccount) -> CreditAccount:
+def lock_account(account: CreditAccount) -> CreditAccount:
     """Lock the account row for this transaction (PostgreSQL; SQLite writers queue anyway)."""
     return db.session.scalars(
         select(CreditAccount)
@@ -285,7 +285,7 @@ def post_entry(
     if kind in DEPOSIT_KINDS and amount < 0:
         raise CreditError("amount", _l("The number of credits cannot be negative."))
     for _attempt in range(POSTING_RETRIES):
-        account = _lock(account)
+        account = lock_account(account)
         existing = find_entry(account, kind, business_key)
         if existing is not None:
             return existing
@@ -381,7 +381,7 @@ def hold_credits(account: CreditAccount, amount, business_key: str) -> CreditHol
     amount = parse_credits(amount)
     if amount == 0:
         raise CreditError("amount", _l("The number of credits cannot be zero."))
-    account = _lock(account)
+    account = lock_account(account)
     existing = db.session.scalar(select(CreditHold).where(CreditHold.business_key == business_key))
     if existing is not None:
         return existing
@@ -407,7 +407,7 @@ def pending_holds(account: CreditAccount) -> list[CreditHold]:
 
 def release_hold(hold: CreditHold) -> None:
     """Give frozen credits back (application rejected or withdrawn)."""
-    _lock(db.session.get(CreditAccount, hold.account_id))
+    lock_account(db.session.get(CreditAccount, hold.account_id))
     if hold.status is HoldStatus.HELD:
         hold.status = HoldStatus.RELEASED
         hold.closed_at = utcnow()

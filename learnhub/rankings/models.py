@@ -109,6 +109,8 @@ class LearnerDay(db.Model):
     """A learner who learned on that day: distinct counts over any window come from here."""
 
     __tablename__ = "rank_learner_day"
+    # Covers the active-learners boards (distinct learners per city over a window of days).
+    __table_args__ = (Index("ix_rank_learner_day_day_city", "day", "city_code", "user_id"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     user_id: Mapped[int] = mapped_column(primary_key=True)

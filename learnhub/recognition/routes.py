@@ -16,6 +16,7 @@ from learnhub.accounts.access import (
     may_do_credit_work,
 )
 from learnhub.creditbank import services as credit_services
+from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.models import (
     OUTCOME_CATEGORY_LABELS,
     RECOGNITION_STATUS_LABELS,
@@ -24,7 +25,6 @@ from learnhub.creditbank.models import (
     RecognitionEvidence,
     RecognitionStatus,
 )
-from learnhub.database import expect_write
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 
@@ -86,16 +86,6 @@ def _refused(error: RecognitionError) -> None:
 # ---- the learner ----------------------------------------------------------------------
 
 
-def _my_account():
-    # A GET that may open a missing account (users made before the credit bank existed).
-    expect_write()
-    account = credit_services.account_of(current_user)
-    if account is None:
-        account = credit_services.open_account(current_user)
-        db.session.commit()
-    return account
-
-
 def _my_application(application_id: int) -> RecognitionApplication:
     application = db.get_or_404(RecognitionApplication, application_id)
     if application.account.user_id != current_user.id:
@@ -111,7 +101,7 @@ def _application_form(**kwargs) -> ApplicationForm:
 @login_required
 def my_applications():
     """The learner's applications and their states."""
-    account = _my_account()
+    account = my_credit_account()
     return render_template(
         "recognition/my_applications.html",
         applications=services.applications_of(account),
@@ -124,7 +114,7 @@ def my_applications():
 @login_required
 def new_application():
     """Step 1 of 3: the details (a catalogue type may be chosen with ?type=<id>)."""
-    account = _my_account()
+    account = my_credit_account()
     form = _application_form()
     if not form.is_submitted():
         chosen = request.args.get("type", type=int)

@@ -45,7 +45,7 @@ from learnhub.creditbank.models import (
 from learnhub.creditbank.services import CreditError, parse_credits
 from learnhub.database import utcnow
 from learnhub.extensions import db
-from learnhub.media import megabytes, sniff_format
+from learnhub.media import head_and_size, megabytes, sniff_format
 
 Status = RecognitionStatus
 EDITABLE = (Status.DRAFT, Status.RETURNED)  # the learner may change details and evidence
@@ -54,7 +54,6 @@ TITLE_MAX, DESCRIPTION_MAX, REASON_MAX, NAME_MAX = 120, 2000, 1000, 120
 MAX_HOURS = Decimal("10000")
 MAX_EVIDENCE_FILES = 10
 EVIDENCE_MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
-HEAD_BYTES = 512
 
 
 class RecognitionError(CreditError):
@@ -218,9 +217,7 @@ def create_draft(account: CreditAccount, details: ApplicationDetails) -> Recogni
     _ensure_account_takes_applications(account)
     values = check_details(details)
     # Lock the account row: two copies of one submit run one after the other.
-    db.session.execute(
-        select(CreditAccount.id).where(CreditAccount.id == account.id).with_for_update()
-    )
+    credit_services.lock_account(account)
     duplicate = db.session.scalar(
         select(RecognitionApplication).where(
             RecognitionApplication.account_id == account.id,
@@ -356,11 +353,7 @@ def add_evidence(
         raise RecognitionError(
             "file", _l("At most %(count)d files per application.", count=MAX_EVIDENCE_FILES)
         )
-    start = stream.tell()
-    head = stream.read(HEAD_BYTES)
-    stream.seek(0, os.SEEK_END)
-    size = stream.tell() - start
-    stream.seek(start)
+    head, size = head_and_size(stream)
     if not head:
         raise RecognitionError("file", _l("The file is empty."))
     extension = sniff_evidence(head)

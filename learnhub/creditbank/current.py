@@ -1,0 +1,21 @@
+"""The signed-in learner's credit account, for the pages of the credit bank and of the
+features built on it (recognition, conversion)."""
+
+from flask_login import current_user
+
+from learnhub.database import expect_write
+from learnhub.extensions import db
+
+from . import services
+from .models import CreditAccount
+
+
+def my_credit_account() -> CreditAccount:
+    """The signed-in user's account; opened (and committed) if they have none yet."""
+    # A GET that may open a missing account (users made before the credit bank existed).
+    expect_write()
+    account = services.account_of(current_user)
+    if account is None:
+        account = services.open_account(current_user)
+        db.session.commit()
+    return account
