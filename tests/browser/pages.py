@@ -91,8 +91,13 @@ PAGE_TYPES = [
     PageType("transcript", "/me/credits/transcript", content=True, user="learner"),
     PageType("recognition-mine", "/me/recognition", content=True, user="learner"),
     PageType("recognition-new", "/me/recognition/new", user="learner"),
-    PageType("recognition-new-errors", "/me/recognition/new", status=400, user="learner",
-             submit_empty_form=True),  # fmt: skip
+    PageType(
+        "recognition-new-errors",
+        "/me/recognition/new",
+        status=400,
+        user="learner",
+        submit_empty_form=True,
+    ),
     PageType("conversions-mine", "/me/conversions", content=True, user="learner"),
     PageType("verify", "/verify"),
     PageType("verify-certificate", "/verify/{certificate}"),
@@ -114,8 +119,9 @@ PAGE_TYPES = [
     PageType("staff-recognition", "/staff/recognition", user="city_staff", staff=True),
     PageType("staff-outcomes", "/staff/outcomes", user="province_staff", staff=True),
     PageType("staff-conversion", "/staff/conversion", user="city_staff", staff=True),
-    PageType("staff-conversion-rules", "/staff/conversion/rules", user="province_staff",
-             staff=True),  # fmt: skip
+    PageType(
+        "staff-conversion-rules", "/staff/conversion/rules", user="province_staff", staff=True
+    ),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
     PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
