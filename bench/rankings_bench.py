@@ -2,8 +2,18 @@
 leaderboard latency over a long history — every figure against a baseline of the same run.
 
     .venv/bin/python -m bench.rankings_bench                    # SQLite, then PostgreSQL
-    .venv/bin/python -m bench.rankings_bench --quick            # smaller sizes (~3 min, 2 cores)
-    .venv/bin/python -m bench.rankings_bench --parts aggregation --postgres-url ''  # SQLite only
+    .venv/bin/python -m bench.rankings_bench --quick            # smaller sizes
+    .venv/bin/python -m bench.rankings_bench --events 2000000 --postgres-url ''  # SQLite only
+    .venv/bin/python -m bench.rankings_bench --parts aggregation,boards   # the older parts
+
+Default parts (the rankings issue's bench): (d) and (a).
+
+(d) a year of raw events: ``--events`` (10,000,000; ``--quick`` 500,000) click events across
+    the 14 cities and their districts over the last 365 days, bulk-inserted; then the
+    aggregate rebuild (the ``rankings rebuild`` command) timed, and for each window the
+    leaderboard API answer (p50/p95, board cache off) against a naive ``GROUP BY city_code``
+    over the raw events of the same days, with the ratio; and views/s through the service
+    call (``record_view`` in a request context, buffered and per request).
 
 (a) recording: the course page served by gunicorn and loaded with wrk, with the view
     recorded and with recording switched off (a request header the bench app reads), rounds
@@ -33,7 +43,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from learnhub import create_app
 from learnhub.extensions import db
@@ -62,7 +72,11 @@ SIZES = {  # full run, --quick run
     "requests": (100, 40),
     "wrk_seconds": (10, 5),
     "wrk_rounds": (3, 2),
+    "board_requests": (30, 20),
+    "naive_repeats": (3, 5),
+    "service_views": (50_000, 20_000),
 }
+YEAR_EVENTS = (10_000_000, 500_000)  # --events default: full run, --quick
 
 
 # ---- databases -----------------------------------------------------------------------------
@@ -417,6 +431,212 @@ def percentiles(values: list[float]) -> tuple[float, float]:
     ]
 
 
+# ---- (d) a year of raw click events -----------------------------------------------------------
+
+VIEW_COLUMNS = ("occurred_ms", "day", "resource_kind", "resource_id", "course_id", "user_id",
+                "visitor_key", "city_code", "district_code", "status")  # fmt: skip
+KINDS = ("course", "lesson", "lesson", "media")
+
+
+def year_of_events(count: int, places, courses: int, seed: int = 3):
+    """Yield (day, rows) for the last 365 China days, oldest first: ``count`` events in all.
+
+    Rows are tuples in VIEW_COLUMNS order, in time order within the day (as pages write
+    them). Visits: a visitor (40 % signed-in learners, cities weighted unevenly) opens a
+    course and views 1–8 of its pages minutes apart, repeats included; 3 % are bots.
+    """
+    rng = random.Random(seed)
+    now_ms = counting.epoch_ms(datetime.now(counting.CHINA))
+    today = counting.today_in_china(datetime.now(counting.CHINA))
+    weights = [rng.uniform(0.3, 3.0) for _ in places]
+    visitors = []
+    for n in range(200_000):
+        city, districts = rng.choices(places, weights)[0]
+        learner = rng.random() < 0.4
+        key = f"u{n + 1}" if learner else f"v{n:020d}"
+        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts)))
+    per_day, extra = divmod(count, 365)
+    for offset in range(364, -1, -1):
+        day = today - timedelta(days=offset)
+        start = counting.day_start_ms(day)
+        end = min(counting.day_end_ms(day), now_ms)
+        wanted = per_day + (1 if offset < extra else 0)
+        rows = []
+        while len(rows) < wanted:
+            key, user_id, city, district = visitors[rng.randrange(len(visitors))]
+            course = rng.randrange(1, courses + 1)
+            at = start + rng.randrange(end - start)
+            for _ in range(rng.randrange(1, 9)):
+                kind = KINDS[rng.randrange(4)]
+                resource = course if kind == "course" else course * 20 + rng.randrange(8)
+                status = counting.OK if rng.random() > 0.03 else counting.BOT
+                rows.append((at, day, kind, resource, course, user_id, key, city, district,
+                             status))  # fmt: skip
+                at += rng.randrange(5_000, 300_000)
+                if at >= end:
+                    break
+        del rows[wanted:]
+        rows.sort(key=lambda row: row[0])
+        yield day, rows
+
+
+def bulk_insert_views(connection, rows: list[tuple]) -> None:
+    """Raw events in bulk: COPY on PostgreSQL, one executemany on SQLite."""
+    if connection.dialect.name == "postgresql":
+        columns = ", ".join(VIEW_COLUMNS)
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY view_event ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(VIEW_COLUMNS))
+    connection.exec_driver_sql(
+        f"INSERT INTO view_event ({', '.join(VIEW_COLUMNS)}) VALUES ({marks})",  # noqa: S608
+        [(*row[:1], row[1].isoformat(), *row[2:]) for row in rows],
+    )
+
+
+def fill_year(app, count: int, courses: int) -> tuple[int, float, float]:
+    """Insert ``count`` events over a year; (events, seconds generating, seconds inserting)."""
+    timings = {"generating": 0.0, "inserting": 0.0}
+    total = 0
+
+    def insert(batch: list[tuple]) -> None:
+        started = time.perf_counter()
+        with db.engine.begin() as connection:
+            bulk_insert_views(connection, batch)
+        timings["inserting"] += time.perf_counter() - started
+
+    with app.app_context():
+        batch: list[tuple] = []
+        started = time.perf_counter()
+        for _day, rows in year_of_events(count, province_places(app), courses):
+            batch += rows
+            if len(batch) >= 200_000:
+                timings["generating"] += time.perf_counter() - started
+                insert(batch)
+                total += len(batch)
+                batch = []
+                started = time.perf_counter()
+        timings["generating"] += time.perf_counter() - started
+        insert(batch)
+        total += len(batch)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE view_event")
+        db.engine.dispose()
+    return total, timings["generating"], timings["inserting"]
+
+
+NAIVE_QUERY = text(
+    "SELECT city_code, count(*) FROM view_event WHERE day BETWEEN :start AND :end"
+    " AND status = 'ok' GROUP BY city_code"
+)
+
+
+def window_urls(today) -> list[tuple[str, str, object]]:
+    """(label, API query, Period of the current window) for every window."""
+    from learnhub.rankings.leaderboard import resolve_window
+
+    first = today - timedelta(days=364)
+    custom = f"window=custom&start={first}&end={today}"
+    windows = [(w, f"window={w}") for w in ("today", "week", "month", "year", "last7", "last30")]
+    windows.append(("custom 365 days", custom))
+    result = []
+    for label, query in windows:
+        name = "custom" if label.startswith("custom") else label
+        period = resolve_window(name, today, first, today)[0]
+        result.append((label, f"/api/v1/rankings?{query}", period))
+    result.append(("year, active learners", "/api/v1/rankings?window=year&metric=active_learners",
+                   resolve_window("year", today)[0]))  # fmt: skip
+    return result
+
+
+def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int) -> dict:
+    """The rankings issue's bench: a year of raw events, rebuild, boards against naive SQL."""
+    with fresh_database(backend, postgres_url) as url:
+        app = make_app(url, RANKINGS_CACHE_SECONDS=0, RANKINGS_API_RATE_LIMIT=0)
+        inserted, generating, inserting = fill_year(app, events, sizes["courses"])
+        today = counting.today_in_china(datetime.now(counting.CHINA))
+        first = today - timedelta(days=364)
+        with app.app_context():
+            # As if the live aggregator had read them all: the rebuild recomputes only
+            # events below the cursor (later ones are the live path's to count).
+            aggregation._locked_cursor(aggregation.VIEW_CURSOR).last_id = db.session.scalar(
+                select(func.max(ViewEvent.id))
+            )
+            db.session.commit()
+        started = time.perf_counter()
+        result = app.test_cli_runner().invoke(
+            args=["rankings", "rebuild", "--start", str(first), "--end", str(today)]
+        )
+        rebuild_seconds = time.perf_counter() - started
+        if result.exit_code != 0:
+            raise RuntimeError(result.output)
+        client = app.test_client()
+        boards = {}
+        with app.app_context():
+            urls = window_urls(today)
+            clicks = db.session.scalar(
+                select(func.sum(CityDay.value)).where(CityDay.metric == aggregation.CLICKS)
+            )
+            aggregate_rows = sum(
+                db.session.scalar(select(func.count()).select_from(model))
+                for model in (CityDay, DistrictDay, CourseDay, LearnerDay)
+            )
+            db.session.remove()
+        for _label, url_, _period in urls:  # warm up
+            assert client.get(url_, headers=BROWSER).status_code == 200, url_
+        for label, url_, _period in urls:
+            board = []
+            for _ in range(sizes["board_requests"]):
+                started = time.perf_counter()
+                client.get(url_, headers=BROWSER)
+                board.append((time.perf_counter() - started) * 1000)
+            boards[label] = {"board": board}
+        with app.app_context():
+            for label, _url, period in urls:
+                naive = []
+                for _ in range(sizes["naive_repeats"]):
+                    started = time.perf_counter()
+                    db.session.execute(NAIVE_QUERY, {"start": period.start, "end": period.end})
+                    naive.append((time.perf_counter() - started) * 1000)
+                boards[label]["naive"] = naive
+                boards[label]["days"] = period.days
+            db.session.remove()
+            db.engine.dispose()
+        service = bench_service_ingestion(url, sizes["service_views"])
+    return {"backend": backend, "events": inserted, "generating": generating,
+            "inserting": inserting, "rebuild": rebuild_seconds, "clicks": clicks,
+            "aggregate_rows": aggregate_rows, "boards": boards, "service": service}  # fmt: skip
+
+
+def bench_service_ingestion(url: str, views: int) -> dict:
+    """Views/s through ``record_view`` as a page calls it (in a request context, the
+    request's teardown handing the view over), buffered and per request, against the
+    same loop of empty request contexts."""
+    from learnhub.rankings.services import flush_views, record_view
+
+    fields = {"resource_kind": "course", "resource_id": 1, "course_id": 1, "user_id": None,
+              "city_code": "210100", "district_code": "210102"}  # fmt: skip
+    rates = {}
+    for label, flush_seconds, count in (("empty request context", 1.0, views),
+                                        ("record_view, buffered", 1.0, views),
+                                        ("record_view, per request", 0, views // 10)):  # fmt: skip
+        app = make_app(url, RANKINGS_VIEW_FLUSH_SECONDS=flush_seconds)
+        started = time.perf_counter()
+        for i in range(count):
+            with app.test_request_context("/"):
+                app.preprocess_request()
+                if label != "empty request context":
+                    record_view(visitor_key=f"vservice-{i:012d}", **fields)
+        flush_views(app)  # the buffered views are written before the clock stops
+        rates[label] = count / (time.perf_counter() - started)
+        with app.app_context():
+            db.engine.dispose()
+    return rates
+
+
 # ---- report ----------------------------------------------------------------------------------
 
 
@@ -455,21 +675,50 @@ def report_boards(result: dict, days: int) -> None:
               f"{cached / base_on:10.1f}")  # fmt: skip
 
 
+def report_year(result: dict, sizes: dict) -> None:
+    print(f"\n(d) a year of raw events — {result['backend']}: {result['events']:,} events "
+          f"generated in {result['generating']:.0f} s, inserted in {result['inserting']:.0f} s "
+          f"({result['events'] / result['inserting']:,.0f} events/s)")  # fmt: skip
+    print(f"  rebuild of 365 days (rankings rebuild): {result['rebuild']:.0f} s, "
+          f"{result['events'] / result['rebuild']:,.0f} events/s; {result['clicks']:,} clicks "
+          f"counted, {result['aggregate_rows']:,} aggregate rows")  # fmt: skip
+    print(f"  leaderboard API (cache off, {sizes['board_requests']} requests) against naive "
+          f"GROUP BY city_code over view_event ({sizes['naive_repeats']} runs), ms:")  # fmt: skip
+    print(f"  {'window':24}{'days':>6}{'board p50':>11}{'p95':>8}{'naive p50':>11}{'p95':>8}"
+          f"{'naive/board':>13}")  # fmt: skip
+    for label, times in result["boards"].items():
+        (b50, b95), (n50, n95) = percentiles(times["board"]), percentiles(times["naive"])
+        print(f"  {label:24}{times['days']:6}{b50:11.1f}{b95:8.1f}{n50:11.1f}{n95:8.1f}"
+              f"{n50 / b50:12.0f}×")  # fmt: skip
+    print("  ingestion through the service call (one process), views/s:")
+    for label, rate in result["service"].items():
+        print(f"  {label:32}{rate:10,.0f}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     parser.add_argument("--postgres-url", default=POSTGRES_URL, help="'' to skip PostgreSQL")
-    parser.add_argument("--parts", default="recording,aggregation,boards")
+    parser.add_argument(
+        "--parts",
+        default="year,recording",
+        help="year, recording, aggregation, boards (comma-separated)",
+    )
+    parser.add_argument("--events", type=int, help="raw events of (d) (10,000,000; quick 500,000)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for (a)")
+    parser.add_argument("--backends", default="sqlite,postgresql", help="which to run")
     args = parser.parse_args(argv)
     sizes = {name: pair[1 if args.quick else 0] for name, pair in SIZES.items()}
-    backends = ["sqlite"] + (["postgresql"] if args.postgres_url else [])
+    events = args.events or YEAR_EVENTS[1 if args.quick else 0]
+    backends = [b for b in args.backends.split(",") if b == "sqlite" or args.postgres_url]
     instance = Path(tempfile.mkdtemp(prefix="rankings-bench-instance-"))
     os.environ["LEARNHUB_INSTANCE_PATH"] = str(instance)
     os.environ.pop("DATABASE_URL", None)
-    print(f"sizes: {sizes}")
+    print(f"sizes: {sizes}, events: {events:,}")
     try:
         for backend in backends:
+            if "year" in args.parts:
+                report_year(bench_year(backend, args.postgres_url, sizes, events), sizes)
             if "aggregation" in args.parts:
                 report_aggregation(bench_aggregation(backend, args.postgres_url, sizes))
             if "boards" in args.parts:

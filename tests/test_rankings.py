@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.extensions import db
-from learnhub.rankings import aggregation, counting, leaderboard, limits
+from learnhub.rankings import aggregation, counting, leaderboard, limits, services
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
 from tests.helpers import sign_in, submit
@@ -209,6 +217,162 @@ def test_china_day_boundaries(app):
     assert counting.china_day(counting.epoch_ms(datetime(2024, 5, 6, 16, 1, tzinfo=UTC))) == date(
         2024, 5, 7
     )
+
+
+# ---- recording views: buffered writes -----------------------------------------------------
+
+
+def view_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(ViewEvent.id)))
+
+
+@pytest.fixture
+def buffering(app):
+    """The app as in production: views buffered (a flush interval long enough that only
+    the test flushes), no aggregator thread."""
+    app.config.update(TESTING=False, RANKINGS_VIEW_FLUSH_SECONDS=3600, RANKINGS_AGGREGATE_SECONDS=0)
+    yield services.view_buffer(app)
+    services.flush_views(app)
+
+
+def test_a_page_with_buffered_views_writes_nothing_itself(app, client, make_course, buffering):
+    course_id = make_course(lessons=("text",))
+    client.get("/", headers=BROWSER)  # the visitor cookie
+    writes = []
+
+    def count_writes(_conn, _cursor, statement, *_args):
+        if threading.get_ident() == request_thread and not statement.lstrip().startswith(
+            ("SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW", "select")
+        ):
+            writes.append(statement)
+
+    request_thread = threading.get_ident()
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count_writes)
+    try:
+        for _ in range(3):
+            assert client.get(f"/courses/{course_id}", headers=BROWSER).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count_writes)
+    assert writes == []
+    assert view_count(app) == 0  # still in the buffer
+    assert services.flush_views(app) == 3
+    aggregate(app)
+    assert view_count(app) == 3
+    assert city_total(app, "clicks", "") == 1  # dedupe works on buffered views as on any
+
+
+def test_a_full_buffer_is_written_without_waiting_for_the_interval(app, buffering):
+    rows = [
+        services.view_row("course", 1, None, None, f"vvisitor-{i:012d}", SHENYANG)
+        for i in range(services.FLUSH_AT_ROWS)
+    ]
+    buffering.add(rows)
+    for _ in range(100):
+        if view_count(app) == len(rows):
+            break
+        time.sleep(0.05)
+    assert view_count(app) == len(rows)
+
+
+def test_a_failed_batch_is_retried_once_then_logged(app, buffering, monkeypatch, caplog):
+    calls = []
+
+    def failing(rows):
+        calls.append(len(rows))
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(services, "write_views", failing)
+    monkeypatch.setattr(services.log, "disabled", False)  # alembic's logging setup turns it off
+    buffering.add([services.view_row("course", 1, None, None, "vvisitor-aaaaaaaaaaaa", SHENYANG)])
+    assert services.flush_views(app) == 0
+    assert calls == [1, 1]
+    assert "could not record 1 buffered view(s)" in caplog.text
+
+
+def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(app):
+    """Process B writes its batch before process A, whose batch holds an older view."""
+    now = counting.epoch_ms(datetime.now(UTC))
+    reader = {"resource": 1, "visitor": "vreader-aaaaaaaaaaaa"}
+    view(app, now - 60_000, **reader)  # B: a reload, one minute ago
+    view(app, now - 1_000, visitor="vother-aaaaaaaaaaaaaa")  # B: someone else, just now
+    view(app, now - 61_000, **reader)  # A's batch, written late: the first view
+    with app.app_context():
+        settle = aggregation.settle_ms()
+        assert aggregation.aggregate_pending(settle=settle) == 0  # all held back for now
+        db.session.commit()
+    aggregate(app)  # later, when every view has settled
+    live = snapshot(app)
+    assert city_total(app, "clicks") == 2  # the late first view counts; the reload does not
+    today = counting.today_in_china(datetime.now(UTC))
+    with app.app_context():
+        aggregation.rebuild(today - timedelta(days=1), today)
+        db.session.commit()
+    assert snapshot(app) == live
+
+
+def test_settled_bound_keeps_views_in_time_order(app):
+    now = counting.epoch_ms(datetime.now(UTC))
+    for offset in (120_000, 100_000, 2_000, 110_000, 80_000):  # ids 1..5; id 4 came late
+        view(app, now - offset, visitor=f"vvisitor-{offset:012d}")
+    with app.app_context():
+        first = db.session.scalar(select(func.min(ViewEvent.id))) - 1
+        bound = aggregation.settled_bound(first, first + 5, 10_000)
+    # id 3 happened 2 s ago: it and every later id wait, and so must id 2, which happened
+    # after id 4 (110 s ago, written late).
+    assert bound == first + 1
+
+
+@pytest.mark.slow
+def test_gunicorn_stopped_cleanly_loses_no_buffered_view(app, make_course, migrated_database_url):
+    course_id = make_course(lessons=("text",))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_database_url,
+        "SECRET_KEY": "test-secret-key",
+        "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # only the shutdown writes them
+        "LEARNHUB_RANKINGS_AGGREGATE_SECONDS": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        env=env, start_new_session=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/")
+        headers = {**BROWSER, "Cookie": f"learnhub_visitor={counting.new_visitor_id()}"}
+        for _ in range(40):
+            request = urllib.request.Request(f"{base}/courses/{course_id}", headers=headers)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                assert response.status == 200
+        assert view_count(app) == 0  # both workers still hold them
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert server.returncode == 0
+    assert view_count(app) == 40
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=1).read()  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start")
 
 
 # ---- registrations and completions -----------------------------------------------------

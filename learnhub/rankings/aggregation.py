@@ -271,14 +271,58 @@ def _safe_last_view_id() -> int:
         return connection.scalar(select(func.coalesce(func.max(ViewEvent.id), 0)))
 
 
-def aggregate_pending(batch_size: int = BATCH_SIZE, bound: int | None = None) -> int:
+SETTLE_MARGIN_SECONDS = 10  # beyond the flush interval: slow requests, slow batch writes
+
+
+def settle_ms() -> int:
+    """How recent views the live aggregator leaves for its next round: a buffered view may
+    be written up to the flush interval after it happened (see services.ViewBuffer)."""
+    flush_seconds = current_app.config["RANKINGS_VIEW_FLUSH_SECONDS"]
+    return round((flush_seconds + SETTLE_MARGIN_SECONDS) * 1000)
+
+
+def settled_bound(after: int, bound: int, settle: int) -> int:
+    """The highest id up to ``bound`` whose events can be classified now, for good.
+
+    Each process writes its views in batches, so ids do not follow time across processes:
+    a batch written late holds views older than ids already written. The rules read each
+    view's past, so the ids up to the returned bound all happened ``settle`` ms or more ago
+    and before every view with a higher id (written or still to come). Then the live path
+    sees every view in time order, as the rebuild does.
+    """
+    e = ViewEvent
+    limit = counting.epoch_ms(utcnow()) - settle
+    safe = bound
+    while bound > after:
+        first_recent = db.session.scalar(
+            select(func.min(e.id)).where(e.id > after, e.id <= bound, e.occurred_ms > limit)
+        )
+        if first_recent is None:
+            return bound
+        bound = first_recent - 1
+        earliest_held = db.session.scalar(
+            select(func.min(e.occurred_ms)).where(e.id > bound, e.id <= safe)
+        )
+        if earliest_held > limit:
+            return bound
+        limit = earliest_held - 1  # a late batch: hold back what happened after it too
+    return bound
+
+
+def aggregate_pending(
+    batch_size: int = BATCH_SIZE, bound: int | None = None, settle: int = 0
+) -> int:
     """Aggregate the view events recorded since the last run; the caller commits.
 
     ``bound``: aggregate up to this id (a caller that inserted the events itself, in this
     transaction, knows it); by default the highest id below which all inserts committed.
+    ``settle``: leave views of the last that many ms, and any written after them, for a
+    later run (the live aggregator passes :func:`settle_ms`; see :func:`settled_bound`).
     """
     bound = _safe_last_view_id() if bound is None else bound
     cursor = _locked_cursor(VIEW_CURSOR)
+    if settle:
+        bound = settled_bound(cursor.last_id, bound, settle)
     total = 0
     while cursor.last_id < bound:
         last_id = db.session.scalar(

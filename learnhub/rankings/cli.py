@@ -11,14 +11,14 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from . import bp
-from .aggregation import RebuildError, aggregate_pending, prune_raw_events, rebuild
+from .aggregation import RebuildError, aggregate_pending, prune_raw_events, rebuild, settle_ms
 from .counting import today_in_china
 
 
 @bp.cli.command("aggregate")
 def aggregate_command():
     """Aggregate the views recorded since the last run (cron-safe)."""
-    count = aggregate_pending()
+    count = aggregate_pending(settle=settle_ms())
     db.session.commit()
     click.echo(f"{count} view events aggregated.")
 

@@ -109,7 +109,8 @@ class LearnerDay(db.Model):
     """A learner who learned on that day: distinct counts over any window come from here."""
 
     __tablename__ = "rank_learner_day"
-    # Covers the active-learners boards (distinct learners per city over a window of days).
+    # Covers the active-learners boards: distinct learners per city over a window of days.
+    # Day first: SQLite (never ANALYZEd here) then uses it for any day range.
     __table_args__ = (Index("ix_rank_learner_day_day_city", "day", "city_code", "user_id"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -75,7 +75,8 @@ def write_views(rows: list[dict]) -> None:
             # second, never more, and never half a row. The aggregator's own (synchronous)
             # commit makes every view it has read durable.
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        connection.execute(insert(ViewEvent), rows)
+        # On the table: a plain executemany, without the ORM's bulk insert machinery.
+        connection.execute(insert(ViewEvent.__table__), rows)
 
 
 def _start_collecting() -> None:
@@ -203,14 +204,14 @@ def _start_background_aggregation(app: Flask) -> None:
 
 
 def _aggregate_forever(app: Flask, interval: float) -> None:
-    from .aggregation import aggregate_pending
+    from .aggregation import aggregate_pending, settle_ms
 
     while True:
         time.sleep(interval)
         try:
-            flush_views(app)  # this process's own recent views are counted in this round
+            flush_views(app)  # this process's own settled views are counted in this round
             with app.app_context():
-                aggregate_pending()
+                aggregate_pending(settle=settle_ms())
                 db.session.commit()
         except Exception:  # keep going: the next round picks up where this one stopped
             log.exception("rankings aggregation failed")
