@@ -64,6 +64,15 @@ def test_pinyin_and_initials_find_chinese_titles_in_the_top_three(app, catalogue
         assert ("course", catalogue[course]) in indexed_keys(typed)[:3]
 
 
+def test_pinyin_of_the_module_finds_its_courses_whose_titles_do_not_say_it(app, catalogue):
+    with app.app_context():
+        history = add_course("时代呼唤：中国共产党诞生的历史背景", "从五四运动讲起。")
+        found = indexed_keys("dangshi")
+        assert ("course", history.id) in found
+        assert found.index(("course", catalogue["party"])) < found.index(("course", history.id))
+        assert ("course", catalogue["phone"]) not in found
+
+
 def test_pinyin_keys_cover_words_runs_and_initials():
     keys = text.pinyin_keys("智能手机入门")
     assert {"zinen", "souji", "zinensouji", "znsj", "sj", "zn"} <= set(keys)

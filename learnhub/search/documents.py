@@ -60,6 +60,7 @@ def course_document(course: Course) -> SearchDocument:
         published=course.published_at,
         title=course.title,
         secondary=secondary,
+        also_pinyin=" ".join([course.module.name_zh, region.name if region else ""]),
     )
 
 

@@ -47,7 +47,7 @@ PART_WEIGHTS = (5.0, 2.0, 1.0)
 _PART_SEPARATOR = "\x1e"  # never in stored text (see _clean)
 # Whole documents: a course beats one of its lessons for the same words.
 KIND_WEIGHTS = {"course": 2.0, "activity": 1.5, "lesson": 1.0}
-PINYIN_WEIGHT = 3.0  # pinyin keys come from titles only
+PINYIN_WEIGHT = 3.0  # pinyin keys come from titles (and a course's module and region)
 STOP_WORDS = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if", "in",
     "is", "it", "may", "not", "of", "on", "or", "that", "the", "this", "to", "us", "we", "when",
@@ -72,6 +72,9 @@ class SearchDocument:
     title: str
     secondary: str = ""  # summary, module name, tags, region
     body: str = ""
+    # Chinese names typed in pinyin besides the title (a course's module and region), so
+    # "dangshi" finds the 百年党史学堂 courses whose titles do not say 党史.
+    also_pinyin: str = ""
 
     @property
     def key(self) -> str:
@@ -133,15 +136,24 @@ class ChineseTokenizer(Tokenizer):
             offset += len(part) + 1
 
 
+_ALSO_PINYIN_MARK = "\x1e"  # between a document's title and its also_pinyin names
+ALSO_PINYIN_BOOST = 0.3
+
+
 class PinyinTokenizer(Tokenizer):
     """The pinyin keys of a title (see text.pinyin_keys): worked out where the title is indexed."""
 
     def __call__(self, value, positions=False, chars=False, removestops=True, mode="",
                  **kwargs):  # fmt: skip
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, key in enumerate(text.pinyin_keys(value)):
+        title, _mark, also = value.partition(_ALSO_PINYIN_MARK)
+        title_keys = text.pinyin_keys(title)
+        also_keys = sorted(set(text.pinyin_keys(also)) - set(title_keys))
+        # Keys of the module or region weigh less than the title's: a title that says it wins.
+        weighted = [(k, 1.0) for k in title_keys] + [(k, ALSO_PINYIN_BOOST) for k in also_keys]
+        for pos, (key, boost) in enumerate(weighted):
             token.text = key
-            token.boost = 1.0
+            token.boost = boost
             if positions:
                 token.pos = pos
             yield token
@@ -186,7 +198,7 @@ def _fields(doc: SearchDocument) -> dict:
         "published": int(published.timestamp() * 1000),
         "title": doc.title,
         "content": _PART_SEPARATOR.join(_clean(p) for p in (doc.title, doc.secondary, doc.body)),
-        "pinyin": doc.title,
+        "pinyin": f"{doc.title}{_ALSO_PINYIN_MARK}{doc.also_pinyin}",
     }
 
 
