@@ -105,16 +105,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, env: dict):
+def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:bench_app()"):
+    """``app_spec`` served by gunicorn until the block ends; yields its base URL (the app
+    must answer /bench/trivial)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.catalogue_bench:bench_app()"],
+         "--log-level", "warning", app_spec],
         env=env, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(150):
             try:
                 urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
                 break

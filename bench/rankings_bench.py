@@ -277,32 +277,10 @@ def bench_recording(backend: str, postgres_url: str | None, sizes: dict, workers
 @contextmanager
 def gunicorn(workers: int, env: dict):
     """This module's bench_app under gunicorn; yields its base URL."""
-    import signal
-    import subprocess
-    import urllib.request
+    from bench.catalogue_bench import gunicorn as serve
 
-    from bench.catalogue_bench import free_port
-
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.rankings_bench:bench_app()"],
-        env=env, start_new_session=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not start")
+    with serve(workers, env, "bench.rankings_bench:bench_app()") as base:
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def _wrk(requests_per_second, wrk: str, url: str, headers: list[str], seconds: int) -> float:
