@@ -39,13 +39,15 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import flask_migrate
 from sqlalchemy import func, insert, select, text
 
 from learnhub import create_app
+from learnhub.clock import local_today
+from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.rankings import aggregation, counting
 from learnhub.rankings.models import (
@@ -128,7 +130,7 @@ def synthetic_views(count: int, days: int, places, courses: int, seed: int = 7) 
     and then a scraper with a kept cookie floods one course (rate-limited).
     """
     rng = random.Random(seed)
-    first = counting.today_in_china(datetime.now(counting.CHINA)) - timedelta(days=days)
+    first = local_today() - timedelta(days=days)
     visitors = []
     for n in range(max(1, count // 25)):
         city, districts = rng.choice(places)
@@ -215,16 +217,17 @@ def bench_app():
     """What gunicorn serves: learnhub, a trivial route, and recording off on request."""
     from flask import request
 
-    import learnhub.catalogue.routes as catalogue_routes
+    from learnhub.rankings import tracking
 
     app = create_app()
-    recorded = catalogue_routes.record_resource_view
+    recorded = tracking.record_resource_view
 
     def record_unless_off(*args, **kwargs):
         if request.headers.get(RECORD_HEADER) != "off":
             recorded(*args, **kwargs)
 
-    catalogue_routes.record_resource_view = record_unless_off
+    # The receiver looks the function up on its module at each view.
+    tracking.record_resource_view = record_unless_off
 
     @app.get("/bench/trivial")
     def trivial():
@@ -305,7 +308,7 @@ def _wrk(requests_per_second, wrk: str, url: str, headers: list[str], seconds: i
 def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
     """Daily aggregates of every city and district for ``days`` days up to today; rows."""
     rng = random.Random(seed)
-    today = counting.today_in_china(datetime.now(counting.CHINA))
+    today = local_today()
     metrics = (aggregation.CLICKS, aggregation.FILTERED, aggregation.REGISTRATIONS,
                aggregation.COMPLETIONS, aggregation.CREDITS)  # fmt: skip
     city_rows, district_rows, course_rows, learner_rows = [], [], [], []
@@ -346,7 +349,7 @@ def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
 
 
 def board_urls(days: int) -> list[tuple[str, str]]:
-    today = counting.today_in_china(datetime.now(counting.CHINA))
+    today = local_today()
     start = today - timedelta(days=min(days, 731) - 1)
     span = f"window=custom&start={start}&end={today}"
     return [
@@ -424,8 +427,8 @@ def year_of_events(count: int, places, courses: int, seed: int = 3):
     course and views 1–8 of its pages minutes apart, repeats included; 3 % are bots.
     """
     rng = random.Random(seed)
-    now_ms = counting.epoch_ms(datetime.now(counting.CHINA))
-    today = counting.today_in_china(datetime.now(counting.CHINA))
+    now_ms = counting.epoch_ms(utcnow())
+    today = local_today()
     weights = [rng.uniform(0.3, 3.0) for _ in places]
     visitors = []
     for n in range(200_000):
@@ -535,7 +538,7 @@ def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int)
     with fresh_database(backend, postgres_url) as url:
         app = make_app(url, RANKINGS_CACHE_SECONDS=0, RANKINGS_API_RATE_LIMIT=0)
         inserted, generating, inserting = fill_year(app, events, sizes["courses"])
-        today = counting.today_in_china(datetime.now(counting.CHINA))
+        today = local_today()
         first = today - timedelta(days=364)
         with app.app_context():
             # As if the live aggregator had read them all: the rebuild recomputes only

@@ -1,10 +1,45 @@
-"""learnhub: the platform of a provincial lifelong-learning network (终身学习网)."""
+"""learnhub: the platform of a provincial lifelong-learning network (终身学习网).
+
+This module is the top of the import graph: it builds the application from every feature
+and nothing inside learnhub imports it (see docs/architecture.md).
+"""
 
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
+from . import (
+    accounts,
+    catalogue,
+    conversion,
+    creditbank,
+    learning,
+    main,
+    rankings,
+    recognition,
+    regions,
+    search,
+    staff,
+    studio,
+)
+from .accounts.cli import users_cli
+from .cache import init_cache
 from .config import PROJECT_ROOT, instance_path, load_config
+from .database import init_database
+from .demo import demo_cli, quickstart_command
+from .errors import init_errors
+from .extensions import csrf, db, login_manager, migrate
+from .i18n import init_i18n
+from .media import init_media
+from .security import init_security
+from .ui import init_ui
+
+# In the order their blueprints register (the order of URL rules with equal weight).
+FEATURES = (
+    main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
+    rankings, search, studio, staff,
+)  # fmt: skip
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -18,14 +53,6 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from .cache import init_cache
-    from .database import init_database
-    from .errors import init_errors
-    from .extensions import csrf, db, login_manager, migrate
-    from .i18n import init_i18n
-    from .security import init_security
-    from .ui import init_ui
-
     db.init_app(app)
     init_database(app)
     init_cache(app)
@@ -35,43 +62,20 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"
-    from flask_babel import lazy_gettext as _l
-
     login_manager.login_message = _l("Please sign in to see this page.")
     init_i18n(app)
     init_ui(app)
+    init_media(app)
     init_security(app)
     init_errors(app)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import (
-        accounts,
-        catalogue,
-        conversion,
-        creditbank,
-        learning,
-        main,
-        rankings,
-        recognition,
-        regions,
-        search,
-        staff,
-        studio,
-    )
-
-    features = (
-        main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-        rankings, search, studio, staff,
-    )  # fmt: skip
-    for feature in features:
+    for feature in FEATURES:
         app.register_blueprint(feature.bp)
 
 
 def _register_commands(app: Flask) -> None:
-    from .accounts.cli import users_cli
-    from .demo import demo_cli, quickstart_command
-
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(quickstart_command)

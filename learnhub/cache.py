@@ -12,13 +12,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import cache
+from .ui import elder_mode_requested, text_size_requested
 
 CATALOGUE = "catalogue"
 _CHANGED = "learnhub_changed_contents"
@@ -69,12 +72,6 @@ def cached_page(
     gets a fresh page. ``renew_every`` seconds also renews the page that often, for pages
     showing numbers that change without a commit (the rankings' boards); 0 never caches it.
     """
-    from flask import request, session
-    from flask_login import current_user
-    from flask_wtf.csrf import generate_csrf
-
-    from .ui import elder_mode_requested, text_size_requested
-
     if current_user.is_authenticated or session.get("_flashes") or renew_every == 0:
         return render()
     token = generate_csrf()

@@ -5,22 +5,27 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
+from .accounts.demo import load_demo_accounts
+from .catalogue.demo import load_demo_courses
+from .catalogue.services import ensure_modules
 from .cli_helpers import progress_bar
+from .conversion.demo import load_demo_conversions
+from .creditbank.demo import load_demo_credits
 from .extensions import db
+from .i18n import compile_catalogues
+from .rankings.demo import load_demo_activity
+from .recognition.demo import load_demo_recognition
+from .regions.models import Region
+from .regions.services import load_regions
 
 demo_cli = AppGroup("demo", help="The demo data set.")
 
 
 def _demo_steps():
-    from .accounts.demo import load_demo_accounts
-    from .catalogue.demo import load_demo_courses
-    from .conversion.demo import load_demo_conversions
-    from .creditbank.demo import load_demo_credits
-    from .rankings.demo import load_demo_activity
-    from .recognition.demo import load_demo_recognition
-
     return [
         ("accounts", load_demo_accounts),
         ("courses", load_demo_courses),
@@ -42,8 +47,6 @@ def load_demo() -> None:
 @demo_cli.command("load")
 def load_command():
     """Load demo accounts and content (regions must be loaded first)."""
-    from .regions.models import Region
-
     if db.session.scalar(select(Region).limit(1)) is None:
         raise click.ClickException("no regions: run `flask --app learnhub regions load` first")
     load_demo()
@@ -57,13 +60,6 @@ def load_command():
 @with_appcontext
 def quickstart_command(host: str, port: int, no_serve: bool):
     """Compile translations, build the database, load regions and demo data, then serve."""
-    from flask_migrate import upgrade
-    from werkzeug.serving import run_simple
-
-    from .catalogue.services import ensure_modules
-    from .i18n import compile_catalogues
-    from .regions.services import load_regions
-
     compile_catalogues()
     upgrade()
     with progress_bar(label="Regions") as progress:

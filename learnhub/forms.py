@@ -1,7 +1,9 @@
-"""Form pieces shared by every feature."""
+"""Form pieces shared by every feature: fields, refusals shown on a form, upload limits."""
 
 import unicodedata
+from collections.abc import Mapping
 
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
@@ -40,3 +42,42 @@ class ChoiceField(SelectField):
             return  # InputRequired/Optional decide about empty values
         if not any(str(value) == str(self.data) for value, _label, *_ in self.iter_choices()):
             raise ValidationError(_l("Choose one of the options in the list."))
+
+
+# ---- refusals shown on a form ------------------------------------------------------------
+
+
+def show_problems(form, problems: Mapping[str | None, object]) -> None:
+    """Put each refusal next to its field, or above the form when it names none.
+
+    ``problems`` maps a field name (or None) to a message. The template shows
+    ``form.general_problems`` above the fields (macro ``form_errors_summary``).
+    """
+    general = list(getattr(form, "general_problems", []))
+    for field, message in problems.items():
+        if field and field in form and field != "csrf_token":
+            form[field].errors = [*form[field].errors, str(message)]
+        else:
+            general.append(str(message))
+    form.general_problems = general
+
+
+def form_status(form) -> int:
+    """400 for a form sent back with problems (as for every failed form post), else 200."""
+    return 400 if form.errors or getattr(form, "general_problems", None) else 200
+
+
+# ---- uploads -----------------------------------------------------------------------------
+
+UPLOAD_FORM_ALLOWANCE = 1024 * 1024  # the other fields and the multipart framing
+
+
+def allow_upload_of(largest_file_bytes: int) -> None:
+    """Let this request's body be as large as a form carrying such a file.
+
+    Call it from a blueprint's ``url_value_preprocessor``: those run before every
+    ``before_request`` function, so the limit is raised before CSRFProtect reads the form.
+    The site-wide ``MAX_CONTENT_LENGTH`` stays the limit of every other request.
+    """
+    largest = largest_file_bytes + UPLOAD_FORM_ALLOWANCE
+    request.max_content_length = max(largest, current_app.config["MAX_CONTENT_LENGTH"] or 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import click
@@ -10,12 +10,13 @@ import flask_babel
 from babel import Locale
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
-from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
 from .config import PROJECT_ROOT
+from .extensions import babel
+from .translation_domain import catalogue_name, parsed_locale
 
 LOCALE_COOKIE = "learnhub_locale"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -34,21 +35,6 @@ def select_locale() -> Locale:
     return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-@lru_cache(maxsize=16)
-def parsed_locale(identifier: str) -> Locale:
-    """Locale.parse, once per identifier: it is slow (it normalises against every locale)."""
-    return Locale.parse(identifier)
-
-
-def catalogue_name(locale: Locale) -> str:
-    """The folder of a locale's catalogue: zh_CN, en.
-
-    Babel ≥ 2.18 parses zh_CN as zh_Hans_CN (it adds the likely script), which no
-    gettext lookup maps back to the conventional ``translations/zh_CN`` folder.
-    """
-    return f"{locale.language}_{locale.territory}" if locale.territory else locale.language
-
-
 def html_lang(locale: Locale | str) -> str:
     """The BCP 47 tag for <html lang>: zh-CN, en."""
     return _html_lang(str(locale))
@@ -57,35 +43,6 @@ def html_lang(locale: Locale | str) -> str:
 @lru_cache(maxsize=64)
 def _html_lang(identifier: str) -> str:
     return catalogue_name(parsed_locale(identifier)).replace("_", "-")
-
-
-class CatalogueDomain(flask_babel.Domain):
-    """Flask-Babel's domain, reading each locale's catalogue from its conventional folder."""
-
-    def get_translations(self):
-        locale = flask_babel.get_locale()
-        if locale is None:
-            return NullTranslations()
-        key = (str(locale), self.domain[0])
-        cache = self.get_translations_cache(None)
-        if key not in cache:
-            names = [catalogue_name(locale), locale.language]
-            translations = Translations()
-            for dirname in self.translation_directories:
-                catalogue = Translations.load(dirname, names, self.domain[0])
-                translations.merge(catalogue)
-                if hasattr(catalogue, "plural"):
-                    translations.plural = catalogue.plural
-            cache[key] = translations
-        return cache[key]
-
-
-class LearnhubBabel(flask_babel.Babel):
-    """Flask-Babel, with the catalogue lookup above."""
-
-    @cached_property
-    def domain_instance(self):
-        return CatalogueDomain(domain=self.domain)
 
 
 def _pybabel(*args: str) -> None:
@@ -156,8 +113,6 @@ def compile_command():
 
 
 def init_i18n(app: Flask) -> None:
-    from .extensions import babel
-
     babel.init_app(app, locale_selector=select_locale)
     app.cli.add_command(translations_cli)
     app.jinja_env.filters["html_lang"] = html_lang

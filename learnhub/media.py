@@ -188,16 +188,25 @@ def store_stream(stream: BinaryIO, kind: MediaKind) -> StoredMedia:
     folder = media_root() / kind.value
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{media_format.extension}"
-    # Copy aside, then rename: a half-written file is never served under its real name.
-    partial = folder / f".{name}.part"
+    size = write_atomically(stream, folder / name)
+    return StoredMedia(path=f"{kind.value}/{name}", mimetype=media_format.mimetype, size=size)
+
+
+def write_atomically(stream: BinaryIO, target: Path) -> int:
+    """Copy a stream to a new file, whole or not at all; returns its size.
+
+    Copied aside, then renamed: a half-written file never appears under its real name, so
+    nothing serves or reads it. Callers give new random names, so nothing is overwritten.
+    """
+    partial = target.with_name(f".{target.name}.part")
     try:
         with partial.open("xb") as out:
             shutil.copyfileobj(stream, out, COPY_CHUNK_BYTES)
         size = partial.stat().st_size
-        os.replace(partial, folder / name)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    return StoredMedia(path=f"{kind.value}/{name}", mimetype=media_format.mimetype, size=size)
+    return size
 
 
 def store_file(path: Path, kind: MediaKind) -> StoredMedia:

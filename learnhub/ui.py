@@ -7,12 +7,8 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
-
-from .extensions import db
 
 ELDER_MODE_COOKIE = "learnhub_elder_mode"
 TEXT_SIZE_COOKIE = "learnhub_text_size"
@@ -91,26 +87,6 @@ def language_name(code: str) -> str:
     return locale.get_language_name(locale).capitalize()
 
 
-def site_name() -> str:
-    """The site's title: the home province's learning network (cached: it is on every page)."""
-    from .cache import CATALOGUE, cached_value
-
-    try:
-        return cached_value("site_name", (), _site_name_from_database, CATALOGUE)
-    except SQLAlchemyError:  # the error page must render even when the database is down
-        db.session.rollback()
-        return _("Lifelong Learning Network")
-
-
-def _site_name_from_database() -> str:
-    from .regions.models import Region
-
-    province = db.session.get(Region, current_app.config["HOME_PROVINCE"])
-    if province is None:
-        return _("Lifelong Learning Network")
-    return _("%(province)s Lifelong Learning Network", province=province.display_name)
-
-
 def page_url(page: int, anchor: str | None = None) -> str:
     """This page's address with the same filters (query arguments), on another page."""
     args = request.args.to_dict()
@@ -128,15 +104,7 @@ def _template_globals() -> dict:
         "current_path": current_path(),
         "languages": current_app.config["LANGUAGES"],
         "language_name": language_name,
-        "site_name": site_name(),
-        "may_use_studio": _may_use_studio,
     }
-
-
-def _may_use_studio(user) -> bool:
-    from .accounts.access import may_use_studio  # accounts imports this module
-
-    return may_use_studio(user)
 
 
 def init_ui(app: Flask) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -25,6 +26,8 @@ from learnhub.rankings import aggregation, counting, leaderboard, limits, servic
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
 from tests.helpers import sign_in, submit
+
+CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone, BABEL_DEFAULT_TIMEZONE
 
 BROWSER = {
     "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0",
@@ -42,7 +45,7 @@ def no_board_cache(app):
 
 
 def china_ms(*args) -> int:
-    return counting.epoch_ms(datetime(*args, tzinfo=counting.CHINA))
+    return counting.epoch_ms(datetime(*args, tzinfo=CHINA))
 
 
 def view(app, at_ms: int, visitor: str = "vvisitor-aaaaaaaaaaaa", resource: int = 1, **extra):
@@ -196,7 +199,7 @@ def test_signed_in_learner_counts_for_their_city_and_is_active(app, client, make
     client.get(f"/lessons/{lesson_id}", headers=BROWSER)
     aggregate(app)
     assert city_total(app, "clicks", ANSHAN) == 2
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     with app.app_context():
         board = leaderboard.leaderboard(
             leaderboard.board_query({"metric": "active_learners", "window": "today"}, today)
@@ -214,9 +217,9 @@ def test_china_day_boundaries(app):
     assert city_total(app, "clicks", day=date(2024, 5, 6)) == 1
     assert city_total(app, "clicks", day=date(2024, 5, 7)) == 1
     # 23:59 China time is 15:59 UTC of the same day; 00:01 is 16:01 UTC of the day before.
-    assert counting.china_day(counting.epoch_ms(datetime(2024, 5, 6, 16, 1, tzinfo=UTC))) == date(
-        2024, 5, 7
-    )
+    with app.app_context():
+        moment = counting.epoch_ms(datetime(2024, 5, 6, 16, 1, tzinfo=UTC))
+        assert counting.local_day(moment) == date(2024, 5, 7)
 
 
 # ---- recording views: buffered writes -----------------------------------------------------
@@ -306,7 +309,7 @@ def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(ap
     aggregate(app)  # later, when every view has settled
     live = snapshot(app)
     assert city_total(app, "clicks") == 2  # the late first view counts; the reload does not
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     with app.app_context():
         aggregation.rebuild(today - timedelta(days=1), today)
         db.session.commit()
@@ -384,7 +387,7 @@ def test_registrations_count_at_creation_and_survive_deletion(app, make_user):
     assert city_total(app, "registrations", DALIAN) == 1  # staff accounts are not learners
     _delete_account_row(app, user_id)
     assert city_total(app, "registrations", DALIAN) == 1
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     with app.app_context():
         before = snapshot(app)
         aggregation.rebuild(today, today)
@@ -426,7 +429,7 @@ def test_completions_and_credits(app, client, make_course, make_user):
         db.session.commit()
     assert city_total(app, "completions", DALIAN) == 1
     assert city_total(app, "credits", DALIAN) == 150
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     with app.app_context():
         board = leaderboard.leaderboard(
             leaderboard.board_query({"metric": "credits", "window": "today"}, today)
@@ -638,7 +641,7 @@ def test_api_rate_limit_answers_429(app, client):
 
 
 def test_pages_show_chart_and_table(app, client):
-    _add_clicks(app, {(DALIAN, counting.today_in_china(datetime.now(UTC))): 12})
+    _add_clicks(app, {(DALIAN, datetime.now(CHINA).date()): 12})
     page = client.get("/rankings?metric=clicks&window=today").get_data(as_text=True)
     assert '<svg class="chart chart-bars" role="img"' in page
     assert "<table" in page and "大连市" in page
@@ -668,7 +671,7 @@ def test_exports_csv_and_xlsx(app, client):
 
 
 def test_top_cities_for_the_home_page(app):
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     _add_clicks(
         app, {(DALIAN, today): 9, (ANSHAN, today): 4, (SHENYANG, today): 2, ("210400", today): 1}
     )
@@ -681,7 +684,7 @@ def test_top_cities_for_the_home_page(app):
 
 
 def test_city_staff_see_their_city_in_detail_and_the_province_table(app, client, make_user):
-    today = counting.today_in_china(datetime.now(UTC))
+    today = datetime.now(CHINA).date()
     _add_clicks(app, {(SHENYANG, today): 8, (DALIAN, today): 3})
     make_user("sy_staff", role=Role.CITY_STAFF, managed=SHENYANG)
     sign_in(client, "sy_staff")

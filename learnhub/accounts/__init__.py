@@ -1,7 +1,10 @@
 """Accounts: registration, sign-in, passwords, preferences, roles."""
 
-from flask import Blueprint
+from . import cli, routes  # noqa: F401  (they register on bp)
+from .access import may_use_studio
+from .blueprint import bp
 
-bp = Blueprint("accounts", __name__, template_folder="templates")
+# The header links to the studio for those who may use it, on every page.
+bp.add_app_template_global(may_use_studio)
 
-from . import cli, routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from .models import Role, User
 
-if TYPE_CHECKING:
-    from learnhub.catalogue.models import Course
+
+class RegionalThing(Protocol):
+    """Anything offered by a region (a course, later a place or an activity)."""
+
+    region_code: str
 
 
 def role_required(*roles: Role) -> Callable:
@@ -79,12 +82,12 @@ def may_edit_region_courses(user: User, region_code: str) -> bool:
     return regions is None or region_code in regions
 
 
-def may_edit_course(user: User, course: Course) -> bool:
+def may_edit_course(user: User, course: RegionalThing) -> bool:
     """Whether the user may change this course, its lessons and its status."""
     return may_edit_region_courses(user, course.region_code)
 
 
-def ensure_may_edit_course(user: User, course: Course) -> None:
+def ensure_may_edit_course(user: User, course: RegionalThing) -> None:
     """Abort with 403 unless the user may change this course."""
     if not may_edit_course(user, course):
         abort(403)

@@ -5,6 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from learnhub.extensions import db
+from learnhub.regions.services import cities_of
 
 from . import services
 from .models import Role
@@ -30,8 +31,6 @@ def create_admin(login_text: str, display_name: str, password: str, city_code: s
         raise click.BadParameter(
             f"at least {services.PASSWORD_MIN_LENGTH} characters", param_hint="--password"
         )
-    from learnhub.regions.services import cities_of
-
     province = current_app.config["HOME_PROVINCE"]
     cities = cities_of(province)
     if not cities:

@@ -16,7 +16,8 @@ from learnhub.ui import (
     safe_next_url,
 )
 
-from . import bp, services
+from . import services
+from .blueprint import bp
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from .models import ROLE_LABELS, Role
 

@@ -1,7 +1,6 @@
 """The public catalogue: modules, courses, city pages."""
 
-from flask import Blueprint
+from . import cli, routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint("catalogue", __name__, template_folder="templates")
-
-from . import cli, routes  # noqa: E402, F401
+__all__ = ["bp"]

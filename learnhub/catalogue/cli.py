@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from learnhub.cli_helpers import progress_bar
 from learnhub.extensions import db
 
-from . import bp
+from .blueprint import bp
 from .importer import CatalogueFileError, ImportReport, import_catalogue, read_catalogue_file
 from .services import ensure_modules
 

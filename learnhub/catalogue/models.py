@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from learnhub.cache import CATALOGUE, track_content
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
@@ -242,8 +243,6 @@ class QuizChoice(db.Model):
 
 
 def _track_catalogue_changes() -> None:
-    from learnhub.cache import CATALOGUE, track_content
-
     # Region names show on course cards and in the site's title, so they count as catalogue.
     for model in (Module, Course, CourseAudience, Lesson, QuizQuestion, QuizChoice, Region):
         track_content(model, CATALOGUE)

@@ -1,7 +1,6 @@
 """Credit conversion (学分转换): rules, applications, and the certificates they issue."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint("conversion", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from learnhub.accounts.models import User
 from learnhub.catalogue.services import module_by_slug
+from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
 from learnhub.extensions import db
 
@@ -43,7 +44,7 @@ def load_demo_conversions(progress) -> None:
         if rule is None:
             module = module_by_slug(slug) if slug else None
             rule = services.create_rule(
-                admin, key, title, certificate, amount, module, services.local_today()
+                admin, key, title, certificate, amount, module, local_today()
             )
         rules[key] = rule
     approver = named.get("shenyang_staff")
@@ -54,7 +55,7 @@ def load_demo_conversions(progress) -> None:
 
 def _demo_application(user: User | None, rule, approver: User | None) -> None:
     """Apply once (if the learner has the credits); approve when an approver is given."""
-    if user is None or not rule.applies_on(services.local_today()):
+    if user is None or not rule.applies_on(local_today()):
         return
     account = credits.open_account(user)
     application = services.open_application(account, rule)

@@ -5,24 +5,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from learnhub.accounts.access import ensure_may_act_for_city, role_required
+from learnhub.accounts.masking import mask_name
 from learnhub.accounts.models import Role
 from learnhub.catalogue.models import Module
+from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
+from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.services import CreditError
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.regions.services import get_region
-from learnhub.staff.services import mask_name
 
-from . import bp, services
+from . import services
+from .blueprint import bp
 from .forms import EndRuleForm, NewRuleForm, RejectForm, RuleForm
 from .models import (
     APPLICATION_STATUS_LABELS,
@@ -32,10 +35,6 @@ from .models import (
 )
 
 ANY_MODULE = ""
-
-
-def format_credits(amount) -> str:
-    return format_decimal(amount, format="#,##0.00")
 
 
 def _helpers() -> dict:
@@ -65,7 +64,7 @@ def mine():
     """Rules I can use today with my progress towards each, and my applications."""
     account = my_credit_account()
     offers = []
-    for rule in services.rules_in_effect(services.local_today()):
+    for rule in services.rules_in_effect(local_today()):
         have = services.credits_for(account, rule)
         existing = services.open_application(account, rule)
         offers.append((rule, have, existing))
@@ -99,7 +98,7 @@ def confirm(rule_id: int):
                 )
             )
         return redirect(url_for("conversion.mine"))
-    if not rule.applies_on(services.local_today()):
+    if not rule.applies_on(local_today()):
         flash(_("This rule has changed or is no longer in effect. Look at the rules again."))
         return redirect(url_for("conversion.mine"))
     have = services.credits_for(account, rule)
@@ -226,7 +225,7 @@ def _apply_error(form, error: CreditError) -> None:
 @bp.get("/staff/conversion/rules")
 @role_required(Role.PROVINCE_STAFF)
 def rules():
-    today = services.local_today()
+    today = local_today()
     return render_template(
         "conversion/rules.html", rules=services.all_rules(), today=today, **_helpers()
     )
@@ -251,7 +250,7 @@ def new_rule():
             flash(_("Rule %(title)s is saved.", title=rule.title))
             return redirect(url_for("conversion.rule", rule_key=rule.rule_key))
     elif form.starts.data is None and not form.is_submitted():
-        form.starts.data = services.local_today()
+        form.starts.data = local_today()
     status = 400 if form.errors else 200
     return render_template("conversion/rule_form.html", form=form, rule=None), status
 
@@ -281,7 +280,7 @@ def _render_rule(latest, end_form, status=200):
     )
     return render_template(
         "conversion/rule.html", latest=latest, versions=services.versions_of(latest.rule_key),
-        used=used, end_form=end_form, today=services.local_today(), **_helpers(),
+        used=used, end_form=end_form, today=local_today(), **_helpers(),
     ), status  # fmt: skip
 
 
@@ -309,7 +308,7 @@ def new_version(rule_key: str):
         form.certificate_title.data = latest.certificate_title
         form.credits_required.data = f"{latest.credits_required:.2f}"
         form.module.data = str(latest.module_id) if latest.module_id else ANY_MODULE
-        today = services.local_today()
+        today = local_today()
         form.starts.data = max(today + timedelta(days=1), latest.effective_from)
     status = 400 if form.errors else 200
     return render_template("conversion/rule_form.html", form=form, rule=latest), status

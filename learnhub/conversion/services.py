@@ -8,12 +8,10 @@ releases the hold. Every decision is a conditional UPDATE on the status, so one 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +23,7 @@ from learnhub.accounts.access import (
 )
 from learnhub.accounts.models import User
 from learnhub.catalogue.models import Module
+from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import (
     AccountStatus,
@@ -46,12 +45,6 @@ ONE_DAY = timedelta(days=1)
 
 class ConversionError(CreditError):
     """A conversion rule refused the request; nothing was changed."""
-
-
-def local_today() -> date:
-    """Today in the site's time zone (China time): rules change at local midnight."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.now(zone).date()
 
 
 def _credits_text(amount: Decimal) -> str:

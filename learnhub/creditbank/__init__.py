@@ -1,7 +1,6 @@
 """The credit bank (学分银行): accounts, ledger, recognition, conversion, certificates."""
 
-from flask import Blueprint
+from . import cli, receivers, routes, staff_routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint("creditbank", __name__, template_folder="templates")
-
-from . import cli, receivers, routes, staff_routes  # noqa: E402,F401  (pages, commands, receivers)
+__all__ = ["bp"]

@@ -11,7 +11,8 @@ from learnhub.catalogue.importer import CatalogueFileError
 from learnhub.cli_helpers import progress_bar
 from learnhub.extensions import db
 
-from . import bp, opening, services
+from . import opening, services
+from .blueprint import bp
 
 ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accounts in bulk.")
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import segno
 from flask import Response, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
+from learnhub.accounts.masking import mask_name
+from learnhub.clock import local_day_range
 from learnhub.database import expect_write
 from learnhub.errors import render_error
 from learnhub.extensions import db
-from learnhub.staff.services import mask_name
 
-from . import bp, services
+from . import services
+from .amounts import format_credits
+from .blueprint import bp
 from .current import my_credit_account
 from .forms import StatementFilterForm, VerifyForm
 from .models import ACCOUNT_STATUS_LABELS, ENTRY_KIND_LABELS, CertificateKind
@@ -28,18 +30,11 @@ from .transcript_pdf import TranscriptData
 from .transcript_pdf import transcript_pdf as make_transcript_pdf
 
 
-def _local_midnight(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 def _date_range(form: StatementFilterForm) -> tuple[datetime | None, datetime | None]:
     """The chosen dates (China time, end day included) as a half-open UTC range."""
     if not form.validate():
         return None, None
-    start = _local_midnight(form.start.data) if form.start.data else None
-    end = _local_midnight(form.end.data + timedelta(days=1)) if form.end.data else None
-    return start, end
+    return local_day_range(form.start.data, form.end.data)
 
 
 @bp.get("/me/credits")
@@ -70,16 +65,9 @@ def _labels() -> dict:
         "kind_labels": ENTRY_KIND_LABELS,
         "status_labels": ACCOUNT_STATUS_LABELS,
         "format_account": services.format_account_number,
-        "format_credits": _format_credits,
+        "format_credits": format_credits,
         "format_code": services.format_certificate_code,
     }
-
-
-def _format_credits(amount, signed: bool = False) -> str:
-    text = format_decimal(abs(amount), format="#,##0.00")
-    if signed:
-        return ("+" if amount > 0 else "−") + text
-    return ("−" if amount < 0 else "") + text
 
 
 def _csv_cell(value: str) -> str:
@@ -146,7 +134,7 @@ def transcript_pdf_response(credit_account) -> Response:
             by_kind=services.totals_by_kind(credit_account),
             certificates=services.certificates_of(credit_account),
             verify_url=url_for("creditbank.verify", _external=True),
-            format_credits=_format_credits, format_account=services.format_account_number,
+            format_credits=format_credits, format_account=services.format_account_number,
             format_code=services.format_certificate_code,
         )
     )  # fmt: skip

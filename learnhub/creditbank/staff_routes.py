@@ -20,7 +20,9 @@ from learnhub.accounts.models import Role
 from learnhub.catalogue.importer import CatalogueFileError
 from learnhub.extensions import db
 
-from . import bp, opening, services, staff
+from . import opening, services, staff
+from .amounts import format_credits
+from .blueprint import bp
 from .forms import (
     AccountSearchForm,
     AdjustmentForm,
@@ -29,7 +31,7 @@ from .forms import (
     StatementFilterForm,
 )
 from .models import ENTRY_KIND_LABELS, AccountStatus, CreditAccount
-from .routes import _date_range, _format_credits, _labels, transcript_pdf_response
+from .routes import _date_range, _labels, transcript_pdf_response
 from .services import CreditError
 
 CREDIT_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
@@ -164,12 +166,12 @@ def staff_reverse(number: str, sequence: int):
     facts = [
         *_account_facts(account),
         (_("Entry"), f"#{entry.sequence} · {ENTRY_KIND_LABELS[entry.kind]} · {entry.memo}"),
-        (_("Credits"), _format_credits(entry.amount, signed=True)),
+        (_("Credits"), format_credits(entry.amount, signed=True)),
     ]
     return _confirm(
         account, form, _("Reverse an entry"),
         _("A new entry of %(amount)s credits is posted; the original stays on the statement.",
-          amount=_format_credits(-entry.amount, signed=True)),
+          amount=format_credits(-entry.amount, signed=True)),
         facts, _("Reverse the entry"),
         lambda: staff.reverse(entry, current_user, form.reason.data),
         _("The entry is reversed."),
@@ -222,7 +224,7 @@ def _account_facts(account: CreditAccount) -> list[tuple[str, str]]:
     return [
         (_("Learner"), f"{account.user.display_name} ({account.user.login_name})"),
         (_("Account number"), services.format_account_number(account.number)),
-        (_("Balance"), _format_credits(services.balance_of(account))),
+        (_("Balance"), format_credits(services.balance_of(account))),
     ]
 
 

@@ -1,13 +1,6 @@
 """Studying: enrolment, lessons, progress, quizzes, completion."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint(
-    "learning",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/learning",
-)
-
-from . import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -1,17 +1,19 @@
-"""Studying: enrol, leave, my learning, lesson pages, progress reports and quizzes."""
+"""Studying: the course page, enrol, leave, my learning, lessons, progress and quizzes."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from learnhub.cache import CATALOGUE, cached_page
 from learnhub.catalogue.models import CourseStatus, Lesson, LessonKind
 from learnhub.catalogue.services import visible_course
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
-from learnhub.tracking import record_resource_view
 
-from . import bp, services, speech
+from . import services, speech
+from .blueprint import bp
 from .forms import QuizForm
 
 
@@ -20,6 +22,58 @@ def _visible_lesson(lesson_id: int) -> Lesson:
     if lesson is None or lesson.course.status is CourseStatus.DRAFT:
         abort(404)
     return lesson
+
+
+# Signed-out visitors get the course page from the cache (cached_page); signed-in ones see
+# their progress and buttons, so theirs is built each time.
+
+
+@bp.get("/courses/<int:course_id>")
+def course(course_id: int):
+    if current_user.is_authenticated:
+        page = _course_page(course_id)
+    else:
+        page = cached_page("course", lambda: _course_page(course_id), CATALOGUE)
+    services.view_resource("course", course_id, course_id)  # after: a hidden course 404s first
+    return page
+
+
+def _course_page(course_id: int) -> str:
+    title, body = _course_content(course_id)
+    return render_template("learning/course.html", title=title, body=Markup(body))  # noqa: S704
+
+
+def _course_content(course_id: int) -> tuple[str, str]:
+    """The course page's title and rendered content for the current visitor (404 if hidden)."""
+    found = visible_course(course_id)
+    if found is None:
+        abort(404)
+    enrolment = completion = None
+    states = {}
+    if current_user.is_authenticated:
+        enrolment = services.enrolment_of(current_user, found)
+        completion = services.completion_of(current_user, found)
+        states = services.lesson_states(current_user, found)
+    body = render_template(
+        "learning/_course_body.html",
+        server_speech=speech.espeak_available(),
+        course=found,
+        enrolment=enrolment if enrolment and enrolment.active else None,
+        completion=completion,
+        states=states,
+    )
+    return found.title, body
+
+
+@bp.get("/courses/<int:course_id>/speech.wav")
+def course_speech(course_id: int):
+    """The course's title and summary read aloud (made once by espeak-ng)."""
+    found = visible_course(course_id) or abort(404)
+    language = get_locale().language if get_locale() else "zh"
+    path = speech.speech_file(f"{found.title}\n{found.summary}", language)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="audio/wav", max_age=86400)
 
 
 @bp.post("/courses/<int:course_id>/enrol")
@@ -35,7 +89,7 @@ def enrol(course_id: int):
         else:
             db.session.commit()
             flash(_("You are enrolled in %(title)s.", title=course.title))
-    return redirect(url_for("catalogue.course", course_id=course.id))
+    return redirect(url_for("learning.course", course_id=course.id))
 
 
 @bp.post("/courses/<int:course_id>/leave")
@@ -56,7 +110,7 @@ def leave(course_id: int):
                 else _("You have left %(title)s. Your progress is kept if you come back.",
                        title=course.title)
             )  # fmt: skip
-    return redirect(url_for("catalogue.course", course_id=course.id))
+    return redirect(url_for("learning.course", course_id=course.id))
 
 
 @bp.get("/me")
@@ -68,7 +122,7 @@ def my_learning():
 @bp.get("/lessons/<int:lesson_id>")
 def lesson(lesson_id: int):
     found = _visible_lesson(lesson_id)
-    record_resource_view("lesson", found.id, found.course_id)
+    services.view_resource("lesson", found.id, found.course_id)
     enrolled = current_user.is_authenticated and services.is_enrolled(current_user, found.course)
     return _render_lesson(
         found,
@@ -122,7 +176,7 @@ def media_report(lesson_id: int):
     if not isinstance(position, int | float) or isinstance(position, bool):
         return jsonify(error={"message": _("Send the position in seconds.")}), 400
     if payload.get("event") == "start":
-        record_resource_view("media", found.id, found.course_id)
+        services.view_resource("media", found.id, found.course_id)
     try:
         progress = services.report_media_position(current_user, found, float(position))
     except services.LearningError as error:
@@ -174,4 +228,4 @@ def _after_lesson(lesson: Lesson) -> str:
     index = lessons.index(lesson)
     if index + 1 < len(lessons):
         return url_for("learning.lesson", lesson_id=lessons[index + 1].id)
-    return url_for("catalogue.course", course_id=lesson.course_id)
+    return url_for("learning.course", course_id=lesson.course_id)

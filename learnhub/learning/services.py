@@ -24,9 +24,17 @@ from .models import CourseCompletion, Enrolment, LessonProgress, QuizAttempt
 
 # Sent after a completion row is flushed; the credit bank listens (and is idempotent).
 course_completed = signal("learnhub.course-completed")
+# Sent when a visitor opens a course or lesson page or starts a media lesson (after the page
+# is known to exist); the rankings listen and decide whether it counts as a click.
+resource_viewed = signal("learnhub.resource-viewed")
 
 UNDO_WINDOW = timedelta(minutes=10)
 MEDIA_DONE_SHARE = 0.9  # a media lesson is done when 90 % of it has really been played
+
+
+def view_resource(kind: str, resource_id: int, course_id: int) -> None:
+    """Tell whoever counts views that the current visitor opened this resource."""
+    resource_viewed.send(kind, resource_id=resource_id, course_id=course_id)
 
 
 class LearningError(ValueError):

@@ -1,7 +1,6 @@
 """Public pages shared by every visitor: home, help, error pages."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint("main", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -1,14 +1,16 @@
-"""Home and help pages."""
+"""Public pages drawn from several features: home, city pages, help, health."""
 
-from flask import current_app, render_template
+from flask import abort, current_app, render_template, request
 from sqlalchemy import text
 
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
-from learnhub.rankings.leaderboard import top_cities
+from learnhub.rankings.leaderboard import city_district_board, top_cities
+from learnhub.regions.models import RegionLevel
+from learnhub.regions.services import get_region
 
-from . import bp
+from .blueprint import bp
 
 
 def _home_courses() -> str:
@@ -31,6 +33,27 @@ def _render_home() -> str:
         "main/home.html",
         courses=cached_fragment("home", (), _home_courses, CATALOGUE),
         top3=top_cities("clicks", "week", limit=3),
+    )
+
+
+@bp.get("/c/<code>")
+def city(code: str):
+    """A city's page: its courses and its districts ranked."""
+    region = get_region(code)
+    if region is None or region.level is not RegionLevel.CITY:
+        abort(404)
+    seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
+    return cached_page("city", lambda: _city_page(region), CATALOGUE, renew_every=seconds)
+
+
+def _city_page(region) -> str:
+    page = request.args.get("page", 1, type=int)
+    courses = catalogue.course_page(catalogue.CourseFilter(region_code=region.code), page)
+    return render_template(
+        "main/city.html",
+        city=region,
+        courses=courses,
+        district_board=city_district_board(region.code),
     )
 
 

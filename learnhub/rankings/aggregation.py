@@ -26,10 +26,15 @@ from flask import current_app
 from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from learnhub.accounts.models import Role, User
+from learnhub.accounts.services import user_registered
+from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.learning.services import course_completed
 
 from . import counting
+from .board_cache import clear_cache
 from .models import (
     UNKNOWN,
     AggregationCursor,
@@ -352,8 +357,6 @@ def aggregate_pending(
 
 
 def _forget_cached_boards() -> None:
-    from .leaderboard import clear_cache
-
     clear_cache()
 
 
@@ -431,25 +434,21 @@ def _add_completions(rows) -> None:
 
 
 def on_user_registered(_sender, user, **_extra) -> None:
-    from learnhub.accounts.models import Role
-
     if user.role is not Role.LEARNER:
         return
     moment = user.created_at or utcnow()
     record_registration(
         user.id, user.city_code, user.district_code,
-        counting.china_day(counting.epoch_ms(moment)),
+        counting.local_day(counting.epoch_ms(moment)),
     )  # fmt: skip
 
 
 def on_course_completed(_sender, completion, **_extra) -> None:
-    from learnhub.accounts.models import User
-
     user = db.session.get(User, completion.user_id)
     moment = completion.completed_at or utcnow()
     record_completion(
         completion.id, user.id, completion.course_id, user.city_code, user.district_code,
-        credits_earned_cents(completion), counting.china_day(counting.epoch_ms(moment)),
+        credits_earned_cents(completion), counting.local_day(counting.epoch_ms(moment)),
     )  # fmt: skip
 
 
@@ -463,7 +462,7 @@ def retention_horizon(today: date) -> date:
 
 def rebuild(start: date, end: date, today: date | None = None, progress=None) -> None:
     """Recompute every aggregate of the days start..end from the raw events; caller commits."""
-    today = today or counting.today_in_china(utcnow())
+    today = today or local_today()
     if start > end:
         raise RebuildError("the start day is after the end day")
     if start < retention_horizon(today):
@@ -520,8 +519,5 @@ def prune_raw_events(today: date) -> int:
 
 def connect_signals() -> None:
     """Count registrations and completions inside the transactions that make them."""
-    from learnhub.accounts.services import user_registered
-    from learnhub.learning.services import course_completed
-
     user_registered.connect(on_user_registered)
     course_completed.connect(on_course_completed)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request, url_for
 
-from learnhub.database import utcnow
+from learnhub.clock import local_today
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
-from . import bp, leaderboard
-from .counting import today_in_china
+from . import leaderboard
+from .blueprint import bp
 from .leaderboard import METRICS, WINDOWS, RankingsInputError
 from .limits import limit_requests
 from .openapi import openapi_document
@@ -30,7 +30,7 @@ def api_rankings():
     """Cities ranked (or, with ?city=, that city's districts)."""
     limit_requests()
     try:
-        query = leaderboard.board_query(request.args, today_in_china(utcnow()))
+        query = leaderboard.board_query(request.args, local_today())
     except RankingsInputError as problem:
         return _bad_request(problem.field, problem.message)
     city_code = request.args.get("city") or None

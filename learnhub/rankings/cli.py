@@ -7,12 +7,11 @@ from datetime import date
 import click
 
 from learnhub.cli_helpers import progress_bar
-from learnhub.database import utcnow
+from learnhub.clock import local_today
 from learnhub.extensions import db
 
-from . import bp
 from .aggregation import RebuildError, aggregate_pending, prune_raw_events, rebuild, settle_ms
-from .counting import today_in_china
+from .blueprint import bp
 
 
 @bp.cli.command("aggregate")
@@ -42,7 +41,7 @@ def rebuild_command(start, end):
 @bp.cli.command("prune")
 def prune_command():
     """Delete aggregated raw view events older than RANKINGS_RETENTION_DAYS."""
-    today: date = today_in_china(utcnow())
+    today: date = local_today()
     count = prune_raw_events(today)
     db.session.commit()
     click.echo(f"{count} raw view events pruned.")

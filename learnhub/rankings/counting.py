@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from learnhub.clock import local_midnight, site_timezone
 
 OK = "ok"
 BOT = "bot"
@@ -74,20 +73,16 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def china_day(ms: int) -> date:
-    """The day in China time (Asia/Shanghai) of a Unix millisecond time."""
-    return datetime.fromtimestamp(ms / 1000, CHINA).date()
+def local_day(ms: int) -> date:
+    """The site's calendar day (China time by default) of a Unix millisecond time."""
+    return datetime.fromtimestamp(ms / 1000, site_timezone()).date()
 
 
 def day_start_ms(day: date) -> int:
-    """Unix milliseconds of midnight China time at the start of the day."""
-    return epoch_ms(datetime.combine(day, time(), CHINA))
+    """Unix milliseconds of the site's midnight at the start of the day."""
+    return epoch_ms(local_midnight(day))
 
 
 def day_end_ms(day: date) -> int:
-    """Unix milliseconds of midnight China time at the end of the day (exclusive)."""
+    """Unix milliseconds of the site's midnight at the end of the day (exclusive)."""
     return day_start_ms(day + timedelta(days=1))
-
-
-def today_in_china(now: datetime) -> date:
-    return now.astimezone(CHINA).date()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func, insert, select
@@ -91,7 +91,7 @@ def load_demo_activity(progress: Callable[[Iterable], Iterable] = iter) -> None:
         return
     rng = random.Random(2024)  # noqa: S311 - demo data, not secrets
     now_ms = counting.epoch_ms(utcnow())
-    today = counting.china_day(now_ms)
+    today = counting.local_day(now_ms)
     first_day = today - timedelta(days=DAYS - 1)
     profiles = _city_profiles(rng, cities, first_day, today)
     views, registrations, completions = [], [], []
@@ -140,8 +140,7 @@ def _city_profiles(rng, cities, first_day: date, today: date) -> list[CityProfil
 
 def _moment_ms(rng: random.Random, day: date) -> int:
     hour = rng.choices(range(24), HOUR_WEIGHTS)[0]
-    start = datetime.combine(day, time(hour), counting.CHINA)
-    return counting.epoch_ms(start) + rng.randrange(3_600_000)
+    return counting.day_start_ms(day) + hour * 3_600_000 + rng.randrange(3_600_000)
 
 
 def _count(rng: random.Random, expected: float) -> int:

@@ -48,7 +48,7 @@ def to_csv(board: Board) -> bytes:
 
 
 def to_xlsx(board: Board) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # deferred: heavy, and only exports need it
 
     workbook = Workbook()
     sheet = workbook.active

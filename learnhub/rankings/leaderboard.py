@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -21,6 +19,8 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from learnhub.catalogue.models import Course
+from learnhub.clock import local_today
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
@@ -32,6 +32,7 @@ from .aggregation import (
     FILTERED,
     REGISTRATIONS,
 )
+from .board_cache import cached_board
 from .models import CityDay, CourseDay, DistrictDay, LearnerDay
 
 METRICS = {
@@ -201,35 +202,10 @@ def _with_previous(period: Period) -> tuple[Period, Period]:
 
 # ---- the numbers -------------------------------------------------------------------------
 
-_cache: dict[tuple, tuple[float, object]] = {}
-_cache_lock = threading.Lock()
-
-
-def _cached(key: tuple, compute):
-    seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    if not seconds:
-        return compute()
-    now = time.monotonic()
-    hit = _cache.get(key)
-    if hit and hit[0] > now:
-        return hit[1]
-    value = compute()
-    with _cache_lock:
-        if len(_cache) > 2000:
-            _cache.clear()
-        _cache[key] = (now + seconds, value)
-    return value
-
-
-def clear_cache() -> None:
-    """Forget cached boards (the aggregator calls it after writing)."""
-    with _cache_lock:
-        _cache.clear()
-
 
 def totals(metric: str, period: Period, city_code: str | None = None) -> dict[str, int]:
     """{city code (or district code inside a city): total} over the period."""
-    return _cached(
+    return cached_board(
         ("totals", metric, period, city_code), lambda: _totals(metric, period, city_code)
     )
 
@@ -271,7 +247,7 @@ def _regions(parent_code: str, level: RegionLevel) -> list[tuple]:
         )
         return [tuple(row) for row in rows]
 
-    return _cached(("regions", parent_code, level), load)
+    return cached_board(("regions", parent_code, level), load)
 
 
 def in_unit(metric: str, amount: int) -> Decimal:
@@ -327,22 +303,14 @@ def leaderboard(query: BoardQuery) -> Board:
 
 def top_cities(metric: str = CLICKS, window: str = "week", limit: int = 3, today=None):
     """The first cities of the province board (for the home page)."""
-    from learnhub.database import utcnow
-
-    from .counting import today_in_china
-
-    period, previous = resolve_window(window, today or today_in_china(utcnow()))
+    period, previous = resolve_window(window, today or local_today())
     board = leaderboard(BoardQuery(metric, window, period, previous))
     return replace(board, entries=board.entries[:limit])
 
 
 def city_district_board(city_code: str, metric: str = CLICKS, window: str = "month", today=None):
     """A city's districts ranked (for the city page)."""
-    from learnhub.database import utcnow
-
-    from .counting import today_in_china
-
-    period, previous = resolve_window(window, today or today_in_china(utcnow()))
+    period, previous = resolve_window(window, today or local_today())
     return leaderboard(BoardQuery(metric, window, period, previous, city_code=city_code))
 
 
@@ -350,9 +318,6 @@ def top_courses(
     period: Period, city_code: str | None = None, metric: str = CLICKS, limit: int = 10
 ) -> list[tuple]:
     """[(course, total)]: the most viewed (or completed) courses over the period."""
-    # Imported here: the catalogue's pages import this module (the city board).
-    from learnhub.catalogue.models import Course
-
     total = func.sum(CourseDay.value).label("total")
     query = (
         select(CourseDay.course_id, total)

@@ -7,15 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnhub.accounts.access import may_see_rankings_detail
-from learnhub.database import utcnow
+from learnhub.clock import local_today
 from learnhub.forms import EmptyForm
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
 from learnhub.ui import safe_next_url
 
-from . import bp, exports, leaderboard
+from . import exports, leaderboard
+from .blueprint import bp
 from .charts import bar_chart
-from .counting import today_in_china
 from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, RankingsInputError
 from .limits import limit_requests
 from .visitors import CITY_COOKIE, chosen_city, province_cities, set_city_cookie
@@ -23,7 +23,7 @@ from .visitors import CITY_COOKIE, chosen_city, province_cities, set_city_cookie
 
 def read_query(args, city_code: str | None = None, metrics=METRICS):
     """(query, error): the board asked for, or the default board and what was wrong."""
-    today = today_in_china(utcnow())
+    today = local_today()
     try:
         query = leaderboard.board_query(args, today, metrics)
         error = None

@@ -1,7 +1,7 @@
 """Recording views of learning resources for the city rankings.
 
 Every course page, lesson page and media start calls :func:`record_view` (through
-``learnhub.tracking``), and only it. The page itself writes nothing: its views go into this
+``rankings.tracking``), and only it. The page itself writes nothing: its views go into this
 process's :class:`ViewBuffer`, which a thread writes in one batch every
 ``RANKINGS_VIEW_FLUSH_SECONDS`` (with ``0``, or under tests, one INSERT when the request
 ends). Whether a view counts is decided later by the aggregator.
@@ -42,7 +42,7 @@ def view_row(
     occurred_ms = counting.epoch_ms(utcnow()) if occurred_ms is None else occurred_ms
     return {
         "occurred_ms": occurred_ms,
-        "day": counting.china_day(occurred_ms),
+        "day": counting.local_day(occurred_ms),
         "resource_kind": resource_kind,
         "resource_id": resource_id,
         "course_id": course_id,

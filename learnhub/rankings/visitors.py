@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from flask import Flask, Response, current_app, g, request
 from flask_babel import get_locale
 
+from learnhub.regions.services import cities_of
+
 from . import counting
 
 VISITOR_COOKIE = "learnhub_visitor"
@@ -33,8 +35,6 @@ class CityChoice:
 def province_cities() -> tuple[CityChoice, ...]:
     """The home province's cities (kept for five minutes per process: every page with the
     city picker lists them)."""
-    from learnhub.regions.services import cities_of
-
     province = current_app.config["HOME_PROVINCE"]
     cached = _cities.get(province)
     if cached and cached[0] > time.monotonic():

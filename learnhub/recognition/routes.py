@@ -16,6 +16,7 @@ from learnhub.accounts.access import (
     may_do_credit_work,
 )
 from learnhub.creditbank import services as credit_services
+from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.models import (
     OUTCOME_CATEGORY_LABELS,
@@ -26,9 +27,10 @@ from learnhub.creditbank.models import (
     RecognitionStatus,
 )
 from learnhub.extensions import db
-from learnhub.forms import EmptyForm
+from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 
-from . import bp, services
+from . import services
+from .blueprint import bp
 from .forms import (
     ApplicationForm,
     ApproveForm,
@@ -40,16 +42,13 @@ from .forms import (
 from .services import RecognitionError
 
 STEPS = 3
-UPLOAD_FORM_ALLOWANCE = 1024 * 1024  # the other fields and the multipart framing
 
 
 @bp.url_value_preprocessor
 def allow_evidence_uploads(endpoint: str | None, _values) -> None:
-    # Runs before CSRFProtect reads the form: an evidence file may be as large as the
-    # setting allows, whatever MAX_CONTENT_LENGTH says.
+    # An evidence file may be as large as its setting allows, whatever MAX_CONTENT_LENGTH says.
     if endpoint == "recognition.add_evidence" and request.method == "POST":
-        largest = int(current_app.config["CREDIT_EVIDENCE_MAX_BYTES"]) + UPLOAD_FORM_ALLOWANCE
-        request.max_content_length = max(largest, current_app.config["MAX_CONTENT_LENGTH"] or 0)
+        allow_upload_of(int(current_app.config["CREDIT_EVIDENCE_MAX_BYTES"]))
 
 
 @bp.context_processor
@@ -57,7 +56,7 @@ def recognition_helpers() -> dict:
     return {
         "status_labels": RECOGNITION_STATUS_LABELS,
         "category_labels": OUTCOME_CATEGORY_LABELS,
-        "format_credits": lambda amount: format_decimal(amount, format="#,##0.00"),
+        "format_credits": format_credits,
         "format_hours": lambda hours: format_decimal(hours, format="#,##0.##"),
         "format_account": credit_services.format_account_number,
         "Status": RecognitionStatus,
@@ -68,14 +67,7 @@ def recognition_helpers() -> dict:
 def _show_error(form, error: RecognitionError) -> None:
     """Undo the change; put the refusal next to its field, or above the form."""
     db.session.rollback()
-    if error.field and error.field in form and error.field != "csrf_token":
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    else:
-        form.general_problems = [*getattr(form, "general_problems", []), str(error)]
-
-
-def _status(form) -> int:
-    return 400 if form.errors or getattr(form, "general_problems", None) else 200
+    show_problems(form, {error.field: error})
 
 
 def _refused(error: RecognitionError) -> None:
@@ -132,7 +124,7 @@ def new_application():
             return redirect(url_for("recognition.my_application", application_id=application.id))
     return render_template(
         "recognition/application_form.html", form=form, application=None
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.route("/me/recognition/<int:application_id>/edit", methods=["GET", "POST"])
@@ -156,7 +148,7 @@ def edit_application(application_id: int):
             return redirect(url_for("recognition.my_application", application_id=application.id))
     return render_template(
         "recognition/application_form.html", form=form, application=application
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.get("/me/recognition/<int:application_id>")
@@ -232,9 +224,9 @@ def submit_application(application_id: int):
         abort(400)
     elif application.status not in services.EDITABLE:
         return redirect(url_for("recognition.my_application", application_id=application.id))
-    return render_template("recognition/submit.html", application=application, form=form), _status(
-        form
-    )
+    return render_template(
+        "recognition/submit.html", application=application, form=form
+    ), form_status(form)
 
 
 @bp.post("/me/recognition/<int:application_id>/withdraw")
@@ -435,7 +427,7 @@ def outcomes():
     return render_template(
         "recognition/outcomes.html", form=form, outcome_types=services.outcome_types(False),
         max_credits=services.max_credits(),
-    ), _status(form) if form is not None else 200  # fmt: skip
+    ), form_status(form) if form is not None else 200  # fmt: skip
 
 
 @bp.route("/staff/outcomes/<int:type_id>/edit", methods=["GET", "POST"])
@@ -457,7 +449,7 @@ def edit_outcome(type_id: int):
             return redirect(url_for("recognition.outcomes"))
     return render_template(
         "recognition/outcome_form.html", form=form, outcome_type=outcome_type
-    ), _status(form)
+    ), form_status(form)
 
 
 @bp.post("/staff/outcomes/<int:type_id>/active")

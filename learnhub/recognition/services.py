@@ -12,9 +12,7 @@ Services take plain values and models, flush and never commit.
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -45,7 +43,7 @@ from learnhub.creditbank.models import (
 from learnhub.creditbank.services import CreditError, parse_credits
 from learnhub.database import utcnow
 from learnhub.extensions import db
-from learnhub.media import head_and_size, megabytes, sniff_format
+from learnhub.media import head_and_size, megabytes, sniff_format, write_atomically
 
 Status = RecognitionStatus
 EDITABLE = (Status.DRAFT, Status.RETURNED)  # the learner may change details and evidence
@@ -367,13 +365,7 @@ def add_evidence(
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     folder = evidence_root()
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{stored_name}.part"
-    try:
-        with partial.open("xb") as out:
-            shutil.copyfileobj(stream, out, 1024 * 1024)
-        os.replace(partial, folder / stored_name)
-    finally:
-        partial.unlink(missing_ok=True)
+    write_atomically(stream, folder / stored_name)
     evidence = RecognitionEvidence(
         application=application, original_name=_clean_file_name(file_name),
         stored_name=stored_name, content_type=EVIDENCE_MIMETYPES[extension], size_bytes=size,

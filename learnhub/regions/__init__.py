@@ -1,7 +1,9 @@
 """Administrative regions: province → city → county/district (GB/T 2260 codes)."""
 
-from flask import Blueprint
+from . import cli, routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
+from .site import site_name_in_templates
 
-bp = Blueprint("regions", __name__)
+bp.app_context_processor(site_name_in_templates)
 
-from . import cli, routes  # noqa: E402, F401  (register views and commands on bp)
+__all__ = ["bp"]

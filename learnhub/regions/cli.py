@@ -7,7 +7,7 @@ import click
 from learnhub.cli_helpers import progress_bar
 from learnhub.extensions import db
 
-from . import bp
+from .blueprint import bp
 from .services import DEFAULT_REGION_FILE, RegionFileError, load_regions
 
 bp.cli.short_help = "Manage the region tree."

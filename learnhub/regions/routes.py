@@ -2,7 +2,7 @@
 
 from flask import abort, jsonify
 
-from . import bp
+from .blueprint import bp
 from .services import get_region
 
 

@@ -4,10 +4,9 @@ Only ``index.py`` talks to Whoosh; ``sync.py`` keeps the index in step with the 
 from session events, so the code that changes the catalogue never calls search.
 """
 
-from flask import Blueprint
-
-bp = Blueprint("search", __name__, template_folder="templates")
-
-from . import cli, routes, sync  # noqa: E402, F401
+from . import cli, routes, sync  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
 bp.record_once(lambda state: sync.init_app(state.app))
+
+__all__ = ["bp"]

@@ -6,7 +6,8 @@ import click
 
 from learnhub.cli_helpers import progress_bar
 
-from . import bp, sync
+from . import sync
+from .blueprint import bp
 
 
 @bp.cli.command("reindex")

@@ -9,7 +9,8 @@ from flask import jsonify, render_template, request, url_for
 from learnhub.accounts.access import role_required
 from learnhub.accounts.models import STAFF_ROLES
 
-from . import bp, services, text
+from . import services, text
+from .blueprint import bp
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _course_json(course) -> dict:
     return {
         "id": course.id,
         "title": course.title,
-        "url": url_for("catalogue.course", course_id=course.id),
+        "url": url_for("learning.course", course_id=course.id),
     }
 
 

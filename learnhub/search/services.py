@@ -13,8 +13,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import current_app, url_for
 from markupsafe import Markup, escape
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
+from learnhub.clock import local_today
 from learnhub.extensions import db
 
 from . import sync, text
@@ -232,7 +232,7 @@ def _course_hit(course: Course, terms: frozenset[str]) -> Hit:
     return Hit(
         kind="course",
         object_id=course.id,
-        url=url_for("catalogue.course", course_id=course.id),
+        url=url_for("learning.course", course_id=course.id),
         title=_marked(course.title, terms, whole=True),
         snippet=_marked(course.summary, terms),
         course=course,
@@ -346,8 +346,7 @@ def record_search(query: str, found: int) -> None:
     term = term_for_log(query)
     if not term:
         return
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    today = datetime.now(zone).date()
+    today = local_today()
     empty = 1 if found == 0 else 0
     table = SearchTermCount.__table__
     with db.engine.begin() as connection:
@@ -373,8 +372,7 @@ class TermCount:
 
 def searched_terms(days: int = 30, limit: int = 50) -> dict[str, list[TermCount]]:
     """The most searched terms of the last ``days`` days, and the most searched in vain."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    since: date = datetime.now(zone).date() - timedelta(days=days - 1)
+    since: date = local_today() - timedelta(days=days - 1)
     searches = func.sum(SearchTermCount.searches)
     empty = func.sum(SearchTermCount.empty_searches)
     base = (

@@ -48,7 +48,7 @@ def _jieba():
     with warnings.catch_warnings():
         # jieba 0.42 imports pkg_resources, which newer setuptools deprecate.
         warnings.simplefilter("ignore", DeprecationWarning)
-        import jieba
+        import jieba  # deferred: loads its dictionary; and see the warning above
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     for word in DOMAIN_WORDS:

@@ -1,7 +1,6 @@
 """Staff area of the province and city guidance centers."""
 
-from flask import Blueprint
+from . import routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
 
-bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
-
-from . import routes  # noqa: E402, F401
+__all__ = ["bp"]

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from learnhub.accounts import masking
 from learnhub.accounts.access import ensure_may_manage_city, managed_city_codes, role_required
 from learnhub.accounts.models import Role
 from learnhub.rankings import leaderboard
@@ -14,7 +15,8 @@ from learnhub.rankings.routes import chart_of, read_query
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
 
-from . import bp, services
+from . import services
+from .blueprint import bp
 
 CITY_OR_PROVINCE_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
@@ -93,6 +95,6 @@ def city(code: str):
         city=region,
         districts=services.district_counts(region.code),
         learners=services.learners_of_city(region.code, page),
-        mask_name=services.mask_name,
-        mask_mobile=services.mask_mobile,
+        mask_name=masking.mask_name,
+        mask_mobile=masking.mask_mobile,
     ), 400 if error else 200

@@ -5,18 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import User
+from learnhub.catalogue.models import Course, Module
 from learnhub.extensions import db
+from learnhub.rankings.models import CourseDay
 from learnhub.regions.models import Region
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张**: enough to recognise, not enough to identify."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
-
-
-def mask_mobile(mobile: str | None) -> str:
-    """13812345678 → 138****5678."""
-    return f"{mobile[:3]}****{mobile[-4:]}" if mobile else ""
 
 
 def learner_counts(city_codes: frozenset[str] | None, province_code: str) -> list[tuple]:
@@ -53,9 +45,6 @@ def learners_of_city(city_code: str, page: int, per_page: int = 50):
 
 def module_clicks(city_code: str, period) -> list[tuple]:
     """(module, clicks on its courses by the city's visitors) over the period, most first."""
-    from learnhub.catalogue.models import Course, Module
-    from learnhub.rankings.models import CourseDay
-
     total = func.sum(CourseDay.value).label("total")
     query = (
         select(Module, total)

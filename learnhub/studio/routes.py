@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,10 +23,11 @@ from learnhub.catalogue.models import (
 )
 from learnhub.catalogue.services import list_modules
 from learnhub.extensions import db
-from learnhub.forms import EmptyForm
+from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, max_bytes
 
-from . import bp, services
+from . import services
+from .blueprint import bp
 from .forms import (
     CourseForm,
     MoveLessonForm,
@@ -45,17 +46,14 @@ UPLOAD_KINDS = {
     "studio.new_lesson": (MediaKind.VIDEO, MediaKind.AUDIO),
     "studio.edit_lesson": (MediaKind.VIDEO, MediaKind.AUDIO),
 }
-UPLOAD_FORM_ALLOWANCE = 1024 * 1024  # the other fields and the multipart framing
 
 
 @bp.url_value_preprocessor
 def allow_uploads(endpoint: str | None, _values) -> None:
-    # URL value preprocessors run before every before_request function, so this raises
-    # the limit before CSRFProtect reads the form; only studio users get the larger one.
+    # Only studio users get the larger limit.
     kinds = UPLOAD_KINDS.get(endpoint or "")
     if kinds and request.method == "POST" and may_use_studio(current_user):
-        largest = max(max_bytes(kind) for kind in kinds) + UPLOAD_FORM_ALLOWANCE
-        request.max_content_length = max(largest, current_app.config["MAX_CONTENT_LENGTH"] or 0)
+        allow_upload_of(max(max_bytes(kind) for kind in kinds))
 
 
 @bp.app_template_global()
@@ -89,17 +87,7 @@ def _editable_question(question_id: int) -> QuizQuestion:
 def _show_problems(form, error: services.StudioError) -> None:
     """Undo the change; put each refusal next to its field, or above the form."""
     db.session.rollback()
-    form.general_problems = []
-    for field, message in error.problems.items():
-        if field in form and field != "csrf_token":
-            form[field].errors = [*form[field].errors, str(message)]
-        else:
-            form.general_problems.append(str(message))
-
-
-def _status(form) -> int:
-    """400 for a form sent back with problems, as for every failed form post."""
-    return 400 if form.errors or getattr(form, "general_problems", None) else 200
+    show_problems(form, error.problems)
 
 
 def _course_form(course: Course | None = None) -> CourseForm:
@@ -139,7 +127,7 @@ def new_course():
             db.session.commit()
             flash(_("The course “%(title)s” is saved as a draft.", title=course.title))
             return redirect(url_for("studio.course", course_id=course.id))
-    return render_template("studio/course_form.html", form=form, course=None), _status(form)
+    return render_template("studio/course_form.html", form=form, course=None), form_status(form)
 
 
 @bp.get("/courses/<int:course_id>")
@@ -169,7 +157,7 @@ def edit_course(course_id: int):
             db.session.commit()
             flash(_("Your changes are saved."))
             return redirect(url_for("studio.course", course_id=found.id))
-    return render_template("studio/course_form.html", form=form, course=found), _status(form)
+    return render_template("studio/course_form.html", form=form, course=found), form_status(form)
 
 
 @bp.post("/courses/<int:course_id>/publish")
@@ -239,7 +227,7 @@ def new_lesson(course_id: int, kind: str):
             db.session.commit()
             flash(_("The lesson “%(title)s” is added.", title=lesson.title))
             return redirect(_after_lesson_saved(lesson))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "course": found, "kind": lesson_kind, "lesson": None}
     return render_template("studio/lesson_form.html", **page), status
 
@@ -266,7 +254,7 @@ def edit_lesson(lesson_id: int):
             db.session.commit()
             flash(_("Your changes are saved."))
             return redirect(_after_lesson_saved(lesson))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "course": lesson.course, "kind": lesson.kind, "lesson": lesson}
     return render_template("studio/lesson_form.html", **page), status
 
@@ -299,7 +287,7 @@ def delete_lesson(lesson_id: int):
             db.session.commit()
             flash(_("The lesson “%(title)s” is deleted.", title=title))
             return redirect(url_for("studio.course", course_id=course.id, _anchor="lessons"))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "course": course, "lesson": lesson, "question": None}
     return render_template("studio/confirm_delete.html", **page), status
 
@@ -323,7 +311,7 @@ def new_question(lesson_id: int):
             db.session.commit()
             flash(_("The question is added."))
             return redirect(url_for("studio.edit_lesson", lesson_id=lesson.id, _anchor="questions"))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "lesson": lesson, "course": lesson.course, "question": None}
     return render_template("studio/question_form.html", **page), status
 
@@ -345,7 +333,7 @@ def edit_question(question_id: int):
             db.session.commit()
             flash(_("Your changes are saved."))
             return redirect(url_for("studio.edit_lesson", lesson_id=lesson.id, _anchor="questions"))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "lesson": lesson, "course": lesson.course, "question": question}
     return render_template("studio/question_form.html", **page), status
 
@@ -365,6 +353,6 @@ def delete_question(question_id: int):
             db.session.commit()
             flash(_("The question is deleted."))
             return redirect(url_for("studio.edit_lesson", lesson_id=lesson.id, _anchor="questions"))
-    status = _status(form)
+    status = form_status(form)
     page = {"form": form, "course": lesson.course, "lesson": lesson, "question": question}
     return render_template("studio/confirm_delete.html", **page), status

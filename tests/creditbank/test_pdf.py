@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from learnhub.accounts.models import User
 from learnhub.creditbank import services
+from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.models import CertificateKind, EntryKind
-from learnhub.creditbank.routes import _format_credits
 from learnhub.creditbank.transcript_pdf import (
     CID_FONT,
     TranscriptData,
@@ -69,7 +69,7 @@ def test_without_a_truetype_font_the_cid_font_still_gives_chinese(app, make_user
             account=account, balance=services.balance_of(account), entries=[],
             by_module=[], by_kind=services.totals_by_kind(account),
             certificates=services.certificates_of(account), verify_url="http://x/verify",
-            format_credits=_format_credits, format_account=services.format_account_number,
+            format_credits=format_credits, format_account=services.format_account_number,
             format_code=services.format_certificate_code,
         )  # fmt: skip
         text = _text_of(transcript_pdf(data, font=CID_FONT))

@@ -1,15 +1,18 @@
-"""The one call every page makes when a learning resource is viewed.
+"""Turning a view of a learning resource into a raw view event: where the request is read.
 
-This is where the request is read (cookies, headers, the signed-in account); the
-rankings services it calls take plain values only.
+The learning pages announce views (``learning.services.resource_viewed``) and know
+nothing of rankings; this receiver reads the request (cookies, headers, the signed-in
+account) and hands plain values to :func:`services.record_view`.
 """
 
 from flask import request
 from flask_login import current_user
 
-from .rankings import counting
-from .rankings.services import record_view
-from .rankings.visitors import CITY_COOKIE, VISITOR_COOKIE, chosen_city, ensure_visitor_id
+from learnhub.learning.services import resource_viewed
+
+from . import counting
+from .services import record_view
+from .visitors import CITY_COOKIE, VISITOR_COOKIE, chosen_city, ensure_visitor_id
 
 
 def record_resource_view(kind: str, resource_id: int, course_id: int | None) -> None:
@@ -41,3 +44,12 @@ def record_resource_view(kind: str, resource_id: int, course_id: int | None) -> 
         district_code=district,
         status=status,
     )
+
+
+def _on_resource_viewed(kind: str, resource_id: int, course_id: int | None) -> None:
+    record_resource_view(kind, resource_id, course_id)
+
+
+def connect_view_tracking() -> None:
+    """Count the views the learning pages announce (once per process)."""
+    resource_viewed.connect(_on_resource_viewed)

@@ -1,0 +1,5 @@
+"""The accounts feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__, template_folder="templates")

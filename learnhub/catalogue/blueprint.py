@@ -1,0 +1,5 @@
+"""The catalogue feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__, template_folder="templates")

@@ -1,0 +1,5 @@
+"""The conversion feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("conversion", __name__, template_folder="templates")

@@ -1,0 +1,5 @@
+"""The creditbank feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("creditbank", __name__, template_folder="templates")

@@ -1,0 +1,5 @@
+"""The main feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("main", __name__, template_folder="templates")

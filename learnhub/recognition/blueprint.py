@@ -1,0 +1,5 @@
+"""The recognition feature's blueprint: its pages and commands register on ``bp``."""
+
+from flask import Blueprint
+
+bp = Blueprint("recognition", __name__, template_folder="templates")
