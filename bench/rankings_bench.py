@@ -49,7 +49,7 @@ from learnhub import create_app
 from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
-from learnhub.rankings import aggregation, counting
+from learnhub.rankings import aggregates, aggregation, counting, rebuild
 from learnhub.rankings.models import (
     CityDay,
     CourseDay,
@@ -189,12 +189,12 @@ def bench_aggregation(backend: str, postgres_url: str | None, sizes: dict) -> di
             live_seconds = time.perf_counter() - started
             live = aggregate_snapshot()
             started = time.perf_counter()
-            aggregation.rebuild(first, last)
+            rebuild.rebuild(first, last)
             db.session.commit()
             rebuild_seconds = time.perf_counter() - started
             same = aggregate_snapshot() == live
             clicks = db.session.scalar(
-                select(func.sum(CityDay.value)).where(CityDay.metric == aggregation.CLICKS)
+                select(func.sum(CityDay.value)).where(CityDay.metric == aggregates.CLICKS)
             )
             db.engine.dispose()
     return {
@@ -309,8 +309,8 @@ def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
     """Daily aggregates of every city and district for ``days`` days up to today; rows."""
     rng = random.Random(seed)
     today = local_today()
-    metrics = (aggregation.CLICKS, aggregation.FILTERED, aggregation.REGISTRATIONS,
-               aggregation.COMPLETIONS, aggregation.CREDITS)  # fmt: skip
+    metrics = (aggregates.CLICKS, aggregates.FILTERED, aggregates.REGISTRATIONS,
+               aggregates.COMPLETIONS, aggregates.CREDITS)  # fmt: skip
     city_rows, district_rows, course_rows, learner_rows = [], [], [], []
     learner_ids = iter(range(1, 10**9))
     learners = {city: [next(learner_ids) for _ in range(60 * len(ds))] for city, ds in places}
@@ -319,7 +319,7 @@ def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
         day = today - timedelta(days=offset)
         for city, districts in places:
             for metric in metrics:
-                scale = {aggregation.CLICKS: 40, aggregation.CREDITS: 80}.get(metric, 2)
+                scale = {aggregates.CLICKS: 40, aggregates.CREDITS: 80}.get(metric, 2)
                 by_district = [rng.randrange(scale * 2) for _ in districts]
                 city_rows.append({"metric": metric, "day": day, "city_code": city,
                                   "value": sum(by_district)})  # fmt: skip
@@ -329,7 +329,7 @@ def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
                     for d, v in zip(districts, by_district, strict=True) if v
                 ]  # fmt: skip
             for course in rng.sample(range(1, courses + 1), min(courses, 30)):
-                course_rows.append({"metric": aggregation.CLICKS, "day": day,
+                course_rows.append({"metric": aggregates.CLICKS, "day": day,
                                     "course_id": course, "city_code": city,
                                     "value": rng.randrange(1, 40)})  # fmt: skip
             learner_rows += [
@@ -543,7 +543,7 @@ def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int)
         with app.app_context():
             # As if the live aggregator had read them all: the rebuild recomputes only
             # events below the cursor (later ones are the live path's to count).
-            aggregation._locked_cursor(aggregation.VIEW_CURSOR).last_id = db.session.scalar(
+            aggregates.locked_cursor(aggregates.VIEW_CURSOR).last_id = db.session.scalar(
                 select(func.max(ViewEvent.id))
             )
             db.session.commit()
@@ -559,7 +559,7 @@ def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int)
         with app.app_context():
             urls = window_urls(today)
             clicks = db.session.scalar(
-                select(func.sum(CityDay.value)).where(CityDay.metric == aggregation.CLICKS)
+                select(func.sum(CityDay.value)).where(CityDay.metric == aggregates.CLICKS)
             )
             aggregate_rows = sum(
                 db.session.scalar(select(func.count()).select_from(model))

@@ -34,13 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import search_corpus
 
 from learnhub.search import text
-from learnhub.search.index import (
-    KIND_WEIGHTS,
-    PART_WEIGHTS,
-    PINYIN_WEIGHT,
-    SearchDocument,
-    SearchIndex,
-)
+from learnhub.search.index import SearchIndex
+from learnhub.search.schema import PART_WEIGHTS, SearchDocument
+from learnhub.search.scoring import KIND_WEIGHTS, PINYIN_WEIGHT
 
 QUERIES = {
     "chinese, 1 word": ["党史", "智能手机", "健康码", "太极拳", "高血压", "唐诗", "家庭教育",

@@ -31,6 +31,8 @@ from .demo import demo_cli, quickstart_command
 from .errors import init_errors
 from .extensions import csrf, db, login_manager, migrate
 from .i18n import init_i18n
+from .jobs.cli import jobs_cli
+from .jobs.queue import bind_app
 from .media import init_media
 from .security import init_security
 from .ui import init_ui
@@ -68,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     init_media(app)
     init_security(app)
     init_errors(app)
+    bind_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -79,3 +82,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(quickstart_command)
+    app.cli.add_command(jobs_cli)

@@ -23,10 +23,20 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None → instance/learnhub.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SEARCH_DIR: str | None = None  # None → instance/search-index
-    # A missing or damaged search index is rebuilt by itself: in the request that finds it
-    # when the catalogue has at most this many searchable documents, else in the background.
+    # A missing or damaged search index is rebuilt by itself, by a background job; searches
+    # use the database meanwhile.
     SEARCH_AUTO_REBUILD = True
-    SEARCH_INLINE_REBUILD_LIMIT = 2000
+
+    # Background jobs (learnhub.jobs, Huey): where the queue lives. None → a SQLite file in
+    # the instance folder (one machine); redis://host:6379/0 for several hosts. The worker
+    # (`flask jobs worker`) runs them with this many threads.
+    JOBS_URL: str | None = None
+    JOBS_QUEUE_NAME = "learnhub"
+    JOBS_WORKER_THREADS = 2
+    # A job that fails is tried again after 10 s, 20 s, 40 s … (doubling) this many times,
+    # then kept as a failed job for province staff (/staff/jobs) to retry.
+    JOBS_RETRIES = 5
+    JOBS_RETRY_DELAY_SECONDS = 10
 
     # Region data: the installation serves one province (GB/T 2260 code).
     HOME_PROVINCE = "210000"
@@ -82,8 +92,9 @@ class Config:
     RANKINGS_RATE_LIMIT = 60  # views one visitor may make in the rate window; more are filtered
     RANKINGS_RATE_WINDOW_MINUTES = 10
     RANKINGS_RETENTION_DAYS = 400  # raw view events older than this are pruned (aggregates stay)
-    RANKINGS_VIEW_FLUSH_SECONDS = 1.0  # views are written in batches this often; 0 = per request
-    RANKINGS_AGGREGATE_SECONDS = 30  # each web process aggregates new views this often; 0 = never
+    # Each web process hands its views to the job queue in one batch at most this often
+    # (and at 500 views, and when it stops); 0 = each request writes its own views.
+    RANKINGS_VIEW_FLUSH_SECONDS = 1.0
     RANKINGS_MAX_RANGE_DAYS = 731  # longest custom date range a board accepts
     RANKINGS_API_RATE_LIMIT = 120  # API and export requests per client address per minute
     RANKINGS_CACHE_SECONDS = 30  # how long a computed board is reused; 0 = no cache
@@ -142,6 +153,9 @@ def _apply_derived_settings(app: Flask) -> None:
     )
     if not app.config.get("SEARCH_DIR"):
         app.config["SEARCH_DIR"] = str(instance / "search-index")
+    if not app.config.get("JOBS_URL"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["JOBS_URL"] = f"sqlite:///{instance / 'jobs.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     if app.config.get("HTTPS"):

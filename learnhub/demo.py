@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
@@ -59,7 +64,8 @@ def load_command():
 @click.option("--no-serve", is_flag=True, help="Prepare everything but do not start the server.")
 @with_appcontext
 def quickstart_command(host: str, port: int, no_serve: bool):
-    """Compile translations, build the database, load regions and demo data, then serve."""
+    """Compile translations, build the database, load regions and demo data, then serve the
+    site and run the job worker beside it (Ctrl+C stops both)."""
     compile_catalogues()
     upgrade()
     with progress_bar(label="Regions") as progress:
@@ -69,5 +75,28 @@ def quickstart_command(host: str, port: int, no_serve: bool):
     load_demo()
     if no_serve:
         return
+    worker = _start_worker()
     click.echo(f"learnhub is running at http://{host}:{port}/ (Ctrl+C stops it)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        _stop_worker(worker)
+
+
+def _start_worker() -> subprocess.Popen:
+    """The job worker as a process of its own, as in production (docs/deployment.md)."""
+    command = [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker"]
+    environment = {**os.environ, "LEARNHUB_INSTANCE_PATH": current_app.instance_path}
+    # A session of its own: Ctrl+C in the terminal stops the server, and the server then
+    # stops the worker gracefully, so no job in hand is cut off.
+    return subprocess.Popen(command, env=environment, start_new_session=True)  # noqa: S603
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """Let the worker finish the jobs in hand (SIGTERM), then wait for it."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()

@@ -10,7 +10,7 @@ import flask_babel
 from babel import Locale
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
@@ -25,8 +25,11 @@ SOURCE_LOCALE = "en"  # msgids are written in English, so the English catalogue 
 
 
 def select_locale() -> Locale:
-    """The user's saved choice, else the visitor's cookie, else the site default."""
+    """The user's saved choice, else the visitor's cookie, else the site default (also for
+    commands and jobs, which have no visitor)."""
     supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return parsed_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return parsed_locale(current_user.locale)
     cookie = request.cookies.get(LOCALE_COOKIE)

@@ -19,6 +19,7 @@ from learnhub.catalogue.services import ensure_modules
 from learnhub.config import normalise_database_url
 from learnhub.extensions import db
 from learnhub.i18n import compile_catalogues
+from learnhub.jobs.worker import run_pending
 from learnhub.regions.services import load_regions
 
 POSTGRES_URL = os.environ.get("LEARNHUB_TEST_POSTGRES_URL")
@@ -31,6 +32,11 @@ TEST_CONFIG = {
     "PASSWORD_HASH_MEMORY_KIB": 8 * 1024,
     "PASSWORD_HASH_PARALLELISM": 1,
     "SECRET_KEY": "test-secret-key",
+    # Each request writes its own views, so a test reads them right after the request;
+    # the buffered hand-over to the job queue has tests of its own (test_rankings.py).
+    "RANKINGS_VIEW_FLUSH_SECONDS": 0,
+    # A failing job is retried at once (the delays have tests of their own in test_jobs.py).
+    "JOBS_RETRY_DELAY_SECONDS": 0,
 }
 
 
@@ -95,6 +101,7 @@ def app(migrated_database_url, tmp_path, monkeypatch):
         load_regions()
         ensure_modules()
         db.session.commit()
+    run_pending(app)  # what that setup enqueued (the modules' search entries): a clean queue
     yield app
     with app.app_context():
         db.session.remove()
@@ -118,6 +125,16 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the jobs waiting in the app's real queue, as the worker would; returns how many.
+
+    Jobs go through the queue for real (serialized into its SQLite file, taken out, run
+    with their retries); only the moment is the test's choice instead of the worker's.
+    """
+    return lambda: run_pending(app)
 
 
 @pytest.fixture

@@ -12,10 +12,24 @@ def csrf_token_from(html: str) -> str:
     return match.group(1) or match.group(2)
 
 
+FORM_TOKEN_RE = re.compile(r'name="form_token" type="hidden" value="([^"]+)"|'
+                           r'name="form_token" value="([^"]+)"')  # fmt: skip
+
+
+def form_token_from(html: str) -> str | None:
+    """The one-time token of a form that adds something, if the page has one."""
+    match = FORM_TOKEN_RE.search(html)
+    return (match.group(1) or match.group(2)) if match else None
+
+
 def submit(client, url: str, data: dict, page: str | None = None, **kwargs):
-    """Open the page with the form (``page``, default ``url``), then post it with its token."""
+    """Open the page with the form (``page``, default ``url``), then post it as a browser
+    would: with its CSRF token and, if it has one, its one-time form token."""
     html = client.get(page or url).get_data(as_text=True)
-    return client.post(url, data={**data, "csrf_token": csrf_token_from(html)}, **kwargs)
+    tokens = {"csrf_token": csrf_token_from(html)}
+    if (form_token := form_token_from(html)) is not None:
+        tokens["form_token"] = form_token
+    return client.post(url, data={**tokens, **data}, **kwargs)
 
 
 def sign_in(client, login: str, password: str = "correct horse battery"):  # noqa: S107

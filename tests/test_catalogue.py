@@ -205,14 +205,14 @@ def test_signed_in_learners_never_get_a_signed_out_cached_page(app, client, make
 def test_home_page_names_the_most_active_cities_once_there_is_activity(app):
     from collections import Counter
 
-    from learnhub.rankings import aggregation
+    from learnhub.rankings import aggregates
 
     app.config["RANKINGS_CACHE_SECONDS"] = 0  # boards computed afresh for this test
     assert "本周最活跃的城市" not in app.test_client().get("/").get_data(as_text=True)
     today = datetime.now(CHINA).date()
     with app.app_context():
         clicks = Counter({(today, "210200", ""): 9, (today, "210300", ""): 4})
-        aggregation.add_region_amounts("clicks", clicks)
+        aggregates.add_region_amounts("clicks", clicks)
         db.session.commit()
     page = app.test_client().get("/").get_data(as_text=True)
     top = page.split("本周最活跃的城市")[1].split("</section>")[0]

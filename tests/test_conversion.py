@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.catalogue.services import module_by_slug
+from learnhub.clock import local_today
 from learnhub.conversion import services
 from learnhub.conversion.models import (
     ApplicationStatus,
@@ -76,7 +77,7 @@ def give_credits(app, user_id: int, amount: str, module: str | None = None, key:
 def make_rules(app, people, starts_in_days: int = 0) -> None:
     """PARTY: 1 credit from the party-history module; ANY: 2 credits of any kind."""
     with app.app_context():
-        staff, today = _user(people["province"]), services.local_today()
+        staff, today = _user(people["province"]), local_today()
         starts = today + timedelta(days=starts_in_days)
         services.create_rule(staff, PARTY, "百年党史学堂专题结业", "百年党史学堂专题结业证书",
                              "1", module_by_slug("party-history"), starts)  # fmt: skip
@@ -400,7 +401,7 @@ def test_two_staff_approving_at_once_decide_once(client, app, people):
 def test_application_keeps_its_version_when_the_rule_changes(app, people, en):
     make_rules(app, people)
     give_credits(app, people["learner"], "5", "party-history")
-    province, today = _user(people["province"]), services.local_today()
+    province, today = _user(people["province"]), local_today()
     application = services.apply(_user(people["learner"]), services.latest_version(PARTY))
     db.session.commit()
     with pytest.raises(ConversionError, match="tomorrow at the earliest"):
@@ -427,7 +428,7 @@ def test_application_keeps_its_version_when_the_rule_changes(app, people, en):
 def test_rules_apply_only_between_their_dates(app, people, en):
     make_rules(app, people, starts_in_days=1)
     give_credits(app, people["learner"], "5", "party-history")
-    today = services.local_today()
+    today = local_today()
     tomorrow = today + timedelta(days=1)
     learner, party = _user(people["learner"]), services.latest_version(PARTY)
     assert services.rules_in_effect(today) == []
@@ -460,13 +461,13 @@ def test_rules_apply_only_between_their_dates(app, people, en):
 def test_only_province_staff_define_rules(app, people, en):
     with pytest.raises(ConversionError, match="Only province center staff"):
         services.create_rule(_user(people["shenyang_staff"]), "x-rule", "规则", "证书", "1",
-                             None, services.local_today())  # fmt: skip
+                             None, local_today())  # fmt: skip
 
 
 def test_province_staff_manage_rules_on_pages(client, app, people):
     sign_in(client, "province")
     with app.app_context():
-        start = services.local_today()
+        start = local_today()
     bad = submit(client, "/staff/conversion/rules/new", {
         "rule_key": "Bad Key", "title": "家庭教育结业", "certificate_title": "家庭教育结业证书",
         "credits_required": "1.234", "module": "", "starts": start.isoformat(),

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub.catalogue.demo import load_demo_courses
-from learnhub.catalogue.importer import import_catalogue, parse_json
+from learnhub.catalogue.import_files import parse_json
+from learnhub.catalogue.importer import import_catalogue
 from learnhub.catalogue.models import (
     Course,
     CourseStatus,

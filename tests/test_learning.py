@@ -327,7 +327,7 @@ def test_read_aloud_audio_is_made_once_per_text(client, app, make_course):
     import shutil
 
     if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed (the browser tests' setup installs it)")
+        pytest.skip("espeak-ng is not installed (`sh .ci/install` installs it)")
     course_id = make_course(lessons=("text",))
     lesson = lesson_ids(app, course_id)[0]
     page = client.get(f"/lessons/{lesson}").get_data(as_text=True)

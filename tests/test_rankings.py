@@ -22,7 +22,21 @@ from sqlalchemy import event, func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.extensions import db
-from learnhub.rankings import aggregation, counting, leaderboard, limits, services
+from learnhub.jobs.failures import send_again
+from learnhub.jobs.models import FailedJob
+from learnhub.jobs.queue import queue
+from learnhub.rankings import (
+    aggregates,
+    aggregation,
+    counting,
+    events,
+    leaderboard,
+    limits,
+    rebuild,
+    services,
+    view_buffer,
+)
+from learnhub.rankings import jobs as rankings_jobs
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
 from tests.helpers import sign_in, submit
@@ -232,15 +246,18 @@ def view_count(app) -> int:
 
 @pytest.fixture
 def buffering(app):
-    """The app as in production: views buffered (a flush interval long enough that only
-    the test flushes), no aggregator thread."""
-    app.config.update(TESTING=False, RANKINGS_VIEW_FLUSH_SECONDS=3600, RANKINGS_AGGREGATE_SECONDS=0)
-    yield services.view_buffer(app)
-    services.flush_views(app)
+    """The app as in production: views buffered (an interval long enough that only the test
+    hands them over)."""
+    app.config["RANKINGS_VIEW_FLUSH_SECONDS"] = 3600
+    yield view_buffer.view_buffer(app)
+    view_buffer.hand_over_views(app)
 
 
-def test_a_page_with_buffered_views_writes_nothing_itself(app, client, make_course, buffering):
+def test_a_page_with_buffered_views_writes_nothing_itself(
+    app, client, make_course, buffering, run_jobs
+):
     course_id = make_course(lessons=("text",))
+    run_jobs()  # the new course's search entry: the queue is empty now
     client.get("/", headers=BROWSER)  # the visitor cookie
     writes = []
 
@@ -260,39 +277,74 @@ def test_a_page_with_buffered_views_writes_nothing_itself(app, client, make_cour
     finally:
         event.remove(engine, "before_cursor_execute", count_writes)
     assert writes == []
-    assert view_count(app) == 0  # still in the buffer
-    assert services.flush_views(app) == 3
+    assert queue.pending_count() == 0  # still in this process's buffer
+    assert view_buffer.hand_over_views(app) == 3
+    assert view_count(app) == 0  # in the queue now, as one job
+    assert run_jobs() == 1
     aggregate(app)
     assert view_count(app) == 3
     assert city_total(app, "clicks", "") == 1  # dedupe works on buffered views as on any
 
 
-def test_a_full_buffer_is_written_without_waiting_for_the_interval(app, buffering):
-    rows = [
-        services.view_row("course", 1, None, None, f"vvisitor-{i:012d}", SHENYANG)
-        for i in range(services.FLUSH_AT_ROWS)
-    ]
-    buffering.add(rows)
-    for _ in range(100):
-        if view_count(app) == len(rows):
-            break
-        time.sleep(0.05)
-    assert view_count(app) == len(rows)
+def _rows(app, count: int) -> list[dict]:
+    with app.app_context():
+        return [
+            services.view_row("course", 1, None, None, f"vvisitor-{i:012d}", SHENYANG)
+            for i in range(count)
+        ]
 
 
-def test_a_failed_batch_is_retried_once_then_logged(app, buffering, monkeypatch, caplog):
-    calls = []
+def test_a_full_buffer_is_handed_over_without_waiting_for_the_interval(app, buffering, run_jobs):
+    buffering.add(_rows(app, view_buffer.FLUSH_AT_ROWS - 1))
+    assert queue.pending_count() == 0
+    buffering.add(_rows(app, 1))
+    assert queue.pending_count() == 1
+    run_jobs()
+    assert view_count(app) == view_buffer.FLUSH_AT_ROWS
 
-    def failing(rows):
-        calls.append(len(rows))
+
+def test_an_old_buffer_is_handed_over_by_the_next_request(app, buffering, monkeypatch):
+    buffering.add(_rows(app, 1))
+    assert queue.pending_count() == 0
+    monkeypatch.setattr(buffering, "interval", 0.0)  # as if the interval had passed
+    buffering.add(_rows(app, 1))
+    assert queue.pending_count() == 1
+
+
+def test_views_wait_in_the_buffer_while_the_queue_is_unreachable(
+    app, buffering, run_jobs, monkeypatch
+):
+    def unreachable(_rows):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(view_buffer, "record_views", unreachable)
+    monkeypatch.setattr(view_buffer.log, "disabled", False)  # alembic's logging turns it off
+    buffering.add(_rows(app, 2))
+    assert view_buffer.hand_over_views(app) == 0
+    monkeypatch.undo()
+    assert view_buffer.hand_over_views(app) == 2  # kept, then handed over
+    run_jobs()
+    assert view_count(app) == 2
+
+
+def test_a_batch_the_database_keeps_refusing_is_kept_for_staff(
+    app, buffering, run_jobs, monkeypatch
+):
+    def refusing(_rows):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(services, "write_views", failing)
-    monkeypatch.setattr(services.log, "disabled", False)  # alembic's logging setup turns it off
-    buffering.add([services.view_row("course", 1, None, None, "vvisitor-aaaaaaaaaaaa", SHENYANG)])
-    assert services.flush_views(app) == 0
-    assert calls == [1, 1]
-    assert "could not record 1 buffered view(s)" in caplog.text
+    monkeypatch.setattr(rankings_jobs, "write_views", refusing)
+    buffering.add(_rows(app, 3))
+    view_buffer.hand_over_views(app)
+    run_jobs()  # every retry fails
+    monkeypatch.undo()
+    with app.app_context():
+        (failure,) = db.session.scalars(select(FailedJob)).all()
+        assert failure.name == "learnhub.rankings.jobs.record_views"
+        send_again(failure, staff_id=None)
+        db.session.commit()
+    run_jobs()
+    assert view_count(app) == 3  # the same three views, not lost
 
 
 def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(app):
@@ -311,7 +363,7 @@ def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(ap
     assert city_total(app, "clicks") == 2  # the late first view counts; the reload does not
     today = datetime.now(CHINA).date()
     with app.app_context():
-        aggregation.rebuild(today - timedelta(days=1), today)
+        rebuild.rebuild(today - timedelta(days=1), today)
         db.session.commit()
     assert snapshot(app) == live
 
@@ -329,15 +381,17 @@ def test_settled_bound_keeps_views_in_time_order(app):
 
 
 @pytest.mark.slow
-def test_gunicorn_stopped_cleanly_loses_no_buffered_view(app, make_course, migrated_database_url):
+def test_gunicorn_stopped_cleanly_loses_no_buffered_view(
+    app, make_course, migrated_database_url, run_jobs
+):
     course_id = make_course(lessons=("text",))
+    run_jobs()  # the new course's search entry: the queue is empty now
     port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": migrated_database_url,
         "SECRET_KEY": "test-secret-key",
-        "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # only the shutdown writes them
-        "LEARNHUB_RANKINGS_AGGREGATE_SECONDS": "0",
+        "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # only the shutdown hands them over
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
@@ -352,11 +406,12 @@ def test_gunicorn_stopped_cleanly_loses_no_buffered_view(app, make_course, migra
             request = urllib.request.Request(f"{base}/courses/{course_id}", headers=headers)  # noqa: S310
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
                 assert response.status == 200
-        assert view_count(app) == 0  # both workers still hold them
+        assert queue.pending_count() == 0  # both workers still hold them
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     assert server.returncode == 0
+    run_jobs()  # what the worker service does with the batches the stopping workers sent
     assert view_count(app) == 40
 
 
@@ -390,7 +445,7 @@ def test_registrations_count_at_creation_and_survive_deletion(app, make_user):
     today = datetime.now(CHINA).date()
     with app.app_context():
         before = snapshot(app)
-        aggregation.rebuild(today, today)
+        rebuild.rebuild(today, today)
         db.session.commit()
     assert snapshot(app) == before
 
@@ -441,7 +496,7 @@ def test_a_completion_counted_twice_counts_once(app):
     day = date(2024, 5, 6)
     with app.app_context():
         for _ in range(2):  # e.g. the signal sent again for the same completion
-            aggregation.record_completions([(7, 1, 3, DALIAN, None, 150, day)])
+            events.record_completions([(7, 1, 3, DALIAN, None, 150, day)])
             db.session.commit()
     assert city_total(app, "completions", DALIAN) == 1
     assert city_total(app, "credits", DALIAN) == 150
@@ -470,7 +525,7 @@ def test_rebuild_gives_the_live_numbers(app):
     live = snapshot(app)
     assert live["rank_city_day"]
     with app.app_context():
-        aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=date(2024, 6, 1))
+        rebuild.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=date(2024, 6, 1))
         db.session.commit()
     assert snapshot(app) == live
 
@@ -484,7 +539,7 @@ def test_a_learner_seen_in_two_cities_on_a_day_is_active_for_the_first(app):
     live = snapshot(app)
     assert live["learners"] == [(date(2024, 5, 6), 5, ANSHAN, "")]
     with app.app_context():
-        aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 6), today=date(2024, 6, 1))
+        rebuild.rebuild(date(2024, 5, 6), date(2024, 5, 6), today=date(2024, 6, 1))
         db.session.commit()
     assert snapshot(app) == live
 
@@ -495,11 +550,11 @@ def test_rebuild_refuses_pruned_days_and_pruning_keeps_aggregates(app):
     before = snapshot(app)
     with app.app_context():
         today = date(2024, 5, 7) + timedelta(days=app.config["RANKINGS_RETENTION_DAYS"] + 1)
-        assert aggregation.prune_raw_events(today) > 0
+        assert rebuild.prune_raw_events(today) > 0
         db.session.commit()
         assert db.session.scalar(select(func.count(ViewEvent.id))) == 0
-        with pytest.raises(aggregation.RebuildError):
-            aggregation.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=today)
+        with pytest.raises(rebuild.RebuildError):
+            rebuild.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=today)
     assert snapshot(app) == before
 
 
@@ -532,7 +587,7 @@ def _add_clicks(app, amounts: dict[tuple[str, date], int]) -> None:
     from collections import Counter
 
     with app.app_context():
-        aggregation.add_region_amounts(
+        aggregates.add_region_amounts(
             "clicks", Counter({(day, city, ""): n for (city, day), n in amounts.items()})
         )
         db.session.commit()

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from learnhub.accounts.models import Role
 from learnhub.catalogue.models import Course, CourseStatus, Lesson
 from learnhub.extensions import db
+from learnhub.jobs.worker import run_pending
 from learnhub.search import services, sync, text
 from learnhub.search.models import PendingIndexChange, SearchTermCount
 from tests.helpers import csrf_token_from, sign_in
-from tests.search.helpers import add_course, indexed_keys
+from tests.search.helpers import add_course, commit_and_index, indexed_keys
 
 
 @pytest.fixture
@@ -128,21 +129,21 @@ def test_publishing_archiving_and_deleting_update_the_index(app):
         assert indexed_keys("育婴师") == []
         course.status = CourseStatus.PUBLISHED
         course.published_at = course.created_at
-        db.session.commit()
+        commit_and_index()
         assert set(indexed_keys("育婴师")) == {("course", course.id), ("lesson", lesson_id)}
         course.title = "家政服务培训"
-        db.session.commit()
+        commit_and_index()
         assert indexed_keys("家政") == [("course", course.id)]
         course.status = CourseStatus.ARCHIVED
-        db.session.commit()
+        commit_and_index()
         assert indexed_keys("育婴师") == [] and indexed_keys("家政") == []
         course.status = CourseStatus.PUBLISHED
-        db.session.commit()
+        commit_and_index()
         db.session.delete(db.session.get(Lesson, lesson_id))
-        db.session.commit()
+        commit_and_index()
         assert indexed_keys("育婴师") == []
         db.session.delete(course)
-        db.session.commit()
+        commit_and_index()
         assert indexed_keys("家政") == []
         assert db.session.scalar(select(func.count()).select_from(PendingIndexChange)) == 0
 
@@ -154,6 +155,8 @@ def test_the_index_changes_only_after_the_commit(app):
         db.session.flush()
         assert indexed_keys("养生") == []  # flushed, not committed: not yet
         db.session.commit()
+        assert indexed_keys("养生") == []  # committed: queued for the worker
+        run_pending(app)
         assert indexed_keys("养生") == [("course", course.id)]
 
 
@@ -174,7 +177,7 @@ def test_module_renames_reach_their_courses(app, catalogue):
 
         module = db.session.scalar(select(Module).where(Module.slug == "health"))
         module.name_zh = "养生保健"
-        db.session.commit()
+        commit_and_index()
         assert ("course", catalogue["games"]) in indexed_keys("养生保健")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from learnhub import create_app
 from learnhub.extensions import db
+from learnhub.jobs.queue import queue
 from learnhub.search import services, sync
 from learnhub.search.index import SearchIndex
 from learnhub.search.models import PendingIndexChange
@@ -149,21 +150,22 @@ def test_changes_made_during_a_rebuild_reach_the_new_index(app, monkeypatch):
         assert indexed_keys("重建期间")
 
 
-def test_a_missing_index_is_built_on_first_use(app, client):
+def test_a_missing_index_is_built_by_a_job_after_first_use(app, client, run_jobs):
     with app.app_context():
         add_course("广场舞", "", module="health")
         index = sync.search_index()
         (index.directory / "current").unlink()
         assert index.status() == "missing"
     data = client.get("/api/v1/search?q=广场舞").json
-    assert data["total"] == 1  # from the database, or the index rebuilt on the spot
+    assert data["total"] == 1 and data["from_database"] is True
+    run_jobs()  # the rebuild the search asked for
     with app.app_context():
         assert sync.search_index().status() == "ok"
         assert indexed_keys("广场舞")
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "toc", "dangling"])
-def test_a_damaged_index_is_detected_searched_around_and_rebuilt(app, client, damage):
+def test_a_damaged_index_is_detected_searched_around_and_rebuilt(app, client, run_jobs, damage):
     with app.app_context():
         course_id = add_course("防跌倒训练", "老年人防跌倒。", module="health").id
         index = sync.search_index()
@@ -177,10 +179,12 @@ def test_a_damaged_index_is_detected_searched_around_and_rebuilt(app, client, da
     assert [r["id"] for r in data["results"]] == [course_id]
     html = client.get("/search?q=防跌倒").get_data(as_text=True)
     assert "<mark" in html  # highlights work without an index too
+    assert queue.pending_count() == 0  # no rebuild while SEARCH_AUTO_REBUILD is off
     with app.app_context():
         app.config["SEARCH_AUTO_REBUILD"] = True
-    data = client.get("/api/v1/search?q=防跌倒").json  # small catalogue: rebuilt at once
+    data = client.get("/api/v1/search?q=防跌倒").json  # still the database, and a rebuild asked
     assert [r["id"] for r in data["results"]] == [course_id]
+    run_jobs()
     with app.app_context():
         assert sync.search_index().status() == "ok"
     assert client.get("/api/v1/search?q=防跌倒").json["from_database"] is False
@@ -202,25 +206,6 @@ def _damage(generation: Path, how: str) -> None:
         import shutil
 
         shutil.rmtree(generation)
-
-
-def test_a_big_catalogue_is_rebuilt_in_the_background(app, client, monkeypatch):
-    with app.app_context():
-        add_course("书法入门", "", module="reading")
-        (sync.search_index().directory / "current").unlink()
-        app.config["SEARCH_INLINE_REBUILD_LIMIT"] = 0
-        started = threading.Event()
-        real = sync._rebuild_in_background
-
-        def background(app_):
-            real(app_)
-            started.set()
-
-        monkeypatch.setattr(sync, "_rebuild_in_background", background)
-    data = client.get("/api/v1/search?q=书法").json
-    assert data["from_database"] is True and data["total"] == 1
-    assert started.wait(timeout=60)
-    assert client.get("/api/v1/search?q=书法").json["from_database"] is False
 
 
 def test_search_cli_status_and_sync(app, runner):

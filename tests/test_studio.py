@@ -61,16 +61,40 @@ def course_fields(app, **changes) -> dict:
     }
 
 
+FORM_TOKEN_RE = re.compile(r'name="form_token" type="hidden" value="([^"]+)"')
+ALREADY_SENT = "This form was already sent; nothing new was added."
+
+
+def opened_form(client, url) -> dict:
+    """Open a form that adds something: its CSRF token and its one-time form token."""
+    html = client.get(url).get_data(as_text=True)
+    token = FORM_TOKEN_RE.search(html)
+    assert token, f"the form at {url} has no one-time token"
+    return {"csrf_token": csrf_token_from(html), "form_token": token.group(1)}
+
+
+def send(client, url, data, **kwargs):
+    """Open the form at ``url`` and post it once, as a browser does."""
+    return client.post(url, data={**data, **opened_form(client, url)}, **kwargs)
+
+
 def new_course(client, app, **changes) -> int:
-    response = submit(client, "/studio/courses/new", course_fields(app, **changes))
+    response = send(client, "/studio/courses/new", course_fields(app, **changes))
     assert response.status_code == 302, response.get_data(as_text=True)
+    return course_id_from(response)
+
+
+def course_id_from(response) -> int:
     return int(re.search(r"/studio/courses/(\d+)$", response.headers["Location"]).group(1))
+
+
+def lesson_fields(kind="text", **fields) -> dict:
+    return {"title": f"{kind} lesson", "body_html": "<p>先打开手机。</p>", **fields}
 
 
 def add_lesson(client, course_id, kind="text", **fields):
     url = f"/studio/courses/{course_id}/lessons/new/{kind}"
-    data = {"title": f"{kind} lesson", "body_html": "<p>先打开手机。</p>", **fields}
-    return submit(client, url, data, content_type="multipart/form-data")
+    return send(client, url, lesson_fields(kind, **fields), content_type="multipart/form-data")
 
 
 def get_course(app, course_id) -> Course:
@@ -154,63 +178,150 @@ def test_full_width_numbers_are_understood(client, app, people):
     assert str(get_course(app, course_id).study_hours) == "12.5"
 
 
-def test_double_submit_creates_one_course(client, app, people):
+# ---- double submits -----------------------------------------------------------------
+
+
+def post_twice(client, url, data, **kwargs):
+    """One opened form posted twice, as with the back button and "send again".
+
+    Returns both responses and the page the second one leads to.
+    """
+    sent = {**data, **opened_form(client, url)}
+    first = client.post(url, data=sent, **kwargs)
+    client.get(first.headers["Location"])  # shows (and so uses up) the first post's message
+    second = client.post(url, data=sent, **kwargs)
+    return first, second, client.get(second.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_course_form_sent_twice_creates_one_course_and_says_so(client, app, people):
     sign_in_en(client, "prov_editor")
-    html = client.get("/studio/courses/new").get_data(as_text=True)
-    data = {**course_fields(app), "csrf_token": csrf_token_from(html)}
-    first = client.post("/studio/courses/new", data=data)
-    second = client.post("/studio/courses/new", data=data)
+    first, second, page = post_twice(client, "/studio/courses/new", course_fields(app))
     assert first.status_code == second.status_code == 302
-    assert first.headers["Location"] == second.headers["Location"]
+    assert first.headers["Location"] == second.headers["Location"]  # back to that course
     assert count(app, Course) == 1
+    assert ALREADY_SENT in page and "is saved as a draft" not in page
+
+
+def test_two_course_forms_with_the_same_content_create_two_courses(client, app, people):
+    sign_in_en(client, "prov_editor")
+    first, second = new_course(client, app), new_course(client, app)
+    assert first != second and count(app, Course) == 2
 
 
 def test_simultaneous_double_submit_creates_one_course(client, app, people):
     sign_in_en(client, "prov_editor")
-    html = client.get("/studio/courses/new").get_data(as_text=True)
-    data = {**course_fields(app), "csrf_token": csrf_token_from(html)}
+    data = {**course_fields(app), **opened_form(client, "/studio/courses/new")}
     session_cookie = client.get_cookie("learnhub_session").value
     start = threading.Barrier(2)
-    statuses = []
+    locations = []
 
     def post():
         twin = app.test_client()
         twin.set_cookie("learnhub_session", session_cookie)
         start.wait()
-        statuses.append(twin.post("/studio/courses/new", data=data).status_code)
+        locations.append(twin.post("/studio/courses/new", data=data).headers["Location"])
 
     threads = [threading.Thread(target=post) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [302, 302]
+    assert len(locations) == 2 and locations[0] == locations[1]
     assert count(app, Course) == 1
 
 
-def test_double_submit_adds_one_lesson_and_one_question(client, app, people):
+def test_a_lesson_form_sent_twice_adds_one_lesson_and_says_so(client, app, people):
     sign_in_en(client, "prov_editor")
     course_id = new_course(client, app)
     url = f"/studio/courses/{course_id}/lessons/new/quiz"
-    token = csrf_token_from(client.get(url).get_data(as_text=True))
-    quiz = {"title": "测验", "pass_mark": "60", "body_html": "", "csrf_token": token}
-    assert client.post(url, data=quiz).status_code == client.post(url, data=quiz).status_code
+    quiz = lesson_fields("quiz", title="课后练习", pass_mark="60")
+    first, second, page = post_twice(client, url, quiz)
+    assert first.status_code == second.status_code == 302
     assert count(app, Lesson) == 1
-    quiz_id = lesson_order_ids(app, course_id)[0]
-    question = {"prompt": "对吗？", "choices-0-text": "对", "choices-0-correct": "y",
-                "choices-1-text": "错", "csrf_token": token}  # fmt: skip
-    for _twice in range(2):
-        client.post(f"/studio/lessons/{quiz_id}/questions/new", data=question)
-    assert count(app, QuizQuestion) == 1
-    add_lesson(client, course_id, title="测验二", kind="quiz", pass_mark="60", body_html="")
-    assert count(app, Lesson) == 2  # a different lesson is added
+    assert second.headers["Location"].endswith(f"/studio/courses/{course_id}#lessons")
+    assert ALREADY_SENT in page and "is added" not in page
 
 
-def test_a_different_course_with_another_title_is_a_new_course(client, app, people):
+def test_two_quizzes_with_the_same_title_are_two_lessons(client, app, people):
     sign_in_en(client, "prov_editor")
-    new_course(client, app)
-    new_course(client, app, title="好书诵读")
+    course_id = new_course(client, app)
+    for _form in range(2):
+        response = add_lesson(client, course_id, "quiz", title="课后练习", pass_mark="60")
+        assert response.status_code == 302
+    assert lesson_order(app, course_id) == [(1, "课后练习"), (2, "课后练习")]
+
+
+def test_a_video_lesson_sent_twice_stores_its_file_once(client, app, people):
+    sign_in_en(client, "prov_editor")
+    course_id = new_course(client, app)
+    url = f"/studio/courses/{course_id}/lessons/new/video"
+    sent = {**lesson_fields("video", duration_seconds="1:00"), **opened_form(client, url)}
+    for _twice in range(2):
+        client.post(url, data={**sent, "media": (io.BytesIO(MP4), "a.mp4")},
+                    content_type="multipart/form-data")  # fmt: skip
+    assert count(app, Lesson) == 1 and len(stored_media(app)) == 1
+
+
+def test_a_question_form_sent_twice_adds_one_question_and_equal_forms_add_two(client, app,
+                                                                             people):  # fmt: skip
+    sign_in_en(client, "prov_editor")
+    course_id = new_course(client, app)
+    add_lesson(client, course_id, "quiz", title="测验", pass_mark="60")
+    quiz_id = lesson_order_ids(app, course_id)[0]
+    url = f"/studio/lessons/{quiz_id}/questions/new"
+    question = question_fields("对吗？", [("对", True), ("错", False)])
+    first, second, page = post_twice(client, url, question)
+    assert first.status_code == second.status_code == 302
+    assert count(app, QuizQuestion) == 1
+    assert ALREADY_SENT in page and "The question is added." not in page
+    assert add_question(client, quiz_id, "对吗？", [("对", True), ("错", False)]).status_code == 302
+    assert count(app, QuizQuestion) == 2  # a new form: the same words may be asked twice
+
+
+def test_a_refused_form_can_be_corrected_and_sent_with_its_token(client, app, people):
+    sign_in_en(client, "prov_editor")
+    opened = opened_form(client, "/studio/courses/new")
+    refused = client.post("/studio/courses/new", data={**course_fields(app, credits="101"),
+                                                       **opened})  # fmt: skip
+    assert refused.status_code == 400
+    assert opened["form_token"] in refused.get_data(as_text=True)  # the page keeps its token
+    corrected = client.post("/studio/courses/new", data={**course_fields(app), **opened})
+    assert corrected.status_code == 302 and count(app, Course) == 1
+
+
+def test_a_form_token_stands_only_for_its_own_persons_posts(client, app, people):
+    url = "/studio/courses/new"
+    sign_in_en(client, "prov_editor")
+    mine = opened_form(client, url)
+    assert client.post(url, data={**course_fields(app), **mine}).status_code == 302
+    other = app.test_client()
+    sign_in_en(other, "province")
+    theirs = {**opened_form(other, url), "form_token": mine["form_token"]}
+    assert other.post(url, data={**course_fields(app), **theirs}).status_code == 302
     assert count(app, Course) == 2
+
+
+def test_a_post_without_its_form_token_is_refused_and_adds_nothing(client, app, people):
+    # Without the token a second post could not be told from a first, so nothing is guessed.
+    sign_in_en(client, "prov_editor")
+    page = client.get("/studio/courses/new").get_data(as_text=True)
+    data = {**course_fields(app), "csrf_token": csrf_token_from(page)}
+    for token in (None, "made-up", "x" * 31):
+        response = client.post(
+            "/studio/courses/new", data=data | ({"form_token": token} if token else {})
+        )
+        assert response.status_code == 400
+        assert "This form is out of date" in response.get_data(as_text=True)
+    assert count(app, Course) == 0
+
+
+def test_edit_forms_carry_no_one_time_token(client, app, people):
+    sign_in_en(client, "prov_editor")
+    course_id = new_course(client, app)
+    add_lesson(client, course_id)
+    lesson_id = lesson_order_ids(app, course_id)[0]
+    for url in (f"/studio/courses/{course_id}/edit", f"/studio/lessons/{lesson_id}/edit"):
+        assert 'name="form_token"' not in client.get(url).get_data(as_text=True), url
 
 
 # ---- city scope ---------------------------------------------------------------------
@@ -539,7 +650,7 @@ def test_deleting_a_lesson_closes_the_gap(client, app, people):
 # ---- quizzes --------------------------------------------------------------------------
 
 
-def add_question(client, lesson_id, prompt, choices, multiple=False):
+def question_fields(prompt, choices, multiple=False) -> dict:
     data = {"prompt": prompt}
     if multiple:
         data["multiple"] = "y"
@@ -547,7 +658,12 @@ def add_question(client, lesson_id, prompt, choices, multiple=False):
         data[f"choices-{index}-text"] = text
         if correct:
             data[f"choices-{index}-correct"] = "y"
-    return submit(client, f"/studio/lessons/{lesson_id}/questions/new", data)
+    return data
+
+
+def add_question(client, lesson_id, prompt, choices, multiple=False):
+    url = f"/studio/lessons/{lesson_id}/questions/new"
+    return send(client, url, question_fields(prompt, choices, multiple))
 
 
 def test_quiz_questions_with_single_and_several_right_answers(client, app, people):

@@ -127,3 +127,8 @@ def ensure_may_act_for_city(user, city_code: str | None) -> None:
 def may_define_credit_rules(user) -> bool:
     """Province-wide definitions (outcome catalogue, conversion rules): province staff only."""
     return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)
+
+
+def may_watch_jobs(user) -> bool:
+    """Whether the user sees the background jobs and their failures (province staff only)."""
+    return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)

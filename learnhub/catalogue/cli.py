@@ -8,9 +8,12 @@ from flask_babel import gettext as _
 
 from learnhub.cli_helpers import progress_bar
 from learnhub.extensions import db
+from learnhub.file_imports import ImportFileError
 
 from .blueprint import bp
-from .importer import CatalogueFileError, ImportReport, import_catalogue, read_catalogue_file
+from .import_files import read_catalogue_file
+from .import_report import ImportReport
+from .importer import import_catalogue
 from .services import ensure_modules
 
 bp.cli.short_help = "Manage the course catalogue."
@@ -45,7 +48,7 @@ def import_command(file: Path, dry_run: bool, skip_existing: bool, locale: str):
     with force_locale(locale):
         try:
             data = read_catalogue_file(file)
-        except CatalogueFileError as error:
+        except ImportFileError as error:
             _fail(error.problems)
         with progress_bar(label=_("Importing %(file)s", file=file.name)) as progress:
             report = import_catalogue(

@@ -8,7 +8,11 @@ from pathlib import Path
 import click
 from flask_babel import force_locale
 
-from .importer import CatalogueFileError, ImportReport, import_catalogue, read_catalogue_file
+from learnhub.file_imports import ImportFileError
+
+from .import_files import read_catalogue_file
+from .import_report import ImportReport
+from .importer import import_catalogue
 from .services import ensure_modules
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "demo-courses" / "courses.json"
@@ -26,7 +30,7 @@ def load_demo_courses(
     ensure_modules()
     try:
         data = read_catalogue_file(path)
-    except CatalogueFileError as error:
+    except ImportFileError as error:
         _fail(path, error.problems)
     report = import_catalogue(
         data, base_dir=path.parent, skip_existing_titles=True, progress=progress

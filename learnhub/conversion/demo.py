@@ -12,8 +12,8 @@ from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
 from learnhub.extensions import db
 
-from . import services
 from .models import ApplicationStatus
+from .services import applications, rule_versions
 
 # (rule key, title, certificate title, credits, module slug or None)
 DEMO_RULES = [
@@ -40,10 +40,10 @@ def load_demo_conversions(progress) -> None:
         return
     rules = {}
     for key, title, certificate, amount, slug in progress(DEMO_RULES):
-        rule = services.latest_version(key)
+        rule = rule_versions.latest_version(key)
         if rule is None:
             module = module_by_slug(slug) if slug else None
-            rule = services.create_rule(
+            rule = rule_versions.create_rule(
                 admin, key, title, certificate, amount, module, local_today()
             )
         rules[key] = rule
@@ -58,10 +58,10 @@ def _demo_application(user: User | None, rule, approver: User | None) -> None:
     if user is None or not rule.applies_on(local_today()):
         return
     account = credits.open_account(user)
-    application = services.open_application(account, rule)
+    application = applications.open_application(account, rule)
     if application is None:
-        if services.credits_for(account, rule) < rule.credits_required:
+        if applications.credits_for(account, rule) < rule.credits_required:
             return  # demo courses not loaded: nothing to convert
-        application = services.apply(user, rule)
+        application = applications.apply(user, rule)
     if approver is not None and application.status is ApplicationStatus.SUBMITTED:
-        services.approve(approver, application)
+        applications.approve(approver, application)

@@ -24,7 +24,6 @@ from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.regions.services import get_region
 
-from . import services
 from .blueprint import bp
 from .forms import EndRuleForm, NewRuleForm, RejectForm, RuleForm
 from .models import (
@@ -33,6 +32,7 @@ from .models import (
     ConversionApplication,
     ConversionRule,
 )
+from .services import applications, rule_versions
 
 ANY_MODULE = ""
 
@@ -64,14 +64,14 @@ def mine():
     """Rules I can use today with my progress towards each, and my applications."""
     account = my_credit_account()
     offers = []
-    for rule in services.rules_in_effect(local_today()):
-        have = services.credits_for(account, rule)
-        existing = services.open_application(account, rule)
+    for rule in rule_versions.rules_in_effect(local_today()):
+        have = applications.credits_for(account, rule)
+        existing = applications.open_application(account, rule)
         offers.append((rule, have, existing))
     return render_template(
         "conversion/mine.html", account=account, offers=offers,
-        applications=services.applications_of(account),
-        available=services.available_credits(account), withdraw_form=EmptyForm(), **_helpers(),
+        applications=applications.applications_of(account),
+        available=applications.available_credits(account), withdraw_form=EmptyForm(), **_helpers(),
     )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def confirm(rule_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.apply(current_user, rule)
+            applications.apply(current_user, rule)
         except CreditError as error:
             _refused(error)
         else:
@@ -101,11 +101,11 @@ def confirm(rule_id: int):
     if not rule.applies_on(local_today()):
         flash(_("This rule has changed or is no longer in effect. Look at the rules again."))
         return redirect(url_for("conversion.mine"))
-    have = services.credits_for(account, rule)
-    available = services.available_credits(account)
+    have = applications.credits_for(account, rule)
+    available = applications.available_credits(account)
     return render_template(
         "conversion/confirm.html", rule=rule, form=form, have=have, available=available,
-        account=account, existing=services.open_application(account, rule), **_helpers(),
+        account=account, existing=applications.open_application(account, rule), **_helpers(),
     )  # fmt: skip
 
 
@@ -115,7 +115,7 @@ def withdraw(application_id: int):
     application = db.get_or_404(ConversionApplication, application_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.withdraw(current_user, application)
+            applications.withdraw(current_user, application)
         except CreditError as error:
             _refused(error)
         else:
@@ -134,8 +134,8 @@ REVIEWERS = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 def review():
     """Pending applications of the cities the staff member acts for."""
     return render_template(
-        "conversion/review.html", applications=services.pending_for(current_user),
-        decided=services.recently_decided(current_user), **_helpers(),
+        "conversion/review.html", applications=applications.pending_for(current_user),
+        decided=applications.recently_decided(current_user), **_helpers(),
     )  # fmt: skip
 
 
@@ -148,7 +148,7 @@ def _application_for_staff(application_id: int) -> ConversionApplication:
 def _render_application(application, reject_form, status=200):
     account = application.account
     module_have = (
-        services.module_credits(account, application.rule.module_id)
+        applications.module_credits(account, application.rule.module_id)
         if application.rule.module_id is not None
         else None
     )
@@ -172,7 +172,7 @@ def approve(application_id: int):
     application = _application_for_staff(application_id)
     if EmptyForm().validate_on_submit():
         try:
-            services.approve(current_user, application)
+            applications.approve(current_user, application)
         except CreditError as error:
             _refused(error)
             return redirect(url_for("conversion.application", application_id=application_id))
@@ -192,7 +192,7 @@ def reject(application_id: int):
     if not form.validate_on_submit():
         return _render_application(application, form, 400)
     try:
-        services.reject(current_user, application, form.reason.data)
+        applications.reject(current_user, application, form.reason.data)
     except CreditError as error:
         _refused(error)
         return redirect(url_for("conversion.application", application_id=application_id))
@@ -227,7 +227,7 @@ def _apply_error(form, error: CreditError) -> None:
 def rules():
     today = local_today()
     return render_template(
-        "conversion/rules.html", rules=services.all_rules(), today=today, **_helpers()
+        "conversion/rules.html", rules=rule_versions.all_rules(), today=today, **_helpers()
     )
 
 
@@ -238,7 +238,7 @@ def new_rule():
     form.module.choices = _module_choices()
     if form.validate_on_submit():
         try:
-            rule = services.create_rule(
+            rule = rule_versions.create_rule(
                 current_user, form.rule_key.data, form.title.data, form.certificate_title.data,
                 form.credits_required.data, _chosen_module(form), form.starts.data,
                 form.last_day.data,
@@ -256,7 +256,7 @@ def new_rule():
 
 
 def _latest_or_404(rule_key: str) -> ConversionRule:
-    latest = services.latest_version(rule_key)
+    latest = rule_versions.latest_version(rule_key)
     if latest is None:
         abort(404)
     return latest
@@ -279,7 +279,7 @@ def _render_rule(latest, end_form, status=200):
         ).all()
     )
     return render_template(
-        "conversion/rule.html", latest=latest, versions=services.versions_of(latest.rule_key),
+        "conversion/rule.html", latest=latest, versions=rule_versions.versions_of(latest.rule_key),
         used=used, end_form=end_form, today=local_today(), **_helpers(),
     ), status  # fmt: skip
 
@@ -292,7 +292,7 @@ def new_version(rule_key: str):
     form.module.choices = _module_choices()
     if form.validate_on_submit():
         try:
-            rule = services.new_version(
+            rule = rule_versions.new_version(
                 current_user, rule_key, form.title.data, form.certificate_title.data,
                 form.credits_required.data, _chosen_module(form), form.starts.data,
                 form.last_day.data,
@@ -321,7 +321,7 @@ def end_rule(rule_key: str):
     form = EndRuleForm()
     if form.validate_on_submit():
         try:
-            services.end_rule(current_user, rule_key, form.last_day.data)
+            rule_versions.end_rule(current_user, rule_key, form.last_day.data)
         except CreditError as error:
             _apply_error(form, error)
         else:

@@ -1,14 +1,54 @@
-"""Credit amounts as people read them: 1,234.50, +0.50, −2.00.
+"""Credit amounts: read from text or settings, and shown as people read them (1,234.50, +0.50).
 
-Amounts are ``Decimal`` at the edges and integer hundredths in the database; this is the
-one formatter every credit page uses (template global ``format_credits``).
+Amounts are ``Decimal`` at the edges and integer hundredths in the database; format_credits
+is the one formatter every credit page uses (template global ``format_credits``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import unicodedata
+from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import format_decimal
+from flask_babel import lazy_gettext as _l
+
+from .errors import CreditError
+from .models import CREDIT_QUANTUM, CREDIT_SCALE
+
+ZERO = Decimal("0.00")
+
+
+def parse_credits(value, field: str = "amount", allow_negative: bool = False) -> Decimal:
+    """A credit amount from text or a number: refuses floats, junk and too many decimals."""
+    if isinstance(value, float):
+        raise TypeError("credits are never floats")
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value).strip()
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise CreditError(field, _l("Enter a number of credits, for example 1.5.")) from None
+    if not amount.is_finite():
+        raise CreditError(field, _l("Enter a number of credits, for example 1.5."))
+    if amount != amount.quantize(CREDIT_QUANTUM):
+        raise CreditError(field, _l("Use at most %(places)d decimal places.", places=CREDIT_SCALE))
+    if amount < 0 and not allow_negative:
+        raise CreditError(field, _l("The number of credits cannot be negative."))
+    if abs(amount) >= Decimal("1e9"):
+        raise CreditError(field, _l("That number of credits is too large."))
+    return amount.quantize(CREDIT_QUANTUM)
+
+
+def credit_setting(name: str) -> Decimal:
+    """A credit-valued setting as Decimal (the environment gives JSON numbers)."""
+    return parse_credits(str(current_app.config[name]), field=name)
+
+
+def hours_to_credits(hours: Decimal) -> Decimal:
+    """Study hours turned into credits at the configured rate, rounded down to 0.01."""
+    per_credit = Decimal(str(current_app.config["CREDIT_HOURS_PER_CREDIT"]))
+    return (Decimal(hours) / per_credit).quantize(CREDIT_QUANTUM, rounding="ROUND_DOWN")
 
 
 def format_credits(amount: Decimal, signed: bool = False) -> str:

@@ -7,12 +7,13 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from learnhub.catalogue.importer import CatalogueFileError
 from learnhub.cli_helpers import progress_bar
 from learnhub.extensions import db
+from learnhub.file_imports import ImportFileError, decode_csv
 
-from . import opening, services
+from . import opening
 from .blueprint import bp
+from .services.chain_verification import verify_ledger
 
 ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accounts in bulk.")
 
@@ -24,7 +25,7 @@ ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accou
 def verify_command(show_all: bool):
     """Re-walk every account's hash chain and balances; exit 1 at the first break."""
     breaks = 0
-    for found in services.verify_ledger():
+    for found in verify_ledger():
         breaks += 1
         click.echo(
             f"BREAK account {found.account_number} entry {found.sequence}: {found.problem}",
@@ -55,8 +56,8 @@ def open_accounts_command(file: Path, dry_run: bool, locale: str):
     """
     with force_locale(locale):
         try:
-            rows = opening.parse_learner_csv(opening.decode_csv(file.read_bytes()))
-        except CatalogueFileError as error:
+            rows = opening.parse_learner_csv(decode_csv(file.read_bytes()))
+        except ImportFileError as error:
             _fail(error.problems)
         with progress_bar(label=_("Opening accounts from %(file)s", file=file.name)) as progress:
             report = opening.open_accounts(rows, None, dry_run=dry_run, progress=progress)

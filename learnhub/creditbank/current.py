@@ -6,16 +6,16 @@ from flask_login import current_user
 from learnhub.database import expect_write
 from learnhub.extensions import db
 
-from . import services
 from .models import CreditAccount
+from .services.accounts import account_of, open_account
 
 
 def my_credit_account() -> CreditAccount:
     """The signed-in user's account; opened (and committed) if they have none yet."""
     # A GET that may open a missing account (users made before the credit bank existed).
     expect_write()
-    account = services.account_of(current_user)
+    account = account_of(current_user)
     if account is None:
-        account = services.open_account(current_user)
+        account = open_account(current_user)
         db.session.commit()
     return account

@@ -11,8 +11,10 @@ from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 from learnhub.learning.models import CourseCompletion
 
-from . import services
 from .models import EntryKind
+from .services.accounts import account_of, open_account
+from .services.awards import award_course_completion
+from .services.ledger import post_entry, reverse_entry
 
 DEMO_USERS = ("learner", "elder", "dalian_learner", "shenyang_staff", "province_admin")
 
@@ -24,7 +26,7 @@ def load_demo_credits(progress) -> None:
     """
     users = db.session.scalars(select(User).order_by(User.id)).all()
     for user in progress(users):
-        services.open_account(user)
+        open_account(user)
     named = {u.username: u for u in users if u.username in DEMO_USERS}
     admin = named.get("province_admin")
     courses = db.session.scalars(
@@ -36,8 +38,8 @@ def load_demo_credits(progress) -> None:
             continue
         for course in courses:
             _complete(user, course)
-        account = services.account_of(user)
-        services.post_entry(
+        account = account_of(user)
+        post_entry(
             account,
             Decimal("0.50"),
             EntryKind.ATTENDANCE,
@@ -47,15 +49,15 @@ def load_demo_credits(progress) -> None:
     learner = named.get("learner")
     if learner is None or admin is None:
         return
-    account = services.account_of(learner)
-    mistake = services.post_entry(
+    account = account_of(learner)
+    mistake = post_entry(
         account,
         Decimal("1.00"),
         EntryKind.ATTENDANCE,
         "demo_activity:duplicate",
         memo="社区大讲堂（重复登记）",
     )
-    services.reverse_entry(mistake, admin, "重复登记，冲正")
+    reverse_entry(mistake, admin, "重复登记，冲正")
     db.session.flush()
 
 
@@ -69,4 +71,4 @@ def _complete(user: User, course: Course) -> None:
         completion = CourseCompletion(user_id=user.id, course_id=course.id)
         db.session.add(completion)
         db.session.flush()
-    services.award_course_completion(completion)
+    award_course_completion(completion)

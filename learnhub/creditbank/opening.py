@@ -9,8 +9,6 @@ The format is described in docs/credit-bank.md.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,11 +26,11 @@ from learnhub.accounts.services import (
     parse_login_name,
     register,
 )
-from learnhub.catalogue.importer import CatalogueFileError, ImportProblem, Place
 from learnhub.extensions import db
+from learnhub.file_imports import ImportProblem, Place, file_error, read_csv
 from learnhub.regions.models import Region, RegionLevel
 
-from . import services
+from .services.accounts import account_of
 
 COLUMNS = ("login", "name", "city", "district", "password")
 REQUIRED_COLUMNS = ("login", "name", "city", "district")
@@ -91,48 +89,28 @@ def _problem(line: int | None, message, key: str | None = None) -> ImportProblem
     return ImportProblem(Place(line=line), message, key)
 
 
-def decode_csv(raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 — what Excel saves on Chinese Windows."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise CatalogueFileError([_problem(None, _l("The file is not UTF-8 text."))]) from None
-
-
 def parse_learner_csv(text: str, max_rows: int | None = None) -> list[tuple[int, dict[str, str]]]:
     """Rows as (line, {column: value}); the first line names the columns."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [COLUMN_ALIASES.get(name.strip(), name.strip().lower()) for name in next(reader, [])]
+    table = read_csv(text, lambda name: COLUMN_ALIASES.get(name.strip(), name.strip().lower()))
+    header = table.columns
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name and name not in COLUMNS]
     if missing or unknown or len(set(header)) != len(header):
         message = _l("The first line must name the columns %(columns)s.",
                      columns=",".join(COLUMNS))  # fmt: skip
-        raise CatalogueFileError([_problem(1, message)])
-    rows, problems, start = [], [], reader.line_num + 1
-    for cells in reader:
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            message = _l("This row has %(count)d cells; the first line names %(columns)d.",
-                         count=len(cells), columns=len(header))  # fmt: skip
-            problems.append(_problem(line, message))
-        row = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
-        rows.append((line, row))
-    if problems:
-        raise CatalogueFileError(problems)
+        raise file_error(message, line=1)
+    table.raise_problems()
+    rows = [
+        (line, {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name})
+        for line, cells in table.rows
+    ]
     if not rows:
-        raise CatalogueFileError([_problem(None, _l("The file lists no learners."))])
+        raise file_error(_l("The file lists no learners."))
     if max_rows is not None and len(rows) > max_rows:
         message = _l("The file lists %(count)d learners; this page takes at most %(max)d at "
                      "a time. Split the file, or use the command flask ledger open-accounts.",
                      count=len(rows), max=max_rows)  # fmt: skip
-        raise CatalogueFileError([_problem(None, message)])
+        raise file_error(message)
     return rows
 
 
@@ -243,7 +221,7 @@ def _register_all(report: OpeningReport, progress: Callable) -> None:
         except AccountError as error:  # registered meanwhile by someone else
             report.problems.append(_problem(row.line, error.message, "login"))
             return
-        account = services.account_of(user)
+        account = account_of(user)
         report.opened.append(
             OpenedAccount(
                 row.line,

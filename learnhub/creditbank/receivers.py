@@ -7,16 +7,17 @@ transaction, so opening an account or paying a completion commits or fails with 
 from learnhub.accounts.services import user_registered
 from learnhub.learning.services import course_completed
 
-from . import services
+from .services.accounts import open_account
+from .services.awards import award_course_completion
 
 
 @user_registered.connect
 def open_account_on_registration(_sender, user, **_extra) -> None:
     """开户: every new user gets a credit account in the registering transaction."""
-    services.open_account(user)
+    open_account(user)
 
 
 @course_completed.connect
 def award_completion(_sender, completion, **_extra) -> None:
     """Deposit the course's credits once per completion."""
-    services.award_course_completion(completion)
+    award_course_completion(completion)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from datetime import datetime
 
 import segno
 from flask import Response, current_app, redirect, render_template, request, url_for
@@ -15,26 +14,28 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from learnhub.accounts.masking import mask_name
-from learnhub.clock import local_day_range
 from learnhub.database import expect_write
 from learnhub.errors import render_error
 from learnhub.extensions import db
 
-from . import services
 from .amounts import format_credits
 from .blueprint import bp
 from .current import my_credit_account
 from .forms import StatementFilterForm, VerifyForm
-from .models import ACCOUNT_STATUS_LABELS, ENTRY_KIND_LABELS, CertificateKind
+from .models import ENTRY_KIND_LABELS, CertificateKind
+from .pages import statement_date_range, template_helpers
+from .services.certificates import (
+    certificate_by_code,
+    certificates_of,
+    format_certificate_code,
+    normalise_certificate_code,
+)
+from .services.ledger import balance_of, held_amount
+from .services.numbers import format_account_number
+from .services.statements import statement_query, totals_by_kind, totals_by_module
+from .services.verify_throttle import record_verify_miss, verify_blocked
 from .transcript_pdf import TranscriptData
 from .transcript_pdf import transcript_pdf as make_transcript_pdf
-
-
-def _date_range(form: StatementFilterForm) -> tuple[datetime | None, datetime | None]:
-    """The chosen dates (China time, end day included) as a half-open UTC range."""
-    if not form.validate():
-        return None, None
-    return local_day_range(form.start.data, form.end.data)
 
 
 @bp.get("/me/credits")
@@ -43,31 +44,21 @@ def account():
     """Balance, frozen credits, totals, the statement (流水) and certificates."""
     credit_account = my_credit_account()
     form = StatementFilterForm(request.args)
-    start, end = _date_range(form)
+    start, end = statement_date_range(form)
     page = db.paginate(
-        services.statement_query(credit_account, start, end),
+        statement_query(credit_account, start, end),
         per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         error_out=False,
     )
-    balance = services.balance_of(credit_account)
-    held = services.held_amount(credit_account)
+    balance = balance_of(credit_account)
+    held = held_amount(credit_account)
     return render_template(
         "creditbank/account.html", account=credit_account, balance=balance, held=held,
-        available=balance - held, by_kind=services.totals_by_kind(credit_account),
-        by_module=services.totals_by_module(credit_account), page=page, form=form,
-        certificates=services.certificates_of(credit_account), **_labels(),
+        available=balance - held, by_kind=totals_by_kind(credit_account),
+        by_module=totals_by_module(credit_account), page=page, form=form,
+        certificates=certificates_of(credit_account), **template_helpers(),
     )  # fmt: skip
-
-
-def _labels() -> dict:
-    return {
-        "kind_labels": ENTRY_KIND_LABELS,
-        "status_labels": ACCOUNT_STATUS_LABELS,
-        "format_account": services.format_account_number,
-        "format_credits": format_credits,
-        "format_code": services.format_certificate_code,
-    }
 
 
 def _csv_cell(value: str) -> str:
@@ -80,7 +71,7 @@ def _csv_cell(value: str) -> str:
 def statement_csv():
     """The statement as CSV: UTF-8 with a BOM so Excel shows Chinese."""
     credit_account = my_credit_account()
-    start, end = _date_range(StatementFilterForm(request.args))
+    start, end = statement_date_range(StatementFilterForm(request.args))
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -88,7 +79,7 @@ def statement_csv():
         [_("No."), _("Date"), _("Kind"), _("Description"), _("Credits"), _("Balance"),
          _("Reference")]
     )  # fmt: skip
-    entries = db.session.scalars(services.statement_query(credit_account, start, end))
+    entries = db.session.scalars(statement_query(credit_account, start, end))
     for entry in entries:
         writer.writerow(
             [entry.sequence, format_datetime(entry.created_at, "yyyy-MM-dd HH:mm"),
@@ -107,13 +98,13 @@ def statement_csv():
 def transcript():
     """The printable transcript (学习档案)."""
     credit_account = my_credit_account()
-    entries = db.session.scalars(services.statement_query(credit_account, None, None)).all()
+    entries = db.session.scalars(statement_query(credit_account, None, None)).all()
     return render_template(
         "creditbank/transcript.html", account=credit_account,
-        balance=services.balance_of(credit_account), entries=list(reversed(entries)),
-        by_kind=services.totals_by_kind(credit_account),
-        by_module=services.totals_by_module(credit_account),
-        certificates=services.certificates_of(credit_account), **_labels(),
+        balance=balance_of(credit_account), entries=list(reversed(entries)),
+        by_kind=totals_by_kind(credit_account),
+        by_module=totals_by_module(credit_account),
+        certificates=certificates_of(credit_account), **template_helpers(),
     )  # fmt: skip
 
 
@@ -126,16 +117,16 @@ def transcript_pdf():
 
 def transcript_pdf_response(credit_account) -> Response:
     """The account's transcript PDF as a download (for the learner, or staff at a counter)."""
-    entries = db.session.scalars(services.statement_query(credit_account, None, None)).all()
+    entries = db.session.scalars(statement_query(credit_account, None, None)).all()
     pdf = make_transcript_pdf(
         TranscriptData(
-            account=credit_account, balance=services.balance_of(credit_account),
-            entries=list(reversed(entries)), by_module=services.totals_by_module(credit_account),
-            by_kind=services.totals_by_kind(credit_account),
-            certificates=services.certificates_of(credit_account),
+            account=credit_account, balance=balance_of(credit_account),
+            entries=list(reversed(entries)), by_module=totals_by_module(credit_account),
+            by_kind=totals_by_kind(credit_account),
+            certificates=certificates_of(credit_account),
             verify_url=url_for("creditbank.verify", _external=True),
-            format_credits=format_credits, format_account=services.format_account_number,
-            format_code=services.format_certificate_code,
+            format_credits=format_credits, format_account=format_account_number,
+            format_code=format_certificate_code,
         )
     )  # fmt: skip
     filename = f"transcript-{credit_account.number}.pdf"
@@ -163,7 +154,7 @@ def verify():
     """A form to type a certificate code."""
     form = VerifyForm(request.args)
     if request.args and form.validate():
-        code = services.normalise_certificate_code(form.code.data)
+        code = normalise_certificate_code(form.code.data)
         if code is not None:
             return redirect(url_for("creditbank.verify_code", code=code))
         form.code.errors.append(_("That is not a certificate code. Check what you typed."))
@@ -176,14 +167,14 @@ def verify_code(code: str):
     """Anyone may check a certificate: holder (masked), what, credits, issuer, date, status."""
     expect_write()  # unknown codes are counted
     key = _client_key()
-    if services.verify_blocked(key):
+    if verify_blocked(key):
         return render_error(
             429, _("Too many unknown codes were checked. Please wait a few minutes.")
         )
-    normalised = services.normalise_certificate_code(code)
-    certificate = services.certificate_by_code(normalised) if normalised else None
+    normalised = normalise_certificate_code(code)
+    certificate = certificate_by_code(normalised) if normalised else None
     if certificate is None:
-        services.record_verify_miss(key)
+        record_verify_miss(key)
         db.session.commit()
         form = VerifyForm(data={"code": code[:40]})
         return render_template(
@@ -193,5 +184,5 @@ def verify_code(code: str):
     return render_template(
         "creditbank/certificate.html", certificate=certificate, form=VerifyForm(),
         holder=mask_name(certificate.account.user.display_name), qr=_qr_svg(url),
-        is_course=certificate.kind is CertificateKind.COURSE, **_labels(),
+        is_course=certificate.kind is CertificateKind.COURSE, **template_helpers(),
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """Credit bank work of city and province staff: finding accounts, corrections, revocations.
 
-Plain services like services.py: they take values and models, flush, never commit; every
+Plain services like those in services/: they take values and models, flush, never commit; every
 refusal is a CreditError raised before anything changes.
 """
 
@@ -15,9 +15,12 @@ from learnhub.accounts.models import User
 from learnhub.accounts.services import find_user, parse_login_name
 from learnhub.extensions import db
 
-from . import services
+from .errors import CreditError
 from .models import Certificate, CreditAccount, EntryKind, LedgerEntry
-from .services import CreditError
+from .services.accounts import account_by_number, account_of
+from .services.certificates import revoke_certificate
+from .services.ledger import reversal_of, reverse_entry
+from .services.numbers import NUMBER_LENGTH, parse_account_number
 
 NOT_REVERSIBLE = frozenset({EntryKind.REVERSAL, EntryKind.CONVERSION})
 
@@ -39,8 +42,8 @@ def find_account(text: str, city_codes: frozenset[str] | None) -> CreditAccount:
         raise CreditError("q", _l("Enter an account number, a username or a mobile number."))
     login = parse_login_name(text)
     if login is None and _looks_like_account_number(cleaned):
-        number = services.parse_account_number(cleaned)
-        if len(cleaned) != services.NUMBER_LENGTH:
+        number = parse_account_number(cleaned)
+        if len(cleaned) != NUMBER_LENGTH:
             raise CreditError("q", _l("An account number has 15 characters. Check what you typed."))
         if number is None:
             raise CreditError(
@@ -48,10 +51,10 @@ def find_account(text: str, city_codes: frozenset[str] | None) -> CreditAccount:
                 _l("This account number is mistyped: its last character does not match. "
                    "Check the number again."),
             )  # fmt: skip
-        account = services.account_by_number(number)
+        account = account_by_number(number)
     elif login is not None:
         user = find_user(login)
-        account = services.account_of(user) if user is not None else None
+        account = account_of(user) if user is not None else None
     else:
         raise CreditError("q", _l("Enter an account number, a username or a mobile number."))
     if account is None or not _in_scope(account.user, city_codes):
@@ -89,16 +92,16 @@ def may_reverse(entry: LedgerEntry, reversed_ids: frozenset[int]) -> bool:
 
 def reverse(entry: LedgerEntry, staff: User, reason: str) -> LedgerEntry:
     """Reverse an entry once; a second request is refused instead of silently repeated."""
-    if services.reversal_of(entry) is not None:
+    if reversal_of(entry) is not None:
         raise CreditError(None, _l("This entry has already been reversed."))
-    return services.reverse_entry(entry, staff, reason)
+    return reverse_entry(entry, staff, reason)
 
 
 def revoke(certificate: Certificate, reason: str) -> None:
     """Revoke a certificate; an already revoked one is refused."""
     if certificate.revoked_at is not None:
         raise CreditError(None, _l("This certificate has already been revoked."))
-    services.revoke_certificate(certificate, reason)
+    revoke_certificate(certificate, reason)
 
 
 def certificate_of(account: CreditAccount, code: str) -> Certificate | None:

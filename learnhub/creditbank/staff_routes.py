@@ -17,12 +17,13 @@ from flask_login import current_user
 
 from learnhub.accounts.access import ensure_may_act_for_city, managed_city_codes, role_required
 from learnhub.accounts.models import Role
-from learnhub.catalogue.importer import CatalogueFileError
 from learnhub.extensions import db
+from learnhub.file_imports import ImportFileError, decode_csv
 
-from . import opening, services, staff
+from . import opening, staff
 from .amounts import format_credits
 from .blueprint import bp
+from .errors import CreditError
 from .forms import (
     AccountSearchForm,
     AdjustmentForm,
@@ -31,8 +32,14 @@ from .forms import (
     StatementFilterForm,
 )
 from .models import ENTRY_KIND_LABELS, AccountStatus, CreditAccount
-from .routes import _date_range, _labels, transcript_pdf_response
-from .services import CreditError
+from .pages import statement_date_range, template_helpers
+from .routes import transcript_pdf_response
+from .services.accounts import account_by_number, set_account_status
+from .services.certificates import certificates_of, format_certificate_code
+from .services.holds import pending_holds
+from .services.ledger import adjust, balance_of, held_amount
+from .services.numbers import format_account_number
+from .services.statements import statement_query, totals_by_kind, totals_by_module
 
 CREDIT_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 # Each new learner costs one Argon2 hash (about 0.1-0.3 s at the production cost): a page
@@ -54,7 +61,7 @@ STATUS_ACTIONS = {
 
 def _account_or_404(number: str) -> CreditAccount:
     """The account, if the signed-in staff member may act for its learner's city (else 403)."""
-    account = services.account_by_number(number)
+    account = account_by_number(number)
     if account is None:
         abort(404)
     ensure_may_act_for_city(current_user, account.user.city_code)
@@ -87,21 +94,21 @@ def staff_account(number: str):
     """Balance, holds, statement and certificates of one learner, with the staff actions."""
     account = _account_or_404(number)
     form = StatementFilterForm(request.args)
-    start, end = _date_range(form)
+    start, end = statement_date_range(form)
     page = db.paginate(
-        services.statement_query(account, start, end),
+        statement_query(account, start, end),
         per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         error_out=False,
     )
-    balance, held = services.balance_of(account), services.held_amount(account)
+    balance, held = balance_of(account), held_amount(account)
     reversed_ids = staff.reversed_entry_ids(page.items)
     return render_template(
         "creditbank/staff/account.html", account=account, balance=balance, held=held,
-        available=balance - held, holds=services.pending_holds(account), page=page, form=form,
+        available=balance - held, holds=pending_holds(account), page=page, form=form,
         may_reverse=lambda entry: staff.may_reverse(entry, reversed_ids),
-        by_kind=services.totals_by_kind(account), by_module=services.totals_by_module(account),
-        certificates=services.certificates_of(account), AccountStatus=AccountStatus, **_labels(),
+        by_kind=totals_by_kind(account), by_module=totals_by_module(account),
+        certificates=certificates_of(account), AccountStatus=AccountStatus, **template_helpers(),
     )  # fmt: skip
 
 
@@ -136,7 +143,7 @@ def _confirm(account, form, heading, explanation, facts, submit_label, perform: 
     return render_template(
         "creditbank/staff/confirm.html", account=account, form=form, heading=heading,
         explanation=explanation, facts=facts, submit_label=submit_label, refusal=refusal,
-        **_labels(),
+        **template_helpers(),
     ), status  # fmt: skip
 
 
@@ -149,7 +156,7 @@ def staff_status(number: str, action: str):
     form = ReasonForm()
     return _confirm(
         account, form, heading, explanation, _account_facts(account), heading,
-        lambda: services.set_account_status(account, target, form.reason.data, current_user),
+        lambda: set_account_status(account, target, form.reason.data, current_user),
         done,
     )  # fmt: skip
 
@@ -190,7 +197,7 @@ def staff_adjust(number: str):
         account, form, _("Adjust the balance"),
         _("An adjustment entry is posted to the statement with your memo."),
         _account_facts(account), _("Post the adjustment"),
-        lambda: services.adjust(account, form.amount.data, current_user, form.memo.data,
+        lambda: adjust(account, form.amount.data, current_user, form.memo.data,
                                 form.key.data[:40]),
         _("The adjustment is posted."),
     )  # fmt: skip
@@ -208,7 +215,7 @@ def staff_revoke(number: str, code: str):
     facts = [
         *_account_facts(account),
         (_("Certificate"), certificate.title),
-        (_("Code"), services.format_certificate_code(certificate.code)),
+        (_("Code"), format_certificate_code(certificate.code)),
     ]
     return _confirm(
         account, form, _("Revoke a certificate"),
@@ -223,8 +230,8 @@ def staff_revoke(number: str, code: str):
 def _account_facts(account: CreditAccount) -> list[tuple[str, str]]:
     return [
         (_("Learner"), f"{account.user.display_name} ({account.user.login_name})"),
-        (_("Account number"), services.format_account_number(account.number)),
-        (_("Balance"), format_credits(services.balance_of(account))),
+        (_("Account number"), format_account_number(account.number)),
+        (_("Balance"), format_credits(balance_of(account))),
     ]
 
 
@@ -239,9 +246,9 @@ def staff_open_accounts():
     report, problems = None, []
     if form.validate_on_submit():
         try:
-            text = opening.decode_csv(form.file.data.read())
+            text = decode_csv(form.file.data.read())
             rows = opening.parse_learner_csv(text, max_rows=PAGE_MAX_LEARNERS)
-        except CatalogueFileError as error:
+        except ImportFileError as error:
             problems = error.problems
         else:
             report = opening.open_accounts(rows, current_user, dry_run=form.check_only.data)
@@ -254,7 +261,7 @@ def staff_open_accounts():
     response = current_app.make_response((
         render_template("creditbank/staff/open_accounts.html", form=form, report=report,
                         problems=problems, columns=opening.COLUMNS,
-                        format_account=services.format_account_number),
+                        format_account=format_account_number),
         status,
     ))  # fmt: skip
     response.headers["Cache-Control"] = "no-store"  # initial passwords may be on it

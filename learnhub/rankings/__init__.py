@@ -1,10 +1,10 @@
 """Rankings (排名统计): counting clicks, registrations and learning per city and district."""
 
-from . import api, cli, models, routes  # noqa: F401  (they register on bp)
-from .aggregation import connect_signals
+from . import api, cli, jobs, models, routes  # noqa: F401  (they register on bp and the queue)
 from .blueprint import bp
-from .services import init_view_recording
+from .events import connect_signals
 from .tracking import connect_view_tracking
+from .view_buffer import init_view_recording
 from .visitors import init_visitor_cookies
 
 

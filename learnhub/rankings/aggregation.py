@@ -1,4 +1,4 @@
-"""From raw events to daily aggregates: the live path, the rebuild, and pruning.
+"""From raw view events to daily aggregates: which views count, and the live aggregator.
 
 The live aggregator and the rebuild command call the same functions on different sets of
 events (an id range, a day), so they give the same numbers. A view counts when:
@@ -18,107 +18,33 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date, timedelta
-from functools import lru_cache
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import and_, case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, func, select
 
-from learnhub.accounts.models import Role, User
-from learnhub.accounts.services import user_registered
-from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
-from learnhub.learning.services import course_completed
 
 from . import counting
-from .board_cache import clear_cache
-from .models import (
-    UNKNOWN,
-    AggregationCursor,
-    CityDay,
-    CompletionEvent,
-    CourseDay,
-    DistrictDay,
-    LearnerDay,
-    RegistrationEvent,
-    ViewEvent,
+from .aggregates import (
+    CLICKS,
+    FILTERED,
+    VIEW_CURSOR,
+    add_learner_days,
+    add_region_amounts,
+    add_to,
+    forget_cached_boards,
+    locked_cursor,
 )
+from .models import CourseDay, ViewEvent
 
-CLICKS = "clicks"
-FILTERED = "filtered"
-REGISTRATIONS = "registrations"
-COMPLETIONS = "completions"
-CREDITS = "credits"  # stored in hundredths of a credit
-ACTIVE_LEARNERS = "active_learners"  # not summed: distinct learners from LearnerDay
 LEARNING_KINDS = ("lesson", "media")
-VIEW_CURSOR = "views"
 BATCH_SIZE = 20_000
 
 COUNTED = "counted"
 REPEAT = "repeat"
 RATE = "rate"
-
-
-class RebuildError(ValueError):
-    """A rebuild that would lose numbers (its range reaches past the pruned raw events)."""
-
-
-# ---- adding to aggregates --------------------------------------------------------------
-
-
-def _insert(model):
-    # On the table, not the mapped class: a plain executemany, without the ORM's bulk
-    # insert machinery (which costs more than the statement itself for a few rows).
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
-
-
-@lru_cache
-def _adding_statement(model, dialect: str):
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
-    pk = [column.name for column in model.__table__.primary_key]
-    return insert.on_conflict_do_update(
-        index_elements=pk, set_={"value": model.__table__.c.value + insert.excluded.value}
-    )
-
-
-def add_to(model, keys: tuple[str, ...], amounts: Counter) -> None:
-    """Add amounts ({key values: amount}) to a daily aggregate table, creating rows."""
-    rows = [dict(zip(keys, key, strict=True), value=amount) for key, amount in amounts.items()]
-    if not rows:
-        return
-    statement = _adding_statement(model, db.session.get_bind().dialect.name)
-    for start in range(0, len(rows), 5000):
-        db.session.execute(statement, rows[start : start + 5000])
-
-
-def add_region_amounts(metric: str, amounts: Counter) -> None:
-    """amounts: {(day, city, district): n} → the city and district tables."""
-    cities: Counter = Counter()
-    for (day, city, _district), amount in amounts.items():
-        cities[(metric, day, city)] += amount
-    add_to(CityDay, ("metric", "day", "city_code"), cities)
-    add_to(
-        DistrictDay,
-        ("metric", "day", "city_code", "district_code"),
-        Counter({(metric, *key): n for key, n in amounts.items()}),
-    )
-
-
-def add_learner_days(rows: set[tuple]) -> None:
-    """Mark learners active on days: {(day, user_id, city, district)}; repeats are ignored."""
-    if not rows:
-        return
-    statement = _insert(LearnerDay).on_conflict_do_nothing(index_elements=["day", "user_id"])
-    values = [{"day": d, "user_id": u, "city_code": c, "district_code": k} for d, u, c, k in rows]
-    for start in range(0, len(values), 5000):
-        db.session.execute(statement, values[start : start + 5000])
-
-
-# ---- views -----------------------------------------------------------------------------
 
 
 def _lookback_ms() -> int:
@@ -252,17 +178,6 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
     return seen
 
 
-def _locked_cursor(name: str) -> AggregationCursor:
-    """The cursor row, locked: one aggregator at a time (SQLite: the write lock)."""
-    db.session.execute(
-        _insert(AggregationCursor).on_conflict_do_nothing(index_elements=["name"]),
-        [{"name": name, "last_id": 0}],
-    )
-    return db.session.scalars(
-        select(AggregationCursor).where(AggregationCursor.name == name).with_for_update()
-    ).one()
-
-
 def _safe_last_view_id() -> int:
     """The highest view id below which every insert has committed.
 
@@ -276,12 +191,13 @@ def _safe_last_view_id() -> int:
         return connection.scalar(select(func.coalesce(func.max(ViewEvent.id), 0)))
 
 
-SETTLE_MARGIN_SECONDS = 10  # beyond the flush interval: slow requests, slow batch writes
+# Beyond the flush interval: slow requests, the queue's wait before the worker writes a batch.
+SETTLE_MARGIN_SECONDS = 30
 
 
 def settle_ms() -> int:
     """How recent views the live aggregator leaves for its next round: a buffered view may
-    be written up to the flush interval after it happened (see services.ViewBuffer)."""
+    be written the flush interval and a queue wait after it happened (see view_buffer.py)."""
     flush_seconds = current_app.config["RANKINGS_VIEW_FLUSH_SECONDS"]
     return round((flush_seconds + SETTLE_MARGIN_SECONDS) * 1000)
 
@@ -325,7 +241,7 @@ def aggregate_pending(
     later run (the live aggregator passes :func:`settle_ms`; see :func:`settled_bound`).
     """
     bound = _safe_last_view_id() if bound is None else bound
-    cursor = _locked_cursor(VIEW_CURSOR)
+    cursor = locked_cursor(VIEW_CURSOR)
     if settle:
         bound = settled_bound(cursor.last_id, bound, settle)
     total = 0
@@ -352,172 +268,5 @@ def aggregate_pending(
         cursor.last_id = last_id
         db.session.flush()
     if total:
-        _forget_cached_boards()
+        forget_cached_boards()
     return total
-
-
-def _forget_cached_boards() -> None:
-    clear_cache()
-
-
-# ---- registrations and completions -----------------------------------------------------
-
-
-def record_registration(user_id: int, city_code: str, district_code: str | None, day: date):
-    """Count a new learner account for its city (in the registering transaction)."""
-    record_registrations([(user_id, city_code, district_code, day)])
-
-
-def record_registrations(rows: list[tuple]) -> None:
-    """Count new learner accounts: rows (user id, city, district or None, day)."""
-    events = [
-        {"user_id": u, "day": d, "city_code": c, "district_code": k or UNKNOWN}
-        for u, c, k, d in rows
-    ]
-    for start in range(0, len(events), 5000):
-        db.session.execute(_insert(RegistrationEvent), events[start : start + 5000])
-    add_region_amounts(
-        REGISTRATIONS, Counter((e["day"], e["city_code"], e["district_code"]) for e in events)
-    )
-    _forget_cached_boards()
-
-
-def credits_earned_cents(completion) -> int:
-    """Credits a completion earned, in hundredths (later: read from the credit bank ledger)."""
-    return round(completion.course.credits * 100)
-
-
-def record_completion(
-    completion_id: int, user_id: int, course_id: int, city_code: str, district_code: str | None,
-    credit_cents: int, day: date,
-) -> None:  # fmt: skip
-    """Count a course completion and its credits (in the completing transaction)."""
-    record_completions(
-        [(completion_id, user_id, course_id, city_code, district_code, credit_cents, day)]
-    )
-
-
-def record_completions(rows: list[tuple]) -> None:
-    """Count course completions: rows (completion id, user id, course id, city, district or
-    None, credit cents, day). A completion already counted is not counted again."""
-    events = {
-        completion_id: {"completion_id": completion_id, "user_id": u, "course_id": course,
-                        "day": d, "city_code": c, "district_code": k or UNKNOWN,
-                        "credit_cents": cents}
-        for completion_id, u, course, c, k, cents, d in rows
-    }  # fmt: skip
-    statement = (
-        _insert(CompletionEvent)
-        .on_conflict_do_nothing(index_elements=["completion_id"])
-        .returning(CompletionEvent.__table__.c.completion_id)
-    )
-    new = []
-    values = list(events.values())
-    for start in range(0, len(values), 5000):
-        new += db.session.execute(statement, values[start : start + 5000]).scalars().all()
-    _add_completions(
-        (e["day"], e["city_code"], e["district_code"], e["course_id"], e["credit_cents"])
-        for e in map(events.__getitem__, new)
-    )
-    _forget_cached_boards()
-
-
-def _add_completions(rows) -> None:
-    completions, credits, courses = Counter(), Counter(), Counter()
-    for day, city, district, course_id, cents in rows:
-        completions[(day, city, district)] += 1
-        credits[(day, city, district)] += cents
-        courses[(COMPLETIONS, day, course_id, city)] += 1
-    add_region_amounts(COMPLETIONS, completions)
-    add_region_amounts(CREDITS, credits)
-    add_to(CourseDay, ("metric", "day", "course_id", "city_code"), courses)
-
-
-def on_user_registered(_sender, user, **_extra) -> None:
-    if user.role is not Role.LEARNER:
-        return
-    moment = user.created_at or utcnow()
-    record_registration(
-        user.id, user.city_code, user.district_code,
-        counting.local_day(counting.epoch_ms(moment)),
-    )  # fmt: skip
-
-
-def on_course_completed(_sender, completion, **_extra) -> None:
-    user = db.session.get(User, completion.user_id)
-    moment = completion.completed_at or utcnow()
-    record_completion(
-        completion.id, user.id, completion.course_id, user.city_code, user.district_code,
-        credits_earned_cents(completion), counting.local_day(counting.epoch_ms(moment)),
-    )  # fmt: skip
-
-
-# ---- rebuild and pruning ---------------------------------------------------------------
-
-
-def retention_horizon(today: date) -> date:
-    """The first day whose raw view events are kept."""
-    return today - timedelta(days=current_app.config["RANKINGS_RETENTION_DAYS"])
-
-
-def rebuild(start: date, end: date, today: date | None = None, progress=None) -> None:
-    """Recompute every aggregate of the days start..end from the raw events; caller commits."""
-    today = today or local_today()
-    if start > end:
-        raise RebuildError("the start day is after the end day")
-    if start < retention_horizon(today):
-        raise RebuildError(
-            f"raw views before {retention_horizon(today)} are pruned; rebuilding earlier days "
-            "would lose their numbers"
-        )
-    cursor = _locked_cursor(VIEW_CURSOR)  # holds off the live aggregator meanwhile
-    for model in (CityDay, DistrictDay, CourseDay, LearnerDay):
-        db.session.execute(delete(model).where(model.day.between(start, end)))
-    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    for day in progress(days) if progress else days:
-        aggregate_views(
-            lambda c, day=day: and_(c.day == day, c.id <= cursor.last_id),
-            counting.day_start_ms(day),
-            counting.day_end_ms(day) - 1,
-        )
-    _rebuild_registrations(start, end)
-    _rebuild_completions(start, end)
-    db.session.flush()
-    _forget_cached_boards()
-
-
-def _rebuild_registrations(start: date, end: date) -> None:
-    r = RegistrationEvent
-    rows = db.session.execute(
-        select(r.day, r.city_code, r.district_code, func.count())
-        .where(r.day.between(start, end))
-        .group_by(r.day, r.city_code, r.district_code)
-    )
-    add_region_amounts(REGISTRATIONS, Counter({(d, c, k): n for d, c, k, n in rows}))
-
-
-def _rebuild_completions(start: date, end: date) -> None:
-    c = CompletionEvent
-    rows = db.session.execute(
-        select(c.day, c.city_code, c.district_code, c.course_id, c.credit_cents).where(
-            c.day.between(start, end)
-        )
-    )
-    _add_completions(rows)
-
-
-def prune_raw_events(today: date) -> int:
-    """Delete aggregated raw view events older than the retention; returns how many."""
-    cursor = _locked_cursor(VIEW_CURSOR)
-    result = db.session.execute(
-        delete(ViewEvent).where(
-            ViewEvent.day < retention_horizon(today), ViewEvent.id <= cursor.last_id
-        )
-    )
-    return result.rowcount
-
-
-def connect_signals() -> None:
-    """Count registrations and completions inside the transactions that make them."""
-    user_registered.connect(on_user_registered)
-    course_completed.connect(on_course_completed)

@@ -10,8 +10,9 @@ from learnhub.cli_helpers import progress_bar
 from learnhub.clock import local_today
 from learnhub.extensions import db
 
-from .aggregation import RebuildError, aggregate_pending, prune_raw_events, rebuild, settle_ms
+from .aggregation import aggregate_pending, settle_ms
 from .blueprint import bp
+from .rebuild import RebuildError, prune_raw_events, rebuild
 
 
 @bp.cli.command("aggregate")

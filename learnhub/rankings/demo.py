@@ -29,7 +29,8 @@ from learnhub.extensions import db
 from learnhub.regions.services import districts_by_city
 
 from . import counting
-from .aggregation import aggregate_pending, record_completions, record_registrations
+from .aggregation import aggregate_pending
+from .events import record_completions, record_registrations
 from .models import AggregationCursor, ViewEvent
 from .services import view_row
 

@@ -24,7 +24,7 @@ from learnhub.clock import local_today
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
-from .aggregation import (
+from .aggregates import (
     ACTIVE_LEARNERS,
     CLICKS,
     COMPLETIONS,

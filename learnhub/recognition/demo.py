@@ -13,8 +13,9 @@ from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import OutcomeType, RecognitionApplication
 from learnhub.extensions import db
 
-from . import services
-from .services import ApplicationDetails, OutcomeTypeDetails
+from .services import applications, evidence_files, outcome_catalogue, staff_review
+from .services.applications import ApplicationDetails
+from .services.outcome_catalogue import OutcomeTypeDetails
 
 OUTCOME_TYPES = (
     ("国家职业资格证书（五级）", "certificate", "4"),
@@ -77,7 +78,7 @@ def load_demo_recognition(progress) -> None:
         existing = db.session.scalar(select(OutcomeType).where(OutcomeType.name == name))
         if existing is None and admin is not None:
             details = OutcomeTypeDetails(name=name, category=category, standard_credits=credits)
-            existing = services.save_outcome_type(admin, details)
+            existing = outcome_catalogue.save_outcome_type(admin, details)
         types[name] = existing
     reviewer = db.session.scalar(select(User).where(User.username == "shenyang_staff"))
     learner = db.session.scalar(select(User).where(User.username == "learner"))
@@ -99,8 +100,8 @@ def load_demo_recognition(progress) -> None:
             ("养老护理员证书.pdf", _evidence_pdf("Certificate: elder care worker, level 5")),
         )
         if approved is not None:
-            services.claim(approved, reviewer)
-            services.approve(approved, reviewer, "证书真实有效，予以认定。")
+            staff_review.claim(approved, reviewer)
+            staff_review.approve(approved, reviewer, "证书真实有效，予以认定。")
         rejected = _application(
             learner,
             ApplicationDetails(
@@ -113,8 +114,8 @@ def load_demo_recognition(progress) -> None:
             ("参赛照片.png", _evidence_png()),
         )
         if rejected is not None:
-            services.claim(rejected, reviewer)
-            services.reject(
+            staff_review.claim(rejected, reviewer)
+            staff_review.reject(
                 rejected, reviewer, "小区自办比赛不属于认定范围；市级以上比赛的获奖证书可以认定。"
             )
     if elder is not None:
@@ -145,8 +146,8 @@ def _application(user: User, details: ApplicationDetails, evidence: tuple[str, b
     )
     if exists is not None:
         return None
-    application = services.create_draft(account, details)
+    application = applications.create_draft(account, details)
     name, content = evidence
-    services.add_evidence(application, io.BytesIO(content), name)
-    services.submit(application)
+    evidence_files.add_evidence(application, io.BytesIO(content), name)
+    applications.submit(application)
     return application

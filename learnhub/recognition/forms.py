@@ -1,4 +1,4 @@
-"""Recognition forms. They read what was typed; the rules live in services.py."""
+"""Recognition forms. They read what was typed; the rules live in the services package."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from learnhub.creditbank.models import (
 )
 from learnhub.forms import ChoiceField, normalise_text
 
-from .services import ApplicationDetails, OutcomeTypeDetails
+from .services.applications import ApplicationDetails
+from .services.outcome_catalogue import OutcomeTypeDetails
 
 
 def strip_text(value):

@@ -1,12 +1,18 @@
 """Full-text search of courses, lessons and activities (Whoosh + jieba).
 
-Only ``index.py`` talks to Whoosh; ``sync.py`` keeps the index in step with the database
-from session events, so the code that changes the catalogue never calls search.
+Only the index modules talk to Whoosh; ``sync.py`` queues every change to searchable
+content inside its transaction and ``jobs.py`` has the worker apply it, so the code that
+changes the catalogue never calls search.
 """
 
-from . import cli, routes, sync  # noqa: F401  (they register on bp)
+from . import cli, jobs, routes, sync  # noqa: F401  (they register on bp and the queue)
 from .blueprint import bp
 
-bp.record_once(lambda state: sync.init_app(state.app))
+
+@bp.record_once
+def _setup(state) -> None:
+    sync.init_app(state.app)
+    jobs.init_index_jobs()
+
 
 __all__ = ["bp"]

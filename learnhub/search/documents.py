@@ -24,7 +24,7 @@ from learnhub.catalogue.models import (
     Lesson,
 )
 
-from .index import SearchDocument, document_key
+from .schema import SearchDocument, document_key
 
 BATCH = 500
 _TAG = re.compile(r"<[^>]*>")

@@ -26,10 +26,11 @@ from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
 from learnhub.clock import local_today
 from learnhub.extensions import db
 
-from . import sync, text
+from . import jobs, sync, text
 from .documents import plain_text
-from .index import MAX_RESULTS, IndexHit, IndexResults, IndexUnavailable, SearchIndex
+from .index import IndexUnavailable, SearchIndex
 from .models import SearchTermCount
+from .results import MAX_RESULTS, IndexHit, IndexResults
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +173,15 @@ def _find(results: SearchResults, match_all: bool = True) -> IndexResults:
         except IndexUnavailable:
             log.warning("search index unusable; searching the database", exc_info=True)
             results.from_database = True
-            _ensure_index_quietly()
+            _ask_for_rebuild()
     return database_search(results.query, match_all=match_all, **options)
 
 
-def _ensure_index_quietly() -> None:
+def _ask_for_rebuild() -> None:
     try:
-        sync.ensure_index()
-    except Exception:
-        log.exception("could not start rebuilding the search index")
+        jobs.request_rebuild(current_app.config["SEARCH_DIR"])
+    except Exception:  # the page still answers, from the database
+        log.exception("could not ask for the search index to be rebuilt")
 
 
 def _suggestion(query: str) -> str | None:

@@ -3,13 +3,12 @@
 1. ``after_flush``: every flushed change to a course, lesson or module adds a row to
    ``search_pending_change`` *in the same transaction*: the row exists exactly when the
    change was committed, and vanishes with it on rollback.
-2. ``after_commit``: the committing process applies pending rows to the index, holding the
+2. After the commit, a job (search/jobs.py) applies pending rows to the index, holding the
    index's writer lock (an flock on ``SEARCH_DIR/writer.lock``). If another process holds
    it, this one does not wait: that process looks at the queue again after releasing the
    lock, so rows committed meanwhile are never stranded (see docs/search.md for the proof).
-3. A missing or damaged index is rebuilt: right away when the catalogue is small, else in
-   a background thread; searches use the database meanwhile. ``flask search reindex``
-   rebuilds on demand, into a new folder swapped in atomically.
+3. A missing or damaged index is rebuilt by a job; searches use the database meanwhile.
+   ``flask search reindex`` rebuilds on demand, into a new folder swapped in atomically.
 
 Studio, importer and demo code need not know any of this: they change models and commit.
 """
@@ -17,11 +16,9 @@ Studio, importer and demo code need not know any of this: they change models and
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
@@ -46,7 +43,6 @@ _TRACKED = {
 _KINDS = {Course: "course", Lesson: "lesson", Module: "module"}
 _QUEUED = "learnhub_search_queued"  # session.info: keys queued in this transaction
 BATCH = 500
-RETRY_AFTER_FAILURE = 60.0  # seconds before a process tries a failed automatic rebuild again
 
 
 def search_index(app: Flask | None = None) -> SearchIndex:
@@ -59,7 +55,6 @@ def init_app(app: Flask) -> None:
     session_class = db.session.session_factory.class_
     for name, listener in (
         ("after_flush", _queue_changes),
-        ("after_commit", _apply_after_commit),
         ("after_soft_rollback", _forget_after_rollback),
     ):
         if not event.contains(session_class, name, listener):
@@ -101,26 +96,20 @@ def _forget_after_rollback(session: Session, previous_transaction) -> None:
         session.info.pop(_QUEUED, None)
 
 
+def committed_changes(session: Session) -> bool:
+    """After a commit: whether it queued index changes (asking forgets the answer)."""
+    return bool(session.info.pop(_QUEUED, None))
+
+
 # ---- 2. applying, after the commit -----------------------------------------------------------
-
-
-def _apply_after_commit(session: Session) -> None:
-    if not session.info.pop(_QUEUED, None) or not has_app_context():
-        return
-    if "learnhub_search" not in current_app.extensions:
-        return
-    try:
-        apply_pending_changes()
-    except Exception:
-        # The change is committed and its queue row kept: the index catches up later.
-        log.exception("search index update failed; the change stays queued")
 
 
 def apply_pending_changes() -> int:
     """Bring the index up to date with the queue; return how many changes were applied.
 
     Never waits for another writer: whoever holds the lock re-reads the queue after
-    releasing it, so this process's rows are applied by that one if not by this one.
+    releasing it, so this process's rows are applied by that one if not by this one. An
+    index found unusable is rebuilt (when SEARCH_AUTO_REBUILD allows).
     """
     index = search_index()
     applied = 0
@@ -134,10 +123,20 @@ def apply_pending_changes() -> int:
             except IndexUnavailable:
                 locked = False  # rebuild (needs the lock) once it is released
         if not locked:
-            ensure_index()
-            return applied
+            return applied + _rebuild_if_needed()
         if not _queue_has_rows():
             return applied
+
+
+def _rebuild_if_needed() -> int:
+    """Rebuild an unusable index (which applies the queue too); 0 if someone else is on it."""
+    if not index_needs_rebuilding():
+        return 0
+    try:
+        return rebuild_index(wait=0.0)
+    except IndexBusy:
+        log.info("search index is being rebuilt by another process")
+        return 0
 
 
 def _drain(index: SearchIndex) -> int:
@@ -222,49 +221,6 @@ def searchable_count() -> int:
     return (courses or 0) + (lessons or 0)
 
 
-_rebuilding = threading.Lock()
-_last_failure: dict[str, float] = {}
-
-
-def ensure_index() -> None:
-    """Rebuild a missing or damaged index: now if the catalogue is small, else in the background.
-
-    Searches use the database until the new index is live. At most one rebuild runs per
-    process (and the writer lock allows one across processes).
-    """
-    app = current_app._get_current_object()
-    if not app.config["SEARCH_AUTO_REBUILD"] or search_index(app).status() == "ok":
-        return
-    directory = app.config["SEARCH_DIR"]
-    if time.monotonic() - _last_failure.get(directory, -RETRY_AFTER_FAILURE) < RETRY_AFTER_FAILURE:
-        return
-    if not _rebuilding.acquire(blocking=False):
-        return
-    if searchable_count() <= app.config["SEARCH_INLINE_REBUILD_LIMIT"]:
-        try:
-            _rebuild_quietly(app)
-        finally:
-            _rebuilding.release()
-        return
-    thread = threading.Thread(target=_rebuild_in_background, args=(app,), daemon=True,
-                              name="learnhub-search-rebuild")  # fmt: skip
-    thread.start()
-
-
-def _rebuild_in_background(app: Flask) -> None:
-    try:
-        with app.app_context():
-            _rebuild_quietly(app)
-    finally:
-        _rebuilding.release()
-
-
-def _rebuild_quietly(app: Flask) -> None:
-    try:
-        count = rebuild_index(wait=0.0)
-        log.info("search index rebuilt: %d documents", count)
-    except IndexBusy:
-        log.info("search index is being written by another process; not rebuilding here")
-    except Exception:
-        _last_failure[app.config["SEARCH_DIR"]] = time.monotonic()
-        log.exception("search index rebuild failed; searching the database meanwhile")
+def index_needs_rebuilding() -> bool:
+    """Whether the index is missing or damaged and may be rebuilt automatically."""
+    return bool(current_app.config["SEARCH_AUTO_REBUILD"]) and search_index().status() != "ok"

@@ -32,6 +32,7 @@ STAFF_TOOLS = (
     ("staff.rankings", _l("Province rankings"), False),
     ("search.terms", _l("What people search for"), False),
     ("studio.index", _l("Studio: courses and lessons"), False),
+    ("staff.jobs", _l("Background jobs and failures"), True),
 )
 
 

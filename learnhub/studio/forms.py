@@ -1,22 +1,20 @@
 """Studio forms. Messages are given explicitly so every one is in our catalogue.
 
 Forms read and shape what was typed; the rules themselves (ranges, publishing, quiz
-answers) live in services.py, so the bulk importer applies the very same ones.
+answers) are the catalogue's (``learnhub.catalogue.*_authoring``), so the bulk importer
+applies the very same ones.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import BooleanField, Form, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, Form, StringField, TextAreaField
 from wtforms.fields import FieldList, FormField
-from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import AnyOf, InputRequired, Optional
 
+from learnhub.catalogue.course_authoring import CourseDetails
+from learnhub.catalogue.lesson_authoring import DEFAULT_PASS_MARK, LessonDetails
 from learnhub.catalogue.models import (
     AUDIENCE_LABELS,
     LEVEL_LABELS,
@@ -26,109 +24,34 @@ from learnhub.catalogue.models import (
     CourseStatus,
     LessonKind,
 )
-from learnhub.forms import ChoiceField, ForgivingIntegerField, normalise_text
-from learnhub.media import MediaError, MediaKind, check_stream
+from learnhub.catalogue.question_authoring import MAX_CHOICES, QuestionDetails
+from learnhub.forms import ChoiceField, ForgivingIntegerField
+from learnhub.media import MediaKind
 
-from .services import (
-    DEFAULT_PASS_MARK,
-    MAX_CHOICES,
-    CourseDetails,
-    LessonDetails,
-    QuestionDetails,
+from .fields import (
+    CheckboxesField,
+    DecimalText,
+    DurationField,
+    FormTokenField,
+    MediaFile,
+    strip_text,
 )
 
-_DURATION = re.compile(r"^(?:(\d+):)?(\d+):([0-5]\d)$")
 
+class AddingForm(FlaskForm):
+    """A form that adds a course, a lesson or a question, or (``adds=False``) edits one.
 
-def strip_text(value):
-    """Trim prose, keeping its characters: Chinese punctuation is full-width on purpose."""
-    return value.strip() if isinstance(value, str) else value
+    A form that adds carries a one-time token, so that a second post of it (a double
+    click, the back button and "send again") adds nothing; editing the same way twice
+    changes nothing anyway, so edit forms go without.
+    """
 
+    form_token = FormTokenField(label=_l("This form"))
 
-class DecimalText(StringField):
-    """A number with decimals, typed any reasonable way (full-width digits, spaces)."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = normalise_text(valuelist[0]).replace(",", "")
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = Decimal(text)
-        except InvalidOperation:
-            self.data = None
-            raise ValueError(_l("Enter a number, for example 2.5.")) from None
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else format(self.data.normalize(), "f")
-
-
-class DurationField(StringField):
-    """A length as minutes:seconds (12:30), hours:minutes:seconds (1:05:00) or whole minutes."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        text = normalise_text(valuelist[0]).replace("：", ":")
-        if not text:
-            self.data = None
-        elif text.isdigit():
-            self.data = int(text) * 60
-        elif match := _DURATION.match(text):
-            hours, minutes, seconds = (int(part or 0) for part in match.groups())
-            self.data = hours * 3600 + minutes * 60 + seconds
-        else:
-            self.data = None
-            raise ValueError(_l("Enter the length as minutes:seconds, for example 12:30."))
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return format_duration(self.data) if self.data else ""
-
-
-def format_duration(seconds: int) -> str:
-    """12:30, or 1:05:00 from an hour on."""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several choices as checkboxes; values outside the list are an error in our words."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        values = {str(value) for value, _label, *_ in self.iter_choices()}
-        if any(str(item) not in values for item in self.data or []):
-            raise ValidationError(_l("Choose one of the options in the list."))
-
-
-class MediaFile(FileField):
-    """An uploaded file checked by its content (not its name) for the given kind and size."""
-
-    def __init__(self, label, kind: MediaKind, **kwargs):
-        super().__init__(label, **kwargs)
-        self.kind = kind
-
-    @property
-    def upload(self):
-        """The uploaded file's stream, or None when no file was chosen."""
-        return self.data.stream if self.data and self.data.filename else None
-
-    def pre_validate(self, form):
-        if self.upload is None:
-            return
-        try:
-            check_stream(self.upload, self.kind)
-        except MediaError as error:
-            raise ValidationError(str(error.message)) from None
+    def __init__(self, *args, adds: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not adds:
+            del self.form_token
 
 
 def _title_field():
@@ -139,7 +62,7 @@ def _title_field():
     )
 
 
-class CourseForm(FlaskForm):
+class CourseForm(AddingForm):
     title = _title_field()
     module = ChoiceField(_l("Module"), validators=[InputRequired(_l("Choose a module."))])
     region = ChoiceField(
@@ -217,7 +140,7 @@ class CourseForm(FlaskForm):
         return "remove_cover" in self and bool(self.remove_cover.data)
 
 
-class LessonForm(FlaskForm):
+class LessonForm(AddingForm):
     """Every kind of lesson: a title and text. The kind decides the text's role."""
 
     title = _title_field()
@@ -316,7 +239,7 @@ class ChoiceRow(Form):
     correct = BooleanField()
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AddingForm):
     prompt = TextAreaField(
         _l("Question"),
         filters=[strip_text],

@@ -14,6 +14,8 @@ from learnhub.accounts.access import (
     may_use_studio,
     role_required,
 )
+from learnhub.catalogue import course_authoring, lesson_authoring, question_authoring
+from learnhub.catalogue.authoring import AuthoringError
 from learnhub.catalogue.models import (
     STATUS_LABELS,
     Course,
@@ -28,14 +30,8 @@ from learnhub.media import MediaKind, max_bytes
 
 from . import services
 from .blueprint import bp
-from .forms import (
-    CourseForm,
-    MoveLessonForm,
-    QuestionForm,
-    StatusFilterForm,
-    format_duration,
-    lesson_form,
-)
+from .fields import format_duration
+from .forms import CourseForm, MoveLessonForm, QuestionForm, StatusFilterForm, lesson_form
 
 editors_only = role_required(*COURSE_EDITING_ROLES)
 
@@ -84,20 +80,28 @@ def _editable_question(question_id: int) -> QuizQuestion:
     return question
 
 
-def _show_problems(form, error: services.StudioError) -> None:
+def _show_problems(form, error: AuthoringError) -> None:
     """Undo the change; put each refusal next to its field, or above the form."""
     db.session.rollback()
     show_problems(form, error.problems)
 
 
+def _already_sent(target: str):
+    """A form that went through before was sent again: say that it added nothing."""
+    db.session.rollback()
+    flash(_("This form was already sent; nothing new was added."))
+    return redirect(target)
+
+
 def _course_form(course: Course | None = None) -> CourseForm:
     scope = editable_region_codes(current_user)
-    regions = [r for r in services.course_regions() if scope is None or r.code in scope]
+    regions = [r for r in course_authoring.course_regions() if scope is None or r.code in scope]
     return CourseForm(
         modules=list_modules(),
         regions=regions,
         may_feature=may_feature_courses(current_user),
         has_cover=bool(course and course.cover_path),
+        adds=course is None,
     )
 
 
@@ -120,8 +124,16 @@ def new_course():
     form = _course_form()
     if form.validate_on_submit():
         try:
-            course = services.create_course_once(form.details(), current_user, form.cover.upload)
-        except services.StudioError as error:
+            course = services.create_course_once(
+                form.details(), current_user, form.form_token.data, form.cover.upload
+            )
+        except services.AlreadySent as sent:
+            return _already_sent(
+                url_for("studio.course", course_id=sent.course_id)
+                if sent.course_id
+                else url_for("studio.index")
+            )
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -150,8 +162,10 @@ def edit_course(course_id: int):
         form.fill_from(found)
     elif form.validate():
         try:
-            services.update_course(found, form.details(), form.cover.upload, form.removes_cover)
-        except services.StudioError as error:
+            course_authoring.update_course(
+                found, form.details(), form.cover.upload, form.removes_cover
+            )
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -167,8 +181,8 @@ def publish(course_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        services.publish_course(found)
-    except services.NotPublishable as error:
+        course_authoring.publish_course(found)
+    except course_authoring.NotPublishable as error:
         db.session.rollback()
         page = _course_page(found, problems=[str(reason) for reason in error.reasons])
         return render_template("studio/course.html", **page), 400
@@ -192,7 +206,7 @@ def _change_status(course_id: int, change, message: str):
 def unpublish(course_id: int):
     return _change_status(
         course_id,
-        services.unpublish_course,
+        course_authoring.unpublish_course,
         _("The course is back to draft: learners no longer see it."),
     )
 
@@ -202,7 +216,7 @@ def unpublish(course_id: int):
 def archive(course_id: int):
     return _change_status(
         course_id,
-        services.archive_course,
+        course_authoring.archive_course,
         _("The course is archived: it is closed to new learners."),
     )
 
@@ -217,11 +231,15 @@ def new_lesson(course_id: int, kind: str):
     if kind not in set(LessonKind):
         abort(404)
     lesson_kind = LessonKind(kind)
-    form = lesson_form(lesson_kind)
+    form = lesson_form(lesson_kind, adds=True)
     if form.validate_on_submit():
         try:
-            lesson = services.add_lesson_once(found, lesson_kind, form.details(), form.upload)
-        except services.StudioError as error:
+            lesson = services.add_lesson_once(
+                found, lesson_kind, form.details(), current_user, form.form_token.data, form.upload
+            )
+        except services.AlreadySent:
+            return _already_sent(url_for("studio.course", course_id=found.id, _anchor="lessons"))
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -247,8 +265,8 @@ def edit_lesson(lesson_id: int):
         form.fill_from(lesson)
     elif form.validate():
         try:
-            services.update_lesson(lesson, form.details(), form.upload)
-        except services.StudioError as error:
+            lesson_authoring.update_lesson(lesson, form.details(), form.upload)
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -266,7 +284,7 @@ def move_lesson(lesson_id: int):
     form = MoveLessonForm()
     if not form.validate_on_submit():
         abort(400)
-    services.move_lesson(lesson, form.steps)
+    lesson_authoring.move_lesson(lesson, form.steps)
     db.session.commit()
     return redirect(url_for("studio.course", course_id=lesson.course_id, _anchor="lessons"))
 
@@ -280,8 +298,8 @@ def delete_lesson(lesson_id: int):
     if form.validate_on_submit():
         title = lesson.title
         try:
-            services.delete_lesson(lesson)
-        except services.StudioError as error:
+            lesson_authoring.delete_lesson(lesson)
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -301,16 +319,19 @@ def new_question(lesson_id: int):
     lesson = _editable_lesson(lesson_id)
     if lesson.kind is not LessonKind.QUIZ:
         abort(404)
-    form = QuestionForm()
+    form = QuestionForm(adds=True)
+    questions = url_for("studio.edit_lesson", lesson_id=lesson.id, _anchor="questions")
     if form.validate_on_submit():
         try:
-            services.add_question_once(lesson, form.details())
-        except services.StudioError as error:
+            services.add_question_once(lesson, form.details(), current_user, form.form_token.data)
+        except services.AlreadySent:
+            return _already_sent(questions)
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
             flash(_("The question is added."))
-            return redirect(url_for("studio.edit_lesson", lesson_id=lesson.id, _anchor="questions"))
+            return redirect(questions)
     status = form_status(form)
     page = {"form": form, "lesson": lesson, "course": lesson.course, "question": None}
     return render_template("studio/question_form.html", **page), status
@@ -326,8 +347,8 @@ def edit_question(question_id: int):
         form.fill_from(question)
     elif form.validate():
         try:
-            services.update_question(question, form.details())
-        except services.StudioError as error:
+            question_authoring.update_question(question, form.details())
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
@@ -346,8 +367,8 @@ def delete_question(question_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            services.delete_question(question)
-        except services.StudioError as error:
+            question_authoring.delete_question(question)
+        except AuthoringError as error:
             _show_problems(form, error)
         else:
             db.session.commit()

@@ -1,11 +1,12 @@
 """Browser tests: the site on a real server, driven through Playwright by Debian's Chromium.
 
 What they need comes from Debian's packages, never from a Playwright browser download
-(``playwright install`` is not used anywhere): ``chromium``, a CJK font and ``espeak-ng``
-(for read-aloud, later). When one is missing and we are root with apt-get, the session
-installs them once. When that is not possible the browser tests are skipped with the
-reason, unless ``LEARNHUB_REQUIRE_BROWSER=1`` is set (CI), which turns the skip into a
-failure.
+(``playwright install`` is not used anywhere): ``chromium``, a Chinese font and ``espeak-ng``
+(for read-aloud), installed by ``sh .ci/install --dev`` (the README's command 2), never by the
+tests. The tests only check that they are there: without chromium or a Chinese font the browser
+tests are skipped, naming what is missing and the install command (without espeak-ng only the
+read-aloud test skips), unless ``LEARNHUB_REQUIRE_BROWSER=1`` is set (CI), which turns any
+missing tool into a failure.
 """
 
 from __future__ import annotations
@@ -36,9 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Debian package names (checked with apt-cache): the small WenQuanYi font rather than
-# Noto CJK, which is 56 MB to download for the same job here.
-APT_PACKAGES = ["chromium", "fonts-wqy-microhei", "espeak-ng"]
+INSTALL_COMMAND = "sh .ci/install --dev"  # installs chromium, the font and espeak-ng
 REQUIRE_BROWSER = os.environ.get("LEARNHUB_REQUIRE_BROWSER") == "1"
 DEMO_MEDIA = Path(__file__).resolve().parents[2] / "learnhub" / "data" / "demo-courses" / "media"
 
@@ -92,33 +91,17 @@ def _has_cjk_font() -> bool:
     return bool(result.stdout.strip())
 
 
-def _missing_tools() -> dict[str, bool]:
-    """What is missing, and whether the browser tests cannot run without it."""
+def missing_tools() -> dict[str, bool]:
+    """The tools the browser tests use that are missing, each with whether the browser tests
+    cannot run without it. Nothing is installed here: INSTALL_COMMAND does that."""
     missing = {}
     if not os.access(CHROMIUM, os.X_OK):
-        missing[CHROMIUM] = True
+        missing[f"chromium ({CHROMIUM})"] = True
     if not _has_cjk_font():
-        missing["a Chinese (CJK) font"] = True
+        missing["a Chinese font (fc-list :lang=zh)"] = True
     if shutil.which("espeak-ng") is None:
-        missing["espeak-ng"] = False  # for read-aloud; no browser test needs it yet
+        missing["espeak-ng"] = False  # only the read-aloud test needs it, and skips without it
     return missing
-
-
-def _apt_install() -> str | None:
-    """Install the Debian packages; return why it was not possible, or None."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "installing them needs root and apt-get"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    wait_for_lock = ["-o", "DPkg::Lock::Timeout=600"]  # another test run may be installing
-    for command in (
-        ["apt-get", *wait_for_lock, "update"],
-        ["apt-get", *wait_for_lock, "install", "-y", "--no-install-recommends", *APT_PACKAGES],
-    ):
-        result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if result.returncode != 0:
-            output = (result.stdout + result.stderr).strip().splitlines()[-8:]
-            return f"`{' '.join(command)}` failed: " + " / ".join(output)
-    return None
 
 
 def _cannot_run(reason: str):
@@ -130,19 +113,17 @@ def _cannot_run(reason: str):
 
 @pytest.fixture(scope="session")
 def browser_tools() -> None:
-    """Chromium and a CJK font from Debian's packages, installed once when missing."""
+    """Playwright, Chromium, a Chinese font and espeak-ng are there (installs nothing)."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _cannot_run("the Python package `playwright` is not installed (pip install -e '.[test]')")
-    if _missing_tools():
-        why_not = _apt_install()
-        still_missing = [name for name, needed in _missing_tools().items() if needed]
-        if still_missing:
-            _cannot_run(
-                f"{', '.join(still_missing)} missing "
-                f"(Debian packages: {' '.join(APT_PACKAGES)}); {why_not or 'install failed'}"
-            )
+        _cannot_run(f"the Python package `playwright` is not installed (run `{INSTALL_COMMAND}`)")
+    missing = missing_tools()
+    if any(missing.values()) or (missing and REQUIRE_BROWSER):
+        _cannot_run(
+            f"missing {', '.join(missing)}; `{INSTALL_COMMAND}` installs them "
+            "(as root or with sudo)"
+        )
 
 
 @pytest.fixture(scope="package")

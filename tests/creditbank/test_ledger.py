@@ -10,7 +10,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from learnhub.catalogue.models import Course
+from learnhub.creditbank import jobs as creditbank_jobs
 from learnhub.creditbank import services
+from learnhub.creditbank.errors import CreditError
 from learnhub.creditbank.models import (
     AccountStatus,
     Certificate,
@@ -18,8 +20,16 @@ from learnhub.creditbank.models import (
     EntryKind,
     LedgerEntry,
 )
-from learnhub.creditbank.services import CreditError
+from learnhub.creditbank.services.awards import award_course_completion
+from learnhub.creditbank.services.ledger import adjust, reverse_entry
+from learnhub.creditbank.services.numbers import (
+    check_character,
+    make_account_number,
+    parse_account_number,
+)
 from learnhub.extensions import db
+from learnhub.jobs.models import FailedJob
+from learnhub.jobs.queue import queue
 from learnhub.learning import services as learning
 from learnhub.learning.models import CourseCompletion
 
@@ -32,21 +42,21 @@ D = Decimal
 
 
 def test_check_character_is_iso_7064_mod_11_2_as_on_id_cards():
-    assert services.check_character("11010519491231002") == "X"  # GB 11643 example
-    assert services.check_character("44052418800101001") == "4"
+    assert check_character("11010519491231002") == "X"  # GB 11643 example
+    assert check_character("44052418800101001") == "4"
 
 
 def test_account_number_encodes_region_and_sequence_and_rejects_typos():
-    number = services.make_account_number("210100", 17)
+    number = make_account_number("210100", 17)
     assert number.startswith("21010000000017") and len(number) == 15
-    assert services.parse_account_number(number) == number
-    assert services.parse_account_number(services.format_account_number(number)) == number
-    assert services.parse_account_number(number.lower()) == number
+    assert parse_account_number(number) == number
+    assert parse_account_number(services.format_account_number(number)) == number
+    assert parse_account_number(number.lower()) == number
     typo = number[:3] + str((int(number[3]) + 1) % 10) + number[4:]
-    assert services.parse_account_number(typo) is None
+    assert parse_account_number(typo) is None
     swapped = number[:7] + number[8] + number[7] + number[9:]
-    assert swapped == number or services.parse_account_number(swapped) is None
-    assert services.parse_account_number("abc") is None
+    assert swapped == number or parse_account_number(swapped) is None
+    assert parse_account_number("abc") is None
 
 
 def test_registration_opens_one_account_in_the_home_city(app, make_user):
@@ -116,7 +126,7 @@ def test_balance_never_goes_below_zero(ctx):
     account = account_for(new_learner())
     services.post_entry(account, D("1"), EntryKind.ATTENDANCE, "a:1")
     with pytest.raises(CreditError, match="below zero"):
-        services.adjust(account, "-1.01", staff, "typo", "k1")
+        adjust(account, "-1.01", staff, "typo", "k1")
     assert services.balance_of(account) == D("1.00")
 
 
@@ -144,10 +154,10 @@ def test_frozen_account_takes_no_deposits_closed_takes_nothing(ctx):
         services.post_entry(account, D("1"), EntryKind.ATTENDANCE, "a:2")
     with pytest.raises(CreditError, match="frozen"):
         services.hold_credits(account, D("1"), "conversion:1")
-    services.reverse_entry(deposit, staff, "attendance was recorded twice")  # corrections pass
+    reverse_entry(deposit, staff, "attendance was recorded twice")  # corrections pass
     services.set_account_status(account, AccountStatus.CLOSED, "left the province", staff)
     with pytest.raises(CreditError, match="closed"):
-        services.adjust(account, "1", staff, "memo", "k1")
+        adjust(account, "1", staff, "memo", "k1")
     assert services.balance_of(account) == D("0.00")
 
 
@@ -156,12 +166,12 @@ def test_reversal_references_the_entry_and_happens_once(ctx):
     account = account_for(new_learner())
     deposit = services.post_entry(account, D("2.5"), EntryKind.ATTENDANCE, "a:1")
     with pytest.raises(CreditError, match="why"):
-        services.reverse_entry(deposit, staff, "")
-    reversal = services.reverse_entry(deposit, staff, "wrong learner")
+        reverse_entry(deposit, staff, "")
+    reversal = reverse_entry(deposit, staff, "wrong learner")
     assert reversal.reverses_id == deposit.id and reversal.amount == D("-2.50")
-    assert services.reverse_entry(deposit, staff, "again").id == reversal.id
+    assert reverse_entry(deposit, staff, "again").id == reversal.id
     with pytest.raises(CreditError):
-        services.reverse_entry(reversal, staff, "undo the undo")
+        reverse_entry(reversal, staff, "undo the undo")
     assert services.balance_of(account) == D("0.00")
 
 
@@ -174,7 +184,7 @@ def test_holds_freeze_credits_and_settle_or_release(ctx):
     with pytest.raises(CreditError, match="Not enough"):
         services.hold_credits(account, D("1.01"), "conversion:2")
     with pytest.raises(CreditError, match="frozen for a pending"):
-        services.adjust(account, "-1.5", staff, "memo", "k")
+        adjust(account, "-1.5", staff, "memo", "k")
     entry = services.settle_hold(hold, staff)
     assert entry.amount == D("-4.00") and entry.kind is EntryKind.CONVERSION
     assert services.settle_hold(hold, staff).id == entry.id
@@ -209,7 +219,7 @@ def test_completing_a_course_pays_its_credits_and_issues_a_certificate(app, make
         assert entry.module_id is not None
         certificate = db.session.scalar(select(Certificate))
         assert certificate.credits == D("1.50") and len(certificate.code) == 16
-        services.award_course_completion(db.session.get(CourseCompletion, completion_id))
+        award_course_completion(db.session.get(CourseCompletion, completion_id))
         db.session.commit()
         assert db.session.scalar(select(func.count(LedgerEntry.id))) == 1
         assert db.session.scalar(select(func.count(Certificate.id))) == 1
@@ -229,7 +239,7 @@ def test_same_completion_awarded_from_many_threads_pays_exactly_once(app, make_c
             with app.app_context():
                 barrier.wait()  # before any query: on SQLite the first query takes the lock
                 completion = db.session.get(CourseCompletion, completion_id)
-                services.award_course_completion(completion)
+                award_course_completion(completion)
                 db.session.commit()
         except Exception as error:
             errors.append(error)
@@ -347,3 +357,23 @@ def test_ledger_verify_finds_a_deleted_last_entry(app, runner):
         _tamper("DELETE FROM ledger_entry WHERE sequence = 2")
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1 and "missing" in result.output
+
+
+def test_the_nightly_check_fails_on_a_broken_chain_and_staff_see_it(app, run_jobs):
+    with app.app_context():
+        account = account_for(new_learner())
+        for n in range(1, 4):
+            services.post_entry(account, D("1"), EntryKind.ATTENDANCE, f"a:{n}")
+        db.session.commit()
+        number = account.number
+    queue.enqueue(creditbank_jobs.verify_ledger_every_night.s())
+    run_jobs()
+    with app.app_context():
+        assert db.session.scalars(select(FailedJob)).all() == []  # a sound ledger passes
+        _tamper("UPDATE ledger_entry SET amount = 500, balance_after = 600 WHERE sequence = 2")
+    queue.enqueue(creditbank_jobs.verify_ledger_every_night.s())
+    run_jobs()
+    with app.app_context():
+        (failure,) = db.session.scalars(select(FailedJob)).all()
+        assert failure.name == "learnhub.creditbank.jobs.verify_ledger_every_night"
+        assert "LedgerBroken" in failure.error and f"{number} #2" in failure.error

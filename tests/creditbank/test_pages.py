@@ -9,6 +9,7 @@ from sqlalchemy import select
 from learnhub.accounts.models import User
 from learnhub.creditbank import services
 from learnhub.creditbank.models import CertificateKind, EntryKind
+from learnhub.creditbank.services.certificates import revoke_certificate
 from learnhub.extensions import db
 from tests.helpers import sign_in
 
@@ -88,7 +89,7 @@ def test_verify_shows_revocation(client, app, make_user):
         from learnhub.creditbank.models import Certificate
 
         certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
-        services.revoke_certificate(certificate, "issued in error")
+        revoke_certificate(certificate, "issued in error")
         db.session.commit()
     page = client.get(f"/verify/{code}").get_data(as_text=True)
     assert "issued in error" not in page

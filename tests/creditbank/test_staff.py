@@ -16,6 +16,7 @@ from learnhub.creditbank.models import (
     EntryKind,
     LedgerEntry,
 )
+from learnhub.creditbank.services.accounts import account_by_number
 from learnhub.extensions import db
 from tests.helpers import csrf_token_from, sign_in, submit
 
@@ -44,7 +45,7 @@ def staffed(app, make_user, client):
 def _ledger(app, number):
     """What a user could notice about the account: entries, balance, status, revocations."""
     with app.app_context():
-        account = services.account_by_number(number)
+        account = account_by_number(number)
         entries = db.session.scalar(
             select(func.count()).where(LedgerEntry.account_id == account.id)
         )
@@ -231,7 +232,7 @@ def test_actions_without_csrf_token_change_nothing(client, app, staffed):
 def test_frozen_credits_are_shown_and_cannot_be_reversed_away(client, app, staffed):
     number, _code = staffed
     with app.app_context():
-        account = services.account_by_number(number)
+        account = account_by_number(number)
         services.hold_credits(account, Decimal("2.5"), "conversion_application:7")
         db.session.commit()
     page = _text(client.get(f"/staff/credits/{number}"))

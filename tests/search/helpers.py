@@ -1,18 +1,21 @@
 """Small factories for search tests: courses and lessons straight through the models.
 
 The studio and the importer change content the same way (models, then commit), which is
-exactly what the index must follow.
+exactly what the index must follow. After a commit the job worker applies the change to
+the index; :func:`commit_and_index` does both, running the queued jobs for real.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import select
 
 from learnhub.catalogue.models import Course, CourseStatus, Lesson, LessonKind, Module
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.jobs.worker import run_pending
 from learnhub.search import sync
 
 
@@ -41,8 +44,14 @@ def add_course(title: str, summary: str = "", lessons=(), module: str = "party-h
     ]
     db.session.add(course)
     if commit:
-        db.session.commit()
+        commit_and_index()
     return course
+
+
+def commit_and_index() -> None:
+    """Commit, then run the jobs the commit queued, as the worker would right after."""
+    db.session.commit()
+    run_pending(current_app._get_current_object())
 
 
 def indexed_keys(query: str, **options) -> list[tuple[str, int]]:

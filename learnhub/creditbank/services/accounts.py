@@ -1,0 +1,103 @@
+"""Credit accounts: opening (开户), finding, locking, and their status (active, frozen, closed)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from learnhub.accounts.models import User
+from learnhub.database import utcnow
+from learnhub.extensions import db
+
+from ..errors import CreditError
+from ..models import AccountStatus, CreditAccount, EntryKind
+from .numbers import make_account_number
+
+OPENING_RETRIES = 5
+
+
+def account_of(user: User) -> CreditAccount | None:
+    """The user's credit account, if they have one."""
+    return db.session.scalar(select(CreditAccount).where(CreditAccount.user_id == user.id))
+
+
+def open_account(user: User) -> CreditAccount:
+    """Open the user's credit account (开户), or return the one they have."""
+    existing = account_of(user)
+    if existing is not None:
+        return existing
+    region = user.city_code
+    for _attempt in range(OPENING_RETRIES):
+        sequence = (
+            db.session.scalar(
+                select(func.max(CreditAccount.sequence)).where(CreditAccount.region_code == region)
+            )
+            or 0
+        ) + 1
+        account = CreditAccount(
+            user_id=user.id, region_code=region, sequence=sequence,
+            number=make_account_number(region, sequence),
+        )  # fmt: skip
+        try:
+            with db.session.begin_nested():
+                db.session.add(account)
+        except IntegrityError:
+            existing = account_of(user)
+            if existing is not None:
+                return existing  # opened by a parallel request
+            continue  # another account took this sequence number: take the next
+        return account
+    raise RuntimeError("could not allocate a credit account number")
+
+
+def set_account_status(
+    account: CreditAccount, status: AccountStatus, reason: str, staff: User
+) -> None:
+    """Freeze, unfreeze or close an account; freezing and closing need a reason."""
+    reason = (reason or "").strip()
+    if status is not AccountStatus.ACTIVE and not reason:
+        raise CreditError("reason", _l("Give a reason."))
+    if account.status is AccountStatus.CLOSED:
+        raise CreditError(None, _l("This account is closed."))
+    if account.status is status:
+        raise CreditError(None, _SAME_STATUS[status])
+    lock_account(account)
+    account.status = status
+    account.status_reason = reason[:200]
+    account.status_changed_at = utcnow()
+    account.status_changed_by_id = staff.id
+    db.session.flush()
+
+
+_SAME_STATUS = {
+    AccountStatus.ACTIVE: _l("This account is not frozen."),
+    AccountStatus.FROZEN: _l("This account is already frozen."),
+}
+
+
+def check_account_takes(account: CreditAccount, kind: EntryKind) -> None:
+    """Refuse (CreditError) a posting or hold of this kind on a closed or frozen account.
+
+    A frozen account still takes corrections (reversals and adjustments).
+    """
+    if account.status is AccountStatus.CLOSED:
+        raise CreditError(None, _l("This credit account is closed."))
+    corrections = (EntryKind.REVERSAL, EntryKind.ADJUSTMENT)
+    if account.status is AccountStatus.FROZEN and kind not in corrections:
+        raise CreditError(None, _l("This credit account is frozen."))
+
+
+def account_by_number(number: str) -> CreditAccount | None:
+    """The account with this canonical number (see parse_account_number)."""
+    return db.session.scalar(select(CreditAccount).where(CreditAccount.number == number))
+
+
+def lock_account(account: CreditAccount) -> CreditAccount:
+    """Lock the account row for this transaction (PostgreSQL; SQLite writers queue anyway)."""
+    return db.session.scalars(
+        select(CreditAccount)
+        .where(CreditAccount.id == account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

@@ -1,0 +1,9 @@
+"""The recognition feature's refusal: a credit bank error that names the form field."""
+
+from __future__ import annotations
+
+from learnhub.creditbank.services import CreditError
+
+
+class RecognitionError(CreditError):
+    """A recognition rule refused the request; nothing was changed."""

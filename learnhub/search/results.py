@@ -1,0 +1,104 @@
+"""What a search gives back: a page of hits, the total, the module facets, highlighted text."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
+from whoosh.highlight import highlight as whoosh_highlight
+
+from .schema import CONTENT_ANALYZER
+from .scoring import QueryEngine
+
+MAX_RESULTS = 500  # pages reach this far; nobody reads further, and it bounds the work
+EXACT_LIMIT = 10_000  # above this, a one-word query scores only its strong matches
+
+
+@dataclass(frozen=True)
+class IndexHit:
+    kind: str
+    object_id: int
+    course_id: int | None
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexResults:
+    hits: list[IndexHit]
+    total: int
+    facets: dict[str, int]  # module slug → matching documents (before the module filter)
+    highlight_terms: frozenset[str] = frozenset()
+
+
+def results_page(
+    engine: QueryEngine,
+    modules: tuple[str, ...],
+    terms: frozenset[str],
+    module: str | None,
+    sort: str,
+    offset: int,
+    limit: int,
+) -> IndexResults:
+    """One page of the engine's query: every match counted, only the page's hits ranked."""
+    leaves = engine.leaves
+    matches: dict[int, frozenset[int]] = {}
+    facets: dict[str, int] = {}
+    for i, leaf in enumerate(leaves):
+        found = engine.matches(leaf)
+        for slug in modules:
+            count = len(found & engine.module_docs(leaf, slug))
+            if count:
+                facets[slug] = facets.get(slug, 0) + count
+        if module:
+            found = engine.module_docs(leaf, module) & found
+        if found:
+            matches[i] = found
+    total = sum(len(found) for found in matches.values())
+    end = min(offset + limit, MAX_RESULTS)
+    if total == 0 or offset >= end:
+        return IndexResults([], total, facets, terms)
+    if sort == "newest":
+        ranked = []
+        for i, found in matches.items():
+            leaf = leaves[i]
+            published = leaf.values("published")
+            ranked += [(published[d], d + leaf.offset) for d in found]
+    else:
+        if total > EXACT_LIMIT:
+            matches = _strong_matches(engine, matches, end)
+        ranked = []
+        for i, found in matches.items():
+            ranked += engine.score(leaves[i], found)
+    page = heapq.nlargest(end, ranked, key=lambda pair: (pair[0], -pair[1]))[offset:end]
+    hits = [_hit(engine.searcher, d, score) for score, d in page]
+    return IndexResults(hits, total, facets, terms)
+
+
+def _strong_matches(engine: QueryEngine, matches: dict[int, frozenset[int]], end: int):
+    strong = {i: engine.strong(engine.leaves[i], found) for i, found in matches.items()}
+    if any(found is None for found in strong.values()):
+        return matches
+    return strong if sum(map(len, strong.values())) >= end else matches
+
+
+def _hit(searcher, docnum: int, score: float) -> IndexHit:
+    stored = searcher.stored_fields(docnum)
+    course_id = stored.get("course_id", -1)
+    return IndexHit(stored["kind"], stored["object_id"],
+                    course_id if course_id >= 0 else None, float(score))  # fmt: skip
+
+
+def highlight(value: str, terms: frozenset[str], whole: bool = False,
+              length: int = 120) -> str | None:  # fmt: skip
+    """HTML (escaped, matches in <mark>) of the best passages, or None if nothing matched."""
+    if not terms or not value:
+        return None
+    if whole:
+        fragmenter = WholeFragmenter()
+    else:
+        fragmenter = ContextFragmenter(maxchars=length, surround=length // 3)
+    formatter = HtmlFormatter(tagname="mark", classname="match", termclass="term", between="…")
+    html = whoosh_highlight(value, terms, CONTENT_ANALYZER, fragmenter, formatter, top=2,
+                            mode="index")  # fmt: skip
+    return html or None
