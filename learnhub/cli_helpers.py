@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 import click
+from flask_babel import gettext as _
 
 
 @contextmanager
@@ -20,3 +21,22 @@ def progress_bar(label: str) -> Iterator[Callable[[Iterable], Iterable]]:
             yield from bar
 
     yield wrap
+
+
+# Commands that read a file people prepared report its problems in the language chosen here.
+messages_locale_option = click.option(
+    "--locale",
+    type=click.Choice(["en", "zh_CN"]),
+    default="en",
+    show_default=True,
+    help="Language of the messages.",
+)
+
+
+def fail_with_problems(problems) -> None:
+    """Print each problem of a file (to stderr) and stop: nothing was imported."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    raise click.ClickException(
+        _("Problems found: %(count)d. Nothing was imported.", count=len(problems))
+    )

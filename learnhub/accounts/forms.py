@@ -39,6 +39,18 @@ def _password_field(label):
     )
 
 
+def _confirmation_field(label, missing_message, of: str):
+    """The new password typed a second time, which must match the field ``of``."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(missing_message),
+            EqualTo(of, message=_l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
 def _birth_year_field():
     return ForgivingIntegerField(
         _l("Year of birth (optional)"),
@@ -85,13 +97,8 @@ class RegistrationForm(RegionFields, FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     password = _password_field(_l("Password"))
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            InputRequired(_l("Enter the password again.")),
-            EqualTo("password", message=_l("The two passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
+    confirm = _confirmation_field(
+        _l("Password again"), _l("Enter the password again."), of="password"
     )
     birth_year = _birth_year_field()
 
@@ -124,13 +131,8 @@ class PasswordChangeForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     new_password = _password_field(_l("New password"))
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[
-            InputRequired(_l("Enter the new password again.")),
-            EqualTo("new_password", message=_l("The two passwords are not the same.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
+    confirm = _confirmation_field(
+        _l("New password again"), _l("Enter the new password again."), of="new_password"
     )
 
 

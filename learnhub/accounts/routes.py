@@ -42,7 +42,11 @@ def _fill_region_choices(form) -> None:
     form.district_groups = [(city, districts) for city, districts in tree.items()]
 
 
-def _field_error(form, error: services.AccountError) -> None:
+def _refused(form, error: services.AccountError) -> None:
+    """Undo what the refused service began and show the refusal at its field."""
+    db.session.rollback()
+    if "city" in form:
+        _fill_region_choices(form)
     getattr(form, error.field).errors.append(error.message)
 
 
@@ -65,9 +69,7 @@ def register():
                 elder_mode=elder_mode_requested(),
             )
         except services.AccountError as error:
-            db.session.rollback()
-            _fill_region_choices(form)
-            _field_error(form, error)
+            _refused(form, error)
         else:
             db.session.commit()
             login_user(user)
@@ -126,9 +128,7 @@ def account():
                 birth_year=form.birth_year.data,
             )
         except services.AccountError as error:
-            db.session.rollback()
-            _fill_region_choices(form)
-            _field_error(form, error)
+            _refused(form, error)
         else:
             db.session.commit()
             flash(_("Your details are saved."))
@@ -146,8 +146,7 @@ def password():
                 current_user, form.current_password.data, form.new_password.data
             )
         except services.AccountError as error:
-            db.session.rollback()
-            _field_error(form, error)
+            _refused(form, error)
         else:
             db.session.commit()
             # The session token changed: sign this device in again with the new one.

@@ -6,7 +6,7 @@ import click
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from learnhub.cli_helpers import progress_bar
+from learnhub.cli_helpers import fail_with_problems, messages_locale_option, progress_bar
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError
 
@@ -33,13 +33,7 @@ def modules_command():
 @click.option(
     "--skip-existing", is_flag=True, help="Leave out courses whose title is already in use."
 )
-@click.option(
-    "--locale",
-    type=click.Choice(["en", "zh_CN"]),
-    default="en",
-    show_default=True,
-    help="Language of the messages.",
-)
+@messages_locale_option
 def import_command(file: Path, dry_run: bool, skip_existing: bool, locale: str):
     """Import courses from a JSON or CSV FILE: all of them, or none if any is wrong.
 
@@ -49,7 +43,7 @@ def import_command(file: Path, dry_run: bool, skip_existing: bool, locale: str):
         try:
             data = read_catalogue_file(file)
         except ImportFileError as error:
-            _fail(error.problems)
+            fail_with_problems(error.problems)
         with progress_bar(label=_("Importing %(file)s", file=file.name)) as progress:
             report = import_catalogue(
                 data,
@@ -63,16 +57,8 @@ def import_command(file: Path, dry_run: bool, skip_existing: bool, locale: str):
         else:
             db.session.commit()
         if not report.ok:
-            _fail(report.problems)
+            fail_with_problems(report.problems)
         click.echo(_summary(report))
-
-
-def _fail(problems) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    raise click.ClickException(
-        _("Problems found: %(count)d. Nothing was imported.", count=len(problems))
-    )
 
 
 def _summary(report: ImportReport) -> str:

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from learnhub.cli_helpers import progress_bar
+from learnhub.cli_helpers import fail_with_problems, messages_locale_option, progress_bar
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
 
@@ -41,13 +41,7 @@ def verify_command(show_all: bool):
 @ledger_cli.command("open-accounts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
-@click.option(
-    "--locale",
-    type=click.Choice(["en", "zh_CN"]),
-    default="en",
-    show_default=True,
-    help="Language of the messages.",
-)
+@messages_locale_option
 def open_accounts_command(file: Path, dry_run: bool, locale: str):
     """Register the learners of a CSV FILE and open their credit accounts (开户): all or none.
 
@@ -58,7 +52,7 @@ def open_accounts_command(file: Path, dry_run: bool, locale: str):
         try:
             rows = opening.parse_learner_csv(decode_csv(file.read_bytes()))
         except ImportFileError as error:
-            _fail(error.problems)
+            fail_with_problems(error.problems)
         with progress_bar(label=_("Opening accounts from %(file)s", file=file.name)) as progress:
             report = opening.open_accounts(rows, None, dry_run=dry_run, progress=progress)
         if not report.ok or dry_run:
@@ -66,16 +60,8 @@ def open_accounts_command(file: Path, dry_run: bool, locale: str):
         else:
             db.session.commit()
         if not report.ok:
-            _fail(report.problems)
+            fail_with_problems(report.problems)
         _print_summary(report)
-
-
-def _fail(problems) -> None:
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    raise click.ClickException(
-        _("Problems found: %(count)d. Nothing was imported.", count=len(problems))
-    )
 
 
 def _print_summary(report: opening.OpeningReport) -> None:

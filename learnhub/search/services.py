@@ -1,8 +1,8 @@
 """Searching the catalogue: results pages, suggestions, popularity, the searched-terms log.
 
-Plain services: they take plain values and return plain values; the index adapter
-(``index.py``) is the only place that knows Whoosh, and the database search below stands
-in for it while no index is usable.
+Plain services: they take plain values and return plain values; the index modules
+(``index.py`` and what it uses) are the only ones that know Whoosh, and the database search
+below stands in for them while no index is usable.
 """
 
 from __future__ import annotations

@@ -228,7 +228,9 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
     from learnhub.accounts.models import User
     from learnhub.catalogue.models import Course
     from learnhub.creditbank.models import Certificate
+    from learnhub.database import utcnow
     from learnhub.extensions import db
+    from learnhub.jobs.failures import Failure, record_failure
     from learnhub.learning import services as learning
     from learnhub.media import MediaKind, store_file
     from learnhub.rankings.aggregation import aggregate_pending
@@ -272,6 +274,12 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
                 district_code=district, occurred_ms=int(time.time() * 1000) - n * 60_000,
             )  # fmt: skip
         aggregate_pending()
+        # A job that kept failing, for the staff page of background jobs.
+        record_failure(Failure(
+            task_key="browser-test-job", name="learnhub.rankings.jobs.record_views",
+            periodic=False, message=None, error="OperationalError('disk full')",
+            traceback="Traceback (most recent call last):\n  ...", at=utcnow(),
+        ))  # fmt: skip
         db.session.commit()
         rebuild_index()
     return content

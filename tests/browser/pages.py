@@ -122,6 +122,7 @@ PAGE_TYPES = [
     PageType(
         "staff-conversion-rules", "/staff/conversion/rules", user="province_staff", staff=True
     ),
+    PageType("staff-jobs", "/staff/jobs", content=True, user="province_staff", staff=True),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
     PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
