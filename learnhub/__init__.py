@@ -25,11 +25,12 @@ from . import (
 )
 from .accounts.cli import users_cli
 from .cache import init_cache
+from .clients import init_proxies
 from .config import PROJECT_ROOT, instance_path, load_config
 from .database import init_database
 from .demo import demo_cli, quickstart_command
 from .errors import init_errors
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n import init_i18n
 from .jobs.cli import jobs_cli
 from .jobs.queue import bind_app
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, commands."""
     app = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(app, config)
+    init_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
@@ -61,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True,
                      render_as_batch=True)  # fmt: skip
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.session_protection = "basic"

@@ -70,6 +70,15 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # Behind reverse proxies of our own (nginx, a load balancer): how many of them append
+    # to X-Forwarded-For. 0 believes no such header (learnhub serves clients directly).
+    TRUSTED_PROXY_COUNT = 0
+    # Request limits (Flask-Limiter): where the counters live. memory:// counts in each
+    # process; with several workers or hosts use Redis, e.g. redis://cache.internal:6379/2.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_KEY_PREFIX = "learnhub-limits"
+    RATELIMIT_HEADERS_ENABLED = True
+
     # Cache of public fragments and data (learnhub/cache.py). SimpleCache lives in each
     # process; with several workers or hosts use RedisCache and CACHE_REDIS_URL.
     CACHE_TYPE = "SimpleCache"

@@ -1,6 +1,7 @@
 """Extensions, created unbound; ``create_app`` binds them to the application."""
 
 from flask_caching import Cache
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -8,6 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .clients import client_address
 from .translation_domain import LearnhubBabel
 
 # Named constraints, so migrations can alter them on SQLite and PostgreSQL alike.
@@ -30,3 +32,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = LearnhubBabel()
 cache = Cache()
+# Keyed by the client's real address by default; a limit may key by network instead.
+limiter = Limiter(key_func=client_address)

@@ -83,30 +83,44 @@ def backend(database_url) -> str:
 
 
 @pytest.fixture
-def app(migrated_database_url, tmp_path, monkeypatch):
-    """An application on the test database, with the region tree and modules loaded.
-
-    Its instance folder (media, speech, search index) is the test's own temporary folder.
-    """
+def app_factory(migrated_database_url, tmp_path, monkeypatch):
+    """Make applications on the test database with settings of the test's own (for settings
+    read when the app is built, such as TRUSTED_PROXY_COUNT); the region tree and modules
+    are loaded. Their instance folder (media, speech, search index, job queue) is the
+    test's own temporary folder; every table is emptied afterwards."""
     instance = tmp_path / "instance"
     monkeypatch.setenv("LEARNHUB_INSTANCE_PATH", str(instance))
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": migrated_database_url,
-            "SEARCH_DIR": str(instance / "search-index"),
-        }
-    )
-    with app.app_context():
-        load_regions()
-        ensure_modules()
-        db.session.commit()
-    run_pending(app)  # what that setup enqueued (the modules' search entries): a clean queue
-    yield app
-    with app.app_context():
-        db.session.remove()
-        _empty_all_tables()
-        db.engine.dispose()
+    made = []
+
+    def make(**settings):
+        app = create_app(
+            {
+                **TEST_CONFIG,
+                "SQLALCHEMY_DATABASE_URI": migrated_database_url,
+                "SEARCH_DIR": str(instance / "search-index"),
+                **settings,
+            }
+        )
+        with app.app_context():
+            load_regions()
+            ensure_modules()
+            db.session.commit()
+        run_pending(app)  # what that setup enqueued (the modules' search entries): a clean queue
+        made.append(app)
+        return app
+
+    yield make
+    if made:
+        with made[0].app_context():
+            db.session.remove()
+            _empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    """An application on the test database, with the region tree and modules loaded."""
+    return app_factory()
 
 
 def _empty_all_tables() -> None:

@@ -31,7 +31,6 @@ from learnhub.rankings import (
     counting,
     events,
     leaderboard,
-    limits,
     rebuild,
     services,
     view_buffer,
@@ -55,7 +54,6 @@ MINUTE = 60_000
 @pytest.fixture(autouse=True)
 def no_board_cache(app):
     app.config["RANKINGS_CACHE_SECONDS"] = 0
-    limits.reset()
 
 
 def china_ms(*args) -> int:

@@ -11,7 +11,7 @@ from learnhub.regions.models import Region, RegionLevel
 from . import leaderboard
 from .blueprint import bp
 from .leaderboard import METRICS, WINDOWS, RankingsInputError
-from .limits import limit_requests
+from .limits import api_limit
 from .openapi import openapi_document
 
 
@@ -26,9 +26,9 @@ def _number(value):
 
 
 @bp.get("/api/v1/rankings")
+@api_limit
 def api_rankings():
     """Cities ranked (or, with ?city=, that city's districts)."""
-    limit_requests()
     try:
         query = leaderboard.board_query(request.args, local_today())
     except RankingsInputError as problem:

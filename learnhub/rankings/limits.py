@@ -1,37 +1,23 @@
-"""A per-process request limit for the API and exports (fixed one-minute windows).
+"""How often one client may ask for the rankings API and exports (RANKINGS_API_RATE_LIMIT).
 
-Each web process counts on its own, so with N processes a client may make up to N times
-the limit; it stops floods, not a determined distributed client (that is the proxy's job).
+Counted per client address (behind TRUSTED_PROXY_COUNT proxies) by Flask-Limiter, in
+RATELIMIT_STORAGE_URI: memory per process by default, Redis for several workers and hosts.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+from flask import current_app
 
-from flask import abort, current_app, request
-
-_counts: dict[tuple[str, int], int] = {}
-_lock = threading.Lock()
+from learnhub.extensions import limiter
 
 
-def limit_requests() -> None:
-    """Abort with 429 once this client address exceeds RANKINGS_API_RATE_LIMIT a minute."""
-    limit = current_app.config["RANKINGS_API_RATE_LIMIT"]
-    if not limit:
-        return
-    minute = int(time.monotonic() // 60)
-    key = (request.remote_addr or "", minute)
-    with _lock:
-        if len(_counts) > 10_000:
-            for old in [k for k in _counts if k[1] != minute]:
-                del _counts[old]
-        _counts[key] = _counts.get(key, 0) + 1
-        count = _counts[key]
-    if count > limit:
-        abort(429)
+def _per_minute() -> str:
+    return f"{current_app.config['RANKINGS_API_RATE_LIMIT']}/minute"
 
 
-def reset() -> None:
-    with _lock:
-        _counts.clear()
+def _unlimited() -> bool:
+    return not current_app.config["RANKINGS_API_RATE_LIMIT"]
+
+
+# One budget for the API and the exports together.
+api_limit = limiter.shared_limit(_per_minute, scope="rankings-api", exempt_when=_unlimited)

@@ -17,7 +17,7 @@ from . import exports, leaderboard
 from .blueprint import bp
 from .charts import bar_chart
 from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, RankingsInputError
-from .limits import limit_requests
+from .limits import api_limit
 from .visitors import CITY_COOKIE, chosen_city, province_cities, set_city_cookie
 
 
@@ -89,10 +89,10 @@ def city_board(code: str):
 
 
 @bp.get("/rankings/export.<fmt>")
+@api_limit
 def export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    limit_requests()
     city_code = request.args.get("city") or None
     if city_code is not None:
         city_code = _city(city_code).code
