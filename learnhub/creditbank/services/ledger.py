@@ -10,6 +10,8 @@ import json
 from datetime import UTC
 from decimal import Decimal
 
+from blinker import signal
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,10 @@ from .accounts import check_account_takes, lock_account
 
 DEPOSIT_KINDS = frozenset({EntryKind.COMPLETION, EntryKind.ATTENDANCE, EntryKind.RECOGNITION})
 POSTING_RETRIES = 5
+
+# Sent once per new entry, inside the posting transaction (never for a repeated key): the
+# rankings count credits earned from the ledger itself.
+entry_posted = signal("learnhub.ledger-entry-posted")
 
 
 def entry_hash(entry: LedgerEntry) -> str:
@@ -129,6 +135,7 @@ def post_entry(
         except IntegrityError:
             db.session.expire(account)
             continue  # a parallel posting took the key or the sequence number: look again
+        entry_posted.send(current_app._get_current_object(), entry=entry)
         return entry
     raise RuntimeError(f"could not post {kind}:{business_key} to account {account.id}")
 
