@@ -57,6 +57,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    # A sign-in without "keep me signed in" ends after this long without a request, and at
+    # most this long after it began (see learnhub/accounts/sessions.py).
+    SESSION_IDLE_MINUTES = 120
+    SESSION_MAX_HOURS = 12
     PREFERENCE_COOKIE_MAX_AGE = int(timedelta(days=365).total_seconds())
     HTTPS = False
     PREFERRED_URL_SCHEME = "http"

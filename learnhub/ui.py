@@ -87,6 +87,21 @@ def language_name(code: str) -> str:
     return locale.get_language_name(locale).capitalize()
 
 
+MAX_PAGE = 10_000  # deeper than any list goes; a larger ?page= is read as this
+
+
+def page_number() -> int:
+    """The ``?page=`` this request asks for: a whole number from 1 to MAX_PAGE.
+
+    Anything else (missing, text, 0, negative, a number with a thousand digits) is page 1
+    or MAX_PAGE, never an error: an offset that large would overflow the database's integers.
+    """
+    text = request.args.get("page", "")
+    if not text.isdigit() or len(text) > 6:
+        return MAX_PAGE if text.isdigit() else 1
+    return min(max(int(text), 1), MAX_PAGE)
+
+
 def page_url(page: int, anchor: str | None = None) -> str:
     """This page's address with the same filters (query arguments), on another page."""
     args = request.args.to_dict()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnhub.database import UTCDateTime, utcnow
+from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
 
@@ -39,10 +38,6 @@ ROLE_LABELS = {
 }
 
 STAFF_ROLES = frozenset({Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF})
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -67,8 +62,6 @@ class User(UserMixin, db.Model):
     mobile: Mapped[str | None] = mapped_column(String(11), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Changing it signs the user out everywhere (it is part of the login cookie's id).
-    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     role: Mapped[Role] = mapped_column(
         Enum(
             Role,
@@ -98,8 +91,13 @@ class User(UserMixin, db.Model):
     )
     managed_region: Mapped[Region | None] = relationship(foreign_keys=[managed_region_code])
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # The device session this request came with (set when it is loaded or signed in; not a
+    # column): Flask-Login keeps its token in the session and the "keep me signed in" cookie.
+    device_token = None  # str | None
+    device_session = None  # DeviceSession | None
+
+    def get_id(self) -> str | None:
+        return self.device_token
 
     @property
     def is_active(self) -> bool:
@@ -115,3 +113,39 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.login_name} {self.role}>"
+
+
+class EndReason(enum.StrEnum):
+    SIGNED_OUT = "signed_out"  # the person signed out on this device
+    ENDED_BY_OWNER = "ended_by_owner"  # the person ended it from another device
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    EXPIRED = "expired"  # idle too long, or "keep me signed in" ran out
+    ACCESS_CHANGED = "access_changed"  # role changed or the account was disabled
+
+
+class DeviceSession(db.Model):
+    """One signed-in browser: what its cookies point to, ended on the server when it ends.
+
+    The token is in the browser (session and "keep me signed in" cookies); only its hash
+    is here, so a copy of this table opens nothing. Ending the row ends the session on every
+    worker and host at once, however old the cookie that still names it.
+    """
+
+    __tablename__ = "device_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    device: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[EndReason | None] = mapped_column(
+        string_enum(EndReason, "device_session_end_reason", 20)
+    )
+
+    user: Mapped[User] = relationship()

@@ -1,6 +1,6 @@
 """Account pages: register, sign in and out, my account, password, preferences."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -16,10 +16,10 @@ from learnhub.ui import (
     safe_next_url,
 )
 
-from . import services
+from . import services, sessions
 from .blueprint import bp
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
-from .models import ROLE_LABELS, Role
+from .models import ROLE_LABELS, EndReason, Role
 
 
 @bp.app_template_global()
@@ -28,8 +28,16 @@ def role_label(role: Role) -> str:
 
 
 @login_manager.user_loader
-def load_user(cookie_id: str):
-    return services.load_user_from_cookie_id(cookie_id)
+def load_user(token: str):
+    return sessions.user_for_token(token)
+
+
+def _sign_in(user, remember: bool = False) -> None:
+    """Start a device session for this browser and commit it (with whatever the caller did)."""
+    sessions.start_session(user, remember, request.headers.get("User-Agent", ""))
+    db.session.commit()
+    session.clear()  # a new session: nothing of the one before (its CSRF token) carries over
+    login_user(user, remember=remember)
 
 
 def _fill_region_choices(form) -> None:
@@ -71,8 +79,7 @@ def register():
         except services.AccountError as error:
             _refused(form, error)
         else:
-            db.session.commit()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name))
             return redirect(url_for("accounts.account"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
@@ -91,8 +98,7 @@ def login():
                 _("The mobile number, username or password is not correct.")
             )
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            _sign_in(user, remember=form.remember.data)
             flash(_("You are signed in."))
             return redirect(safe_next_url(url_for("accounts.account")))
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
@@ -101,9 +107,37 @@ def login():
 @bp.post("/logout")
 def logout():
     if EmptyForm().validate_on_submit():
+        if current_user.is_authenticated and current_user.device_session is not None:
+            sessions.end_session(current_user.device_session, EndReason.SIGNED_OUT)
+            db.session.commit()
         logout_user()
         flash(_("You are signed out."))
     return redirect(url_for("main.home"))
+
+
+@bp.post("/me/devices/<int:session_id>/end")
+@login_required
+def end_device(session_id: int):
+    """Sign out one of the person's other devices (a lost phone, a library computer)."""
+    device = sessions.own_session(current_user, session_id) or abort(404)
+    if EmptyForm().validate_on_submit():
+        sessions.end_session(device, EndReason.ENDED_BY_OWNER)
+        db.session.commit()
+        flash(_("That device is signed out."))
+    return redirect(url_for("accounts.account", _anchor="devices"))
+
+
+@bp.post("/me/devices/end-all")
+@login_required
+def end_all_devices():
+    """Sign out everywhere, this device included."""
+    if EmptyForm().validate_on_submit():
+        sessions.end_sessions(current_user, EndReason.ENDED_BY_OWNER)
+        db.session.commit()
+        logout_user()
+        flash(_("You are signed out on every device."))
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.account", _anchor="devices"))
 
 
 @bp.route("/me/account", methods=["GET", "POST"])
@@ -133,7 +167,9 @@ def account():
             db.session.commit()
             flash(_("Your details are saved."))
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form), 400 if form.errors else 200
+    devices = sessions.open_sessions(current_user)
+    page = render_template("accounts/account.html", form=form, devices=devices)
+    return page, 400 if form.errors else 200
 
 
 @bp.route("/me/password", methods=["GET", "POST"])
@@ -149,8 +185,6 @@ def password():
             _refused(form, error)
         else:
             db.session.commit()
-            # The session token changed: sign this device in again with the new one.
-            login_user(current_user._get_current_object())
             flash(_("Your password is changed. Other devices have been signed out."))
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form), 400 if form.errors else 200

@@ -19,8 +19,9 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
-from .models import Role, User, new_session_token
+from .models import EndReason, Role, User
 from .passwords import burn_time_like_a_verify, hash_password, needs_rehash, verify_password
+from .sessions import end_sessions
 
 # Sent inside the registering transaction, after the new user row is flushed.
 user_registered = signal("learnhub.user-registered")
@@ -143,11 +144,11 @@ def authenticate(login_text: str, password: str) -> User | None:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Replace the password and sign the user out of every other session."""
+    """Replace the password and end every other device session of the user."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError("current_password", _l("Your current password is not correct."))
     user.password_hash = hash_password(new_password)
-    user.session_token = new_session_token()
+    end_sessions(user, EndReason.PASSWORD_CHANGED, keep=user.device_session)
 
 
 def update_profile(
@@ -163,14 +164,3 @@ def update_profile(
     user.city_code = city_code
     user.district_code = district_code
     user.birth_year = birth_year
-
-
-def load_user_from_cookie_id(cookie_id: str) -> User | None:
-    """The user behind a login cookie id ("<id>:<session token>"), if still valid."""
-    user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_token != token:
-        return None
-    return user

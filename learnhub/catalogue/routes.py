@@ -4,6 +4,7 @@ from flask import abort, current_app, render_template, request, url_for
 
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.regions.services import cities_of, get_region
+from learnhub.ui import page_number
 
 from . import services
 from .blueprint import bp
@@ -36,7 +37,7 @@ def _listing(template: str, module_id: int | None = None, **context):
         regions = [get_region(province), *cities_of(province)]
         form = CourseFilterForm(request.args, regions=regions)
         criteria = _filter_from_request(form, module_id=module_id)
-        page = request.args.get("page", 1, type=int)
+        page = page_number()
         return render_template(
             "catalogue/_listing.html",
             form=form,

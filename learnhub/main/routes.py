@@ -1,6 +1,6 @@
 """Public pages drawn from several features: home, city pages, help, health."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template
 from sqlalchemy import text
 
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
@@ -9,6 +9,7 @@ from learnhub.extensions import db
 from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
+from learnhub.ui import page_number
 
 from .blueprint import bp
 
@@ -47,7 +48,7 @@ def city(code: str):
 
 
 def _city_page(region) -> str:
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     courses = catalogue.course_page(catalogue.CourseFilter(region_code=region.code), page)
     return render_template(
         "main/city.html",

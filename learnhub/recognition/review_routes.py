@@ -14,6 +14,7 @@ from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import RecognitionApplication
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
+from learnhub.ui import page_number
 
 from .blueprint import bp
 from .errors import RecognitionError
@@ -38,7 +39,7 @@ def queue():
     credit_staff_only()
     filters = QueueFilterForm(request.args)
     status = filters.chosen()
-    page = staff_review.review_queue(current_user, status, request.args.get("page", 1, type=int))
+    page = staff_review.review_queue(current_user, status, page_number())
     return render_template(
         "recognition/queue.html", page=page, filters=filters, status=status,
         counts=staff_review.queue_counts(current_user),

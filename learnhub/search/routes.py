@@ -8,6 +8,7 @@ from flask import jsonify, render_template, request, url_for
 
 from learnhub.accounts.access import role_required
 from learnhub.accounts.models import STAFF_ROLES
+from learnhub.ui import page_number
 
 from . import services, text
 from .blueprint import bp
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def _search_from_request() -> services.SearchResults:
     query = request.args.get("q", "", type=str)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     sort = request.args.get("sort", "relevance", type=str)
     module = request.args.get("module", "", type=str)[:40]
     results = services.search(query, page=page, sort=sort, module=module)

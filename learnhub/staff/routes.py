@@ -14,6 +14,7 @@ from learnhub.rankings.leaderboard import STAFF_METRICS, WINDOWS
 from learnhub.rankings.routes import chart_of, read_query
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
+from learnhub.ui import page_number
 
 from . import services
 from .blueprint import bp
@@ -74,7 +75,7 @@ def city(code: str):
     if region is None or region.level is not RegionLevel.CITY:
         abort(404)
     ensure_may_manage_city(current_user, region.code)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     query, error = read_query(request.args, region.code, STAFF_METRICS)
     board = leaderboard.leaderboard(query)
     trend = leaderboard.daily_trend(query.metric, query.period, region.code)

@@ -27,6 +27,7 @@ from learnhub.catalogue.services import list_modules
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, max_bytes
+from learnhub.ui import page_number
 
 from . import services
 from .blueprint import bp
@@ -112,7 +113,7 @@ def _course_form(course: Course | None = None) -> CourseForm:
 @editors_only
 def index():
     filters = StatusFilterForm(request.args)
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     courses = services.courses_of(current_user, filters.chosen_status(), page)
     lessons = services.lesson_counts(courses.items)
     return render_template("studio/index.html", courses=courses, lessons=lessons, filters=filters)
