@@ -71,6 +71,16 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_KIB = 64 * 1024
     PASSWORD_HASH_PARALLELISM = 4
+    # At most this many password hashes at once in one worker process (64 MiB each); a
+    # sign-in that cannot get a slot within PASSWORD_HASH_WAIT_SECONDS is told to retry.
+    PASSWORD_HASH_CONCURRENCY = 2
+    PASSWORD_HASH_WAIT_SECONDS = 10
+
+    # Sign-in limits (learnhub/accounts/throttle.py). Community schools share one network,
+    # so the network's limit is generous; an account's wrong passwords are few.
+    SIGN_IN_LIMIT_PER_NETWORK = "200 per 10 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
+    SIGN_IN_FAILURES_PER_ACCOUNT = "5 per 15 minutes"
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 

@@ -31,7 +31,10 @@ def test_create_admin_refuses_short_passwords_and_taken_names(runner, app, make_
     short = runner.invoke(
         args=["users", "create-admin", "--login", "x_admin", "--name", "n", "--password", "short"]
     )
-    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    assert short.exit_code != 0 and "8 到 128 个字符" in short.output  # the site's language
+    common = runner.invoke(args=["users", "create-admin", "--login", "x_admin", "--name", "n",
+                                 "--password", "password123"])  # fmt: skip
+    assert common.exit_code != 0 and "最常见的密码" in common.output
     taken = runner.invoke(args=["users", "create-admin", "--login", "taken_name", "--name", "n",
                                 "--password", "long enough pw"])  # fmt: skip
     assert taken.exit_code != 0

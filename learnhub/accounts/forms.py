@@ -17,7 +17,8 @@ from wtforms.validators import (
 
 from learnhub.forms import ChoiceField, ForgivingIntegerField, normalise_text
 
-from .services import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, parse_login_name
+from .password_policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from .services import parse_login_name
 
 
 def _password_field(label):

@@ -16,7 +16,7 @@ from learnhub.ui import (
     safe_next_url,
 )
 
-from . import services, sessions
+from . import services, sessions, throttle
 from .blueprint import bp
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from .models import ROLE_LABELS, EndReason, Role
@@ -86,6 +86,9 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.sign_in_per_network
+@throttle.sign_in_per_address
+@throttle.sign_in_failures_per_account
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url(url_for("main.home")))

@@ -20,6 +20,7 @@ from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
 from .models import EndReason, Role, User
+from .password_policy import password_problem
 from .passwords import burn_time_like_a_verify, hash_password, needs_rehash, verify_password
 from .sessions import end_sessions
 
@@ -28,8 +29,6 @@ user_registered = signal("learnhub.user-registered")
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,29}$")
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 128
 
 
 class AccountError(ValueError):
@@ -97,6 +96,9 @@ def register(
     login = parse_login_name(login_text)
     if login is None:
         raise AccountError("login", _l("Enter a mobile number or a username."))
+    problem = password_problem(password, [login.username, login.mobile, display_name])
+    if problem:
+        raise AccountError("password", problem)
     check_city_and_district(city_code, district_code)
     user = User(
         username=login.username,
@@ -147,6 +149,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     """Replace the password and end every other device session of the user."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError("current_password", _l("Your current password is not correct."))
+    problem = password_problem(new_password, [user.username, user.mobile, user.display_name])
+    if problem:
+        raise AccountError("new_password", problem)
     user.password_hash = hash_password(new_password)
     end_sessions(user, EndReason.PASSWORD_CHANGED, keep=user.device_session)
 

@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from learnhub.accounts.access import may_act_for_city
 from learnhub.accounts.models import User
+from learnhub.accounts.password_policy import password_problem
 from learnhub.accounts.services import (
-    PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
     AccountError,
     find_user,
     parse_login_name,
@@ -155,9 +154,9 @@ def _check_row(context: _Context, line: int, row: dict, report: OpeningReport) -
         problem(_l("“%(value)s” is not the code of a district of this city.", value=district),
                 "district")  # fmt: skip
     password = row.get("password", "")
-    if password and not PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH:
-        problem(_l("A password has %(min)d to %(max)d characters.",
-                   min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH), "password")  # fmt: skip
+    weak = password and password_problem(password, [row["login"], row.get("name", "")])
+    if weak:
+        problem(weak, "password")
     if found:
         report.problems.extend(found)
         return
