@@ -34,7 +34,6 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n import init_i18n
 from .jobs.cli import jobs_cli
 from .jobs.queue import bind_app
-from .media import init_media
 from .security import init_security
 from .ui import init_ui
 
@@ -70,7 +69,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     init_i18n(app)
     init_ui(app)
-    init_media(app)
     init_security(app)
     init_errors(app)
     bind_app(app)

@@ -6,6 +6,7 @@ environment variables → the mapping a test passes to ``create_app``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from datetime import timedelta
@@ -161,6 +162,31 @@ def _load_environment(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
 
 
+def private_folder(path: Path) -> Path:
+    """Make a folder only this system user may enter (0700), with its parents; returns it.
+
+    The instance folder holds the SQLite database (password hashes), the secret key and
+    evidence files: nobody else on the machine may read them.
+    """
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is filtered by the umask
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create an empty file readable by this system user only (0600), if it is missing."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url in (prefix, prefix + ":memory:"):
+        return None
+    return Path(url.removeprefix(prefix).split("?", 1)[0])
+
+
 def _apply_derived_settings(app: Flask) -> None:
     instance = Path(app.instance_path)
     # Environment values are parsed as JSON, so LEARNHUB_HOME_PROVINCE=210000 is a number.
@@ -169,7 +195,7 @@ def _apply_derived_settings(app: Flask) -> None:
     # change the class default shared by every app in the process.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'learnhub.sqlite3'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
@@ -177,8 +203,13 @@ def _apply_derived_settings(app: Flask) -> None:
     if not app.config.get("SEARCH_DIR"):
         app.config["SEARCH_DIR"] = str(instance / "search-index")
     if not app.config.get("JOBS_URL"):
-        instance.mkdir(parents=True, exist_ok=True)
+        private_folder(instance)
         app.config["JOBS_URL"] = f"sqlite:///{instance / 'jobs.sqlite3'}"
+    # SQLite makes its -wal and -shm files with the database file's permissions.
+    for url in (app.config["SQLALCHEMY_DATABASE_URI"], app.config["JOBS_URL"]):
+        database_file = _sqlite_file(url)
+        if database_file is not None and database_file.parent.is_dir():
+            private_file(database_file)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     if app.config.get("HTTPS"):
@@ -200,7 +231,7 @@ def _instance_secret_key(instance: Path) -> str:
     key_file = instance / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     key = secrets.token_urlsafe(48)
     # Write aside, then link into place: link fails if another worker won the race,
     # and nobody ever reads a half-written key.

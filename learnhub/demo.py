@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from .accounts.demo import load_demo_accounts
+from .accounts.demo import accounts_not_of_the_demo, load_demo_accounts
 from .catalogue.demo import load_demo_courses
 from .catalogue.services import ensure_modules
 from .cli_helpers import progress_bar
@@ -49,11 +49,31 @@ def load_demo() -> None:
         db.session.commit()
 
 
+FORCE_OPTION = click.option(
+    "--force", is_flag=True,
+    help="Load the demo even into a database with accounts of real people (never on a live site).",
+)  # fmt: skip
+
+
+def _refuse_a_live_database(force: bool) -> None:
+    """Stop unless this database holds demo accounts only (or the operator insists)."""
+    count, names = accounts_not_of_the_demo()
+    if count and not force:
+        raise click.ClickException(
+            f"this database has {count} account(s) the demo did not make "
+            f"({', '.join(names)}{', …' if count > len(names) else ''}). The demo adds staff "
+            "accounts whose password is published in README.md: load it only into a database "
+            "for trying learnhub out, and then with --force."
+        )
+
+
 @demo_cli.command("load")
-def load_command():
+@FORCE_OPTION
+def load_command(force: bool):
     """Load demo accounts and content (regions must be loaded first)."""
     if db.session.scalar(select(Region).limit(1)) is None:
         raise click.ClickException("no regions: run `flask --app learnhub regions load` first")
+    _refuse_a_live_database(force)
     load_demo()
     click.echo("Demo data loaded. Accounts and passwords are listed in README.md.")
 
@@ -62,8 +82,9 @@ def load_command():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Prepare everything but do not start the server.")
+@FORCE_OPTION
 @with_appcontext
-def quickstart_command(host: str, port: int, no_serve: bool):
+def quickstart_command(host: str, port: int, no_serve: bool, force: bool):
     """Compile translations, build the database, load regions and demo data, then serve the
     site and run the job worker beside it (Ctrl+C stops both)."""
     compile_catalogues()
@@ -72,6 +93,7 @@ def quickstart_command(host: str, port: int, no_serve: bool):
         load_regions(progress=progress)
     ensure_modules()
     db.session.commit()
+    _refuse_a_live_database(force)
     load_demo()
     if no_serve:
         return

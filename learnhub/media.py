@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import Flask, abort, current_app, send_from_directory, url_for
+from flask import abort, current_app, send_from_directory
 from flask_babel import lazy_gettext as _l
 
 
@@ -83,7 +83,7 @@ WRONG_TYPE_MESSAGES = {
 M4A_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "})
 HEAD_BYTES = 512
 COPY_CHUNK_BYTES = 1024 * 1024
-MEDIA_CACHE_SECONDS = 365 * 24 * 3600  # names are random and files never change
+PUBLIC_CACHE_SECONDS = 24 * 3600  # a day: long enough for players, short after unpublishing
 _KINDS, _EXTENSIONS = "|".join(MediaKind), "|".join(FORMATS)
 _STORED_PATH = re.compile(rf"^(?:{_KINDS})/[0-9a-f]{{32}}\.(?:{_EXTENSIONS})$")
 
@@ -227,28 +227,26 @@ def media_root() -> Path:
     return Path(current_app.instance_path) / "media"
 
 
-def media_url(path: str | None) -> str | None:
-    """The address of a stored file for pages (a template global), or None without a file."""
-    return url_for("media", path=path) if path else None
+def is_stored_path(path: str) -> bool:
+    """Whether a path has the shape of a stored file's (``video/<32 hex>.mp4``)."""
+    return bool(_STORED_PATH.match(path))
 
 
-def serve_media(path: str):
-    """Send a stored file: seekable (HTTP ranges), typed by its extension, never sniffed."""
-    if not _STORED_PATH.match(path):
+def send_media(path: str, public: bool):
+    """Send a stored file: seekable (HTTP ranges), typed by its extension, never sniffed.
+
+    ``public``: anyone may see it, so shared caches may keep it for a day (names are random
+    and never reused); otherwise only this browser may keep it, and only for this visit.
+    """
+    if not is_stored_path(path):
         abort(404)
     media_format = FORMATS[path.rsplit(".", 1)[1]]
     response = send_from_directory(
-        media_root(),
-        path,
-        mimetype=media_format.mimetype,
-        conditional=True,
-        max_age=MEDIA_CACHE_SECONDS,
-    )
+        media_root(), path, mimetype=media_format.mimetype, conditional=True,
+        max_age=PUBLIC_CACHE_SECONDS if public else None,
+    )  # fmt: skip
+    response.cache_control.public = public
+    response.cache_control.private = not public
+    response.cache_control.no_store = not public
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def init_media(app: Flask) -> None:
-    """Add the /media/<path> route and the media_url() template global."""
-    app.add_url_rule("/media/<path:path>", endpoint="media", view_func=serve_media)
-    app.add_template_global(media_url)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -100,6 +101,29 @@ def page_number() -> int:
     if not text.isdigit() or len(text) > 6:
         return MAX_PAGE if text.isdigit() else 1
     return min(max(int(text), 1), MAX_PAGE)
+
+
+def canonical_redirect(allowed: Mapping[str, Collection[str]] | None = None):
+    """A redirect to this page's own address with only valid query arguments, if it has others.
+
+    ``allowed`` maps each argument the page reads to the values it takes (``page`` takes a
+    whole number, see :func:`page_number`). Anything else — unknown arguments, values not
+    offered, a second copy of an argument, the default page 1 — is left out. Whole pages are
+    cached by address (cache.cached_page), so only these addresses can fill the cache.
+    """
+    allowed = allowed or {}
+    canonical = {}
+    for name, values in allowed.items():
+        value = request.args.get(name, "")
+        if name == "page":
+            if page_number() > 1:
+                canonical[name] = str(page_number())
+        elif value and value in values:
+            canonical[name] = value
+    given = list(request.args.items(multi=True))
+    if sorted(given) == sorted(canonical.items()):
+        return None
+    return redirect(url_for(request.endpoint, **(request.view_args or {}), **canonical))
 
 
 def page_url(page: int, anchor: str | None = None) -> str:

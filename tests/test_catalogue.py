@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from learnhub.catalogue.models import Audience, Course, CourseAudience, CourseLevel, CourseStatus
@@ -61,9 +62,30 @@ def test_filters_by_level_audience_and_region(client, app, make_course):
 def test_bad_filter_values_are_ignored_not_an_error(client, make_course):
     make_course(title="入门课", module="health")
     response = client.get("/m/health?level=expert&audience=<script>&sort=drop&page=-3")
+    assert response.status_code == 302 and response.location == "/m/health"  # the clean address
+    response = client.get(response.location)
     assert response.status_code == 200
     assert "入门课" in response.get_data(as_text=True)
     assert "<script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("asked", "canonical"),
+    [
+        ("/?x=1", "/"),
+        ("/?utm_source=wechat", "/"),
+        ("/courses?sort=popular&x=1", "/courses?sort=popular"),
+        ("/courses?page=1", "/courses"),
+        ("/courses?page=999999999999999999999", "/courses?page=10000"),
+        ("/courses?level=beginner&level=advanced", "/courses?level=beginner"),
+        ("/c/210100?page=2&y=3", "/c/210100?page=2"),
+    ],
+)
+def test_pages_cached_for_everyone_answer_only_at_their_clean_address(client, asked, canonical):
+    """Whole pages are cached by address: junk query arguments must not fill the cache."""
+    response = client.get(asked)
+    assert response.status_code == 302 and response.location == canonical
+    assert client.get(canonical).status_code == 200
 
 
 def test_sort_newest_and_most_popular(client, app, make_course):

@@ -59,6 +59,18 @@ def test_demo_load_is_repeatable_and_its_accounts_sign_in(runner, app, client):
     assert 'class="mode-elder"' in elder.get("/").get_data(as_text=True)
 
 
+def test_demo_load_refuses_a_database_with_real_peoples_accounts(runner, app, make_user):
+    make_user("wang_real")
+    refused = runner.invoke(args=["demo", "load"])
+    assert refused.exit_code != 0
+    assert "1 account(s) the demo did not make (wang_real)" in refused.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 1  # nothing added
+    assert runner.invoke(args=["demo", "load", "--force"]).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) > 1
+
+
 def test_quickstart_builds_a_working_site_from_nothing(tmp_path):
     env = {**os.environ, "LEARNHUB_INSTANCE_PATH": str(tmp_path)}
     env.pop("DATABASE_URL", None)

@@ -88,3 +88,15 @@ def test_database_urls_use_the_psycopg3_driver(given, used):
 def test_numeric_looking_environment_values_stay_region_codes(instance, monkeypatch):
     monkeypatch.setenv("LEARNHUB_HOME_PROVINCE", "220000")  # parsed as JSON: a number
     assert create_app().config["HOME_PROVINCE"] == "220000"
+
+
+def test_the_instance_folder_and_its_databases_are_private(tmp_path, monkeypatch):
+    """Password hashes, the secret key and evidence files are nobody else's to read."""
+    instance = tmp_path / "fresh-instance"
+    monkeypatch.setenv("LEARNHUB_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    create_app({"TESTING": True})
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    for name in ("learnhub.sqlite3", "jobs.sqlite3", "secret_key"):
+        assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600, name

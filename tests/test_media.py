@@ -1,17 +1,21 @@
-"""The media store: types read from content, size limits, safe and seekable serving."""
+"""The media store: types read from content, size limits, safe and seekable serving, and
+files shown only as their course is."""
 
 import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from learnhub.accounts.models import Role
+from learnhub.catalogue.media_routes import media_url
+from learnhub.catalogue.models import Course, CourseStatus, Lesson
+from learnhub.extensions import db
 from learnhub.media import (
     MediaError,
     MediaKind,
     check_stream,
     media_root,
-    media_url,
     sniff_format,
     store_stream,
 )
@@ -92,12 +96,29 @@ def fetch(client, url, **kwargs):
 
 
 def stored(app, content, kind) -> str:
+    """A file in the store that no course names yet."""
     with app.test_request_context():
         return store_stream(io.BytesIO(content), kind).path
 
 
-def test_media_is_served_with_its_type_nosniff_and_ranges(app, client):
-    path = stored(app, MP4, MediaKind.VIDEO)
+@pytest.fixture
+def lesson_file(app, make_course):
+    """Store a file as the video of a lesson of a course in the given state; returns its path."""
+
+    def attach(content=MP4, kind=MediaKind.VIDEO, status=CourseStatus.PUBLISHED) -> str:
+        path = stored(app, content, kind)
+        course_id = make_course(lessons=("video",), status=status)
+        with app.app_context():
+            lesson = db.session.scalar(select(Lesson).where(Lesson.course_id == course_id))
+            lesson.media_path = path
+            db.session.commit()
+        return path
+
+    return attach
+
+
+def test_media_is_served_with_its_type_nosniff_and_ranges(app, client, lesson_file):
+    path = lesson_file()
     response = fetch(client, f"/media/{path}")
     assert response.status_code == 200 and response.data == MP4
     assert response.headers["Content-Type"] == "video/mp4"
@@ -113,8 +134,8 @@ def test_media_is_served_with_its_type_nosniff_and_ranges(app, client):
     [(WEBM, MediaKind.VIDEO, "video/webm"), (M4A, MediaKind.AUDIO, "audio/mp4"),
      (MP3_TAGGED, MediaKind.AUDIO, "audio/mpeg"), (WEBP, MediaKind.IMAGE, "image/webp")],
 )  # fmt: skip
-def test_each_format_is_served_with_its_own_type(app, client, content, kind, mimetype):
-    response = fetch(client, f"/media/{stored(app, content, kind)}")
+def test_each_format_is_served_with_its_own_type(app, client, lesson_file, content, kind, mimetype):
+    response = fetch(client, f"/media/{lesson_file(content, kind)}")
     assert response.headers["Content-Type"] == mimetype
 
 
@@ -132,12 +153,72 @@ def test_each_format_is_served_with_its_own_type(app, client, content, kind, mim
         "video/0123456789abcdef0123456789abcdef.mp4",  # well formed, but not there
     ],
 )
-def test_anything_but_a_stored_file_is_not_found(app, client, path):
-    stored(app, MP4, MediaKind.VIDEO)  # the store exists, next to the instance's secrets
+def test_anything_but_a_stored_file_is_not_found(app, client, lesson_file, path):
+    lesson_file()  # the store exists, next to the instance's secrets
     (Path(app.instance_path) / "secret_key").write_text("test-secret-key")
     response = fetch(client, f"/media/{path}", follow_redirects=True)
     assert response.status_code == 404
     assert b"test-secret-key" not in response.data
+
+
+def test_a_published_courses_file_may_be_cached_by_anyone_for_a_day(app, client, lesson_file):
+    response = fetch(client, f"/media/{lesson_file()}")
+    assert response.status_code == 200
+    assert response.cache_control.public and response.cache_control.max_age == 86400
+
+
+def test_a_drafts_files_are_for_its_editors_only_and_never_cached_by_others(
+    app, client, lesson_file, make_user
+):
+    path = lesson_file(status=CourseStatus.DRAFT)
+    assert fetch(client, f"/media/{path}").status_code == 404  # anyone with the address
+    make_user("a_learner")
+    sign_in(client, "a_learner")
+    assert fetch(client, f"/media/{path}").status_code == 404
+    editor = app.test_client()
+    make_user("prov_editor", role=Role.EDITOR, managed="210000")
+    sign_in(editor, "prov_editor")
+    response = fetch(editor, f"/media/{path}")
+    assert response.status_code == 200
+    assert response.cache_control.private and response.cache_control.no_store
+    assert not response.cache_control.public
+
+
+def test_a_city_editor_cannot_see_another_regions_draft_files(app, lesson_file, make_user):
+    path = lesson_file(status=CourseStatus.DRAFT)  # a course of the province (210000)
+    make_user("dl_editor", role=Role.EDITOR, managed="210200")
+    editor = app.test_client()
+    sign_in(editor, "dl_editor")
+    assert fetch(editor, f"/media/{path}").status_code == 404
+
+
+def test_a_file_no_course_names_is_never_served(app, client):
+    assert fetch(client, f"/media/{stored(app, MP4, MediaKind.VIDEO)}").status_code == 404
+
+
+def test_replaced_and_deleted_files_are_removed_after_the_commit(app, lesson_file):
+    old = lesson_file()
+    new = stored(app, WEBM, MediaKind.VIDEO)
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.media_path == old))
+        lesson.media_path = new
+        db.session.flush()
+        assert (media_root() / old).exists()  # not before the commit
+        db.session.commit()
+        assert not (media_root() / old).exists() and (media_root() / new).exists()
+        db.session.delete(db.session.get(Course, lesson.course_id))
+        db.session.commit()
+        assert not (media_root() / new).exists()
+
+
+def test_a_rolled_back_replacement_keeps_the_file(app, lesson_file):
+    old = lesson_file()
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.media_path == old))
+        lesson.media_path = None
+        db.session.flush()
+        db.session.rollback()
+        assert (media_root() / old).exists()
 
 
 def test_studio_uploads_may_exceed_the_general_request_limit(app, client, make_user):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import stat
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -435,6 +436,7 @@ def test_evidence_is_kept_privately_under_the_instance_folder(app, ctx):
     assert path.read_bytes() == PDF
     assert path.parent == Path(app.instance_path) / "credit-evidence"
     assert Path(app.static_folder) not in path.parents
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700  # nobody else on the machine
     assert evidence.original_name == "证书.pdf" and evidence.stored_name.endswith(".pdf")
 
 

@@ -487,6 +487,33 @@ def test_scripts_and_event_handlers_never_reach_the_lesson_page(client, app, peo
             assert bad not in page, url
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["//evil.example/x.png", "/\\evil.example/x.png", "/\t/evil.example/x.png",
+     "https://evil.example/x.png", "data:image/png;base64,AAAA"],
+)  # fmt: skip
+def test_images_from_other_hosts_are_dropped_from_lessons(client, app, people, url):
+    sign_in_en(client, "prov_editor")
+    course_id = new_course(client, app)
+    body = f'<p>看图：<img src="{url}" alt="图"><img src="/media/image/ok.png" alt="本站"></p>'
+    assert add_lesson(client, course_id, body_html=body).status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(Lesson.body_html).where(Lesson.course_id == course_id))
+    assert "evil.example" not in stored and "data:" not in stored
+    assert 'src="/media/image/ok.png"' in stored  # a path of this site stays
+
+
+@pytest.mark.parametrize("url", ["//evil.example/", "/\\evil.example/"])
+def test_links_that_look_like_paths_but_lead_elsewhere_are_dropped(client, app, people, url):
+    sign_in_en(client, "prov_editor")
+    course_id = new_course(client, app)
+    body = f'<p><a href="{url}">课程资料</a> <a href="/courses/1">本站课程</a></p>'
+    add_lesson(client, course_id, body_html=body)
+    with app.app_context():
+        stored = db.session.scalar(select(Lesson.body_html).where(Lesson.course_id == course_id))
+    assert "evil.example" not in stored and 'href="/courses/1"' in stored
+
+
 def test_plain_text_becomes_paragraphs(client, app, people):
     sign_in_en(client, "prov_editor")
     course_id = new_course(client, app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from learnhub.extensions import db
 from learnhub.regions.services import districts_by_city
@@ -66,3 +66,16 @@ def load_demo_accounts(progress) -> None:
                      birth_year=rng.randint(1945, 2004))
             )  # fmt: skip
     db.session.flush()
+
+
+def accounts_not_of_the_demo(limit: int = 3) -> tuple[int, list[str]]:
+    """How many accounts the demo did not make, and a few of their login names: the demo
+    must not add staff accounts with a published password to a live site's database."""
+    demo = [name for name, *_rest in NAMED_ACCOUNTS]
+    others = select(User).where(
+        or_(User.username.is_(None), ~User.username.in_(demo)),
+        or_(User.username.is_(None), ~User.username.like("demo\\_%", escape="\\")),
+    )
+    count = db.session.scalar(select(func.count()).select_from(others.subquery()))
+    names = [user.login_name for user in db.session.scalars(others.order_by(User.id).limit(limit))]
+    return count, names

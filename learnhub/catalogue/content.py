@@ -19,7 +19,9 @@ ALLOWED_ATTRIBUTES = {
 def sanitise_html(html: str) -> str:
     """Keep structure and formatting; drop scripts, event handlers, styles and foreign frames.
 
-    Links may point only to http(s), mailto or the site itself; images only to the site.
+    Links may point only to http(s), mailto or a path of this site; images only to a path of
+    this site. A "path" that a browser would read as another host (``//host``, ``/\\host``,
+    or either with tabs or newlines between the slashes) is dropped.
     """
     return nh3.clean(
         html or "",
@@ -32,8 +34,24 @@ def sanitise_html(html: str) -> str:
     )
 
 
+def is_same_site_path(url: str) -> bool:
+    """A path on this site: starts with one slash, and nothing a browser would fold into a
+    second one (backslashes, whitespace or control characters)."""
+    if not url.startswith("/") or url.startswith("//"):
+        return False
+    return not any(char == "\\" or char.isspace() or ord(char) < 32 for char in url)
+
+
 def _same_site_images(tag: str, attribute: str, value: str):
-    # Images from other origins would leak visitors to third parties (and break CSP).
-    if tag == "img" and attribute == "src" and not value.startswith("/"):
+    # Images from other origins would leak visitors to third parties (and break CSP); a link
+    # that starts like a path must really be one (else it is a link to another host).
+    if tag == "img" and attribute == "src" and not is_same_site_path(value):
+        return None
+    if (
+        tag == "a"
+        and attribute == "href"
+        and value[:1] in ("/", "\\")
+        and not is_same_site_path(value)
+    ):
         return None
     return value

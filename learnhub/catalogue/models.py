@@ -125,7 +125,7 @@ class Course(db.Model):
     module_id: Mapped[int] = mapped_column(ForeignKey("module.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text, default="")
-    cover_path: Mapped[str | None] = mapped_column(String(255))
+    cover_path: Mapped[str | None] = mapped_column(String(255), index=True)
     level: Mapped[CourseLevel] = mapped_column(
         string_enum(CourseLevel, "course_level", 16), default=CourseLevel.BEGINNER
     )
@@ -198,7 +198,7 @@ class Lesson(db.Model):
     kind: Mapped[LessonKind] = mapped_column(string_enum(LessonKind, "lesson_kind", 16))
     # Sanitised on save (learnhub.catalogue.content.sanitise_html): safe to render as is.
     body_html: Mapped[str] = mapped_column(Text, default="")
-    media_path: Mapped[str | None] = mapped_column(String(255))
+    media_path: Mapped[str | None] = mapped_column(String(255), index=True)
     media_type: Mapped[str | None] = mapped_column(String(60))
     duration_seconds: Mapped[int] = mapped_column(Integer, default=0)
     pass_mark: Mapped[int | None] = mapped_column(Integer)  # percent, quizzes only

@@ -4,7 +4,7 @@ from flask import abort, current_app, render_template, request, url_for
 
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.regions.services import cities_of, get_region
-from learnhub.ui import page_number
+from learnhub.ui import canonical_redirect, page_number
 
 from . import services
 from .blueprint import bp
@@ -28,14 +28,28 @@ def _filter_from_request(form: CourseFilterForm, module_id: int | None) -> servi
     )
 
 
+def _regions() -> list:
+    province = current_app.config["HOME_PROVINCE"]
+    return [get_region(province), *cities_of(province)]
+
+
+def _listing_arguments() -> dict[str, frozenset[str]]:
+    """The query arguments a listing reads, and their valid values."""
+    return {
+        "level": frozenset(level.value for level in CourseLevel),
+        "audience": frozenset(audience.value for audience in Audience),
+        "region": frozenset(region.code for region in _regions()),
+        "sort": frozenset(services.SORTS),
+        "page": frozenset(),
+    }
+
+
 def _listing(template: str, module_id: int | None = None, **context):
     """A listing page; its public part (filters, courses, pager) comes from the cache."""
-    args = tuple(sorted(request.args.items(multi=True)))
+    args = tuple(sorted(request.args.items(multi=True)))  # canonical: see the views
 
     def render() -> str:
-        province = current_app.config["HOME_PROVINCE"]
-        regions = [get_region(province), *cities_of(province)]
-        form = CourseFilterForm(request.args, regions=regions)
+        form = CourseFilterForm(request.args, regions=_regions())
         criteria = _filter_from_request(form, module_id=module_id)
         page = page_number()
         return render_template(
@@ -76,9 +90,13 @@ def lesson_kind_label(kind) -> str:
 
 @bp.get("/courses")
 def index():
-    return cached_page("courses", lambda: _listing("catalogue/index.html"), CATALOGUE)
+    return canonical_redirect(_listing_arguments()) or cached_page(
+        "courses", lambda: _listing("catalogue/index.html"), CATALOGUE
+    )
 
 
 @bp.get("/m/<slug>")
 def module(slug: str):
-    return cached_page("module", lambda: _module_page(slug), CATALOGUE)
+    return canonical_redirect(_listing_arguments()) or cached_page(
+        "module", lambda: _module_page(slug), CATALOGUE
+    )

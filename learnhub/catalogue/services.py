@@ -8,8 +8,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from learnhub.extensions import db
+from learnhub.media import is_stored_path
 
-from .models import Audience, Course, CourseAudience, CourseLevel, CourseStatus, Module
+from .models import Audience, Course, CourseAudience, CourseLevel, CourseStatus, Lesson, Module
 
 # The standard modules: (slug, Chinese name, English name, elder first, description zh, en).
 STANDARD_MODULES = [
@@ -123,3 +124,13 @@ def visible_course(course_id: int) -> Course | None:
     if course is None or course.status is CourseStatus.DRAFT:
         return None
     return course
+
+
+def course_of_media(path: str) -> Course | None:
+    """The course whose lesson or cover picture is this stored file, if any."""
+    if not is_stored_path(path):
+        return None
+    # Two indexed look-ups (a player asks for many ranges of one file).
+    return db.session.scalar(
+        select(Course).join(Lesson).where(Lesson.media_path == path).limit(1)
+    ) or db.session.scalar(select(Course).where(Course.cover_path == path).limit(1))

@@ -11,6 +11,7 @@ from learnhub.catalogue.models import CourseStatus, Lesson, LessonKind
 from learnhub.catalogue.services import visible_course
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
+from learnhub.ui import canonical_redirect
 
 from . import services, speech
 from .blueprint import bp
@@ -33,6 +34,8 @@ def course(course_id: int):
     if current_user.is_authenticated:
         page = _course_page(course_id)
     else:
+        if (to_canonical := canonical_redirect()) is not None:
+            return to_canonical  # no view counted: the page itself follows
         page = cached_page("course", lambda: _course_page(course_id), CATALOGUE)
     services.view_resource("course", course_id, course_id)  # after: a hidden course 404s first
     return page

@@ -9,7 +9,7 @@ from learnhub.extensions import db
 from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
-from learnhub.ui import page_number
+from learnhub.ui import canonical_redirect, page_number
 
 from .blueprint import bp
 
@@ -26,7 +26,7 @@ def _home_courses() -> str:
 @bp.get("/")
 def home():
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    return cached_page("home", _render_home, CATALOGUE, renew_every=seconds)
+    return canonical_redirect() or cached_page("home", _render_home, CATALOGUE, renew_every=seconds)
 
 
 def _render_home() -> str:
@@ -44,7 +44,9 @@ def city(code: str):
     if region is None or region.level is not RegionLevel.CITY:
         abort(404)
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    return cached_page("city", lambda: _city_page(region), CATALOGUE, renew_every=seconds)
+    return canonical_redirect({"page": ()}) or cached_page(
+        "city", lambda: _city_page(region), CATALOGUE, renew_every=seconds
+    )
 
 
 def _city_page(region) -> str:

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from learnhub.config import private_folder
 from learnhub.creditbank.models import RecognitionApplication, RecognitionEvidence
 from learnhub.extensions import db
 from learnhub.media import head_and_size, megabytes, sniff_format, write_atomically
@@ -72,7 +73,7 @@ def add_evidence(
         )
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     folder = evidence_root()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     write_atomically(stream, folder / stored_name)
     evidence = RecognitionEvidence(
         application=application, original_name=_clean_file_name(file_name),
