@@ -98,15 +98,22 @@ def read_csv(text: str, column_name: Callable[[str], str] = str.strip) -> CsvTab
     non-blank row with the line it starts on; a row with more cells than there are
     columns is a problem."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    columns = [column_name(name) for name in next(reader, [])]
-    rows, problems, start = [], [], reader.line_num + 1
-    for cells in reader:
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(columns):
-            message = _l("This row has %(count)d cells; the first line names %(columns)d.",
-                         count=len(cells), columns=len(columns))  # fmt: skip
-            problems.append(ImportProblem(Place(line=line), message))
-        rows.append((line, cells))
+    rows, problems, start = [], [], 1
+    try:
+        columns = [column_name(name) for name in next(reader, [])]
+        start = reader.line_num + 1
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) > len(columns):
+                message = _l("This row has %(count)d cells; the first line names %(columns)d.",
+                             count=len(cells), columns=len(columns))  # fmt: skip
+                problems.append(ImportProblem(Place(line=line), message))
+            rows.append((line, cells))
+    except csv.Error:
+        # A cell over csv's field limit (128 KiB), a NUL byte, a quote left open: the file
+        # cannot be read past here, so it is refused as a whole, naming the line.
+        raise file_error(_l("This line cannot be read as CSV (a cell too long, or a quote "
+                            "left open)."), line=start) from None  # fmt: skip
     return CsvTable(columns, rows, problems)

@@ -257,3 +257,14 @@ def test_demo_steps_load_courses_after_accounts():
     from learnhub.demo import _demo_steps
 
     assert [name for name, _step in _demo_steps()][:2] == ["accounts", "courses"]
+
+
+def test_a_csv_cell_too_long_to_read_is_a_problem_not_a_crash(app, runner, catalogue_dir):
+    path = catalogue_dir / "huge.csv"
+    header = "module,title,summary,level,audiences,region,study_hours,credits,status,featured"
+    path.write_text(f"{header}\nhealth,好课,{'长' * 140_000},,,210000,1,1,draft,false\n",
+                    encoding="utf-8")  # fmt: skip
+    result = run_import(runner, path)
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "(line 2): This line cannot be read as CSV" in result.output
+    assert count(app, Course) == 0

@@ -186,3 +186,19 @@ def test_page_sends_big_files_to_the_command_line(app, city_staff):
     assert response.status_code == 400
     assert "at most 100 at a time" in response.get_data(as_text=True)
     assert _counts(app) == (1, 1)
+
+
+def test_a_cell_too_long_to_read_is_named_not_a_crash(app, runner, tmp_path):
+    huge = "login,name,city,district\n" + f"zhang_wei,{'张' * 140_000},210100,210102\n"
+    result = runner.invoke(args=["ledger", "open-accounts", _write(tmp_path, huge)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "(line 2)" in result.output and "cannot be read as CSV" in result.output
+    assert _counts(app) == (0, 0)
+
+
+def test_the_upload_page_names_an_unreadable_line_too(app, city_staff):
+    before = _counts(app)
+    response = _upload(city_staff, "login,name,city,district\n" + f"x,{'a' * 140_000},1,2\n")
+    assert response.status_code == 400
+    assert "(line 2)" in response.get_data(as_text=True)
+    assert _counts(app) == before
