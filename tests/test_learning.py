@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course, CourseStatus, Lesson
+from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, Enrolment, LessonProgress, QuizAttempt
 from learnhub.rankings.models import ViewEvent
 from tests.helpers import csrf_token_from, read_text_lesson, sign_in, submit
+from tests.learning_steps import count, enrol, lesson_ids, quiz_answers, read_lesson, report
 
 
 @pytest.fixture
@@ -23,49 +24,6 @@ def learner(make_user, client):
     user_id = make_user(login="zhanglan")
     sign_in(client, "zhanglan")
     return user_id
-
-
-def lesson_ids(app, course_id):
-    with app.app_context():
-        return list(db.session.scalars(
-            select(Lesson.id).where(Lesson.course_id == course_id).order_by(Lesson.position)
-        ))  # fmt: skip
-
-
-def count(app, model, **where):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
-
-
-def enrol(client, course_id):
-    return submit(client, f"/courses/{course_id}/enrol", {}, page=f"/courses/{course_id}")
-
-
-def opened_long_ago(app, lesson_id, hours=1):
-    """Move the (server-recorded) opening of a lesson back, as if it was opened
-    ``hours`` ago: the routes take the server's time, so a test cannot wait that long."""
-    with app.app_context():
-        for progress in db.session.scalars(select(LessonProgress).filter_by(lesson_id=lesson_id)):
-            progress.started_at -= timedelta(hours=hours)
-        db.session.commit()
-
-
-def read_lesson(client, app, lesson_id, **kwargs):
-    """Open a text lesson, read it (for an hour, as far as the server knows), mark it read."""
-    client.get(f"/lessons/{lesson_id}")
-    opened_long_ago(app, lesson_id)
-    return submit(client, f"/lessons/{lesson_id}/read", {}, page=f"/lessons/{lesson_id}", **kwargs)
-
-
-def quiz_answers(app, lesson_id, right=True):
-    """Form fields answering the fixture quiz, rightly or wrongly."""
-    with app.app_context():
-        lesson = db.session.get(Lesson, lesson_id)
-        data = {}
-        for question in lesson.questions:
-            picks = [c.id for c in question.choices if c.correct == right]
-            data[f"q{question.id}"] = [str(p) for p in picks[: 1 if not right else None]]
-        return data
 
 
 def test_course_page_shows_lessons_hours_credits_and_enrol_button(client, make_course, learner):
@@ -158,13 +116,6 @@ def test_progress_needs_enrolment(client, app, make_course, learner):
     client.post(f"/lessons/{quiz}/quiz", data={**quiz_answers(app, quiz),
                 "csrf_token": csrf_token_from(html), "form_token": "x" * 20})  # fmt: skip
     assert count(app, QuizAttempt) == 0 and count(app, LessonProgress) == 0
-
-
-def report(client, lesson, position, event="progress", player_page=None):
-    html = client.get(f"/lessons/{player_page or lesson}").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    return client.post(f"/lessons/{lesson}/media", json={"position": position, "event": event},
-                       headers={"X-CSRFToken": token})  # fmt: skip
 
 
 def test_seeking_to_the_end_of_a_video_does_not_finish_it(client, app, make_course, learner):

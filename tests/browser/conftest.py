@@ -236,7 +236,6 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
     from learnhub.rankings.aggregation import aggregate_pending
     from learnhub.rankings.services import record_view
     from learnhub.search.sync import rebuild_index
-
     from tests.helpers import read_text_lesson
 
     course_id = make_course("智能手机入门", lessons=("text", "video", "audio", "quiz"))

@@ -32,7 +32,6 @@ from learnhub.jobs.models import FailedJob
 from learnhub.jobs.queue import queue
 from learnhub.learning import services as learning
 from learnhub.learning.models import CourseCompletion
-
 from tests.helpers import read_text_lesson
 
 from .conftest import account_for, new_learner
