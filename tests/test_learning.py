@@ -185,6 +185,7 @@ def test_multiple_choice_needs_exactly_the_right_set(app, make_course):
                                             multiple.id: right_multi}).score == 100  # fmt: skip
         half = services.grade_quiz(lesson, {single.id: right_single, multiple.id: all_multi})
         assert (half.score, half.passed) == (50, False)
+        assert half.correct_question_ids == frozenset()  # which one was right: not before a pass
 
 
 def test_resubmitting_the_same_quiz_form_counts_once(client, app, make_course, learner):

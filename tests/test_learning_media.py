@@ -157,6 +157,17 @@ def test_time_while_paused_is_never_credited(watcher):
     assert services.progress_of(user, video).completed_at is None
 
 
+def test_a_new_start_begins_a_new_stretch(watcher):
+    """The page was closed without a pause; a minute later a new page starts at 100 s: the
+    minute in between earns nothing."""
+    user, (video,) = watcher()
+    player = Player(user, video, utcnow())
+    player.report(0, 0, "start")
+    player.report(15, 15)
+    assert player.report(75, 100, "start").credited_seconds == 15
+    assert player.report(90, 115).credited_seconds == 30
+
+
 def test_media_is_done_at_ninety_percent_of_its_length(watcher):
     user, (audio,) = watcher(("audio",))
     player = Player(user, audio, utcnow())

@@ -1,6 +1,7 @@
 """Quizzes: attempts issued by the server, a rest after failed ones, no answers before a pass."""
 
 import itertools
+import threading
 from datetime import timedelta
 
 import pytest
@@ -155,6 +156,27 @@ def test_the_rest_ends_and_grows_with_each_round(app, make_course, make_user):
         assert result.passed and services.progress_of(user, lesson).completed_at is not None
 
 
+def test_a_sheet_issued_before_a_rest_is_not_graded_during_it(app, make_course, make_user):
+    """Failed attempts recorded meanwhile (e.g. by an older version of the site) start a
+    rest: an answer sheet still open from before waits for its end."""
+    course_id, user_id = make_course(lessons=("quiz",)), make_user(login="tester")
+    with app.app_context():
+        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
+        lesson, now = course.lessons[0], utcnow()
+        services.enrol(user, course)
+        token = services.open_attempt(user, lesson, now).form_token
+        db.session.add_all(
+            QuizAttempt(user_id=user.id, lesson_id=lesson.id, form_token=f"old-{n}",
+                        issued_at=now, submitted_at=now, score=0, passed=False)
+            for n in range(3)
+        )  # fmt: skip
+        right = {q.id: {c.id for c in q.choices if c.correct} for q in lesson.questions}
+        with pytest.raises(services.QuizResting):
+            services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=9))
+        result = services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=10))
+        assert result.passed
+
+
 def test_the_rest_is_over_when_its_time_has_passed(client, app, quiz):
     for _ in range(3):
         hand_in(client, quiz, quiz_answers(app, quiz, right=False))
@@ -182,3 +204,24 @@ def test_one_attempt_is_open_at_a_time_and_every_page_shows_it(client, app, quiz
     assert count(app, QuizAttempt) == 1
     with app.app_context():
         assert db.session.scalar(select(LessonProgress)) is None  # opening records no progress
+
+
+def test_quiz_pages_opened_at_once_issue_one_attempt(client, app, quiz):
+    """Four tabs open the quiz at the same moment: one open attempt, the same on every page
+    (the database allows one open attempt per learner and quiz)."""
+    tabs = [app.test_client() for _ in range(4)]
+    for tab in tabs:
+        sign_in(tab, "zhanglan")
+    barrier, tokens = threading.Barrier(len(tabs)), []
+
+    def open_quiz(tab):
+        barrier.wait()
+        tokens.append(form_token_from(tab.get(f"/lessons/{quiz}").get_data(as_text=True)))
+
+    threads = [threading.Thread(target=open_quiz, args=(tab,)) for tab in tabs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(tokens) == 4 and len(set(tokens)) == 1 and None not in tokens
+    assert count(app, QuizAttempt) == 1

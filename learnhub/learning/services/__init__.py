@@ -16,7 +16,7 @@ from .completion import completion_of
 from .enrolment import UNDO_WINDOW, enrol, enrolment_of, is_enrolled, leave
 from .errors import LearningError
 from .lesson_visit import LessonVisit, needs_writing, visit_lesson
-from .media import MEDIA_DONE_SHARE, MEDIA_EVENTS, report_media_position
+from .media import MEDIA_DONE_SHARE, report_media_position
 from .overview import CourseProgress, my_learning
 from .progress import lesson_states, progress_of
 from .quizzes import QuizResting, QuizResult, grade_quiz, open_attempt, retry_at, submit_quiz
@@ -25,7 +25,6 @@ from .signals import course_completed, resource_viewed, view_resource
 
 __all__ = [
     "MEDIA_DONE_SHARE",
-    "MEDIA_EVENTS",
     "UNDO_WINDOW",
     "CourseProgress",
     "LearningError",
