@@ -19,13 +19,6 @@ from tests.helpers import csrf_token_from, read_text_lesson, sign_in, submit
 from tests.learning_steps import count, enrol, lesson_ids, quiz_answers, read_lesson, report
 
 
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
-
-
 def test_course_page_shows_lessons_hours_credits_and_enrol_button(client, make_course, learner):
     course_id = make_course(title="扫码支付很简单")
     page = client.get(f"/courses/{course_id}").get_data(as_text=True)

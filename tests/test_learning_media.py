@@ -5,39 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, LessonProgress
-from tests.helpers import sign_in
 from tests.learning_steps import count, enrol, lesson_ids, report, time_passes
 
 DURATION = 300  # every fixture video and audio lasts 300 s
-
-
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
-
-
-@pytest.fixture
-def watcher(app, make_course, make_user):
-    """watcher(lessons) → an enrolled learner and the course's lessons, for a test that calls
-    the services (in an app context kept for the test)."""
-
-    def make(lessons=("video",)):
-        course_id, user_id = make_course(lessons=lessons), make_user(login="watcher")
-        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        services.enrol(user, course)
-        db.session.commit()
-        return user, course.lessons
-
-    with app.app_context():
-        yield make
 
 
 class Player:
@@ -62,10 +36,10 @@ class Player:
         return at
 
 
-def test_two_videos_played_side_by_side_do_not_both_finish(watcher):
+def test_two_videos_played_side_by_side_do_not_both_finish(enrolled_learner):
     """The attack: two 300-s lessons "played" at double speed in two tabs for 150 s. One
     clock: only one lesson's worth of time is there."""
-    user, (first, second) = watcher(("video", "video"))
+    user, (first, second) = enrolled_learner(("video", "video"))
     start = utcnow()
     a, b = Player(user, first, start), Player(user, second, start)
     a.report(0, 0, "start")
@@ -95,9 +69,9 @@ def test_two_videos_side_by_side_through_the_pages(client, app, make_course, lea
     assert count(app, CourseCompletion) == 0
 
 
-def test_replaying_the_first_ten_seconds_thirty_times_does_not_finish(watcher):
+def test_replaying_the_first_ten_seconds_thirty_times_does_not_finish(enrolled_learner):
     """The attack: play 0–10 s thirty times (300 s of playing on a 300-s video)."""
-    user, (video,) = watcher()
+    user, (video,) = enrolled_learner(("video",))
     player, at = Player(user, video, utcnow()), 0.0
     for _ in range(30):
         at = player.play(0, 10, at, every=10) + 1
@@ -117,8 +91,8 @@ def test_replaying_through_the_pages_adds_nothing(client, app, make_course, lear
     assert answer == {"credited_seconds": 10, "completed": False}
 
 
-def test_the_parts_played_add_up_once_whatever_the_order(watcher):
-    user, (video,) = watcher()
+def test_the_parts_played_add_up_once_whatever_the_order(enrolled_learner):
+    user, (video,) = enrolled_learner(("video",))
     player = Player(user, video, utcnow())
     at = player.play(0, 100, 0)
     at = player.play(200, 300, at + 5)  # jumped ahead: the gap earns nothing
@@ -132,10 +106,10 @@ def test_the_parts_played_add_up_once_whatever_the_order(watcher):
     assert progress.played_ranges == [[0, 300]] and progress.completed_at is not None
 
 
-def test_a_jump_faster_than_the_fastest_speed_earns_nothing(watcher):
+def test_a_jump_faster_than_the_fastest_speed_earns_nothing(enrolled_learner):
     """Double speed (MEDIA_MAX_PLAYBACK_RATE) with reports arriving a little early or late
     is credited; a position moving faster than that is a seek."""
-    user, (video, audio) = watcher(("video", "audio"))
+    user, (video, audio) = enrolled_learner(("video", "audio"))
     fast = Player(user, video, utcnow())
     fast.report(0, 0, "start")
     for at, position in ((14, 30), (31, 60), (44, 90)):  # jitter: ±1 s on 15-s reports
@@ -147,9 +121,9 @@ def test_a_jump_faster_than_the_fastest_speed_earns_nothing(watcher):
     assert seek.report(30, 70).credited_seconds == 30  # then played on from there
 
 
-def test_time_while_paused_is_never_credited(watcher):
+def test_time_while_paused_is_never_credited(enrolled_learner):
     """Pause at 10 s, wait, jump to the end, play on: the wait earned nothing."""
-    user, (video,) = watcher()
+    user, (video,) = enrolled_learner(("video",))
     player = Player(user, video, utcnow())
     player.report(0, 0, "start")
     player.report(10, 10, "pause")
@@ -157,10 +131,10 @@ def test_time_while_paused_is_never_credited(watcher):
     assert services.progress_of(user, video).completed_at is None
 
 
-def test_a_new_start_begins_a_new_stretch(watcher):
+def test_a_new_start_begins_a_new_stretch(enrolled_learner):
     """The page was closed without a pause; a minute later a new page starts at 100 s: the
     minute in between earns nothing."""
-    user, (video,) = watcher()
+    user, (video,) = enrolled_learner(("video",))
     player = Player(user, video, utcnow())
     player.report(0, 0, "start")
     player.report(15, 15)
@@ -168,8 +142,8 @@ def test_a_new_start_begins_a_new_stretch(watcher):
     assert player.report(90, 115).credited_seconds == 30
 
 
-def test_media_is_done_at_ninety_percent_of_its_length(watcher):
-    user, (audio,) = watcher(("audio",))
+def test_media_is_done_at_ninety_percent_of_its_length(enrolled_learner):
+    user, (audio,) = enrolled_learner(("audio",))
     player = Player(user, audio, utcnow())
     at = player.play(0, 269, 0)
     assert services.progress_of(user, audio).completed_at is None

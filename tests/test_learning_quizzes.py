@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course, Lesson
+from learnhub.catalogue.models import Lesson
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
@@ -17,13 +17,6 @@ from tests.helpers import csrf_token_from, form_token_from, sign_in, submit
 from tests.learning_steps import count, enrol, lesson_ids, quiz_answers, time_passes
 
 NO_PER_QUESTION_FEEDBACK = ("答对了", "还不对", "question-right", "question-wrong")
-
-
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
 
 
 @pytest.fixture
@@ -127,54 +120,47 @@ def test_a_script_trying_every_answer_sheet_is_stopped(client, app, learner, qui
     assert handed_in(app) == 3 and count(app, CourseCompletion) == 0
 
 
-def test_the_rest_ends_and_grows_with_each_round(app, make_course, make_user):
-    course_id, user_id = make_course(lessons=("quiz",)), make_user(login="tester")
-    with app.app_context():
-        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        lesson = course.lessons[0]
-        services.enrol(user, course)
-        now = utcnow()
-        wrong = {q.id: set() for q in lesson.questions}
+def test_the_rest_ends_and_grows_with_each_round(enrolled_learner):
+    user, (lesson,) = enrolled_learner(("quiz",))
+    now = utcnow()
+    wrong = {q.id: set() for q in lesson.questions}
 
-        def fail_round(at):
-            for n in range(3):
-                token = services.open_attempt(user, lesson, at + timedelta(seconds=n)).form_token
-                services.submit_quiz(user, lesson, wrong, token, at + timedelta(seconds=n))
-            return at + timedelta(seconds=2)
+    def fail_round(at):
+        for n in range(3):
+            token = services.open_attempt(user, lesson, at + timedelta(seconds=n)).form_token
+            services.submit_quiz(user, lesson, wrong, token, at + timedelta(seconds=n))
+        return at + timedelta(seconds=2)
 
-        last = fail_round(now)
-        assert services.retry_at(user, lesson, last) == last + timedelta(minutes=10)
-        with pytest.raises(services.QuizResting):
-            services.open_attempt(user, lesson, last + timedelta(minutes=9))
-        last = fail_round(last + timedelta(minutes=10))
-        assert services.retry_at(user, lesson, last) == last + timedelta(minutes=20)
-        last = fail_round(last + timedelta(minutes=20))
-        assert services.retry_at(user, lesson, last) == last + timedelta(minutes=40)
-        right = {q.id: {c.id for c in q.choices if c.correct} for q in lesson.questions}
-        token = services.open_attempt(user, lesson, last + timedelta(minutes=40)).form_token
-        result = services.submit_quiz(user, lesson, right, token, last + timedelta(minutes=40))
-        assert result.passed and services.progress_of(user, lesson).completed_at is not None
+    last = fail_round(now)
+    assert services.retry_at(user, lesson, last) == last + timedelta(minutes=10)
+    with pytest.raises(services.QuizResting):
+        services.open_attempt(user, lesson, last + timedelta(minutes=9))
+    last = fail_round(last + timedelta(minutes=10))
+    assert services.retry_at(user, lesson, last) == last + timedelta(minutes=20)
+    last = fail_round(last + timedelta(minutes=20))
+    assert services.retry_at(user, lesson, last) == last + timedelta(minutes=40)
+    right = {q.id: {c.id for c in q.choices if c.correct} for q in lesson.questions}
+    token = services.open_attempt(user, lesson, last + timedelta(minutes=40)).form_token
+    result = services.submit_quiz(user, lesson, right, token, last + timedelta(minutes=40))
+    assert result.passed and services.progress_of(user, lesson).completed_at is not None
 
 
-def test_a_sheet_issued_before_a_rest_is_not_graded_during_it(app, make_course, make_user):
+def test_a_sheet_issued_before_a_rest_is_not_graded_during_it(enrolled_learner):
     """Failed attempts recorded meanwhile (e.g. by an older version of the site) start a
     rest: an answer sheet still open from before waits for its end."""
-    course_id, user_id = make_course(lessons=("quiz",)), make_user(login="tester")
-    with app.app_context():
-        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        lesson, now = course.lessons[0], utcnow()
-        services.enrol(user, course)
-        token = services.open_attempt(user, lesson, now).form_token
-        db.session.add_all(
-            QuizAttempt(user_id=user.id, lesson_id=lesson.id, form_token=f"old-{n}",
-                        issued_at=now, submitted_at=now, score=0, passed=False)
-            for n in range(3)
-        )  # fmt: skip
-        right = {q.id: {c.id for c in q.choices if c.correct} for q in lesson.questions}
-        with pytest.raises(services.QuizResting):
-            services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=9))
-        result = services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=10))
-        assert result.passed
+    user, (lesson,) = enrolled_learner(("quiz",))
+    now = utcnow()
+    token = services.open_attempt(user, lesson, now).form_token
+    db.session.add_all(
+        QuizAttempt(user_id=user.id, lesson_id=lesson.id, form_token=f"old-{n}",
+                    issued_at=now, submitted_at=now, score=0, passed=False)
+        for n in range(3)
+    )  # fmt: skip
+    right = {q.id: {c.id for c in q.choices if c.correct} for q in lesson.questions}
+    with pytest.raises(services.QuizResting):
+        services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=9))
+    result = services.submit_quiz(user, lesson, right, token, now + timedelta(minutes=10))
+    assert result.passed
 
 
 def test_the_rest_is_over_when_its_time_has_passed(client, app, quiz):

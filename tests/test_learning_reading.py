@@ -5,14 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course, Lesson
+from learnhub.catalogue.models import Lesson
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, LessonProgress
 from learnhub.learning.services.reading import reading_units
-from tests.helpers import sign_in, submit
+from tests.helpers import submit
 from tests.learning_steps import count, enrol, lesson_ids, time_passes
 
 # The fixture course's text, 先打开手机，再点设置。: 9 characters → 5 s + 9/600 min → 6 s.
@@ -22,35 +21,8 @@ LONG_TEXT = "<p>" + "学" * 1200 + "</p>"
 LONG_TEXT_SECONDS = 125
 
 
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
-
-
 def press_read(client, lesson_id, **kwargs):
     return submit(client, f"/lessons/{lesson_id}/read", {}, page=f"/lessons/{lesson_id}", **kwargs)
-
-
-@pytest.fixture
-def study(app, make_course, make_user):
-    """study(lessons, body) → an enrolled learner and the course's lessons, for a test that
-    calls the services (in an app context kept for the test); ``body`` replaces the text
-    of every lesson."""
-
-    def make(lessons=("text",), body=None):
-        course_id, user_id = make_course(lessons=lessons), make_user(login="reader")
-        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        services.enrol(user, course)
-        if body is not None:
-            for lesson in course.lessons:
-                lesson.body_html = body
-        db.session.commit()
-        return user, course.lessons
-
-    with app.app_context():
-        yield make
 
 
 def test_one_post_without_reading_does_not_finish_a_text_lesson(client, app, make_course, learner):
@@ -83,8 +55,8 @@ def test_after_the_reading_time_the_same_button_finishes_it(client, app, make_co
     assert count(app, CourseCompletion) == 1
 
 
-def test_the_reading_time_follows_the_length_of_the_text(app, study):
-    user, (lesson,) = study(body=LONG_TEXT)
+def test_the_reading_time_follows_the_length_of_the_text(enrolled_learner):
+    user, (lesson,) = enrolled_learner(body=LONG_TEXT)
     assert services.reading_seconds(lesson) == LONG_TEXT_SECONDS
     opened = utcnow()
     services.visit_lesson(user, lesson, now=opened)
@@ -101,8 +73,8 @@ def test_the_reading_time_follows_the_length_of_the_text(app, study):
     assert progress.completed_at is not None
 
 
-def test_opening_the_lesson_again_does_not_start_the_reading_again(app, study):
-    user, (lesson,) = study(body=LONG_TEXT)
+def test_opening_the_lesson_again_does_not_start_the_reading_again(enrolled_learner):
+    user, (lesson,) = enrolled_learner(body=LONG_TEXT)
     opened = utcnow()
     services.visit_lesson(user, lesson, now=opened)
     services.visit_lesson(user, lesson, now=opened + timedelta(seconds=100))  # back again
@@ -125,9 +97,9 @@ def test_reading_units_are_chinese_characters_and_words_of_other_scripts():
     assert reading_units("打开 WeChat 扫码") == 5
 
 
-def test_a_second_done_spends_nothing_of_the_clock(app, study):
+def test_a_second_done_spends_nothing_of_the_clock(enrolled_learner):
     """Pressing "done" again on a finished lesson is harmless: the next reading still fits."""
-    user, (first, second) = study(lessons=("text", "text"))
+    user, (first, second) = enrolled_learner(lessons=("text", "text"))
     opened = utcnow()
     services.visit_lesson(user, first, now=opened)
     services.visit_lesson(user, second, now=opened + timedelta(seconds=SHORT_TEXT_SECONDS))

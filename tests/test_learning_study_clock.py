@@ -6,8 +6,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
@@ -18,32 +16,9 @@ from tests.learning_steps import count, enrol, lesson_ids, read_lesson, report, 
 READING = 6  # seconds: the minimum reading time of the fixture course's text
 
 
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
-
-
-@pytest.fixture
-def studying(app, make_course, make_user):
-    """studying(lessons) → an enrolled learner and the course's lessons, for a test that
-    calls the services (in an app context kept for the test)."""
-
-    def make(lessons):
-        course_id, user_id = make_course(lessons=lessons), make_user(login="student")
-        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
-        services.enrol(user, course)
-        db.session.commit()
-        return user, course.lessons
-
-    with app.app_context():
-        yield make
-
-
-def test_two_tabs_reading_at_once_share_one_clock(studying):
+def test_two_tabs_reading_at_once_share_one_clock(enrolled_learner):
     """Two lessons opened together in two tabs: one reading's time cannot count for both."""
-    user, (first, second) = studying(("text", "text"))
+    user, (first, second) = enrolled_learner(("text", "text"))
     opened = utcnow()
     services.visit_lesson(user, first, now=opened)
     services.visit_lesson(user, second, now=opened)
@@ -55,10 +30,10 @@ def test_two_tabs_reading_at_once_share_one_clock(studying):
     assert done.completed_at is not None
 
 
-def test_reading_while_a_video_plays_shares_the_clock(studying):
+def test_reading_while_a_video_plays_shares_the_clock(enrolled_learner):
     """A video played at the fastest speed uses all of the clock: a text read meanwhile does
     not also count."""
-    user, (video, text) = studying(("video", "text"))
+    user, (video, text) = enrolled_learner(("video", "text"))
     start = utcnow()
     services.visit_lesson(user, text, now=start)
     services.report_media_position(user, video, 0, start, "start")
@@ -67,10 +42,10 @@ def test_reading_while_a_video_plays_shares_the_clock(studying):
         services.mark_text_read(user, text, now=start + timedelta(seconds=15))
 
 
-def test_idle_time_is_not_saved_up(studying):
+def test_idle_time_is_not_saved_up(enrolled_learner):
     """An hour without study leaves nothing to spend later: each piece of work counts from
     its own start."""
-    user, (first, second) = studying(("text", "text"))
+    user, (first, second) = enrolled_learner(("text", "text"))
     start = utcnow()
     services.visit_lesson(user, first, now=start)
     services.mark_text_read(user, first, now=start + timedelta(seconds=READING))
