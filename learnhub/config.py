@@ -101,9 +101,20 @@ class Config:
     CACHE_KEY_PREFIX = "learnhub:"
     CACHE_FRAGMENTS = True
 
-    # Learning: the fastest playback speed the player offers; media progress is never
-    # credited faster than that (so seeking to the end does not finish a lesson).
+    # Learning (docs/learning.md). Each learner has one study clock for all lessons, tabs
+    # and devices. The fastest playback speed the player offers: playing S seconds of media
+    # uses S / rate seconds of the clock, and a position moving faster is a seek.
     MEDIA_MAX_PLAYBACK_RATE = 2.0
+    STUDY_CLOCK_TOLERANCE_SECONDS = 3  # slack for network jitter between media reports
+    # A text's minimum reading time: this floor plus its length at this rate (a Chinese
+    # character or a word of another script is one unit; 600/min is fast adult reading).
+    READING_FLOOR_SECONDS = 5
+    READING_UNITS_PER_MINUTE = 600
+    # Quizzes: after this many failed attempts in a row the learner rests before the next
+    # try, this long the first time, twice as long each further round, at most the maximum.
+    QUIZ_FREE_ATTEMPTS = 3
+    QUIZ_COOLDOWN_MINUTES = 10
+    QUIZ_COOLDOWN_MAX_MINUTES = 24 * 60
 
     # Media uploads (learnhub.media): the largest file of each kind. Studio pages that take
     # a file accept request bodies up to that size plus 1 MiB, whatever MAX_CONTENT_LENGTH.

@@ -241,3 +241,36 @@ def make_course(app):
             return course.id
 
     return make
+
+
+@pytest.fixture
+def learner(make_user, client):
+    """A learner ("zhanglan", of Shenyang) signed in on ``client``; returns the user id."""
+    from tests.helpers import sign_in
+
+    user_id = make_user(login="zhanglan")
+    sign_in(client, "zhanglan")
+    return user_id
+
+
+@pytest.fixture
+def enrolled_learner(app, make_course, make_user):
+    """enrolled_learner(lessons, body=None) → (user, lessons): a learner enrolled in a new
+    course with those lessons, for tests that call the learning services (in an app
+    context kept for the test); ``body`` replaces the text of every lesson."""
+    from learnhub.accounts.models import User
+    from learnhub.catalogue.models import Course
+    from learnhub.learning import services
+
+    def make(lessons=("text",), body=None):
+        course_id, user_id = make_course(lessons=lessons), make_user(login="student")
+        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
+        services.enrol(user, course)
+        if body is not None:
+            for lesson in course.lessons:
+                lesson.body_html = body
+        db.session.commit()
+        return user, course.lessons
+
+    with app.app_context():
+        yield make

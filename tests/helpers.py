@@ -1,6 +1,10 @@
 """Helpers for tests that act as a user in the browser-less test client."""
 
 import re
+from datetime import timedelta
+
+from learnhub.database import utcnow
+from learnhub.learning import services as learning
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|'
                      r'name="csrf_token" value="([^"]+)"')  # fmt: skip
@@ -34,3 +38,11 @@ def submit(client, url: str, data: dict, page: str | None = None, **kwargs):
 
 def sign_in(client, login: str, password: str = "correct horse battery"):  # noqa: S107
     return submit(client, "/login", {"login": login, "password": password})
+
+
+def read_text_lesson(user, lesson, opened_ago: timedelta = timedelta(hours=1)):
+    """An enrolled learner who opened the text lesson ``opened_ago`` (an hour) ago marks it
+    read now: long enough for any test text's minimum reading time, and for several such
+    readings on the learner's one study clock. Returns the lesson's progress."""
+    learning.visit_lesson(user, lesson, now=utcnow() - opened_ago)
+    return learning.mark_text_read(user, lesson)

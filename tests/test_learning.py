@@ -9,47 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course, CourseStatus, Lesson
+from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, Enrolment, LessonProgress, QuizAttempt
 from learnhub.rankings.models import ViewEvent
-from tests.helpers import csrf_token_from, sign_in, submit
-
-
-@pytest.fixture
-def learner(make_user, client):
-    user_id = make_user(login="zhanglan")
-    sign_in(client, "zhanglan")
-    return user_id
-
-
-def lesson_ids(app, course_id):
-    with app.app_context():
-        return list(db.session.scalars(
-            select(Lesson.id).where(Lesson.course_id == course_id).order_by(Lesson.position)
-        ))  # fmt: skip
-
-
-def count(app, model, **where):
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
-
-
-def enrol(client, course_id):
-    return submit(client, f"/courses/{course_id}/enrol", {}, page=f"/courses/{course_id}")
-
-
-def quiz_answers(app, lesson_id, right=True):
-    """Form fields answering the fixture quiz, rightly or wrongly."""
-    with app.app_context():
-        lesson = db.session.get(Lesson, lesson_id)
-        data = {}
-        for question in lesson.questions:
-            picks = [c.id for c in question.choices if c.correct == right]
-            data[f"q{question.id}"] = [str(p) for p in picks[: 1 if not right else None]]
-        return data
+from tests.helpers import csrf_token_from, read_text_lesson, sign_in, submit
+from tests.learning_steps import count, enrol, lesson_ids, quiz_answers, read_lesson, report
 
 
 def test_course_page_shows_lessons_hours_credits_and_enrol_button(client, make_course, learner):
@@ -84,12 +51,14 @@ def test_double_enrol_creates_one_enrolment(client, app, make_course, learner):
 def test_leaving_in_the_first_ten_minutes_undoes_everything(client, app, make_course, learner):
     course_id = make_course()
     enrol(client, course_id)
-    text_lesson = lesson_ids(app, course_id)[0]
-    submit(client, f"/lessons/{text_lesson}/read", {}, page=f"/lessons/{text_lesson}")
-    assert count(app, LessonProgress) == 1
+    text_lesson, _video, quiz = lesson_ids(app, course_id)
+    read_lesson(client, app, text_lesson)
+    client.get(f"/lessons/{quiz}")  # an answer sheet issued, never handed in
+    assert count(app, LessonProgress) == 1 and count(app, QuizAttempt) == 1
     response = submit(client, f"/courses/{course_id}/leave", {}, page=f"/courses/{course_id}")
     assert response.status_code == 302
     assert count(app, Enrolment) == 0 and count(app, LessonProgress) == 0
+    assert count(app, QuizAttempt) == 0
     with app.app_context():
         assert db.session.get(Course, course_id).enrolment_count == 0
 
@@ -98,7 +67,7 @@ def test_leaving_later_keeps_progress_for_a_return(client, app, make_course, lea
     course_id = make_course()
     enrol(client, course_id)
     text_lesson = lesson_ids(app, course_id)[0]
-    submit(client, f"/lessons/{text_lesson}/read", {}, page=f"/lessons/{text_lesson}")
+    read_lesson(client, app, text_lesson)
     with app.app_context():
         enrolment = db.session.scalar(select(Enrolment))
         enrolment.enrolled_at = utcnow() - timedelta(minutes=11)
@@ -126,28 +95,20 @@ def test_text_lesson_done_when_read_to_the_end(client, app, make_course, learner
     enrol(client, course_id)
     page = client.get(f"/lessons/{lesson}").get_data(as_text=True)
     assert "先打开手机" in page and "我已读完这一课" in page
-    submit(client, f"/lessons/{lesson}/read", {}, page=f"/lessons/{lesson}")
+    read_lesson(client, app, lesson)
     assert "您已经学完这一课" in client.get(f"/lessons/{lesson}").get_data(as_text=True)
 
 
 def test_progress_needs_enrolment(client, app, make_course, learner):
     course_id = make_course(lessons=("text", "quiz"))
     text, quiz = lesson_ids(app, course_id)
-    response = submit(client, f"/lessons/{text}/read", {}, page=f"/lessons/{text}",
-                      follow_redirects=True)  # fmt: skip
+    response = read_lesson(client, app, text, follow_redirects=True)
     assert "请先报名这门课程" in response.get_data(as_text=True)
     html = client.get(f"/lessons/{quiz}").get_data(as_text=True)
     assert '<form method="post" action="/lessons' not in html  # no quiz form offered
     client.post(f"/lessons/{quiz}/quiz", data={**quiz_answers(app, quiz),
                 "csrf_token": csrf_token_from(html), "form_token": "x" * 20})  # fmt: skip
     assert count(app, QuizAttempt) == 0 and count(app, LessonProgress) == 0
-
-
-def report(client, lesson, position, event="progress", player_page=None):
-    html = client.get(f"/lessons/{player_page or lesson}").get_data(as_text=True)
-    token = re.search(r'data-csrf="([^"]+)"', html).group(1)
-    return client.post(f"/lessons/{lesson}/media", json={"position": position, "event": event},
-                       headers={"X-CSRFToken": token})  # fmt: skip
 
 
 def test_seeking_to_the_end_of_a_video_does_not_finish_it(client, app, make_course, learner):
@@ -217,6 +178,7 @@ def test_multiple_choice_needs_exactly_the_right_set(app, make_course):
                                             multiple.id: right_multi}).score == 100  # fmt: skip
         half = services.grade_quiz(lesson, {single.id: right_single, multiple.id: all_multi})
         assert (half.score, half.passed) == (50, False)
+        assert half.correct_question_ids == frozenset()  # which one was right: not before a pass
 
 
 def test_resubmitting_the_same_quiz_form_counts_once(client, app, make_course, learner):
@@ -227,16 +189,19 @@ def test_resubmitting_the_same_quiz_form_counts_once(client, app, make_course, l
     form_token = re.search(r'name="form_token" type="hidden" value="([^"]+)"', html).group(1)
     data = {**quiz_answers(app, quiz), "form_token": form_token}
     data["csrf_token"] = csrf_token_from(html)
-    client.post(f"/lessons/{quiz}/quiz", data=data)
-    client.post(f"/lessons/{quiz}/quiz", data=data)
-    assert count(app, QuizAttempt) == 1
+    first = client.post(f"/lessons/{quiz}/quiz", data=data).get_data(as_text=True)
+    again = client.post(f"/lessons/{quiz}/quiz", data=data).get_data(as_text=True)
+    assert "您的得分：100%" in first and "您的得分：100%" in again
+    with app.app_context():
+        handed_in = select(func.count(QuizAttempt.id)).where(QuizAttempt.submitted_at.is_not(None))
+        assert db.session.scalar(handed_in) == 1
 
 
 def test_course_completion_is_recorded_at_once_and_shown(client, app, make_course, learner):
     course_id = make_course(lessons=("text", "quiz"))
     text, quiz = lesson_ids(app, course_id)
     enrol(client, course_id)
-    submit(client, f"/lessons/{text}/read", {}, page=f"/lessons/{text}")
+    read_lesson(client, app, text)
     assert count(app, CourseCompletion) == 0
     submit(client, f"/lessons/{quiz}/quiz", quiz_answers(app, quiz), page=f"/lessons/{quiz}")
     assert count(app, CourseCompletion) == 1
@@ -260,7 +225,7 @@ def test_completion_signal_fires_once(app, make_course, make_user):
             user = db.session.get(User, user_id)
             lesson = db.session.get(Course, course_id).lessons[0]
             services.enrol(user, lesson.course)
-            services.mark_text_read(user, lesson)
+            read_text_lesson(user, lesson)
             services.mark_text_read(user, lesson)
             db.session.commit()
     finally:
@@ -275,6 +240,7 @@ def test_racing_completions_record_exactly_one(app, make_course, make_user):
     with app.app_context():
         user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
         services.enrol(user, course)
+        services.visit_lesson(user, course.lessons[0], now=utcnow() - timedelta(hours=1))
         db.session.commit()
     barrier, errors = threading.Barrier(8), []
 
@@ -317,7 +283,7 @@ def test_progress_survives_sign_out_and_another_device(client, app, make_course,
     course_id = make_course(lessons=("text", "text"))
     first = lesson_ids(app, course_id)[0]
     enrol(client, course_id)
-    submit(client, f"/lessons/{first}/read", {}, page=f"/lessons/{first}")
+    read_lesson(client, app, first)
     other = app.test_client()
     sign_in(other, "zhanglan")
     assert "已完成 1 课，共 2 课" in other.get("/me").get_data(as_text=True)

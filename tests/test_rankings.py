@@ -38,7 +38,7 @@ from learnhub.rankings import (
 from learnhub.rankings import jobs as rankings_jobs
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
-from tests.helpers import sign_in, submit
+from tests.helpers import read_text_lesson, sign_in, submit
 
 CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone, BABEL_DEFAULT_TIMEZONE
 
@@ -478,7 +478,7 @@ def test_completions_and_credits(app, client, make_course, make_user):
         user = db.session.scalar(select(User).where(User.username == "finisher"))
         course = db.session.get(Course, course_id)
         services.enrol(user, course)
-        services.mark_text_read(user, course.lessons[0])
+        read_text_lesson(user, course.lessons[0])
         db.session.commit()
     assert city_total(app, "completions", DALIAN) == 1
     assert city_total(app, "credits", DALIAN) == 150

@@ -1,12 +1,11 @@
 """Learning forms."""
 
-import secrets
-
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 
 class QuizForm(FlaskForm):
-    """Answers arrive as q<question id> fields; the token makes a resubmit harmless."""
+    """Answers arrive as q<question id> fields. ``form_token`` is the attempt the server
+    issued when it showed the quiz (never one the browser makes up)."""
 
-    form_token = HiddenField(default=lambda: secrets.token_urlsafe(24))
+    form_token = HiddenField()

@@ -1,5 +1,7 @@
 """Studying: the course page, enrol, leave, my learning, lessons, progress and quizzes."""
 
+import math
+
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -7,8 +9,9 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from learnhub.cache import CATALOGUE, cached_page
-from learnhub.catalogue.models import CourseStatus, Lesson, LessonKind
+from learnhub.catalogue.models import CourseStatus, Lesson
 from learnhub.catalogue.services import visible_course
+from learnhub.database import expect_write
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.ui import canonical_redirect
@@ -126,15 +129,18 @@ def my_learning():
 def lesson(lesson_id: int):
     found = _visible_lesson(lesson_id)
     services.view_resource("lesson", found.id, found.course_id)
-    enrolled = current_user.is_authenticated and services.is_enrolled(current_user, found.course)
-    return _render_lesson(
-        found,
-        enrolled=enrolled,
-        quiz_form=QuizForm() if found.kind is LessonKind.QUIZ else None,
-    )
+    learner = current_user if current_user.is_authenticated else None
+    if learner is not None and services.needs_writing(learner, found):
+        # Opening it starts a reading or issues a quiz attempt: end this page's reads and
+        # write in a transaction of its own (on SQLite one that takes the write lock first).
+        db.session.commit()
+        expect_write()
+    visit = services.visit_lesson(learner, found)
+    db.session.commit()
+    return _render_lesson(found, visit)
 
 
-def _render_lesson(lesson: Lesson, enrolled: bool, quiz_form, result=None, answers=None):
+def _render_lesson(lesson: Lesson, visit: services.LessonVisit, result=None, answers=None):
     """The lesson page, with the learner's progress and the way to the next lesson."""
     lessons = lesson.course.lessons
     index = lessons.index(lesson)
@@ -142,11 +148,12 @@ def _render_lesson(lesson: Lesson, enrolled: bool, quiz_form, result=None, answe
         "learning/lesson.html",
         lesson=lesson,
         course=lesson.course,
-        enrolled=enrolled,
-        progress=services.progress_of(current_user, lesson) if enrolled else None,
+        enrolled=visit.enrolled,
+        progress=visit.progress,
+        visit=visit,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        quiz_form=quiz_form,
+        quiz_form=QuizForm(formdata=None, form_token=visit.quiz_token),
         result=result,
         answers=answers or {},
         server_speech=speech.espeak_available(),
@@ -169,19 +176,38 @@ def mark_read(lesson_id: int):
     return redirect(_after_lesson(found))
 
 
+def _media_position(payload) -> float | None:
+    """The position of a player's report ({"position": seconds, "event": …}), or None if
+    the report is not one (not an object, no finite number ≥ 0). The service checks the
+    event."""
+    if not isinstance(payload, dict):
+        return None
+    position = payload.get("position")
+    if not isinstance(position, int | float) or isinstance(position, bool):
+        return None
+    try:
+        position = float(position)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return position if math.isfinite(position) and position >= 0 else None
+
+
 @bp.post("/lessons/<int:lesson_id>/media")
 @login_required
 def media_report(lesson_id: int):
-    """The player's report: JSON {"position": seconds, "event": "start"|"progress"}."""
+    """The player's report: JSON {"position": seconds, "event": "start"|"progress"|"pause"}."""
     found = _visible_lesson(lesson_id)
-    payload = request.get_json(silent=True) or {}
-    position = payload.get("position")
-    if not isinstance(position, int | float) or isinstance(position, bool):
-        return jsonify(error={"message": _("Send the position in seconds.")}), 400
+    payload = request.get_json(silent=True)
+    position = _media_position(payload)
+    if position is None:
+        message = _("The player sent a report that is not possible. Reload the page.")
+        return jsonify(error={"message": message}), 400
     if payload.get("event") == "start":
         services.view_resource("media", found.id, found.course_id)
     try:
-        progress = services.report_media_position(current_user, found, float(position))
+        progress = services.report_media_position(
+            current_user, found, position, event=payload.get("event", "progress")
+        )
     except services.LearningError as error:
         db.session.rollback()
         return jsonify(error={"message": str(error.message)}), 400
@@ -209,10 +235,9 @@ def submit_quiz(lesson_id: int):
         db.session.rollback()
         flash(str(error.message))
         return redirect(url_for("learning.lesson", lesson_id=found.id))
+    visit = services.visit_lesson(current_user, found)  # the next attempt's form, if any
     db.session.commit()
-    return _render_lesson(
-        found, enrolled=True, quiz_form=QuizForm(formdata=None), result=result, answers=answers
-    )
+    return _render_lesson(found, visit, result=result, answers=answers)
 
 
 @bp.get("/lessons/<int:lesson_id>/speech.wav")

@@ -236,6 +236,7 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
     from learnhub.rankings.aggregation import aggregate_pending
     from learnhub.rankings.services import record_view
     from learnhub.search.sync import rebuild_index
+    from tests.helpers import read_text_lesson
 
     course_id = make_course("智能手机入门", lessons=("text", "video", "audio", "quiz"))
     finished_id = make_course("防范电信诈骗", lessons=("text",), credits="1.5")
@@ -247,9 +248,9 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
         video.media_path = store_file(DEMO_MEDIA / "phone-basics.mp4", MediaKind.VIDEO).path
         audio.media_path = store_file(DEMO_MEDIA / "elder-tips.ogg", MediaKind.AUDIO).path
         learning.enrol(learner, course)
-        learning.mark_text_read(learner, text)
+        read_text_lesson(learner, text)
         learning.enrol(learner, finished)
-        learning.mark_text_read(learner, finished.lessons[0])
+        read_text_lesson(learner, finished.lessons[0])
         db.session.commit()
         certificate = db.session.scalar(select(Certificate.code))
         assert certificate, "finishing a course issued no certificate"

@@ -32,6 +32,7 @@ from learnhub.jobs.models import FailedJob
 from learnhub.jobs.queue import queue
 from learnhub.learning import services as learning
 from learnhub.learning.models import CourseCompletion
+from tests.helpers import read_text_lesson
 
 from .conftest import account_for, new_learner
 
@@ -205,7 +206,7 @@ def _complete(app, make_course, make_user, credits="1.5"):
 
         user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
         learning.enrol(user, course)
-        learning.mark_text_read(user, course.lessons[0])
+        read_text_lesson(user, course.lessons[0])
         db.session.commit()
         return db.session.scalar(select(CourseCompletion.id))
 

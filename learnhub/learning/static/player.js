@@ -1,33 +1,56 @@
 // Reports the player's position to the server while media plays. The server credits
-// real playing time only, so seeking ahead does not finish a lesson.
+// real playing time only, so seeking ahead does not finish a lesson: "start" begins a
+// stretch of playing, "progress" continues it, "pause" ends it (also before a seek, with
+// the last position really played).
 (function () {
   "use strict";
   var REPORT_EVERY_MS = 15000;
 
-  function report(media, event) {
-    var body = JSON.stringify({ position: media.currentTime, event: event });
-    return fetch(media.dataset.progressUrl, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": media.dataset.csrf },
-      body: body,
-      keepalive: true,
-    }).catch(function () { /* a lost report is made up by the next one */ });
+  function reporter(media) {
+    var queue = Promise.resolve();  // one report after the other, in the order they happened
+    return function (event, position) {
+      var body = JSON.stringify({
+        position: position === undefined ? media.currentTime : position,
+        event: event,
+      });
+      queue = queue.then(function () {
+        return fetch(media.dataset.progressUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": media.dataset.csrf },
+          body: body,
+          keepalive: true,
+        }).catch(function () { /* a lost report is made up by the next one */ });
+      });
+    };
   }
 
   document.querySelectorAll("[data-progress-url]").forEach(function (media) {
+    var report = reporter(media);
     var timer = null;
     var started = false;
+    var lastPlayed = 0;
+    media.addEventListener("timeupdate", function () {
+      if (!media.seeking) { lastPlayed = media.currentTime; }
+    });
     media.addEventListener("play", function () {
-      report(media, started ? "progress" : "start");
+      report(started ? "progress" : "start");
       started = true;
-      timer = window.setInterval(function () { report(media, "progress"); }, REPORT_EVERY_MS);
+      window.clearInterval(timer);
+      timer = window.setInterval(function () { report("progress"); }, REPORT_EVERY_MS);
     });
     ["pause", "ended"].forEach(function (name) {
       media.addEventListener(name, function () {
         window.clearInterval(timer);
-        report(media, "progress");
+        report("pause");
       });
+    });
+    media.addEventListener("seeking", function () {
+      if (!media.paused) { report("pause", lastPlayed); }  // what was played before the jump
+    });
+    media.addEventListener("seeked", function () {
+      lastPlayed = media.currentTime;
+      if (!media.paused) { report("progress"); }  // playing goes on from here
     });
   });
 
