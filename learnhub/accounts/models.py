@@ -41,6 +41,13 @@ ROLE_LABELS = {
 STAFF_ROLES = frozenset({Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
 
+class RegistrationSource(enum.StrEnum):
+    """Who created an account: the person on /register, or staff (bulk opening, commands)."""
+
+    SELF = "self"
+    STAFF = "staff"
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 

@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from learnhub.clients import client_address, network_of, pseudonym
 from learnhub.extensions import db, login_manager
 from learnhub.forms import EmptyForm
 from learnhub.i18n import LOCALE_COOKIE
@@ -19,6 +20,7 @@ from learnhub.ui import (
 from . import services
 from .blueprint import bp
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
+from .limits import registration_per_address, registration_per_network
 from .models import ROLE_LABELS, Role
 
 
@@ -51,12 +53,15 @@ def _refused(form, error: services.AccountError) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_per_address
+@registration_per_network
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     _fill_region_choices(form)
     if form.validate_on_submit():
+        address = client_address()
         try:
             user = services.register(
                 login_text=form.login.data,
@@ -67,6 +72,8 @@ def register():
                 birth_year=form.birth_year.data,
                 locale=request.cookies.get(LOCALE_COOKIE) or None,
                 elder_mode=elder_mode_requested(),
+                address_key=pseudonym(address, "registrations"),
+                network_key=pseudonym(network_of(address), "registrations"),
             )
         except services.AccountError as error:
             _refused(form, error)

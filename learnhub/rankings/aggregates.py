@@ -19,7 +19,8 @@ from .models import AggregationCursor, CityDay, DistrictDay, LearnerDay
 
 CLICKS = "clicks"
 FILTERED = "filtered"
-REGISTRATIONS = "registrations"
+REGISTRATIONS = "registrations"  # self-registrations that staff did not exclude
+STAFF_OPENED = "staff_opened"  # accounts opened by staff (bulk opening): staff boards only
 COMPLETIONS = "completions"
 CREDITS = "credits"  # stored in hundredths of a credit
 ACTIVE_LEARNERS = "active_learners"  # not summed: distinct learners from LearnerDay
