@@ -39,7 +39,7 @@ from learnhub.rankings import (
 from learnhub.rankings import jobs as rankings_jobs
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
-from tests.helpers import sign_in, submit
+from tests.helpers import sign_in
 
 CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone, BABEL_DEFAULT_TIMEZONE
 
@@ -510,11 +510,15 @@ def _some_history(app) -> None:
             app, start + i * 37_000, visitor=f"vvisitor-{i % 7:012d}", resource=i % 5,
             course_id=i % 3 + 1, city_code=[SHENYANG, DALIAN, ANSHAN][i % 3],
             user_id=i % 4 or None, resource_kind=["course", "lesson", "media"][i % 3],
+            address_key=[f"address-{i % 4}", None][i % 9 == 0], network_key=f"network-{i % 2}",
         )  # fmt: skip
 
 
 def test_rebuild_gives_the_live_numbers(app):
-    app.config["RANKINGS_RATE_LIMIT"] = 20
+    # Caps per visitor, address and network that all bite in this history.
+    app.config.update(
+        RANKINGS_RATE_LIMIT=2, RANKINGS_ADDRESS_RATE_LIMIT=3, RANKINGS_NETWORK_RATE_LIMIT=6
+    )
     _some_history(app)
     with app.app_context():
         # The live path, in several small batches.
@@ -522,6 +526,7 @@ def test_rebuild_gives_the_live_numbers(app):
         db.session.commit()
     live = snapshot(app)
     assert live["rank_city_day"]
+    assert city_total(app, "filtered", SHENYANG) + city_total(app, "filtered", DALIAN) > 0
     with app.app_context():
         rebuild.rebuild(date(2024, 5, 6), date(2024, 5, 7), today=date(2024, 6, 1))
         db.session.commit()

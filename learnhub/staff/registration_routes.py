@@ -27,12 +27,14 @@ def registration_bursts():
 def _bursts_page(form: BurstDecisionForm, status: int = 200):
     cities = managed_city_codes(current_user)
     found = bursts.bursts(cities)
-    names = {code: get_region(code) for code in {b.city_code for b in found}}
+    decisions = bursts.decisions(cities)
+    codes = {b.city_code for b in found} | {d.city_code for d in decisions}
+    regions = {code: get_region(code) for code in codes}
     return render_template(
         "staff/registration_bursts.html",
         bursts=found,
-        city_names={code: region.display_name for code, region in names.items() if region},
-        decisions=bursts.decisions(cities),
+        city_names={code: region.display_name for code, region in regions.items() if region},
+        decisions=decisions,
         form=form,
         threshold=current_app.config["RANKINGS_BURST_REGISTRATIONS"],
         minutes=current_app.config["RANKINGS_BURST_MINUTES"],
