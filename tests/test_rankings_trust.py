@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import flask_migrate
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from learnhub.accounts.models import Role, User
 from learnhub.accounts.services import register, update_profile
@@ -244,3 +245,44 @@ def test_credits_are_counted_from_ledger_postings_not_course_values(app, make_co
     assert kinds == ["completion", "attendance", "recognition", "reversal"]
     live, rebuilt = snapshot_after_rebuild(app)
     assert live == rebuilt
+
+
+def test_migration_0013_counts_the_existing_ledger_as_the_live_path_does(app, make_course):
+    """Postings made before the credits came from the ledger are copied into credit_event
+    and the credits figures recomputed from them."""
+    course_id = make_course(lessons=("text",), credits="1.5")
+    with app.app_context():
+        user = learner("early", DALIAN, "210202")
+        course = db.session.get(Course, course_id)
+        learning.enrol(user, course)
+        learning.mark_text_read(user, course.lessons[0])
+        account = credit_services.account_of(user)
+        attendance = credit_services.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "a:1")
+        clerk = learner("clerk", DALIAN, None, role=Role.CITY_STAFF, managed_region_code=DALIAN)
+        reverse_entry(attendance, clerk, "记错了")
+        adjust(account, Decimal("1"), clerk, "补录", "key-2")
+        db.session.commit()
+        events = sorted(
+            tuple(row)
+            for row in db.session.execute(
+                select(CreditEvent.entry_id, CreditEvent.kind, CreditEvent.day,
+                       CreditEvent.city_code, CreditEvent.credit_cents)
+            )
+        )  # fmt: skip
+    live = totals(app, "credits")
+    assert live == {DALIAN: 150}
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="0009")
+        db.session.execute(text("UPDATE rank_city_day SET value = 999 WHERE metric = 'credits'"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        copied = sorted(
+            tuple(row)
+            for row in db.session.execute(
+                select(CreditEvent.entry_id, CreditEvent.kind, CreditEvent.day,
+                       CreditEvent.city_code, CreditEvent.credit_cents)
+            )
+        )  # fmt: skip
+    assert copied == events
+    assert totals(app, "credits") == live

@@ -34,6 +34,20 @@ def insert_statement(model):
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
 
 
+def insert_new(model, key: str, rows: list[dict]) -> list:
+    """Insert event rows, skipping those whose unique ``key`` is stored already (a signal
+    sent twice); returns the keys of the rows inserted."""
+    statement = (
+        insert_statement(model)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(model.__table__.c[key])
+    )
+    new = []
+    for start in range(0, len(rows), 5000):
+        new += db.session.execute(statement, rows[start : start + 5000]).scalars().all()
+    return new
+
+
 @lru_cache
 def _adding_statement(model, dialect: str):
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)

@@ -27,6 +27,7 @@ from learnhub.extensions import db
 from . import counting
 from .aggregates import forget_cached_boards
 from .events import add_registrations
+from .leaderboard import RankingsInputError
 from .models import RegistrationEvent, RegistrationReview
 
 EXCLUDE = "exclude"
@@ -34,13 +35,8 @@ RESTORE = "restore"
 LIST_DAYS = 31  # the staff page lists the bursts of this many days
 
 
-class BurstError(ValueError):
+class BurstError(RankingsInputError):
     """A decision that cannot be made; ``field`` names the form field it belongs to."""
-
-    def __init__(self, field: str | None, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from learnhub.creditbank.services.ledger import DEPOSIT_KINDS, entry_posted
 from learnhub.extensions import db
 
 from . import counting
-from .aggregates import CREDITS, add_region_amounts, forget_cached_boards, insert_statement
+from .aggregates import CREDITS, add_region_amounts, forget_cached_boards, insert_new
 from .models import UNKNOWN, CreditEvent
 
 
@@ -47,16 +47,8 @@ def credit_row(entry: LedgerEntry) -> dict | None:
 
 def record_credit_events(events: list[dict]) -> None:
     """Count postings (rows of :func:`credit_row`); a posting already counted is not again."""
-    statement = (
-        insert_statement(CreditEvent)
-        .on_conflict_do_nothing(index_elements=["entry_id"])
-        .returning(CreditEvent.__table__.c.entry_id)
-    )
     by_entry = {e["entry_id"]: e for e in events}
-    new = []
-    values = list(by_entry.values())
-    for start in range(0, len(values), 5000):
-        new += db.session.execute(statement, values[start : start + 5000]).scalars().all()
+    new = insert_new(CreditEvent, "entry_id", list(by_entry.values()))
     add_credits(
         (e["day"], e["city_code"], e["district_code"], e["credit_cents"])
         for e in map(by_entry.__getitem__, new)

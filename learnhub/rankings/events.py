@@ -24,6 +24,7 @@ from .aggregates import (
     add_region_amounts,
     add_to,
     forget_cached_boards,
+    insert_new,
     insert_statement,
 )
 from .credits import connect_credit_counting
@@ -88,15 +89,7 @@ def record_completions(rows: list[tuple]) -> None:
                         "day": d, "city_code": c, "district_code": k or UNKNOWN}
         for completion_id, u, course, c, k, d in rows
     }  # fmt: skip
-    statement = (
-        insert_statement(CompletionEvent)
-        .on_conflict_do_nothing(index_elements=["completion_id"])
-        .returning(CompletionEvent.__table__.c.completion_id)
-    )
-    new = []
-    values = list(events.values())
-    for start in range(0, len(values), 5000):
-        new += db.session.execute(statement, values[start : start + 5000]).scalars().all()
+    new = insert_new(CompletionEvent, "completion_id", list(events.values()))
     add_completions(
         (e["day"], e["city_code"], e["district_code"], e["course_id"])
         for e in map(events.__getitem__, new)

@@ -8,17 +8,22 @@ from wtforms.validators import DataRequired, Length, Regexp
 from learnhub.forms import normalise_text
 
 
-class DismissJobForm(FlaskForm):
-    """Closing a failed job without running it again: the reason is required."""
-
-    note = TextAreaField(
-        _l("Why it needs no further run"),
+def _reason_field(label) -> TextAreaField:
+    """A required reason of at most 500 characters, for decisions the next person reads."""
+    return TextAreaField(
+        label,
         filters=[normalise_text],
         validators=[
             DataRequired(_l("Say why, so the next person knows.")),
             Length(max=500, message=_l("At most %(max)d characters.")),
         ],
     )
+
+
+class DismissJobForm(FlaskForm):
+    """Closing a failed job without running it again: the reason is required."""
+
+    note = _reason_field(_l("Why it needs no further run"))
 
 
 class BurstDecisionForm(FlaskForm):
@@ -28,14 +33,7 @@ class BurstDecisionForm(FlaskForm):
     city = HiddenField(validators=[DataRequired(), Regexp(r"^\d{6}$")])
     start = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,15}$")])
     end = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,15}$")])
-    reason = TextAreaField(
-        _l("Why"),
-        filters=[normalise_text],
-        validators=[
-            DataRequired(_l("Say why, so the next person knows.")),
-            Length(max=500, message=_l("At most %(max)d characters.")),
-        ],
-    )
+    reason = _reason_field(_l("Why"))
 
     def tampered(self) -> bool:
         """Whether a field the page filled in (not the reason) came back wrong."""
