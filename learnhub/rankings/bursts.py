@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 
 from learnhub.accounts.models import RegistrationSource, User
 from learnhub.database import utcnow
@@ -170,7 +170,15 @@ def decide(
     if not reason:
         raise BurstError("reason", _l("Say why, so the next person knows."))
     r = RegistrationEvent
-    ids = _flagged_ids(network_key, city_code, start_ms, end_ms)
+    if action == EXCLUDE:  # only flagged registrations can be taken out
+        chosen = r.id.in_(_flagged_ids(network_key, city_code, start_ms, end_ms))
+        changed = r.excluded_by_id.is_(None)
+    else:  # whatever was excluded between those times can count again
+        chosen = and_(
+            r.source == RegistrationSource.SELF, r.network_key == network_key,
+            r.city_code == city_code, r.occurred_ms.between(start_ms, end_ms),
+        )  # fmt: skip
+        changed = r.excluded_by_id.is_not(None)
     review = RegistrationReview(
         action=action, city_code=city_code, network_key=network_key, burst_start_ms=start_ms,
         burst_end_ms=end_ms, registrations=0, reason=reason[:500], staff_id=staff.id,
@@ -178,17 +186,12 @@ def decide(
     )  # fmt: skip
     db.session.add(review)
     db.session.flush()
-    if action == EXCLUDE:
-        changed = r.excluded_by_id.is_(None)
-        new_value, sign = review.id, -1
-    else:
-        changed = r.excluded_by_id.is_not(None)
-        new_value, sign = None, 1
+    new_value, sign = (review.id, -1) if action == EXCLUDE else (None, 1)
     # Only rows this statement changes move the figures: a parallel decision on the same
     # burst finds them changed already (row locks; SQLite's one writer) and changes none.
     rows = db.session.execute(
         update(r)
-        .where(r.id.in_(ids), changed)
+        .where(chosen, changed)
         .values(excluded_by_id=new_value)
         .returning(r.day, r.city_code, r.district_code),
         execution_options={"synchronize_session": False},
