@@ -282,8 +282,18 @@ def test_d_forged_forwarded_for_from_an_untrusted_client_is_ignored(app, make_co
     assert totals(app, "registrations") == {SHENYANG: allowed}
 
 
-def test_d_behind_one_trusted_proxy_the_client_cannot_choose_its_address(app_factory, make_course):
-    app = app_factory(TRUSTED_PROXY_COUNT=1, **CAPS, RANKINGS_CACHE_SECONDS=0)
+@pytest.fixture
+def proxied_app(app, app_factory):
+    """An app behind one trusted proxy (TRUSTED_PROXY_COUNT is read when it is built)."""
+    proxied = app_factory(TRUSTED_PROXY_COUNT=1, **CAPS, RANKINGS_CACHE_SECONDS=0)
+    yield proxied
+    with proxied.app_context():  # app_factory closes the first app's connections only
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_d_behind_one_trusted_proxy_the_client_cannot_choose_its_address(proxied_app, make_course):
+    app = proxied_app
     course_id = make_course(lessons=("text",))
     cap = app.config["RANKINGS_ADDRESS_RATE_LIMIT"]
     proxy = "10.0.0.2"  # every request arrives from our nginx, which appends the client
