@@ -247,6 +247,12 @@ def test_credits_are_counted_from_ledger_postings_not_course_values(app, make_co
     assert live == rebuilt
 
 
+def counted_postings() -> list[tuple]:
+    columns = (CreditEvent.entry_id, CreditEvent.kind, CreditEvent.day, CreditEvent.city_code,
+               CreditEvent.credit_cents)  # fmt: skip
+    return sorted(tuple(row) for row in db.session.execute(select(*columns)))
+
+
 def test_migration_0013_counts_the_existing_ledger_as_the_live_path_does(app, make_course):
     """Postings made before the credits came from the ledger are copied into credit_event
     and the credits figures recomputed from them."""
@@ -262,13 +268,7 @@ def test_migration_0013_counts_the_existing_ledger_as_the_live_path_does(app, ma
         reverse_entry(attendance, clerk, "记错了")
         adjust(account, Decimal("1"), clerk, "补录", "key-2")
         db.session.commit()
-        events = sorted(
-            tuple(row)
-            for row in db.session.execute(
-                select(CreditEvent.entry_id, CreditEvent.kind, CreditEvent.day,
-                       CreditEvent.city_code, CreditEvent.credit_cents)
-            )
-        )  # fmt: skip
+        events = counted_postings()
     live = totals(app, "credits")
     assert live == {DALIAN: 150}
     with app.app_context():
@@ -277,12 +277,6 @@ def test_migration_0013_counts_the_existing_ledger_as_the_live_path_does(app, ma
         db.session.execute(text("UPDATE rank_city_day SET value = 999 WHERE metric = 'credits'"))
         db.session.commit()
         flask_migrate.upgrade()
-        copied = sorted(
-            tuple(row)
-            for row in db.session.execute(
-                select(CreditEvent.entry_id, CreditEvent.kind, CreditEvent.day,
-                       CreditEvent.city_code, CreditEvent.credit_cents)
-            )
-        )  # fmt: skip
+        copied = counted_postings()
     assert copied == events
     assert totals(app, "credits") == live
