@@ -49,6 +49,7 @@ from learnhub import create_app
 from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.jobs.worker import run_pending
 from learnhub.rankings import aggregates, aggregation, counting, rebuild
 from learnhub.rankings.models import (
     CityDay,
@@ -58,6 +59,7 @@ from learnhub.rankings.models import (
     ViewEvent,
 )
 from learnhub.rankings.services import view_row
+from learnhub.rankings.visitors import signed_visitor_id
 from learnhub.regions.services import districts_by_city, load_regions
 
 BROWSER = {
@@ -136,10 +138,11 @@ def synthetic_views(count: int, days: int, places, courses: int, seed: int = 7) 
         city, districts = rng.choice(places)
         learner = rng.random() < 0.4
         key = f"u{n + 1}" if learner else f"v{secrets.token_urlsafe(12)}"
-        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts)))
+        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts),
+                         *client_keys(n)))  # fmt: skip
     rows: list[dict] = []
     while len(rows) < count:
-        key, user_id, city, district = rng.choice(visitors)
+        key, user_id, city, district, address, network = rng.choice(visitors)
         course = rng.randrange(1, courses + 1)
         day = first + timedelta(days=rng.randrange(days))
         at = counting.day_start_ms(day) + rng.randrange(6 * 3_600_000, 23 * 3_600_000)
@@ -150,9 +153,17 @@ def synthetic_views(count: int, days: int, places, courses: int, seed: int = 7) 
             status = counting.OK if flood or rng.random() > 0.03 else counting.BOT
             resource = course if kind == "course" else course * 20 + rng.randrange(8)
             rows.append(view_row(kind, resource, course, user_id, key, city, district,
-                                 status=status, occurred_ms=at))  # fmt: skip
+                                 status=status, occurred_ms=at, address_key=address,
+                                 network_key=network))  # fmt: skip
     rows.sort(key=lambda r: r["occurred_ms"])
     return rows[:count]
+
+
+def client_keys(visitor: int) -> tuple[str, str]:
+    """Address and network pseudonyms of a visitor: about 3 visitors per address and 8
+    addresses per network, so the caps per address and network have work to do."""
+    address = visitor // 3
+    return f"a{address:031d}", f"n{address // 8:031d}"
 
 
 def write_raw_views(rows: list[dict]) -> None:
@@ -174,9 +185,9 @@ def bench_aggregation(backend: str, postgres_url: str | None, sizes: dict) -> di
     """Events/s of the live aggregator and of the rebuild, on one backend."""
     with fresh_database(backend, postgres_url) as url:
         app = make_app(url)
-        rows = synthetic_views(
-            sizes["events"], sizes["event_days"], province_places(app), sizes["courses"]
-        )
+        places = province_places(app)
+        with app.app_context():  # the site's calendar days
+            rows = synthetic_views(sizes["events"], sizes["event_days"], places, sizes["courses"])
         first = min(r["day"] for r in rows)
         last = max(r["day"] for r in rows)
         with app.app_context():
@@ -251,7 +262,8 @@ def bench_recording(backend: str, postgres_url: str | None, sizes: dict, workers
             os.environ.clear()
             os.environ.update(saved)
         course = course_ids[len(course_ids) // 2]
-        cookie = f"learnhub_visitor={counting.new_visitor_id()}"
+        with make_app(url).app_context():  # a visitor id the site issued (signed)
+            cookie = f"learnhub_visitor={signed_visitor_id(counting.new_visitor_id())}"
         browser = [f"{name}: {value}" for name, value in BROWSER.items()] + [f"Cookie: {cookie}"]
         runs = {"trivial": [], "off": [], "on": []}
         with gunicorn(workers, env) as base:
@@ -270,8 +282,11 @@ def bench_recording(backend: str, postgres_url: str | None, sizes: dict, workers
                         _wrk(requests_per_second, wrk, *urls[name], sizes["wrk_seconds"])
                     )
         app = make_app(url)
+        run_pending(app)  # what the job worker does with the batches gunicorn handed over
         with app.app_context():
-            written = db.session.scalar(select(func.count(ViewEvent.id)))
+            written = db.session.scalar(
+                select(func.count(ViewEvent.id)).where(ViewEvent.status == counting.OK)
+            )
             db.engine.dispose()
     rates = {name: statistics.median(values) for name, values in runs.items()}
     return {"backend": backend, "workers": workers, "views written": written, **rates}
@@ -415,7 +430,8 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 # ---- (d) a year of raw click events -----------------------------------------------------------
 
 VIEW_COLUMNS = ("occurred_ms", "day", "resource_kind", "resource_id", "course_id", "user_id",
-                "visitor_key", "city_code", "district_code", "status")  # fmt: skip
+                "visitor_key", "city_code", "district_code", "status", "address_key",
+                "network_key")  # fmt: skip
 KINDS = ("course", "lesson", "lesson", "media")
 
 
@@ -435,7 +451,8 @@ def year_of_events(count: int, places, courses: int, seed: int = 3):
         city, districts = rng.choices(places, weights)[0]
         learner = rng.random() < 0.4
         key = f"u{n + 1}" if learner else f"v{n:020d}"
-        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts)))
+        visitors.append((key, n + 1 if learner else None, city, rng.choice(districts),
+                         *client_keys(n)))  # fmt: skip
     per_day, extra = divmod(count, 365)
     for offset in range(364, -1, -1):
         day = today - timedelta(days=offset)
@@ -444,15 +461,16 @@ def year_of_events(count: int, places, courses: int, seed: int = 3):
         wanted = per_day + (1 if offset < extra else 0)
         rows = []
         while len(rows) < wanted:
-            key, user_id, city, district = visitors[rng.randrange(len(visitors))]
+            key, user_id, city, district, address, network = visitors[rng.randrange(len(visitors))]
             course = rng.randrange(1, courses + 1)
             at = start + rng.randrange(end - start)
             for _ in range(rng.randrange(1, 9)):
                 kind = KINDS[rng.randrange(4)]
                 resource = course if kind == "course" else course * 20 + rng.randrange(8)
                 status = counting.OK if rng.random() > 0.03 else counting.BOT
-                rows.append((at, day, kind, resource, course, user_id, key, city, district,
-                             status))  # fmt: skip
+                rows.append((at, day, kind, resource, course, user_id, key,
+                             city if user_id else "", district if user_id else "", status,
+                             address, network))  # fmt: skip
                 at += rng.randrange(5_000, 300_000)
                 if at >= end:
                     break
@@ -538,7 +556,8 @@ def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int)
     with fresh_database(backend, postgres_url) as url:
         app = make_app(url, RANKINGS_CACHE_SECONDS=0, RANKINGS_API_RATE_LIMIT=0)
         inserted, generating, inserting = fill_year(app, events, sizes["courses"])
-        today = local_today()
+        with app.app_context():
+            today = local_today()
         first = today - timedelta(days=364)
         with app.app_context():
             # As if the live aggregator had read them all: the rebuild recomputes only
@@ -596,7 +615,8 @@ def bench_service_ingestion(url: str, views: int) -> dict:
     """Views/s through ``record_view`` as a page calls it (in a request context, the
     request's teardown handing the view over), buffered and per request, against the
     same loop of empty request contexts."""
-    from learnhub.rankings.services import flush_views, record_view
+    from learnhub.rankings.services import record_view
+    from learnhub.rankings.view_buffer import hand_over_views
 
     fields = {"resource_kind": "course", "resource_id": 1, "course_id": 1, "user_id": None,
               "city_code": "210100", "district_code": "210102"}  # fmt: skip
@@ -611,7 +631,8 @@ def bench_service_ingestion(url: str, views: int) -> dict:
                 app.preprocess_request()
                 if label != "empty request context":
                     record_view(visitor_key=f"vservice-{i:012d}", **fields)
-        flush_views(app)  # the buffered views are written before the clock stops
+        hand_over_views(app)  # the buffered views are written before the clock stops
+        run_pending(app)
         rates[label] = count / (time.perf_counter() - started)
         with app.app_context():
             db.engine.dispose()

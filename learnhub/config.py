@@ -77,7 +77,7 @@ class Config:
     PASSWORD_HASH_CONCURRENCY = 2
     PASSWORD_HASH_WAIT_SECONDS = 10
 
-    # Sign-in limits (learnhub/accounts/throttle.py). Community schools share one network,
+    # Sign-in limits (learnhub/accounts/limits.py). Community schools share one network,
     # so the network's limit is generous; an account's wrong passwords are few.
     SIGN_IN_LIMIT_PER_NETWORK = "200 per 10 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "30 per 10 minutes"
@@ -93,6 +93,11 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "learnhub-limits"
     RATELIMIT_HEADERS_ENABLED = True
+    # Registration form posts one client address, and one network (/24, /64), may make;
+    # beyond: 429, nothing created. Flask-Limiter's notation ("5/hour;20/day").
+    REGISTRATION_RATE_LIMIT_PER_ADDRESS = "5/hour;20/day"  # accounts created
+    REGISTRATION_POSTS_PER_ADDRESS = "30/hour"  # registration forms sent, refused ones too
+    REGISTRATION_RATE_LIMIT_PER_NETWORK = "20/hour;60/day"
 
     # Cache of public fragments and data (learnhub/cache.py). SimpleCache lives in each
     # process; with several workers or hosts use RedisCache and CACHE_REDIS_URL.
@@ -125,7 +130,15 @@ class Config:
     # Rankings (learnhub.rankings): how views are counted and kept. See docs/rankings.md.
     RANKINGS_DEDUPE_MINUTES = 30  # repeat views of a resource by one visitor count once
     RANKINGS_RATE_LIMIT = 60  # views one visitor may make in the rate window; more are filtered
+    # Views one client address (all its visitors together), and one network (/24 of IPv4,
+    # /64 of IPv6), may make in the rate window; more are filtered.
+    RANKINGS_ADDRESS_RATE_LIMIT = 200
+    RANKINGS_NETWORK_RATE_LIMIT = 500
     RANKINGS_RATE_WINDOW_MINUTES = 10
+    # More than this many self-registrations from one network within the burst window are
+    # shown to the city's staff as a burst (/staff/rankings/registrations) to exclude.
+    RANKINGS_BURST_REGISTRATIONS = 5
+    RANKINGS_BURST_MINUTES = 60
     RANKINGS_RETENTION_DAYS = 400  # raw view events older than this are pruned (aggregates stay)
     # Each web process hands its views to the job queue in one batch at most this often
     # (and at 500 views, and when it stops); 0 = each request writes its own views.

@@ -103,6 +103,17 @@ def may_see_rankings_detail(user) -> bool:
     return bool(user and user.is_authenticated and managed_city_codes(user) != frozenset())
 
 
+def may_review_registrations(user, city_code: str) -> bool:
+    """Whether the user may exclude this city's registration bursts from the ranking (or
+    count them again): the city's staff and province staff."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+        and may_manage_city(user, city_code)
+    )
+
+
 # Credit bank staff work. City staff act on their own city's learners and applications;
 # province staff on every city; editors and learners never.
 CREDIT_STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)

@@ -40,6 +40,13 @@ ROLE_LABELS = {
 STAFF_ROLES = frozenset({Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
 
+class RegistrationSource(enum.StrEnum):
+    """Who created an account: the person on /register, or staff (bulk opening, commands)."""
+
+    SELF = "self"
+    STAFF = "staff"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (

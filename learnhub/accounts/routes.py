@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from learnhub.clients import client_address, network_of, pseudonym
 from learnhub.extensions import db, login_manager
 from learnhub.forms import EmptyForm
 from learnhub.i18n import LOCALE_COOKIE
@@ -16,7 +17,7 @@ from learnhub.ui import (
     safe_next_url,
 )
 
-from . import services, sessions, throttle
+from . import limits, services, sessions
 from .blueprint import bp
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from .models import ROLE_LABELS, EndReason, Role
@@ -59,12 +60,16 @@ def _refused(form, error: services.AccountError) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.registration_posts_per_address
+@limits.accounts_created_per_address
+@limits.accounts_created_per_network
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegistrationForm()
     _fill_region_choices(form)
     if form.validate_on_submit():
+        address = client_address()
         try:
             user = services.register(
                 login_text=form.login.data,
@@ -75,6 +80,8 @@ def register():
                 birth_year=form.birth_year.data,
                 locale=request.cookies.get(LOCALE_COOKIE) or None,
                 elder_mode=elder_mode_requested(),
+                address_key=pseudonym(address, "registrations"),
+                network_key=pseudonym(network_of(address), "registrations"),
             )
         except services.AccountError as error:
             _refused(form, error)
@@ -86,9 +93,9 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@throttle.sign_in_per_network
-@throttle.sign_in_per_address
-@throttle.sign_in_failures_per_account
+@limits.sign_in_per_network
+@limits.sign_in_per_address
+@limits.sign_in_failures_per_account
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next_url(url_for("main.home")))

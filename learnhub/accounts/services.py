@@ -19,7 +19,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
-from .models import EndReason, Role, User
+from .models import EndReason, RegistrationSource, Role, User
 from .password_policy import password_problem
 from .passwords import burn_time_like_a_verify, hash_password, needs_rehash, verify_password
 from .sessions import end_sessions
@@ -91,8 +91,16 @@ def register(
     elder_mode: bool = False,
     role: Role = Role.LEARNER,
     managed_region_code: str | None = None,
+    source: RegistrationSource = RegistrationSource.SELF,
+    address_key: str | None = None,
+    network_key: str | None = None,
 ) -> User:
-    """Create an account; raise AccountError for a bad or taken login name."""
+    """Create an account; raise AccountError for a bad or taken login name.
+
+    ``source``: the person themselves (/register) or staff (bulk opening, commands);
+    ``address_key``/``network_key``: pseudonyms of the registering client's address and
+    network (clients.pseudonym), for the rankings' burst checks. Both go with the signal.
+    """
     login = parse_login_name(login_text)
     if login is None:
         raise AccountError("login", _l("Enter a mobile number or a username."))
@@ -123,7 +131,10 @@ def register(
             "login", _l("This name is already registered. Sign in instead?")
         ) from None
     # Listeners (credit account opening, registration counting) join this transaction.
-    user_registered.send(current_app._get_current_object(), user=user)
+    user_registered.send(
+        current_app._get_current_object(), user=user, source=source,
+        address_key=address_key, network_key=network_key,
+    )  # fmt: skip
     return user
 
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from learnhub.accounts.access import may_act_for_city
-from learnhub.accounts.models import User
+from learnhub.accounts.models import RegistrationSource, User
 from learnhub.accounts.password_policy import password_problem
 from learnhub.accounts.services import (
     AccountError,
@@ -216,7 +216,10 @@ def open_accounts(
 def _register_all(report: OpeningReport, progress: Callable) -> None:
     for row in progress(report.planned):
         try:
-            user = register(row.login, row.password, row.name, row.city, row.district)
+            user = register(
+                row.login, row.password, row.name, row.city, row.district,
+                source=RegistrationSource.STAFF,
+            )  # fmt: skip
         except AccountError as error:  # registered meanwhile by someone else
             report.problems.append(_problem(row.line, error.message, "login"))
             return

@@ -19,7 +19,8 @@ from .models import AggregationCursor, CityDay, DistrictDay, LearnerDay
 
 CLICKS = "clicks"
 FILTERED = "filtered"
-REGISTRATIONS = "registrations"
+REGISTRATIONS = "registrations"  # self-registrations that staff did not exclude
+STAFF_OPENED = "staff_opened"  # accounts opened by staff (bulk opening): staff boards only
 COMPLETIONS = "completions"
 CREDITS = "credits"  # stored in hundredths of a credit
 ACTIVE_LEARNERS = "active_learners"  # not summed: distinct learners from LearnerDay
@@ -31,6 +32,20 @@ def insert_statement(model):
     # insert machinery (which costs more than the statement itself for a few rows).
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+
+
+def insert_new(model, key: str, rows: list[dict]) -> list:
+    """Insert event rows, skipping those whose unique ``key`` is stored already (a signal
+    sent twice); returns the keys of the rows inserted."""
+    statement = (
+        insert_statement(model)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(model.__table__.c[key])
+    )
+    new = []
+    for start in range(0, len(rows), 5000):
+        new += db.session.execute(statement, rows[start : start + 5000]).scalars().all()
+    return new
 
 
 @lru_cache

@@ -4,9 +4,12 @@ The live aggregator and the rebuild command call the same functions on different
 events (an id range, a day), so they give the same numbers. A view counts when:
 
 1. the request could count at all (``ViewEvent.status == "ok"``: no bot, prefetch, HEAD,
-   staff account, cookieless client; see counting.py);
-2. its visitor made at most ``RANKINGS_RATE_LIMIT`` such views in the last
-   ``RANKINGS_RATE_WINDOW_MINUTES`` (else it is filtered as "rate");
+   staff account, cookieless client or visitor cookie we did not issue; see counting.py);
+2. in the last ``RANKINGS_RATE_WINDOW_MINUTES`` (itself included) there were at most
+   ``RANKINGS_RATE_LIMIT`` such views by its visitor, at most ``RANKINGS_ADDRESS_RATE_LIMIT``
+   from its client address and at most ``RANKINGS_NETWORK_RATE_LIMIT`` from its network
+   (/24, /64); else it is filtered as "rate". Views of every visitor count towards the caps
+   of their address and network, so many visitor ids from one place share one budget;
 3. the visitor's previous view of the same resource that passed 1 and 2 is
    ``RANKINGS_DEDUPE_MINUTES`` or more older (else it is a repeat: neither counted nor filtered).
 
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from itertools import chain
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -44,7 +47,7 @@ BATCH_SIZE = 20_000
 
 COUNTED = "counted"
 REPEAT = "repeat"
-RATE = "rate"
+RATE = counting.RATE
 
 
 def _lookback_ms() -> int:
@@ -53,11 +56,12 @@ def _lookback_ms() -> int:
 
 
 def classified_views(selected: Callable, lo_ms: int, hi_ms: int):
-    """Rows (day, city, district, course, user, kind, status, recent, previous_ms, time, id).
+    """Rows (day, city, district, course, user, kind, status, within_caps, previous_ms, time,
+    id).
 
     ``selected(columns)`` picks the events to return; ``lo_ms``..``hi_ms`` must cover their
     times. Earlier events that the rules look back at are read but not returned. One scan
-    and two window passes, no self-join, so its cost is linear in the events read.
+    and four window passes (visitor, address, network, dedupe), no self-join.
     """
     # Plain rows through the session's connection: the ORM's result machinery would cost
     # more than the query for these hundreds of thousands of tuples.
@@ -67,11 +71,21 @@ def classified_views(selected: Callable, lo_ms: int, hi_ms: int):
 
 
 def classified_views_query(selected: Callable, lo_ms: int, hi_ms: int):
-    """The SELECT behind :func:`classified_views`."""
+    """The SELECT behind :func:`classified_views`.
+
+    ``within_caps`` is 1 when the view is within every cap of rule 2, else 0 (a view without
+    an address or network, written outside a request, has no cap for it).
+    """
     config = current_app.config
     rate_window = config["RANKINGS_RATE_WINDOW_MINUTES"] * 60_000
     e = ViewEvent
     eligible = case((e.status == counting.OK, 1), else_=0)
+
+    def in_window(partition):
+        return func.sum(eligible).over(
+            partition_by=partition, order_by=e.occurred_ms, range_=(-(rate_window - 1), 0)
+        )
+
     counted_recently = (
         select(
             e.id,
@@ -85,22 +99,25 @@ def classified_views_query(selected: Callable, lo_ms: int, hi_ms: int):
             e.visitor_key,
             e.status,
             e.occurred_ms,
-            func.sum(eligible)
-            .over(
-                partition_by=e.visitor_key, order_by=e.occurred_ms, range_=(-(rate_window - 1), 0)
-            )
-            .label("recent"),
+            in_window(e.visitor_key).label("by_visitor"),
+            e.address_key,
+            in_window(e.address_key).label("by_address"),
+            e.network_key,
+            in_window(e.network_key).label("by_network"),
         )
         .where(e.occurred_ms.between(lo_ms - _lookback_ms(), hi_ms))
         .subquery("counted_recently")
     )
     c = counted_recently.c
-    passed = case(
-        (and_(c.status == counting.OK, c.recent <= config["RANKINGS_RATE_LIMIT"]), 1), else_=0
+    within_caps = and_(
+        c.by_visitor <= config["RANKINGS_RATE_LIMIT"],
+        or_(c.address_key.is_(None), c.by_address <= config["RANKINGS_ADDRESS_RATE_LIMIT"]),
+        or_(c.network_key.is_(None), c.by_network <= config["RANKINGS_NETWORK_RATE_LIMIT"]),
     )
+    passed = case((and_(c.status == counting.OK, within_caps), 1), else_=0)
     with_previous = select(
         c.id, c.day, c.city_code, c.district_code, c.course_id, c.user_id, c.resource_kind,
-        c.status, c.recent, c.occurred_ms,
+        c.status, case((within_caps, 1), else_=0).label("within_caps"), c.occurred_ms,
         func.lag(c.occurred_ms)
         .over(partition_by=(c.visitor_key, c.resource_kind, c.resource_id, passed),
               order_by=(c.occurred_ms, c.id))
@@ -115,20 +132,18 @@ def classified_views_query(selected: Callable, lo_ms: int, hi_ms: int):
         w.user_id,
         w.resource_kind,
         w.status,
-        w.recent,
+        w.within_caps,
         w.previous_ms,
         w.occurred_ms,
         w.id,
     ).where(selected(w), w.occurred_ms.between(lo_ms, hi_ms))
 
 
-def outcome(
-    status: str, recent, previous_ms, occurred_ms: int, rate_limit: int, dedupe_ms: int
-) -> str:
+def outcome(status: str, within_caps, previous_ms, occurred_ms: int, dedupe_ms: int) -> str:
     """COUNTED, REPEAT, or the reason it was filtered."""
     if status != counting.OK:
         return status
-    if recent > rate_limit:
+    if not within_caps:
         return RATE
     if previous_ms is None:
         return COUNTED
@@ -137,7 +152,6 @@ def outcome(
 
 def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
     """Classify the selected view events and add them to the aggregates; returns how many."""
-    rate_limit = current_app.config["RANKINGS_RATE_LIMIT"]
     dedupe_ms = current_app.config["RANKINGS_DEDUPE_MINUTES"] * 60_000
     clicks: Counter = Counter()
     filtered: Counter = Counter()
@@ -154,13 +168,13 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
         user_id,
         kind,
         status,
-        recent,
+        within_caps,
         previous,
         at,
         event_id,
     ) in chain.from_iterable(classified_views(selected, lo_ms, hi_ms).partitions()):
         seen += 1
-        result = outcome(status, recent, previous, at, rate_limit, dedupe_ms)
+        result = outcome(status, within_caps, previous, at, dedupe_ms)
         if result == COUNTED:
             clicks[(day, city, district)] += 1
             if course_id is not None:

@@ -53,6 +53,7 @@ def api_rankings():
         previous_end=query.previous.end.isoformat(),
         per_capita=query.per_capita,
         city=city_code,
+        unattributed=_number(board.unattributed),
         entries=[
             {
                 "code": e.code,

@@ -1,8 +1,8 @@
 """The counting rules that need nothing but the request: which views can never count.
 
 Pure functions of plain values, so tests and the bench call them directly. Whether a view
-that passes these rules counts (30-minute dedupe, per-visitor rate limit) is decided when
-events are aggregated, from the events themselves (see aggregation.py).
+that passes these rules counts (30-minute dedupe, rate caps per visitor, address and
+network) is decided when events are aggregated, from the events themselves (aggregation.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ PREFETCH = "prefetch"
 HEAD = "head"
 STAFF = "staff"
 COOKIELESS = "cookieless"  # an anonymous client that did not send back our visitor cookie
+UNSIGNED = "unsigned"  # an anonymous client whose visitor cookie we did not issue (forged)
 NOT_A_BROWSER = "nobrowser"
-FILTER_REASONS = (BOT, PREFETCH, HEAD, STAFF, COOKIELESS, NOT_A_BROWSER, "rate")
+RATE = "rate"  # over a cap per visitor, address or network (decided at aggregation)
+FILTER_REASONS = (BOT, PREFETCH, HEAD, STAFF, COOKIELESS, UNSIGNED, NOT_A_BROWSER, RATE)
 
 # Crawlers, monitors, scripts and headless browsers, including the big Chinese engines.
 BOT_USER_AGENT = re.compile(
@@ -39,6 +41,7 @@ def new_visitor_id() -> str:
 
 
 def is_valid_visitor_id(value: str | None) -> bool:
+    """Whether a value has the shape of the ids new_visitor_id makes (signature not checked)."""
     return bool(value and VISITOR_ID.fullmatch(value))
 
 
@@ -50,6 +53,7 @@ def request_status(
     is_staff: bool,
     signed_in: bool,
     has_visitor_cookie: bool,
+    forged_visitor_cookie: bool = False,
 ) -> str:
     """Why this request can never count, or OK (the first rule that applies wins)."""
     if method == "HEAD":
@@ -63,6 +67,8 @@ def request_status(
         return NOT_A_BROWSER
     if is_staff:
         return STAFF
+    if not signed_in and forged_visitor_cookie:
+        return UNSIGNED
     if not signed_in and not has_visitor_cookie:
         return COOKIELESS
     return OK

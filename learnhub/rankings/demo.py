@@ -1,15 +1,17 @@
 """A year of plausible activity for the demo site, through the live counting path.
 
 Views are written as raw events (the rows pages write), in bulk, and then aggregated once by
-the live aggregator, so the dedupe, rate-limit and day rules apply to them; registrations
-and completions go through the batch forms of the functions the registration and
-completion signals call. The shapes: city size (population) times each city's own
-engagement, trend over the year and a campaign fortnight or two (so cities overtake each
-other and per-capita boards differ from plain ones), a weekday rhythm, evening and morning
-peaks, visits of a few pages with the odd reload (a repeat, not counted) and a few
-crawlers (filtered), and the lifelong-learning week (全民终身学习活动周, here the third week
-of October) at three times the usual level. The year ends now: today has the views of its
-hours so far, so "today" and "this week" boards are never empty.
+the live aggregator, so the dedupe, rate-limit and day rules apply to them (anonymous
+visits count for no city, as on the live site); registrations (a tenth opened by staff),
+completions and the credits they earned go through the batch forms of the functions the
+registration, completion and ledger signals call. The shapes: city size (population)
+times each city's own engagement, trend over the year and a campaign fortnight or two (so
+cities overtake each other and per-capita boards differ from plain ones), a weekday rhythm,
+evening and morning peaks, visits of a few pages with the odd reload (a repeat, not
+counted) and a few crawlers (filtered), and the lifelong-learning week
+(全民终身学习活动周, here the third week of October) at three times the usual level.
+The year ends now: today has the views of its hours so far, so "today" and "this week"
+boards are never empty.
 Synthetic demo learners have negative ids, so they never collide with real accounts.
 """
 
@@ -23,6 +25,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select
 
+from learnhub.accounts.models import RegistrationSource
 from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -30,7 +33,8 @@ from learnhub.regions.services import districts_by_city
 
 from . import counting
 from .aggregation import aggregate_pending
-from .events import record_completions, record_registrations
+from .credits import record_credit_events
+from .events import record_completions, record_registrations, registration_row
 from .models import AggregationCursor, ViewEvent
 from .services import view_row
 
@@ -95,7 +99,7 @@ def load_demo_activity(progress: Callable[[Iterable], Iterable] = iter) -> None:
     today = counting.local_day(now_ms)
     first_day = today - timedelta(days=DAYS - 1)
     profiles = _city_profiles(rng, cities, first_day, today)
-    views, registrations, completions = [], [], []
+    views, registrations, completions, credits = [], [], [], []
     for day in progress([first_day + timedelta(days=i) for i in range(DAYS)]):
         # Today only as far as it has gone: a share of the day's activity, none in the future.
         share = min(1.0, (now_ms - counting.day_start_ms(day)) / 86_400_000)
@@ -103,11 +107,14 @@ def load_demo_activity(progress: Callable[[Iterable], Iterable] = iter) -> None:
         for city in profiles:
             factor = city.factor(day, first_day) * rhythm
             views += _visits(rng, day, factor, city, courses, now_ms)
-            registrations += _registrations(rng, day, factor, city, len(registrations))
-            completions += _completions(rng, day, factor, city, courses, len(completions))
+            registrations += _registrations(rng, day, factor, city, len(registrations), now_ms)
+            made = _completions(rng, day, factor, city, courses, len(completions))
+            completions += [completion for completion, _credit in made]
+            credits += [credit for _completion, credit in made]
     _write_views(views)
     record_registrations(registrations)
     record_completions(completions)
+    record_credit_events(credits)
     db.session.add(AggregationCursor(name=DEMO_MARKER, last_id=0))
     db.session.flush()
 
@@ -158,7 +165,7 @@ def _visits(rng, day: date, factor: float, city: CityProfile, courses, now_ms: i
             user_id, district = rng.choice(city.learners)
             visitor = f"u{user_id}"
         else:
-            user_id, district = None, rng.choice(city.districts)
+            user_id, district = None, None
             visitor = f"vdemo{city.code}{rng.randrange(10**9):09d}"
         status = counting.BOT if rng.random() < 0.03 else counting.OK
         course_id, _credits = rng.choice(courses)
@@ -171,26 +178,35 @@ def _visits(rng, day: date, factor: float, city: CityProfile, courses, now_ms: i
         for kind, resource_id in pages:
             if at > now_ms:
                 break
-            rows.append(view_row(kind, resource_id, course_id, user_id, visitor, city.code,
-                                 district, status=status, occurred_ms=at))  # fmt: skip
+            rows.append(view_row(kind, resource_id, course_id, user_id, visitor,
+                                 city.code if user_id else None, district, status=status,
+                                 occurred_ms=at))  # fmt: skip
             at += rng.randrange(20_000, 600_000)
     return rows
 
 
-def _registrations(rng, day: date, factor: float, city: CityProfile, made: int) -> list:
+def _registrations(rng, day: date, factor: float, city: CityProfile, made: int, now_ms) -> list:
     return [
-        (-(10**8 + made + n), city.code, rng.choice(city.districts), day)
+        registration_row(
+            -(10**8 + made + n), city.code, rng.choice(city.districts),
+            min(_moment_ms(rng, day), now_ms),
+            RegistrationSource.STAFF if rng.random() < 0.1 else RegistrationSource.SELF,
+        )
         for n in range(_count(rng, REGISTRATIONS_PER_MILLION_PER_DAY * factor))
-    ]
+    ]  # fmt: skip
 
 
 def _completions(rng, day: date, factor: float, city: CityProfile, courses, made: int) -> list:
+    """[(completion row, credit_event row of the credits it earned)]."""
     rows = []
     for n in range(_count(rng, COMPLETIONS_PER_MILLION_PER_DAY * factor)):
         course_id, credits = rng.choice(courses)
         user_id, district = rng.choice(city.learners)
-        rows.append((-(made + n + 1), user_id, course_id, city.code, district,
-                     int(credits * 100), day))  # fmt: skip
+        completion_id = -(made + n + 1)
+        credit = {"entry_id": completion_id, "user_id": user_id, "kind": "completion",
+                  "day": day, "city_code": city.code, "district_code": district,
+                  "credit_cents": int(credits * 100)}  # fmt: skip
+        rows.append(((completion_id, user_id, course_id, city.code, district, day), credit))
     return rows
 
 

@@ -31,9 +31,10 @@ from .aggregates import (
     CREDITS,
     FILTERED,
     REGISTRATIONS,
+    STAFF_OPENED,
 )
 from .board_cache import cached_board
-from .models import CityDay, CourseDay, DistrictDay, LearnerDay
+from .models import UNKNOWN, CityDay, CourseDay, DistrictDay, LearnerDay
 
 METRICS = {
     CLICKS: _l("Clicks"),
@@ -42,7 +43,11 @@ METRICS = {
     COMPLETIONS: _l("Course completions"),
     CREDITS: _l("Credits earned"),
 }
-STAFF_METRICS = {**METRICS, FILTERED: _l("Filtered views")}
+STAFF_METRICS = {
+    **METRICS,
+    FILTERED: _l("Filtered views"),
+    STAFF_OPENED: _l("Accounts opened by staff"),
+}
 WINDOWS = {
     "today": _l("Today"),
     "week": _l("This week"),
@@ -113,6 +118,8 @@ class Entry:
 class Board:
     query: BoardQuery
     entries: list[Entry] = field(default_factory=list)
+    # Counted for the province but no city: views of visitors without an account.
+    unattributed: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
@@ -298,7 +305,8 @@ def leaderboard(query: BoardQuery) -> Board:
         )
         entries.append(Entry(code, name, name_en, population, value, per, rank, before))
     entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.code))
-    return Board(query, entries)
+    unattributed = current.get(UNKNOWN, 0) if query.city_code is None else 0
+    return Board(query, entries, in_unit(query.metric, unattributed))
 
 
 def top_cities(metric: str = CLICKS, window: str = "week", limit: int = 3, today=None):

@@ -7,11 +7,13 @@ China-time day; the counting rules that turn events into aggregates live in serv
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from learnhub.accounts.models import RegistrationSource
+from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 
 UNKNOWN = ""  # city or district not known (an anonymous visitor who chose no city)
@@ -36,25 +38,68 @@ class ViewEvent(db.Model):
     visitor_key: Mapped[str] = mapped_column(String(48))  # "u<user id>" or "v<cookie id>"
     city_code: Mapped[str] = mapped_column(String(6), default=UNKNOWN)
     district_code: Mapped[str] = mapped_column(String(6), default=UNKNOWN)
-    # "ok" or why the request itself can never count: bot, prefetch, head, staff, cookieless.
+    # "ok" or why the request itself can never count: bot, prefetch, head, staff, cookieless,
+    # unsigned (a visitor cookie we did not issue).
     status: Mapped[str] = mapped_column(String(12), default="ok")
+    # Keyed hashes (clients.pseudonym) of the client's address and network, for the caps per
+    # address and network; None for views recorded outside a request (demo data, benches).
+    address_key: Mapped[str | None] = mapped_column(String(32))
+    network_key: Mapped[str | None] = mapped_column(String(32))
+
+
+class RegistrationReview(db.Model):
+    """A staff decision on a burst of registrations: excluded from the ranking, or counted
+    again. Rows are never changed: together they are the audit trail (who, when, why)."""
+
+    __tablename__ = "registration_review"
+    __table_args__ = (Index("ix_registration_review_city", "city_code", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action: Mapped[str] = mapped_column(String(8))  # "exclude" or "restore"
+    city_code: Mapped[str] = mapped_column(String(6))
+    network_key: Mapped[str] = mapped_column(String(32))
+    # The registrations of the network and city between these times (Unix ms) were meant.
+    burst_start_ms: Mapped[int] = mapped_column(BigInteger)
+    burst_end_ms: Mapped[int] = mapped_column(BigInteger)
+    registrations: Mapped[int]  # how many registrations the decision changed
+    reason: Mapped[str] = mapped_column(String(500))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    staff_name: Mapped[str] = mapped_column(String(80))  # kept if the account goes
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class RegistrationEvent(db.Model):
-    """A learner account created; kept when the account is deleted later."""
+    """An account created; kept when the account is deleted later.
+
+    Self-registrations count for the public ``registrations`` metric unless staff excluded
+    them; accounts opened by staff count apart (``staff_opened``, staff boards only).
+    """
 
     __tablename__ = "registration_event"
-    __table_args__ = (Index("ix_registration_event_day", "day"),)
+    __table_args__ = (
+        Index("ix_registration_event_day", "day"),
+        Index("ix_registration_event_network", "network_key", "occurred_ms"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(unique=True)
     day: Mapped[date] = mapped_column(Date)
+    occurred_ms: Mapped[int | None] = mapped_column(BigInteger)  # None: before 0013
     city_code: Mapped[str] = mapped_column(String(6))
     district_code: Mapped[str] = mapped_column(String(6), default=UNKNOWN)
+    source: Mapped[RegistrationSource] = mapped_column(
+        string_enum(RegistrationSource, "registration_source", 8),
+        default=RegistrationSource.SELF,
+    )
+    # Pseudonyms of the registering client's address and network (self-registrations).
+    address_key: Mapped[str | None] = mapped_column(String(32))
+    network_key: Mapped[str | None] = mapped_column(String(32))
+    # The staff decision that took it out of the ranking; None: it counts.
+    excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("registration_review.id"))
 
 
 class CompletionEvent(db.Model):
-    """A course completed, with the credits it earned (hundredths of a credit)."""
+    """A course completed (its credits are counted from the ledger: CreditEvent)."""
 
     __tablename__ = "completion_event"
     __table_args__ = (Index("ix_completion_event_day", "day"),)
@@ -66,7 +111,24 @@ class CompletionEvent(db.Model):
     day: Mapped[date] = mapped_column(Date)
     city_code: Mapped[str] = mapped_column(String(6))
     district_code: Mapped[str] = mapped_column(String(6), default=UNKNOWN)
-    credit_cents: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CreditEvent(db.Model):
+    """A ledger posting counted for the credits metric: a deposit (completion, attendance,
+    recognition) for the learner's city when it was posted, or the reversal of one, which
+    takes its credits back from the city the deposit counted for (hundredths, negative)."""
+
+    __tablename__ = "credit_event"
+    __table_args__ = (Index("ix_credit_event_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(unique=True)  # the ledger entry (no foreign key)
+    user_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(20))
+    day: Mapped[date] = mapped_column(Date)
+    city_code: Mapped[str] = mapped_column(String(6))
+    district_code: Mapped[str] = mapped_column(String(6), default=UNKNOWN)
+    credit_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class CityDay(db.Model):

@@ -99,6 +99,11 @@ def _schemas() -> dict:
                 "previous_end": {"type": "string", "format": "date"},
                 "per_capita": {"type": "boolean"},
                 "city": {"type": ["string", "null"]},
+                "unattributed": {
+                    "type": "number",
+                    "description": "Counted for the province but no city (views of "
+                    "visitors without an account); 0 for a city's districts.",
+                },
                 "entries": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
             },
         },

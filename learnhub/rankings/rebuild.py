@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, select
 
 from learnhub.clock import local_today
 from learnhub.extensions import db
 
 from . import counting
-from .aggregates import (
-    REGISTRATIONS,
-    VIEW_CURSOR,
-    add_region_amounts,
-    forget_cached_boards,
-    locked_cursor,
-)
+from .aggregates import VIEW_CURSOR, forget_cached_boards, locked_cursor
 from .aggregation import aggregate_views
-from .events import add_completions
+from .credits import add_credits
+from .events import add_completions, add_registrations
 from .models import (
     CityDay,
     CompletionEvent,
     CourseDay,
+    CreditEvent,
     DistrictDay,
     LearnerDay,
     RegistrationEvent,
@@ -63,6 +58,7 @@ def rebuild(start: date, end: date, today: date | None = None, progress=None) ->
         )
     _rebuild_registrations(start, end)
     _rebuild_completions(start, end)
+    _rebuild_credits(start, end)
     db.session.flush()
     forget_cached_boards()
 
@@ -70,21 +66,27 @@ def rebuild(start: date, end: date, today: date | None = None, progress=None) ->
 def _rebuild_registrations(start: date, end: date) -> None:
     r = RegistrationEvent
     rows = db.session.execute(
-        select(r.day, r.city_code, r.district_code, func.count())
-        .where(r.day.between(start, end))
-        .group_by(r.day, r.city_code, r.district_code)
+        select(r.day, r.city_code, r.district_code, r.source, r.excluded_by_id).where(
+            r.day.between(start, end)
+        )
     )
-    add_region_amounts(REGISTRATIONS, Counter({(d, c, k): n for d, c, k, n in rows}))
+    add_registrations(rows)
 
 
 def _rebuild_completions(start: date, end: date) -> None:
     c = CompletionEvent
     rows = db.session.execute(
-        select(c.day, c.city_code, c.district_code, c.course_id, c.credit_cents).where(
-            c.day.between(start, end)
-        )
+        select(c.day, c.city_code, c.district_code, c.course_id).where(c.day.between(start, end))
     )
     add_completions(rows)
+
+
+def _rebuild_credits(start: date, end: date) -> None:
+    c = CreditEvent
+    rows = db.session.execute(
+        select(c.day, c.city_code, c.district_code, c.credit_cents).where(c.day.between(start, end))
+    )
+    add_credits(rows)
 
 
 def prune_raw_events(today: date) -> int:

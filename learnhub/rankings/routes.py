@@ -1,24 +1,21 @@
-"""Public leaderboards: the province's cities, a city's districts, exports, the city picker."""
+"""Public leaderboards: the province's cities, a city's districts, exports."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnhub.accounts.access import may_see_rankings_detail
 from learnhub.clock import local_today
-from learnhub.forms import EmptyForm
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
-from learnhub.ui import safe_next_url
 
 from . import exports, leaderboard
 from .blueprint import bp
 from .charts import bar_chart
 from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, RankingsInputError
 from .limits import api_limit
-from .visitors import CITY_COOKIE, chosen_city, province_cities, set_city_cookie
 
 
 def read_query(args, city_code: str | None = None, metrics=METRICS):
@@ -65,8 +62,6 @@ def board():
         metrics=METRICS,
         windows=WINDOWS,
         city=None,
-        chosen_city=chosen_city(request.cookies.get(CITY_COOKIE)),
-        picker_form=EmptyForm(),
     ), 400 if error else 200
 
 
@@ -117,21 +112,6 @@ def export_response(found, fmt: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
     )
-
-
-@bp.post("/rankings/my-city")
-def choose_city():
-    """The city picker: an anonymous visitor's views count for the city chosen here."""
-    response = redirect(safe_next_url(url_for("rankings.board")))
-    code = request.form.get("city", "")
-    if EmptyForm().validate_on_submit() and chosen_city(code):
-        set_city_cookie(response, code)
-    return response
-
-
-@bp.app_template_global()
-def rankings_city_choices():
-    return province_cities()
 
 
 @bp.app_template_global()

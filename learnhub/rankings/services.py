@@ -34,6 +34,8 @@ def view_row(
     district_code: str | None = None,
     status: str = counting.OK,
     occurred_ms: int | None = None,
+    address_key: str | None = None,
+    network_key: str | None = None,
 ) -> dict:
     """The raw event row of one view (plain values; the bench builds rows with it too)."""
     occurred_ms = counting.epoch_ms(utcnow()) if occurred_ms is None else occurred_ms
@@ -48,6 +50,8 @@ def view_row(
         "city_code": city_code or UNKNOWN,
         "district_code": district_code or UNKNOWN,
         "status": status,
+        "address_key": address_key,
+        "network_key": network_key,
     }
 
 

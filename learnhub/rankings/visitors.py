@@ -1,79 +1,57 @@
-"""The anonymous visitor's two cookies: a random visitor id, and the city they chose."""
+"""The anonymous visitor's cookie: a random id that the server issued and signed.
+
+Only an id this site issued counts: the cookie holds the id and its signature (HMAC with
+SECRET_KEY, itsdangerous), so a made-up or altered value is recognised and never counts
+(its views are filtered as ``unsigned``). The cookie says nothing about where the visitor
+lives: anonymous views count for no city (docs/rankings.md says why).
+"""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 from flask import Flask, Response, current_app, g, request
-from flask_babel import get_locale
-
-from learnhub.regions.services import cities_of
+from itsdangerous import BadSignature, Signer
 
 from . import counting
 
 VISITOR_COOKIE = "learnhub_visitor"
-CITY_COOKIE = "learnhub_city"
-_CITIES_SECONDS = 300
-_cities: dict[str, tuple[float, tuple[CityChoice, ...]]] = {}
+_SALT = "learnhub.rankings.visitor"
 
 
-@dataclass(frozen=True)
-class CityChoice:
-    """A city of the picker: plain values, so it can be kept between requests."""
-
-    code: str
-    name: str
-    name_en: str
-
-    @property
-    def display_name(self) -> str:
-        locale = get_locale()
-        return self.name if locale is None or locale.language == "zh" else self.name_en
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def province_cities() -> tuple[CityChoice, ...]:
-    """The home province's cities (kept for five minutes per process: every page with the
-    city picker lists them)."""
-    province = current_app.config["HOME_PROVINCE"]
-    cached = _cities.get(province)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    cities = tuple(CityChoice(c.code, c.name, c.name_en) for c in cities_of(province))
-    _cities[province] = (time.monotonic() + _CITIES_SECONDS, cities)
-    return cities
+def signed_visitor_id(visitor_id: str) -> str:
+    """The cookie value for a visitor id: the id and its signature."""
+    return _signer().sign(visitor_id).decode()
 
 
-def province_city_codes() -> frozenset[str]:
-    """The codes of the home province's cities."""
-    return frozenset(city.code for city in province_cities())
+def verified_visitor_id(cookie: str | None) -> str | None:
+    """The visitor id in a cookie value, if this site issued it; else None."""
+    if not cookie or len(cookie) > 120:
+        return None
+    try:
+        visitor_id = _signer().unsign(cookie).decode()
+    except BadSignature:
+        return None
+    return visitor_id if counting.is_valid_visitor_id(visitor_id) else None
 
 
-def chosen_city(code: str | None) -> str | None:
-    """The city an anonymous visitor chose, if it is one of ours."""
-    return code if code and code in province_city_codes() else None
+def request_visitor_id() -> tuple[str | None, bool]:
+    """(the verified visitor id of this request or None, whether it sent one we did not
+    issue). Computed once per request."""
+    if "visitor_check" not in g:
+        cookie = request.cookies.get(VISITOR_COOKIE)
+        visitor_id = verified_visitor_id(cookie)
+        g.visitor_check = (visitor_id, bool(cookie) and visitor_id is None)
+    return g.visitor_check
 
 
 def ensure_visitor_id() -> str:
-    """This request's visitor id; a new one is sent as a cookie with the response."""
+    """This request's new visitor id; it is sent as a signed cookie with the response."""
     if "new_visitor_id" not in g:
         g.new_visitor_id = counting.new_visitor_id()
     return g.new_visitor_id
-
-
-def _cookie_options(max_age: int) -> dict:
-    return {
-        "max_age": max_age,
-        "httponly": True,
-        "samesite": "Lax",
-        "secure": current_app.config["SESSION_COOKIE_SECURE"],
-    }
-
-
-def set_city_cookie(response: Response, city_code: str) -> None:
-    response.set_cookie(
-        CITY_COOKIE, city_code, **_cookie_options(current_app.config["PREFERENCE_COOKIE_MAX_AGE"])
-    )
 
 
 def _give_visitor_id(response: Response) -> Response:
@@ -81,14 +59,17 @@ def _give_visitor_id(response: Response) -> Response:
     # cookies, which is what lets its later views count.
     if request.path.startswith(("/api/", "/static/")) or response.status_code >= 400:
         return response
-    if counting.is_valid_visitor_id(request.cookies.get(VISITOR_COOKIE)):
+    if request_visitor_id()[0] is not None:
         return response
     if request.method != "GET" and "new_visitor_id" not in g:
         return response
     response.set_cookie(
         VISITOR_COOKIE,
-        ensure_visitor_id(),
-        **_cookie_options(current_app.config["PREFERENCE_COOKIE_MAX_AGE"]),
+        signed_visitor_id(ensure_visitor_id()),
+        max_age=current_app.config["PREFERENCE_COOKIE_MAX_AGE"],
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     response.vary.add("Cookie")
     return response

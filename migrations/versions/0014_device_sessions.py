@@ -3,7 +3,7 @@
 Replaces the per-user session token, which could only end every session at once.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-04 22:30:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -234,6 +234,8 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
     from learnhub.learning import services as learning
     from learnhub.media import MediaKind, store_file
     from learnhub.rankings.aggregation import aggregate_pending
+    from learnhub.rankings.bursts import EXCLUDE, decide
+    from learnhub.rankings.events import record_registrations, registration_row
     from learnhub.rankings.services import record_view
     from learnhub.search.sync import rebuild_index
     from tests.helpers import read_text_lesson
@@ -275,6 +277,15 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
                 district_code=district, occurred_ms=int(time.time() * 1000) - n * 60_000,
             )  # fmt: skip
         aggregate_pending()
+        # A burst of registrations from one network, three of them excluded by city staff.
+        now_ms = int(time.time() * 1000)
+        record_registrations([
+            registration_row(-1 - n, "210100", "210102", now_ms - n * 60_000,
+                             address_key=f"{n % 2:032d}", network_key="ab" * 16)
+            for n in range(7)
+        ])  # fmt: skip
+        staff = db.session.scalar(select(User).where(User.username == accounts.city_staff))
+        decide(EXCLUDE, staff, "ab" * 16, "210100", now_ms - 2 * 60_000, now_ms, "同一人注册")
         # A job that kept failing, for the staff page of background jobs.
         record_failure(Failure(
             task_key="browser-test-job", name="learnhub.rankings.jobs.record_views",

@@ -1,0 +1,75 @@
+"""The credits metric, counted from the credit bank's ledger (signal ``entry_posted``).
+
+A deposit (course completion, activity attendance, recognised learning) counts for the
+learner's city and district at the moment it is posted. A reversal of such a deposit takes
+its credits back, on the day of the reversal, from the city and district the deposit
+counted for (so a learner who moved meanwhile does not shift credits between cities).
+Conversions (withdrawals), adjustments and their reversals are not credits earned.
+Each counted posting is kept as a ``credit_event``, which the rebuild sums again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from learnhub.creditbank.models import CREDIT_SCALE, EntryKind, LedgerEntry
+from learnhub.creditbank.services.ledger import DEPOSIT_KINDS, entry_posted
+from learnhub.extensions import db
+
+from . import counting
+from .aggregates import CREDITS, add_region_amounts, forget_cached_boards, insert_new
+from .models import UNKNOWN, CreditEvent
+
+
+def credit_row(entry: LedgerEntry) -> dict | None:
+    """The credit_event row a posting counts as, or None when it earns no credits."""
+    if entry.kind in DEPOSIT_KINDS:
+        user = entry.account.user
+        city, district = user.city_code, user.district_code or UNKNOWN
+    elif entry.kind is EntryKind.REVERSAL and entry.reverses_id is not None:
+        deposit = db.session.scalar(
+            select(CreditEvent).where(CreditEvent.entry_id == entry.reverses_id)
+        )
+        if deposit is None:  # the reversal of something that was never counted
+            return None
+        city, district = deposit.city_code, deposit.district_code
+    else:
+        return None
+    return {
+        "entry_id": entry.id, "user_id": entry.account.user_id, "kind": str(entry.kind),
+        "day": counting.local_day(counting.epoch_ms(entry.created_at)), "city_code": city,
+        "district_code": district, "credit_cents": int(entry.amount.scaleb(CREDIT_SCALE)),
+    }  # fmt: skip
+
+
+def record_credit_events(events: list[dict]) -> None:
+    """Count postings (rows of :func:`credit_row`); a posting already counted is not again."""
+    by_entry = {e["entry_id"]: e for e in events}
+    new = insert_new(CreditEvent, "entry_id", list(by_entry.values()))
+    add_credits(
+        (e["day"], e["city_code"], e["district_code"], e["credit_cents"])
+        for e in map(by_entry.__getitem__, new)
+    )
+    forget_cached_boards()
+
+
+def add_credits(rows: Iterable[tuple]) -> None:
+    """Add credits (day, city, district, hundredths) to the daily tables."""
+    amounts: Counter = Counter()
+    for day, city, district, cents in rows:
+        amounts[(day, city, district)] += cents
+    add_region_amounts(CREDITS, amounts)
+
+
+def on_entry_posted(_sender, entry: LedgerEntry, **_extra) -> None:
+    row = credit_row(entry)
+    if row is not None:
+        record_credit_events([row])
+
+
+def connect_credit_counting() -> None:
+    """Count credits from the ledger, inside the posting transaction (once per process)."""
+    entry_posted.connect(on_entry_posted)
