@@ -104,6 +104,8 @@ def _note_changes(session: Session, _context) -> None:
 
 
 def _bump_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: other visitors cannot see the change yet
     for content in session.info.pop(_CHANGED, ()):
         bump_content_version(content)
 

@@ -332,3 +332,19 @@ def test_run_pending_command_runs_what_is_due(app, runner):
     result = runner.invoke(args=["jobs", "run-pending"])
     assert result.exit_code == 0 and "1 job(s) run." in result.output
     assert ATTEMPTS == ["八"]
+
+
+def test_a_savepoint_released_inside_a_transaction_enqueues_nothing_yet(app, run_jobs):
+    with app.app_context():
+        add_course("先有一门课", "")
+        run_jobs()
+        course = add_course("老年大学书法班", commit=False)
+        with db.session.begin_nested():  # as services do around a guarded insert
+            db.session.flush()
+        assert queue.pending_count() == 0  # the worker must not look before the commit
+        db.session.commit()
+        assert queue.pending_count() == 1
+        course_id = course.id
+    run_jobs()
+    with app.app_context():
+        assert indexed_keys("书法") == [("course", course_id)]

@@ -237,3 +237,15 @@ def test_studio_uploads_may_exceed_the_general_request_limit(app, client, make_u
     anonymous = app.test_client()
     too_big = anonymous.post(url, data={"media": (io.BytesIO(video), "a.mp4")})
     assert too_big.status_code == 413
+
+
+def test_a_savepoint_inside_a_replacement_removes_nothing_before_the_commit(app, lesson_file):
+    old = lesson_file()
+    with app.app_context():
+        lesson = db.session.scalar(select(Lesson).where(Lesson.media_path == old))
+        lesson.media_path = None
+        with db.session.begin_nested():
+            db.session.flush()
+        assert (media_root() / old).exists()
+        db.session.rollback()  # the whole change given up: the file stays
+        assert (media_root() / old).exists()

@@ -36,6 +36,8 @@ def _note_unused(session: Session, _context) -> None:
 
 
 def _remove_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction around it is not committed yet
     unused = session.info.pop(_UNUSED, None)
     if not unused:
         return

@@ -67,6 +67,8 @@ def request_rebuild(search_dir: str) -> bool:
 
 
 def _enqueue_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the worker must not look before the real commit
     if not sync.committed_changes(session):
         return
     try:
