@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from sqlalchemy import text
 
 from learnhub.accounts import services as account_services
 from learnhub.accounts.models import Role
 from learnhub.creditbank import services
 from learnhub.creditbank.models import CreditAccount
 from learnhub.extensions import db
+from tests.conftest import sqlite_triggers_off
 
 _numbers = itertools.count(1)
 
@@ -23,6 +25,28 @@ def new_learner(city: str = "210100", district: str = "210102", role=Role.LEARNE
     )  # fmt: skip
     db.session.flush()
     return user
+
+
+def new_staff(city: str = "210100", role=Role.CITY_STAFF):
+    """Staff of a city (or, with role=PROVINCE_STAFF, of the province) who may act there."""
+    managed = "210000" if role is Role.PROVINCE_STAFF else city
+    return new_learner(city=city, role=role, managed_region_code=managed)
+
+
+def tamper(statement: str, **params) -> None:
+    """What only someone with write access to the database could do: run a statement with
+    the ledger's triggers switched off, and commit."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        for table in ("ledger_entry", "credit_account"):
+            connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        connection.execute(text(statement), params)
+        for table in ("ledger_entry", "credit_account"):
+            connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+    else:
+        with sqlite_triggers_off(connection):
+            connection.execute(text(statement), params)
+    db.session.commit()
 
 
 def account_for(user) -> CreditAccount:

@@ -198,7 +198,8 @@ def test_adjustment_needs_a_memo_and_posts_once(client, app, staffed):
     key = html.split('name="key" type="hidden" value="')[1].split('"')[0]
     data = {"amount": "1.5", "memo": "线下讲座补记", "key": key, "csrf_token": token}
     assert client.post(url, data=data).status_code == 302
-    assert client.post(url, data=data).status_code == 302  # a double click posts once
+    again = client.post(url, data=data)  # a double click posts once, and says so
+    assert again.status_code == 400 and "already been posted" in _text(again)
     assert _ledger(app, number)[:2] == (3, Decimal("4.50"))
     assert "线下讲座补记" in _text(client.get(f"/staff/credits/{number}"))
 
