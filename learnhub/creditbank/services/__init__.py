@@ -21,11 +21,13 @@ from .holds import hold_credits, release_hold, settle_hold
 from .ledger import balance_of, held_amount, post_entry
 from .ledger_keys import LedgerKeyError
 from .numbers import format_account_number
+from .transfers import account_transferred
 
 __all__ = [
     "CreditError",
     "LedgerKeyError",
     "account_of",
+    "account_transferred",
     "balance_of",
     "credit_setting",
     "format_account_number",

@@ -7,6 +7,8 @@ staff accept it (or decline it, with a reason). Who decided and when is kept.
 
 from __future__ import annotations
 
+from blinker import signal
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
@@ -18,6 +20,10 @@ from learnhub.extensions import db
 from ..errors import CreditError
 from ..pending_models import AccountTransfer, TransferStatus
 from .accounts import account_of, lock_account
+
+# Sent inside the accepting transaction: what features above keep per city for the account
+# (open recognition and conversion applications) moves to the receiving city's staff too.
+account_transferred = signal("learnhub.credit-account-transferred")
 
 
 def open_transfer_of(account_id: int) -> AccountTransfer | None:
@@ -54,6 +60,9 @@ def accept_transfer(transfer: AccountTransfer, staff: User) -> None:
         raise CreditError(None, _l("This transfer has already been decided."))
     account.city_code = transfer.to_city_code
     db.session.flush()
+    account_transferred.send(
+        current_app._get_current_object(), account=account, to_city=transfer.to_city_code
+    )
 
 
 def decline_transfer(transfer: AccountTransfer, staff: User, reason: str) -> None:
