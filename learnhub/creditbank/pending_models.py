@@ -46,8 +46,10 @@ class AdjustmentRequest(db.Model):
     __tablename__ = "credit_adjustment_request"
     __table_args__ = (
         CheckConstraint("amount <> 0", name="amount_not_zero"),
+        # Approved or rejected by a second person; only a withdrawal is the asker's own.
         CheckConstraint(
-            "decided_by_id IS NULL OR decided_by_id <> requested_by_id", name="four_eyes"
+            "status = 'withdrawn' OR decided_by_id IS NULL OR decided_by_id <> requested_by_id",
+            name="four_eyes",
         ),
         Index("ix_credit_adjustment_request_status_account", "status", "account_id"),
     )

@@ -65,7 +65,7 @@ def upgrade():
     sa.Column('decision_reason', sa.String(length=200), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('amount <> 0', name=op.f('ck_credit_adjustment_request_amount_not_zero')),
-    sa.CheckConstraint('decided_by_id IS NULL OR decided_by_id <> requested_by_id', name=op.f('ck_credit_adjustment_request_four_eyes')),
+    sa.CheckConstraint("status = 'withdrawn' OR decided_by_id IS NULL OR decided_by_id <> requested_by_id", name=op.f('ck_credit_adjustment_request_four_eyes')),
     sa.ForeignKeyConstraint(['account_id'], ['credit_account.id'], name=op.f('fk_credit_adjustment_request_account_id_credit_account')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_credit_adjustment_request_decided_by_id_user_account')),
     sa.ForeignKeyConstraint(['entry_id'], ['ledger_entry.id'], name=op.f('fk_credit_adjustment_request_entry_id_ledger_entry')),
