@@ -18,8 +18,8 @@ from learnhub.creditbank.services.anchors import anchor_dir, latest_anchor, writ
 from learnhub.creditbank.services.ledger import keyed_entry_hash, legacy_entry_hash
 from learnhub.creditbank.services.ledger_keys import (
     KEY_FILE_NAME,
-    LedgerKeyError,
     LedgerKey,
+    LedgerKeyError,
     signing_key,
 )
 from learnhub.database import utcnow
@@ -96,7 +96,7 @@ def test_a_deleted_last_entry_with_its_head_rolled_back_is_caught_by_the_anchor(
     second = db.session.scalar(
         select(LedgerEntry).where(LedgerEntry.account_id == account.id, LedgerEntry.sequence == 2)
     )
-    tamper(f"DELETE FROM ledger_entry WHERE account_id = {account.id} AND sequence = 3")
+    tamper("DELETE FROM ledger_entry WHERE account_id = :id AND sequence = 3", id=account.id)
     tamper(
         "UPDATE credit_account SET head_sequence = 2, head_hash = :h WHERE id = :id",
         h=second.hash, id=account.id,
@@ -125,7 +125,7 @@ def test_an_anchored_account_that_disappears_is_a_break(ctx):
     account = _account_with(0)
     number, account_id = account.number, account.id
     write_anchor(None)
-    tamper(f"DELETE FROM credit_account WHERE id = {account_id}")
+    tamper("DELETE FROM credit_account WHERE id = :id", id=account_id)
     assert _breaks() == [(number, 0, "account is missing (it is in the anchor)")]
 
 
@@ -155,7 +155,7 @@ def test_the_hourly_job_anchors_and_refuses_to_anchor_over_a_rollback(app, run_j
         assert db.session.scalars(select(FailedJob)).all() == []
         first = latest_anchor()
         assert first.heads[number].sequence == 2
-        tamper(f"DELETE FROM ledger_entry WHERE account_id = {account_id} AND sequence = 2")
+        tamper("DELETE FROM ledger_entry WHERE account_id = :id AND sequence = 2", id=account_id)
         tamper(
             "UPDATE credit_account SET head_sequence = 1, head_hash = :h WHERE id = :id",
             h=first_hash, id=account_id,
