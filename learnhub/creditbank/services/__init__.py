@@ -21,11 +21,12 @@ from .holds import hold_credits, release_hold, settle_hold
 from .ledger import balance_of, held_amount, post_entry
 from .ledger_keys import LedgerKeyError
 from .numbers import format_account_number
-from .transfers import account_transferred
+from .transfers import accept_transfer, account_transferred, open_transfer_of
 
 __all__ = [
     "CreditError",
     "LedgerKeyError",
+    "accept_transfer",
     "account_of",
     "account_transferred",
     "balance_of",
@@ -38,6 +39,7 @@ __all__ = [
     "issue_certificate",
     "lock_account",
     "open_account",
+    "open_transfer_of",
     "parse_credits",
     "post_entry",
     "release_hold",
