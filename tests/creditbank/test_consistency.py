@@ -185,3 +185,21 @@ def test_twenty_parallel_reversals_answer_reversed_once(app, learner):
         reversals = select(func.count()).where(LedgerEntry.kind == EntryKind.REVERSAL)
         assert db.session.scalar(reversals) == 1
     assert _books(app, number)[0] == Decimal("0.00")
+
+
+def test_a_kept_award_is_declined_only_through_its_own_account(app, learner, make_user):
+    number, course_id = learner
+    make_user(login="neighbour", name="邻居")
+    with app.app_context():
+        other = services.account_of(
+            db.session.scalar(select(User).where(User.username == "neighbour"))
+        )
+        other_number = other.number
+    staff = _client(app, "sy_staff")
+    submit(staff, f"/staff/credits/{number}/freeze", {"reason": "身份核查"})
+    _complete(app, course_id)
+    with app.app_context():
+        award_id = db.session.scalar(select(PendingAward.id))
+    wrong = f"/staff/credits/{other_number}/awards/{award_id}/decline"
+    assert staff.get(wrong).status_code == 404
+    assert _books(app, number)[1] == [(AwardStatus.PENDING, "")]
