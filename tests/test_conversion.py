@@ -362,8 +362,8 @@ def test_applications_follow_the_account_through_an_accepted_transfer(app, peopl
     make_rules(app, people)
     give_credits(app, people["learner"], "3", "party-history")
     learner = _user(people["learner"])
-    application = services.apply(learner, services.latest_version(PARTY))
     accounts.update_profile(learner, learner.display_name, "210200", "210202", None)
+    application = services.apply(learner, services.latest_version(PARTY))
     db.session.commit()
     assert application.city_code == "210100"  # moved, but the account is still Shenyang's
     with pytest.raises(ConversionError, match="from this city"):

@@ -17,7 +17,7 @@ from learnhub.creditbank.pending_models import AccountTransfer, TransferStatus
 from learnhub.creditbank.services.accounts import account_by_number
 from learnhub.creditbank.services.transfers import accept_transfer
 from learnhub.extensions import db
-from tests.helpers import sign_in, submit
+from tests.helpers import csrf_token_from, sign_in, submit
 
 SHENYANG, DALIAN, ANSHAN = "210100", "210200", "210300"
 
@@ -104,8 +104,12 @@ def test_the_receiving_city_accepts_and_takes_the_account_over(app, mover):
     assert "Waiting for" in sending.get("/staff/credits/requests").get_data(as_text=True)
     with app.app_context():
         transfer_id = db.session.scalar(select(AccountTransfer.id))
-    refused = submit(sending, f"/staff/credits/transfers/{transfer_id}/accept", {})
-    assert refused.status_code == 403  # only the receiving city decides
+    token = csrf_token_from(sending.get(f"/staff/credits/{mover}/adjust").get_data(as_text=True))
+    for action, data in (("accept", {}), ("decline", {"reason": "不接收"})):
+        refused = sending.post(
+            f"/staff/credits/transfers/{transfer_id}/{action}", data={**data, "csrf_token": token}
+        )
+        assert refused.status_code == 403  # only the receiving city decides
     assert _keeper(app, mover) == SHENYANG
     done = submit(receiving, f"/staff/credits/transfers/{transfer_id}/accept", {},
                   follow_redirects=True)  # fmt: skip
