@@ -157,3 +157,86 @@ def test_a_second_province_colleague_may_act_on_a_province_account(app, make_use
             for login in ("province2", "province")
         )
         assert credit_account_refusal(colleague, SHENYANG, holder) is None
+
+
+# ---- the other checks of accounts.access, role by role --------------------------------
+
+
+def test_studio_rights_by_role_and_region(app, by_login):
+    from types import SimpleNamespace
+
+    from learnhub.accounts.access import (
+        editable_region_codes,
+        may_edit_course,
+        may_edit_region_courses,
+        may_use_studio,
+    )
+
+    assert app.config["HOME_PROVINCE"] == "210000"
+    assert editable_region_codes(by_login["province"]) is None
+    assert editable_region_codes(by_login["editor1"]) is None  # an editor of the province
+    assert editable_region_codes(by_login["sy_staff"]) == frozenset({SHENYANG})
+    assert editable_region_codes(by_login["dalian_one"]) == frozenset()
+    assert may_use_studio(by_login["sy_staff"]) and may_use_studio(by_login["editor1"])
+    assert not may_use_studio(by_login["dalian_one"]) and not may_use_studio(None)
+    shenyang_course, dalian_course = (SimpleNamespace(region_code=c) for c in (SHENYANG, DALIAN))
+    assert may_edit_course(by_login["sy_staff"], shenyang_course)
+    assert not may_edit_course(by_login["sy_staff"], dalian_course)
+    assert may_edit_region_courses(by_login["province"], DALIAN)
+    assert may_edit_region_courses(by_login["editor1"], DALIAN)
+    assert not may_edit_region_courses(by_login["dalian_one"], DALIAN)
+
+
+def test_a_city_editor_edits_only_their_city(app, make_user):
+    from sqlalchemy import select
+
+    from learnhub.accounts.access import editable_region_codes, may_edit_region_courses
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+
+    make_user(login="dl_editor", role=Role.EDITOR, managed=DALIAN, city=DALIAN, district=None)
+    with app.app_context():
+        editor = db.session.scalar(select(User).where(User.username == "dl_editor"))
+        assert editable_region_codes(editor) == frozenset({DALIAN})
+        assert may_edit_region_courses(editor, DALIAN)
+        assert not may_edit_region_courses(editor, SHENYANG)
+        assert not may_edit_region_courses(editor, "210000")
+
+
+def test_province_only_rights(by_login):
+    from learnhub.accounts.access import (
+        may_define_credit_rules,
+        may_feature_courses,
+        may_see_rankings_detail,
+        may_watch_jobs,
+    )
+
+    for check in (may_define_credit_rules, may_feature_courses, may_watch_jobs):
+        assert check(by_login["province"])
+        assert not any(check(by_login[login]) for login in ("sy_staff", "editor1", "dalian_one"))
+    assert may_see_rankings_detail(by_login["province"]) and may_see_rankings_detail(
+        by_login["sy_staff"]
+    )
+    assert not may_see_rankings_detail(by_login["editor1"])
+    assert not may_see_rankings_detail(by_login["dalian_one"]) and not may_see_rankings_detail(None)
+
+
+def test_credit_work_and_city_scope(by_login):
+    from learnhub.accounts.access import (
+        managed_city_codes,
+        may_act_for_city,
+        may_do_credit_work,
+        may_manage_city,
+    )
+
+    assert managed_city_codes(by_login["province"]) is None
+    assert managed_city_codes(by_login["dl_staff"]) == frozenset({DALIAN})
+    assert managed_city_codes(by_login["editor1"]) == frozenset()
+    assert may_manage_city(by_login["province"], DALIAN)
+    assert may_manage_city(by_login["dl_staff"], DALIAN)
+    assert not may_manage_city(by_login["dl_staff"], SHENYANG)
+    assert may_do_credit_work(by_login["sy_staff"]) and may_do_credit_work(by_login["province"])
+    assert not may_do_credit_work(by_login["editor1"]) and not may_do_credit_work(None)
+    assert may_act_for_city(by_login["sy_staff"], SHENYANG)
+    assert not may_act_for_city(by_login["sy_staff"], None)
+    assert not may_act_for_city(by_login["editor1"], "210000")

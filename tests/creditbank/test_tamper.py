@@ -285,3 +285,36 @@ def test_postgresql_refuses_to_truncate_the_ledger(ctx, backend):
     with pytest.raises(DBAPIError, match="never changed or deleted"):
         db.session.execute(text("TRUNCATE ledger_entry CASCADE"))
     db.session.rollback()
+
+
+def test_the_quick_head_check_reports_every_anchored_account_that_went_wrong(ctx):
+    from learnhub.creditbank.services.chain_verification import check_heads
+
+    rolled, empty, rewritten, gone, sound = (_account_with(n) for n in (2, 0, 1, 1, 1))
+    numbers = [a.number for a in (rolled, empty, rewritten, gone, sound)]
+    ids = {a.number: a.id for a in (rolled, rewritten, gone)}
+    write_anchor(None)
+    assert list(check_heads(latest_anchor())) == []
+    first = db.session.scalar(
+        select(LedgerEntry.hash).where(
+            LedgerEntry.account_id == ids[numbers[0]], LedgerEntry.sequence == 1
+        )
+    )
+    tamper("DELETE FROM ledger_entry WHERE account_id = :id AND sequence = 2", id=ids[numbers[0]])
+    tamper(
+        "UPDATE credit_account SET head_sequence = 1, head_hash = :h WHERE id = :id",
+        h=first, id=ids[numbers[0]],
+    )  # fmt: skip
+    tamper("UPDATE ledger_entry SET hash = :h WHERE account_id = :id", h="e" * 64,
+           id=ids[numbers[2]])  # fmt: skip
+    tamper("DELETE FROM ledger_entry WHERE account_id = :id", id=ids[numbers[3]])
+    tamper("DELETE FROM credit_account WHERE id = :id", id=ids[numbers[3]])
+    found = [(b.account_number, b.sequence, b.problem) for b in check_heads(latest_anchor())]
+    assert found == sorted(
+        [
+            (numbers[0], 2, "head went back behind the anchor"),
+            (numbers[2], 1, "entry differs from the one in the anchor"),
+            (numbers[3], 1, "account is missing (it is in the anchor)"),
+        ]
+    )
+    assert list(check_heads(None)) == []
