@@ -30,7 +30,8 @@ def new_learner(city: str = "210100", district: str = "210102", role=Role.LEARNE
 def new_staff(city: str = "210100", role=Role.CITY_STAFF):
     """Staff of a city (or, with role=PROVINCE_STAFF, of the province) who may act there."""
     managed = "210000" if role is Role.PROVINCE_STAFF else city
-    return new_learner(city=city, role=role, managed_region_code=managed)
+    district = "210102" if city == "210100" else None
+    return new_learner(city=city, district=district, role=role, managed_region_code=managed)
 
 
 def tamper(statement: str, **params) -> None:
