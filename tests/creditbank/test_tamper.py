@@ -3,8 +3,11 @@ the heads outside the database, and append-only triggers on both databases."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -198,6 +201,7 @@ def test_key_rotation_old_entries_verify_with_their_key(app, runner, ctx):
     db.session.commit()
     keys = db.session.scalars(select(LedgerEntry.key_id).order_by(LedgerEntry.sequence)).all()
     assert keys[0] == old and keys[1] == signing_key().key_id != old
+    assert f"New ledger key {signing_key().key_id} added" in result.output
     assert _breaks() == []
     key_file = os.path.join(app.instance_path, KEY_FILE_NAME)
     with open(key_file) as handle:
@@ -216,6 +220,9 @@ def test_keys_from_the_setting_are_used_and_no_key_file_is_made(app_factory):
         entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.account_id == account.id))
         assert entry.key_id == "k2027"
         assert not os.path.exists(os.path.join(app.instance_path, KEY_FILE_NAME))
+        refused = app.test_cli_runner().invoke(args=["ledger", "new-key"])
+        assert refused.exit_code == 1
+        assert "keys come from CREDIT_LEDGER_KEYS: add the new key there" in refused.output
         app.config["CREDIT_LEDGER_KEYS"] = {"short": "too short"}
         with pytest.raises(LedgerKeyError, match="shorter than 32"):
             services.post_entry(account, D("1"), EntryKind.ATTENDANCE, "a:2")
@@ -248,10 +255,12 @@ def test_unkeyed_entries_from_before_stay_valid_and_keyed_ones_follow(ctx):
 def test_after_the_first_anchor_no_unkeyed_entry_is_accepted_anywhere(ctx):
     old = _legacy_account(1)  # only unkeyed entries, and still appendable by the old scheme
     write_anchor(None)
-    write_anchor(latest_anchor())  # the boundary is carried forward, never recomputed
     assert _breaks() == []
     _append_forged(old, HashScheme.SHA256)
     fresh = _legacy_account(1)  # an account made after the anchor: no unkeyed entry allowed
+    write_anchor(latest_anchor())  # the boundary is carried forward, never recomputed
+    assert latest_anchor().heads[old.number].legacy_through == 1
+    assert latest_anchor().heads[fresh.number].legacy_through == 0
     assert _breaks() == [
         (old.number, 2, "unkeyed entry where the ledger was already keyed"),
         (fresh.number, 1, "unkeyed entry where the ledger was already keyed"),
@@ -290,7 +299,7 @@ def test_postgresql_refuses_to_truncate_the_ledger(ctx, backend):
 def test_the_quick_head_check_reports_every_anchored_account_that_went_wrong(ctx):
     from learnhub.creditbank.services.chain_verification import check_heads
 
-    rolled, empty, rewritten, gone, sound = (_account_with(n) for n in (2, 0, 1, 1, 1))
+    gone, rolled, empty, rewritten, sound = (_account_with(n) for n in (1, 2, 0, 1, 1))
     numbers = [a.number for a in (rolled, empty, rewritten, gone, sound)]
     ids = {a.number: a.id for a in (rolled, rewritten, gone)}
     write_anchor(None)
@@ -318,3 +327,34 @@ def test_the_quick_head_check_reports_every_anchored_account_that_went_wrong(ctx
         ]
     )
     assert list(check_heads(None)) == []
+
+
+def test_the_first_anchor_takes_each_accounts_own_unkeyed_boundary(ctx):
+    one, two, keyed = _legacy_account(1), _legacy_account(2), _account_with(1)
+    write_anchor(None)
+    heads = latest_anchor().heads
+    assert [heads[a.number].legacy_through for a in (one, two, keyed)] == [1, 2, 0]
+    assert [heads[a.number].sequence for a in (one, two, keyed)] == [1, 2, 1]
+
+
+def test_an_anchor_is_a_signed_file_anyone_with_the_key_can_check(app_factory, tmp_path):
+    folder = tmp_path / "off-site" / "anchors"  # made with its parents
+    app = app_factory(CREDIT_LEDGER_ANCHOR_DIR=str(folder))
+    with app.test_request_context():
+        account = _account_with(2)
+        moment = datetime(2027, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+        path = write_anchor(None, now=moment)
+        assert path == folder / "anchor-20270102T030405678901Z.json"
+        document = json.loads(path.read_text(encoding="utf-8"))
+        payload = document["payload"]
+        key = signing_key()
+        assert payload["version"] == 1 and payload["key_id"] == key.key_id
+        assert payload["written_at"] == "2027-01-02T03:04:05.678901+00:00"
+        assert payload["accounts"][account.number] == {
+            "sequence": 2, "hash": account.head_hash, "legacy_through": 0,
+        }  # fmt: skip
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        expected = hmac.new(key.secret, text.encode(), hashlib.sha256).hexdigest()
+        assert document["signature"] == expected
+        later = write_anchor(latest_anchor(), now=moment.replace(year=2028))
+        assert latest_anchor().path == later
