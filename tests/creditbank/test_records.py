@@ -208,3 +208,122 @@ def test_a_single_allowed_miss_is_allowed(ctx, app):
     assert not verify_blocked("new", now)
     record_verify_miss("new", now)
     assert verify_blocked("new", now)
+
+
+# ---- statuses, reversals, holds, awards ----------------------------------------------
+
+
+def test_a_status_change_keeps_who_when_and_why(ctx):
+    staff = new_staff()
+    account = account_for(new_learner())
+    assert services.set_account_status(account, AccountStatus.FROZEN, LONG, staff) == 0
+    assert account.status_reason == LONG[:200] and account.status_changed_at is not None
+    assert account.status_changed_by_id == staff.id
+
+
+def test_a_reversal_counts_against_the_entrys_module(app, ctx):
+    from learnhub.catalogue.services import module_by_slug
+    from learnhub.creditbank.services.ledger import reverse_entry
+    from learnhub.creditbank.services.statements import totals_by_module
+
+    module = module_by_slug("party-history")
+    account = account_for(new_learner())
+    entry = services.post_entry(
+        account, D("2"), EntryKind.COMPLETION, "course_completion:1", module_id=module.id
+    )
+    reverse_entry(entry, new_staff(), "代学")
+    assert totals_by_module(account) == [(module, D("0.00"))]
+
+
+def test_holds_are_listed_per_account_oldest_first_and_settled_in_the_staffs_name(ctx):
+    from learnhub.creditbank.services.holds import pending_holds
+
+    staff = new_staff()
+    mine, other = account_for(new_learner()), account_for(new_learner())
+    for account in (mine, other):
+        services.post_entry(account, D("5"), EntryKind.ATTENDANCE, "a:1")
+    first = services.hold_credits(mine, "1", "conversion:1")
+    second = services.hold_credits(mine, "2", "conversion:2")
+    services.hold_credits(other, "1", "conversion:3")
+    assert pending_holds(mine) == [first, second]
+    assert services.hold_credits(mine, "2", "conversion:2") is second  # the same key: the hold
+    entry = services.settle_hold(second, staff, "结业证书")
+    assert (entry.posted_by_id, entry.memo, entry.amount) == (staff.id, "结业证书", D("-2.00"))
+    assert pending_holds(mine) == [first]
+
+
+def test_a_zero_credit_course_pays_nothing_and_keeps_nothing(app, make_course, make_user):
+    from learnhub.accounts.models import User
+    from learnhub.catalogue.models import Course
+    from learnhub.creditbank.models import Certificate
+    from learnhub.learning import services as learning
+
+    course_id = make_course(lessons=("text",), credits="0")
+    user_id = make_user(login="zero")
+    with app.app_context():
+        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
+        learning.enrol(user, course)
+        learning.mark_text_read(user, course.lessons[0])
+        db.session.commit()
+        assert learning.completion_of(user, course) is not None
+        assert db.session.scalars(select(Certificate)).all() == []
+        assert db.session.scalars(select(PendingAward)).all() == []
+        assert services.balance_of(services.account_of(user)) == D("0.00")
+
+
+def test_a_kept_award_is_paid_as_of_its_completion(app, make_course, make_user):
+    from learnhub.accounts.models import User
+    from learnhub.catalogue.models import Course
+    from learnhub.creditbank.models import Certificate, LedgerEntry
+    from learnhub.creditbank.services.awards import award_course_completion
+    from learnhub.learning import services as learning
+
+    course_id = make_course(title="防诈骗课", lessons=("text",), credits="1.5")
+    user_id = make_user(login="frozen_one")
+    with app.test_request_context(method="POST"):
+        staff = new_staff()
+        user, course = db.session.get(User, user_id), db.session.get(Course, course_id)
+        account = services.account_of(user)
+        services.set_account_status(account, AccountStatus.FROZEN, "核查", staff)
+        learning.enrol(user, course)
+        learning.mark_text_read(user, course.lessons[0])
+        completion = learning.completion_of(user, course)
+        (award,) = db.session.scalars(select(PendingAward)).all()
+        assert award.earned_at == completion.completed_at and award.title == "防诈骗课"
+        services.set_account_status(account, AccountStatus.ACTIVE, "", staff)
+        entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.account_id == account.id))
+        certificate = db.session.scalar(select(Certificate))
+        assert entry.memo == "防诈骗课" and entry.amount == D("1.50")
+        assert certificate.issued_at == completion.completed_at
+        # Told again after a later freeze, the paid completion is not kept a second time.
+        services.set_account_status(account, AccountStatus.FROZEN, "再次核查", staff)
+        assert award_course_completion(completion).id == entry.id
+        assert len(db.session.scalars(select(PendingAward)).all()) == 1
+        db.session.rollback()
+
+
+def test_lists_on_the_account_page_are_newest_first(ctx):
+    from learnhub.creditbank.services.adjustments import requests_of
+    from learnhub.creditbank.services.transfers import transfers_of
+
+    staff = new_staff()
+    learner = new_learner()
+    account = account_for(learner)
+    services.post_entry(account, D("5"), EntryKind.ATTENDANCE, "a:1")
+    asked = [adjust(account, "12", staff, "补记", f"k{n}").request for n in (1, 2)]
+    assert requests_of(account) == asked[::-1]
+    learner.city_code, learner.district_code = "210200", None
+    first = follow_city_change(learner, "210200")
+    learner.city_code = "210300"
+    second = follow_city_change(learner, "210300")
+    assert transfers_of(account.id) == [second, first]
+    assert (first.status, first.decision_reason, first.decided_by_id) == (
+        TransferStatus.CANCELLED, "", None,
+    )  # fmt: skip
+
+
+def test_long_memos_and_keys_are_cut_to_their_columns(ctx):
+    staff = new_staff()
+    account = account_for(new_learner())
+    request = adjust(account, "12", staff, LONG, "k" * 70).request
+    assert request.memo == LONG[:200] and request.form_key == "k" * 60
