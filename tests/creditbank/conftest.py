@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from learnhub.accounts import services as account_services
-from learnhub.accounts.models import Role
+from learnhub.accounts.models import Role, User
 from learnhub.creditbank import services
+from learnhub.creditbank.errors import CreditError
 from learnhub.creditbank.models import CreditAccount
 from learnhub.extensions import db
 from tests.conftest import sqlite_triggers_off
+from tests.helpers import sign_in
 
 _numbers = itertools.count(1)
 
@@ -48,6 +51,39 @@ def tamper(statement: str, **params) -> None:
         with sqlite_triggers_off(connection):
             connection.execute(text(statement), params)
     db.session.commit()
+
+
+def english_client(app, login: str):
+    """A test client signed in as ``login``, reading the site in English."""
+    client = app.test_client()
+    client.set_cookie("learnhub_locale", "en")
+    sign_in(client, login)
+    return client
+
+
+def decide_in_parallel(app, logins: list[str], decide) -> list[str]:
+    """Run ``decide(staff)`` for each login at once (threads released together), each in its
+    own transaction; returns "done" or "refused" (CreditError) for each."""
+    barrier, outcomes = threading.Barrier(len(logins)), []
+
+    def run(login):
+        with app.test_request_context(method="POST"):
+            barrier.wait()
+            staff = db.session.scalar(select(User).where(User.username == login))
+            try:
+                decide(staff)
+                db.session.commit()
+                outcomes.append("done")
+            except CreditError:
+                db.session.rollback()
+                outcomes.append("refused")
+
+    workers = [threading.Thread(target=run, args=(login,)) for login in logins]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sorted(outcomes)
 
 
 def account_for(user) -> CreditAccount:

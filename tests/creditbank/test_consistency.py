@@ -21,7 +21,9 @@ from learnhub.creditbank.models import (
 from learnhub.creditbank.pending_models import AwardStatus, PendingAward
 from learnhub.extensions import db
 from learnhub.learning import services as learning
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, submit
+
+from .conftest import english_client
 
 
 @pytest.fixture
@@ -33,13 +35,6 @@ def learner(app, make_user, make_course):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "wang"))
         return services.account_of(user).number, course_id
-
-
-def _client(app, login):
-    client = app.test_client()
-    client.set_cookie("learnhub_locale", "en")
-    sign_in(client, login)
-    return client
 
 
 def _complete(app, course_id):
@@ -65,17 +60,17 @@ def _books(app, number):
 
 def test_a_completion_on_a_frozen_account_is_kept_and_paid_on_unfreeze(app, learner):
     number, course_id = learner
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/freeze", {"reason": "身份核查"})
     _complete(app, course_id)
     assert _books(app, number) == (Decimal("0.00"), [(AwardStatus.PENDING, "")], 0)
-    mine = _client(app, "wang").get("/me/credits").get_data(as_text=True)
+    mine = english_client(app, "wang").get("/me/credits").get_data(as_text=True)
     assert "防诈骗课" in mine and "Kept until your account is unfrozen" in mine
     done = submit(staff, f"/staff/credits/{number}/unfreeze", {"reason": "核查完毕"},
                   follow_redirects=True)  # fmt: skip
     assert "1 award kept while it was frozen was paid." in done.get_data(as_text=True)
     assert _books(app, number) == (Decimal("1.50"), [(AwardStatus.PAID, "")], 1)
-    mine = _client(app, "wang").get("/me/credits").get_data(as_text=True)
+    mine = english_client(app, "wang").get("/me/credits").get_data(as_text=True)
     assert "Kept until" not in mine and "1.50" in mine
     with app.app_context():
         assert list(services.verify_ledger()) == []
@@ -83,7 +78,7 @@ def test_a_completion_on_a_frozen_account_is_kept_and_paid_on_unfreeze(app, lear
 
 def test_a_kept_award_declined_by_staff_shows_its_reason_to_the_learner(app, learner):
     number, course_id = learner
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/freeze", {"reason": "身份核查"})
     _complete(app, course_id)
     with app.app_context():
@@ -97,13 +92,13 @@ def test_a_kept_award_declined_by_staff_shows_its_reason_to_the_learner(app, lea
     )
     submit(staff, f"/staff/credits/{number}/unfreeze", {"reason": "核查完毕"})
     assert _books(app, number) == (Decimal("0.00"), [(AwardStatus.DECLINED, "代学不予计入")], 0)
-    mine = _client(app, "wang").get("/me/credits").get_data(as_text=True)
+    mine = english_client(app, "wang").get("/me/credits").get_data(as_text=True)
     assert "Declined: 代学不予计入" in mine
 
 
 def test_closing_declines_kept_awards_and_a_closed_account_records_why(app, learner, make_course):
     number, course_id = learner
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/freeze", {"reason": "身份核查"})
     _complete(app, course_id)
     done = submit(staff, f"/staff/credits/{number}/close", {"reason": "迁出本省"},
@@ -115,7 +110,7 @@ def test_closing_declines_kept_awards_and_a_closed_account_records_why(app, lear
         (AwardStatus.DECLINED, "迁出本省"),
         (AwardStatus.DECLINED, ""),
     ]
-    mine = _client(app, "wang").get("/me/credits").get_data(as_text=True)
+    mine = english_client(app, "wang").get("/me/credits").get_data(as_text=True)
     assert "Declined: 迁出本省" in mine and "Declined: This credit account is closed." in mine
 
 
@@ -130,7 +125,7 @@ def test_reversing_a_completion_revokes_its_certificate_at_verify(app, learner):
     public = app.test_client()
     public.set_cookie("learnhub_locale", "en")
     assert "<strong>Valid</strong>" in public.get(f"/verify/{code}").get_data(as_text=True)
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/entries/1/reverse", {"reason": "代学"})
     page = public.get(f"/verify/{code}").get_data(as_text=True)
     assert "Revoked on" in page and "Reason: 代学" in page and "<strong>Valid</strong>" not in page
@@ -140,7 +135,7 @@ def test_reversing_a_completion_revokes_its_certificate_at_verify(app, learner):
 def test_reversing_another_entry_leaves_certificates_alone(app, learner):
     number, course_id = learner
     _complete(app, course_id)
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/adjust", {"amount": "1", "memo": "补记"})
     submit(staff, f"/staff/credits/{number}/entries/2/reverse", {"reason": "补记有误"})
     with app.app_context():
@@ -155,7 +150,7 @@ def test_twenty_parallel_reversals_answer_reversed_once(app, learner):
         services.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "a:1", memo="讲座")
         db.session.commit()
     url = f"/staff/credits/{number}/entries/1/reverse"
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     token = csrf_token_from(staff.get(url).get_data(as_text=True))
     cookie = staff.get_cookie(app.config["SESSION_COOKIE_NAME"])
     barrier, answers = threading.Barrier(20), []
@@ -195,7 +190,7 @@ def test_a_kept_award_is_declined_only_through_its_own_account(app, learner, mak
             db.session.scalar(select(User).where(User.username == "neighbour"))
         )
         other_number = other.number
-    staff = _client(app, "sy_staff")
+    staff = english_client(app, "sy_staff")
     submit(staff, f"/staff/credits/{number}/freeze", {"reason": "身份核查"})
     _complete(app, course_id)
     with app.app_context():

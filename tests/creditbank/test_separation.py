@@ -7,7 +7,6 @@ under test can refuse it.
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -22,7 +21,9 @@ from learnhub.creditbank.services.accounts import account_by_number
 from learnhub.creditbank.services.adjustments import adjust, approve_request
 from learnhub.creditbank.services.certificates import certificates_of
 from learnhub.extensions import db
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, submit
+
+from .conftest import decide_in_parallel, english_client
 
 SHENYANG, DALIAN = "210100", "210200"
 
@@ -48,13 +49,6 @@ def people(app, make_user):
             numbers[user.username] = account.number
         db.session.commit()
     return numbers
-
-
-def _client(app, login):
-    client = app.test_client()
-    client.set_cookie("learnhub_locale", "en")
-    sign_in(client, login)
-    return client
 
 
 def _state(app, number):
@@ -97,7 +91,7 @@ def _text(response) -> str:
 @pytest.mark.parametrize("action", ["adjust", "reverse", "freeze", "close", "revoke"])
 def test_staff_cannot_act_on_their_own_account(app, people, action):
     number = people["sy_one"]
-    client = _client(app, "sy_one")
+    client = english_client(app, "sy_one")
     page = _text(client.get(f"/staff/credits/{number}"))
     assert "This is your own credit account" in page and "Post an adjustment" not in page
     before = _state(app, number)
@@ -110,9 +104,11 @@ def test_staff_cannot_act_on_their_own_account(app, people, action):
 
 def test_staff_cannot_unfreeze_their_own_account(app, people):
     number = people["sy_one"]
-    submit(_client(app, "sy_two"), f"/staff/credits/{number}/freeze", {"reason": "核查"})
+    submit(english_client(app, "sy_two"), f"/staff/credits/{number}/freeze", {"reason": "核查"})
     assert _state(app, number)[2] is AccountStatus.FROZEN
-    refused = submit(_client(app, "sy_one"), f"/staff/credits/{number}/unfreeze", {"reason": "x"})
+    refused = submit(
+        english_client(app, "sy_one"), f"/staff/credits/{number}/unfreeze", {"reason": "x"}
+    )
     assert refused.status_code == 400 and "your own credit account" in _text(refused)
     assert _state(app, number)[2] is AccountStatus.FROZEN
 
@@ -120,7 +116,7 @@ def test_staff_cannot_unfreeze_their_own_account(app, people):
 def test_a_colleague_of_the_same_level_may_act_on_a_staff_account(app, people):
     number = people["sy_one"]
     done = submit(
-        _client(app, "sy_two"), f"/staff/credits/{number}/adjust",
+        english_client(app, "sy_two"), f"/staff/credits/{number}/adjust",
         {"amount": "1", "memo": "补记"}, follow_redirects=True,
     )  # fmt: skip
     assert "The adjustment is posted." in _text(done)
@@ -132,7 +128,7 @@ def test_a_colleague_of_the_same_level_may_act_on_a_staff_account(app, people):
 
 def test_city_staff_never_reach_a_province_staff_account_in_their_city(app, people):
     number = people["prov"]
-    client = _client(app, "sy_one")
+    client = english_client(app, "sy_one")
     search = client.get("/staff/credits", query_string={"q": "prov"})
     assert search.status_code == 400 and "No credit account found" in _text(search)
     assert client.get(f"/staff/credits/{number}").status_code == 403
@@ -155,7 +151,7 @@ def test_the_services_refuse_a_higher_level_account_too(app, people):
 def test_province_staff_act_on_a_city_staff_account(app, people):
     number = people["sy_one"]
     done = submit(
-        _client(app, "prov"), f"/staff/credits/{number}/freeze", {"reason": "核查"},
+        english_client(app, "prov"), f"/staff/credits/{number}/freeze", {"reason": "核查"},
         follow_redirects=True,
     )  # fmt: skip
     assert "The account is frozen." in _text(done)
@@ -167,7 +163,7 @@ def test_province_staff_act_on_a_city_staff_account(app, people):
 
 def test_another_citys_account_is_refused_with_a_valid_form(app, people):
     number = people["dl_learner"]
-    client = _client(app, "sy_one")
+    client = english_client(app, "sy_one")
     token = csrf_token_from(_text(client.get(f"/staff/credits/{people['wang']}/adjust")))
     before = _state(app, number)
     for url, data in _actions(number, _code(app, number)).items():
@@ -180,7 +176,7 @@ def test_another_citys_account_is_refused_with_a_valid_form(app, people):
 
 def test_one_adjustment_is_capped(app, people):
     number = people["wang"]
-    client = _client(app, "sy_one")
+    client = english_client(app, "sy_one")
     url = f"/staff/credits/{number}/adjust"
     refused = submit(client, url, {"amount": "100.01", "memo": "补记"})
     assert refused.status_code == 400 and "at most 100.00 credits" in _text(refused)
@@ -196,7 +192,7 @@ def test_one_adjustment_is_capped(app, people):
 
 def test_up_to_the_four_eyes_amount_an_adjustment_posts_at_once(app, people):
     number = people["wang"]
-    client = _client(app, "sy_one")
+    client = english_client(app, "sy_one")
     done = submit(client, f"/staff/credits/{number}/adjust", {"amount": "-3", "memo": "扣减"},
                   follow_redirects=True)  # fmt: skip
     assert "The adjustment is posted." in _text(done)
@@ -208,7 +204,7 @@ def test_up_to_the_four_eyes_amount_an_adjustment_posts_at_once(app, people):
 
 
 def _ask(app, people, amount="12.50", login="sy_one", holder="wang"):
-    client = _client(app, login)
+    client = english_client(app, login)
     done = submit(
         client, f"/staff/credits/{people[holder]}/adjust", {"amount": amount, "memo": "补记活动"},
         follow_redirects=True,
@@ -222,13 +218,13 @@ def test_above_the_four_eyes_amount_a_second_staff_member_posts_it(app, people):
     number = people["wang"]
     request_id = _ask(app, people)
     assert _state(app, number)[:2] == (1, Decimal("3.00"))  # nothing posted yet
-    asker = _client(app, "sy_one")
+    asker = english_client(app, "sy_one")
     listed = _text(asker.get("/staff/credits/requests"))
     assert "补记活动" in listed and "Withdraw" in listed and "Approve" not in listed
     refused = submit(asker, f"/staff/credits/requests/{request_id}/approve", {})
     assert refused.status_code == 400 and "you asked for this adjustment" in _text(refused)
     assert _state(app, number)[:2] == (1, Decimal("3.00"))
-    second = _client(app, "sy_two")
+    second = english_client(app, "sy_two")
     assert "Approve" in _text(second.get("/staff/credits/requests"))
     done = submit(second, f"/staff/credits/requests/{request_id}/approve", {},
                   follow_redirects=True)  # fmt: skip
@@ -250,10 +246,12 @@ def test_above_the_four_eyes_amount_a_second_staff_member_posts_it(app, people):
 
 def test_the_account_holder_cannot_approve_a_request_on_their_account(app, people):
     request_id = _ask(app, people, holder="sy_two")
-    refused = submit(_client(app, "sy_two"), f"/staff/credits/requests/{request_id}/approve", {})
+    refused = submit(
+        english_client(app, "sy_two"), f"/staff/credits/requests/{request_id}/approve", {}
+    )
     assert refused.status_code == 400 and "your own credit account" in _text(refused)
     assert _state(app, people["sy_two"])[:2] == (1, Decimal("3.00"))
-    done = submit(_client(app, "prov"), f"/staff/credits/requests/{request_id}/approve", {})
+    done = submit(english_client(app, "prov"), f"/staff/credits/requests/{request_id}/approve", {})
     assert done.status_code == 302
     assert _state(app, people["sy_two"])[:2] == (2, Decimal("15.50"))
 
@@ -261,7 +259,7 @@ def test_the_account_holder_cannot_approve_a_request_on_their_account(app, peopl
 def test_another_citys_staff_cannot_decide_a_request(app, make_user, people):
     make_user(login="dl_staff", role=Role.CITY_STAFF, managed=DALIAN, city=DALIAN, district=None)
     request_id = _ask(app, people)
-    client = _client(app, "dl_staff")
+    client = english_client(app, "dl_staff")
     assert "补记活动" not in _text(client.get("/staff/credits/requests"))
     assert client.get(f"/staff/credits/requests/{request_id}/approve").status_code == 403
     assert _state(app, people["wang"])[:2] == (1, Decimal("3.00"))
@@ -270,7 +268,7 @@ def test_another_citys_staff_cannot_decide_a_request(app, make_user, people):
 def test_a_request_is_rejected_with_a_reason_or_withdrawn_by_its_asker(app, people):
     number = people["wang"]
     first, second = _ask(app, people), _ask(app, people, amount="20")
-    client = _client(app, "sy_two")
+    client = english_client(app, "sy_two")
     no_reason = submit(client, f"/staff/credits/requests/{first}/reject", {"reason": ""})
     assert no_reason.status_code == 400
     done = submit(client, f"/staff/credits/requests/{first}/reject", {"reason": "材料不全"},
@@ -278,7 +276,7 @@ def test_a_request_is_rejected_with_a_reason_or_withdrawn_by_its_asker(app, peop
     assert "rejected; nothing was posted" in _text(done)
     refused = submit(client, f"/staff/credits/requests/{second}/withdraw", {})
     assert refused.status_code == 400 and "Only the staff member who asked" in _text(refused)
-    asker = _client(app, "sy_one")
+    asker = english_client(app, "sy_one")
     refused = submit(asker, f"/staff/credits/requests/{second}/reject", {"reason": "自己"})
     assert refused.status_code == 400 and "you asked" in _text(refused)
     done = submit(asker, f"/staff/credits/requests/{second}/withdraw", {}, follow_redirects=True)
@@ -298,7 +296,7 @@ def test_a_request_is_rejected_with_a_reason_or_withdrawn_by_its_asker(app, peop
 
 def test_a_request_that_would_take_the_balance_below_zero_is_refused(app, people):
     refused = submit(
-        _client(app, "sy_one"), f"/staff/credits/{people['wang']}/adjust",
+        english_client(app, "sy_one"), f"/staff/credits/{people['wang']}/adjust",
         {"amount": "-12", "memo": "扣减"},
     )  # fmt: skip
     assert refused.status_code == 400 and "below zero" in _text(refused)
@@ -307,24 +305,9 @@ def test_a_request_that_would_take_the_balance_below_zero_is_refused(app, people
 
 def test_parallel_approvals_post_once(app, people):
     request_id = _ask(app, people)
-    barrier, outcomes = threading.Barrier(6), []
-
-    def approve(login):
-        with app.test_request_context(method="POST"):
-            barrier.wait()
-            staff = db.session.scalar(select(User).where(User.username == login))
-            try:
-                approve_request(db.session.get(AdjustmentRequest, request_id), staff)
-                db.session.commit()
-                outcomes.append("approved")
-            except CreditError:
-                db.session.rollback()
-                outcomes.append("refused")
-
-    workers = [threading.Thread(target=approve, args=(login,)) for login in ["sy_two", "prov"] * 3]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert sorted(outcomes) == ["approved"] + ["refused"] * 5
+    outcomes = decide_in_parallel(
+        app, ["sy_two", "prov"] * 3,
+        lambda staff: approve_request(db.session.get(AdjustmentRequest, request_id), staff),
+    )  # fmt: skip
+    assert outcomes == ["done"] + ["refused"] * 5
     assert _state(app, people["wang"])[:2] == (2, Decimal("15.50"))

@@ -3,7 +3,6 @@ transfer, and the sending city keeps the account until the receiving city accept
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -11,13 +10,14 @@ from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.creditbank import services
-from learnhub.creditbank.errors import CreditError
 from learnhub.creditbank.models import EntryKind, LedgerEntry, RecognitionApplication
 from learnhub.creditbank.pending_models import AccountTransfer, TransferStatus
 from learnhub.creditbank.services.accounts import account_by_number
 from learnhub.creditbank.services.transfers import accept_transfer
 from learnhub.extensions import db
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, submit
+
+from .conftest import decide_in_parallel, english_client
 
 SHENYANG, DALIAN, ANSHAN = "210100", "210200", "210300"
 
@@ -39,19 +39,12 @@ def mover(app, make_user):
         return account.number
 
 
-def _client(app, login):
-    client = app.test_client()
-    client.set_cookie("learnhub_locale", "en")
-    sign_in(client, login)
-    return client
-
-
 DISTRICTS = {SHENYANG: "210102", DALIAN: "210202", ANSHAN: "210302"}
 
 
 def _move(app, city):
     """The learner changes their city in "my account", as they would in the browser."""
-    client = _client(app, "mover")
+    client = english_client(app, "mover")
     response = submit(
         client, "/me/account",
         {"display_name": "王秀英", "city": city, "district": DISTRICTS[city], "birth_year": ""},
@@ -84,7 +77,7 @@ def test_moving_city_keeps_the_account_with_the_old_city_until_accepted(app, mov
     assert _keeper(app, mover) == SHENYANG
     assert _transfers(app) == [(SHENYANG, DALIAN, TransferStatus.PENDING)]
     assert "Your credit account stays with" in learner.get("/me/credits").get_data(as_text=True)
-    receiving, sending = _client(app, "dl_staff"), _client(app, "sy_staff")
+    receiving, sending = english_client(app, "dl_staff"), english_client(app, "sy_staff")
     # The receiving city cannot act yet: the account is not theirs.
     assert receiving.get(f"/staff/credits/{mover}").status_code == 403
     search = receiving.get("/staff/credits", query_string={"q": "mover"})
@@ -97,10 +90,10 @@ def test_moving_city_keeps_the_account_with_the_old_city_until_accepted(app, mov
 
 def test_the_receiving_city_accepts_and_takes_the_account_over(app, mover):
     _move(app, DALIAN)
-    receiving = _client(app, "dl_staff")
+    receiving = english_client(app, "dl_staff")
     listed = receiving.get("/staff/credits/requests").get_data(as_text=True)
     assert "王秀英" in listed and "Accept" in listed
-    sending = _client(app, "sy_staff")
+    sending = english_client(app, "sy_staff")
     assert "Waiting for" in sending.get("/staff/credits/requests").get_data(as_text=True)
     with app.app_context():
         transfer_id = db.session.scalar(select(AccountTransfer.id))
@@ -129,7 +122,7 @@ def test_the_receiving_city_may_decline_with_a_reason(app, mover):
     _move(app, DALIAN)
     with app.app_context():
         transfer_id = db.session.scalar(select(AccountTransfer.id))
-    receiving = _client(app, "dl_staff")
+    receiving = english_client(app, "dl_staff")
     url = f"/staff/credits/transfers/{transfer_id}/decline"
     assert submit(receiving, url, {"reason": ""}).status_code == 400
     assert submit(receiving, url, {"reason": "未在本市居住"}).status_code == 302
@@ -140,7 +133,7 @@ def test_the_receiving_city_may_decline_with_a_reason(app, mover):
             TransferStatus.DECLINED, "未在本市居住",
         )  # fmt: skip
         assert transfer.decided_by.username == "dl_staff"
-    page = _client(app, "sy_staff").get(f"/staff/credits/{mover}").get_data(as_text=True)
+    page = english_client(app, "sy_staff").get(f"/staff/credits/{mover}").get_data(as_text=True)
     assert "未在本市居住" in page and "Declined" in page
 
 
@@ -151,7 +144,7 @@ def test_moving_on_or_back_replaces_the_waiting_transfer(app, mover):
         (SHENYANG, DALIAN, TransferStatus.CANCELLED),
         (SHENYANG, ANSHAN, TransferStatus.PENDING),
     ]
-    late = submit(_client(app, "dl_staff"), "/staff/credits/transfers/1/accept", {})
+    late = submit(english_client(app, "dl_staff"), "/staff/credits/transfers/1/accept", {})
     assert late.status_code == 400 and "already been decided" in late.get_data(as_text=True)
     assert _keeper(app, mover) == SHENYANG
     _move(app, SHENYANG)
@@ -169,26 +162,11 @@ def test_parallel_acceptances_move_the_account_once(app, make_user, mover):
     _move(app, DALIAN)
     with app.app_context():
         transfer_id = db.session.scalar(select(AccountTransfer.id))
-    barrier, outcomes = threading.Barrier(4), []
-
-    def accept(login):
-        with app.test_request_context(method="POST"):
-            barrier.wait()
-            staff = db.session.scalar(select(User).where(User.username == login))
-            try:
-                accept_transfer(db.session.get(AccountTransfer, transfer_id), staff)
-                db.session.commit()
-                outcomes.append("accepted")
-            except CreditError:
-                db.session.rollback()
-                outcomes.append("refused")
-
-    workers = [threading.Thread(target=accept, args=(n,)) for n in ["dl_staff", "dl_two"] * 2]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert sorted(outcomes) == ["accepted", "refused", "refused", "refused"]
+    outcomes = decide_in_parallel(
+        app, ["dl_staff", "dl_two"] * 2,
+        lambda staff: accept_transfer(db.session.get(AccountTransfer, transfer_id), staff),
+    )  # fmt: skip
+    assert outcomes == ["done", "refused", "refused", "refused"]
     assert _keeper(app, mover) == DALIAN
 
 
