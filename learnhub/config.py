@@ -160,6 +160,17 @@ class Config:
     # /verify: a client asking for more unknown codes than this in the window must wait.
     CREDIT_VERIFY_MAX_MISSES = 10
     CREDIT_VERIFY_WINDOW_SECONDS = 600
+    # One staff adjustment moves at most this many credits (either way); above the four-eyes
+    # amount it is only a request until a second staff member approves it.
+    CREDIT_ADJUSTMENT_MAX = "100.00"
+    CREDIT_ADJUSTMENT_FOUR_EYES = "10.00"
+    # The ledger's HMAC keys, never in the database: a mapping key id → secret (32+ chars;
+    # the last one signs new entries), e.g. LEARNHUB_CREDIT_LEDGER_KEYS='{"k2027": "..."}'.
+    # None → the key file (None → instance/ledger-keys.json, made on first use).
+    CREDIT_LEDGER_KEYS: dict | None = None
+    CREDIT_LEDGER_KEY_FILE: str | None = None
+    # Signed anchors of the ledger's heads (hourly job); None → instance/ledger-anchors.
+    CREDIT_LEDGER_ANCHOR_DIR: str | None = None
 
 
 def instance_path() -> str | None:

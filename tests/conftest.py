@@ -7,6 +7,7 @@ and dropped after it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 
@@ -124,16 +125,37 @@ def app(app_factory):
 
 
 def _empty_all_tables() -> None:
+    """Empty every table for the next test. The ledger refuses DELETE (and TRUNCATE on
+    PostgreSQL) by triggers, as in production: they are switched off around the clean-up
+    here, and back on before the next test."""
     with db.engine.begin() as connection:
         existing = set(inspect(connection).get_table_names())
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name in existing]
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text("ALTER TABLE ledger_entry DISABLE TRIGGER USER"))
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            connection.execute(text("ALTER TABLE ledger_entry ENABLE TRIGGER USER"))
         else:
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # region → parent
-            for table in tables:
-                connection.execute(table.delete())
+            with sqlite_triggers_off(connection):
+                for table in tables:
+                    connection.execute(table.delete())
+
+
+@contextlib.contextmanager
+def sqlite_triggers_off(connection):
+    """Drop SQLite's triggers for the block and make them again from their stored SQL."""
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+    ).all()
+    for name, _sql in triggers:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        for _name, sql in triggers:
+            connection.exec_driver_sql(sql)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from learnhub.accounts import services as accounts
 from learnhub.accounts.models import Role, User
 from learnhub.catalogue.services import module_by_slug
 from learnhub.clock import local_today
@@ -338,6 +339,44 @@ def test_staff_cannot_decide_their_own_application(app, people, en):
         services.approve(staff, application)
     db.session.rollback()
     services.approve(_user(people["province"]), application)
+    db.session.commit()
+    assert application.status is ApplicationStatus.APPROVED
+
+
+def test_city_staff_cannot_decide_a_province_staff_members_application(app, people, en):
+    make_rules(app, people)
+    give_credits(app, people["province"], "3", "party-history")
+    application = services.apply(_user(people["province"]), services.latest_version(PARTY))
+    db.session.commit()
+    assert application.city_code == "210100"  # province staff live in Shenyang
+    with pytest.raises(ConversionError, match="higher level"):
+        services.approve(_user(people["shenyang_staff"]), application)
+    db.session.rollback()
+    with pytest.raises(ConversionError, match="higher level"):
+        services.reject(_user(people["shenyang_staff"]), application, "不符合")
+    db.session.rollback()
+    assert application.status is ApplicationStatus.SUBMITTED
+
+
+def test_applications_follow_the_account_through_an_accepted_transfer(app, people, en):
+    make_rules(app, people)
+    give_credits(app, people["learner"], "3", "party-history")
+    learner = _user(people["learner"])
+    accounts.update_profile(learner, learner.display_name, "210200", "210202", None)
+    application = services.apply(learner, services.latest_version(PARTY))
+    db.session.commit()
+    assert application.city_code == "210100"  # moved, but the account is still Shenyang's
+    with pytest.raises(ConversionError, match="from this city"):
+        services.approve(_user(people["dalian_staff"]), application)
+    db.session.rollback()
+    transfer = credits.open_transfer_of(credits.account_of(learner).id)
+    credits.accept_transfer(transfer, _user(people["dalian_staff"]))
+    db.session.commit()
+    assert application.city_code == "210200"
+    with pytest.raises(ConversionError, match="from this city"):
+        services.approve(_user(people["shenyang_staff"]), application)
+    db.session.rollback()
+    services.approve(_user(people["dalian_staff"]), application)
     db.session.commit()
     assert application.status is ApplicationStatus.APPROVED
 

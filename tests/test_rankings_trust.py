@@ -17,7 +17,8 @@ from learnhub.accounts.services import register, update_profile
 from learnhub.catalogue.models import Course
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import EntryKind
-from learnhub.creditbank.services.ledger import adjust, reverse_entry
+from learnhub.creditbank.services.adjustments import adjust
+from learnhub.creditbank.services.ledger import reverse_entry
 from learnhub.extensions import db
 from learnhub.learning import services as learning
 from learnhub.rankings import rebuild
@@ -230,7 +231,8 @@ def test_credits_are_counted_from_ledger_postings_not_course_values(app, make_co
         db.session.commit()
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "mover"))
-        staff = learner("clerk", SHENYANG, None, role=Role.CITY_STAFF, managed_region_code=SHENYANG)
+        # Staff of the account's city: it stays under Dalian until Anshan accepts a transfer.
+        staff = learner("clerk", DALIAN, None, role=Role.CITY_STAFF, managed_region_code=DALIAN)
         update_profile(user, user.display_name, ANSHAN, "210302", None)  # the learner moves
         account = credit_services.account_of(user)
         credit_services.post_entry(account, Decimal("2"), EntryKind.RECOGNITION, "claim:1")

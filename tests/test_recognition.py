@@ -265,6 +265,24 @@ def test_staff_cannot_review_their_own_application(ctx):
     assert application.status is Status.IN_REVIEW
 
 
+def test_city_staff_never_review_a_province_staff_members_application(ctx):
+    application = sent("province")  # province staff live in Shenyang too
+    assert application.city_code == SHENYANG
+    message = refused(services.claim, application, person("sy_staff"))
+    assert "higher level" in message and application.status is Status.SUBMITTED
+    db.session.rollback()
+
+
+def test_applications_go_to_the_city_keeping_the_account_not_the_profile(ctx):
+    learner = person("rc_learner")
+    learner.city_code, learner.district_code = DALIAN, "210202"  # moved, not yet transferred
+    application = sent("rc_learner")
+    assert application.city_code == SHENYANG == application.account.city_code
+    assert "learners of your own city" in refused(services.claim, application, person("dl_staff"))
+    services.claim(application, person("sy_staff"))
+    assert application.status is Status.IN_REVIEW
+
+
 def test_queue_shows_only_the_city_and_never_drafts(ctx):
     mine, theirs, _draft = sent("rc_learner"), sent("dl_learner"), draft("rc_other")
     city_queue = services.review_queue(person("sy_staff"), Status.SUBMITTED, 1).items

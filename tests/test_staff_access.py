@@ -81,3 +81,162 @@ def test_database_requires_a_region_for_city_staff(app):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+# ---- credit accounts: levels and separation of duties (accounts.access) ----------------
+
+
+@pytest.fixture
+def by_login(app, people):
+    """The people of the ``people`` fixture by login, in an English request context."""
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        users = db.session.scalars(select(User)).all()
+        yield {user.login_name: user for user in users}
+
+
+def test_levels_order_province_above_city_above_editors_and_learners(by_login):
+    from learnhub.accounts.access import ROLE_LEVELS, role_level
+
+    assert role_level(by_login["province"]) > role_level(by_login["sy_staff"])
+    assert role_level(by_login["sy_staff"]) > role_level(by_login["editor1"])
+    assert role_level(by_login["editor1"]) == role_level(by_login["dalian_one"])
+    assert set(ROLE_LEVELS) == set(Role)
+
+
+@pytest.mark.parametrize(
+    ("staff", "city", "holder", "refusal"),
+    [
+        ("sy_staff", SHENYANG, "13811112222", None),  # own city's learner
+        ("sy_staff", DALIAN, "dalian_one", "another city"),  # another city's account
+        ("sy_staff", SHENYANG, "sy_staff", "your own credit account"),
+        ("sy_staff", SHENYANG, "province", "higher level"),  # province staff living there
+        ("dl_staff", DALIAN, "dl_staff", "your own credit account"),
+        ("province", SHENYANG, "sy_staff", None),  # a lower level, any city
+        ("province", DALIAN, "dalian_one", None),
+        ("province", SHENYANG, "province", "your own credit account"),
+        ("editor1", SHENYANG, "13811112222", "another city"),  # editors do no credit work
+        ("dalian_one", DALIAN, "dalian_one", "another city"),  # nor do learners
+    ],
+)
+def test_credit_account_refusals(by_login, staff, city, holder, refusal):
+    from learnhub.accounts.access import (
+        credit_account_refusal,
+        may_act_on_credit_account,
+        may_see_credit_account,
+    )
+
+    found = credit_account_refusal(by_login[staff], city, by_login[holder])
+    if refusal is None:
+        assert found is None and may_act_on_credit_account(by_login[staff], city, by_login[holder])
+    else:
+        assert refusal in str(found)
+        assert not may_act_on_credit_account(by_login[staff], city, by_login[holder])
+    # Seeing is acting, except that one sees one's own account.
+    own = staff == holder and by_login[staff].role in (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+    assert may_see_credit_account(by_login[staff], city, by_login[holder]) == (
+        refusal is None or own
+    )
+
+
+def test_a_second_province_colleague_may_act_on_a_province_account(app, make_user, people):
+    from sqlalchemy import select
+
+    from learnhub.accounts.access import credit_account_refusal
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+
+    make_user(login="province2", role=Role.PROVINCE_STAFF, managed="210000", name="省中心乙")
+    with app.app_context():
+        colleague, holder = (
+            db.session.scalar(select(User).where(User.username == login))
+            for login in ("province2", "province")
+        )
+        assert credit_account_refusal(colleague, SHENYANG, holder) is None
+
+
+# ---- the other checks of accounts.access, role by role --------------------------------
+
+
+def test_studio_rights_by_role_and_region(app, by_login):
+    from types import SimpleNamespace
+
+    from learnhub.accounts.access import (
+        editable_region_codes,
+        may_edit_course,
+        may_edit_region_courses,
+        may_use_studio,
+    )
+
+    assert app.config["HOME_PROVINCE"] == "210000"
+    assert editable_region_codes(by_login["province"]) is None
+    assert editable_region_codes(by_login["editor1"]) is None  # an editor of the province
+    assert editable_region_codes(by_login["sy_staff"]) == frozenset({SHENYANG})
+    assert editable_region_codes(by_login["dalian_one"]) == frozenset()
+    assert may_use_studio(by_login["sy_staff"]) and may_use_studio(by_login["editor1"])
+    assert not may_use_studio(by_login["dalian_one"]) and not may_use_studio(None)
+    shenyang_course, dalian_course = (SimpleNamespace(region_code=c) for c in (SHENYANG, DALIAN))
+    assert may_edit_course(by_login["sy_staff"], shenyang_course)
+    assert not may_edit_course(by_login["sy_staff"], dalian_course)
+    assert may_edit_region_courses(by_login["province"], DALIAN)
+    assert may_edit_region_courses(by_login["editor1"], DALIAN)
+    assert not may_edit_region_courses(by_login["dalian_one"], DALIAN)
+
+
+def test_a_city_editor_edits_only_their_city(app, make_user):
+    from sqlalchemy import select
+
+    from learnhub.accounts.access import editable_region_codes, may_edit_region_courses
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+
+    make_user(login="dl_editor", role=Role.EDITOR, managed=DALIAN, city=DALIAN, district=None)
+    with app.app_context():
+        editor = db.session.scalar(select(User).where(User.username == "dl_editor"))
+        assert editable_region_codes(editor) == frozenset({DALIAN})
+        assert may_edit_region_courses(editor, DALIAN)
+        assert not may_edit_region_courses(editor, SHENYANG)
+        assert not may_edit_region_courses(editor, "210000")
+
+
+def test_province_only_rights(by_login):
+    from learnhub.accounts.access import (
+        may_define_credit_rules,
+        may_feature_courses,
+        may_see_rankings_detail,
+        may_watch_jobs,
+    )
+
+    for check in (may_define_credit_rules, may_feature_courses, may_watch_jobs):
+        assert check(by_login["province"])
+        assert not any(check(by_login[login]) for login in ("sy_staff", "editor1", "dalian_one"))
+    assert may_see_rankings_detail(by_login["province"]) and may_see_rankings_detail(
+        by_login["sy_staff"]
+    )
+    assert not may_see_rankings_detail(by_login["editor1"])
+    assert not may_see_rankings_detail(by_login["dalian_one"]) and not may_see_rankings_detail(None)
+
+
+def test_credit_work_and_city_scope(by_login):
+    from learnhub.accounts.access import (
+        managed_city_codes,
+        may_act_for_city,
+        may_do_credit_work,
+        may_manage_city,
+    )
+
+    assert managed_city_codes(by_login["province"]) is None
+    assert managed_city_codes(by_login["dl_staff"]) == frozenset({DALIAN})
+    assert managed_city_codes(by_login["editor1"]) == frozenset()
+    assert may_manage_city(by_login["province"], DALIAN)
+    assert may_manage_city(by_login["dl_staff"], DALIAN)
+    assert not may_manage_city(by_login["dl_staff"], SHENYANG)
+    assert may_do_credit_work(by_login["sy_staff"]) and may_do_credit_work(by_login["province"])
+    assert not may_do_credit_work(by_login["editor1"]) and not may_do_credit_work(None)
+    assert may_act_for_city(by_login["sy_staff"], SHENYANG)
+    assert not may_act_for_city(by_login["sy_staff"], None)
+    assert not may_act_for_city(by_login["editor1"], "210000")

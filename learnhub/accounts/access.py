@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Protocol
 
 from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .models import Role, User
@@ -133,6 +134,54 @@ def ensure_may_act_for_city(user, city_code: str | None) -> None:
     """Abort with 403 unless the user may do credit-bank work for this city."""
     if not may_act_for_city(user, city_code):
         abort(403)
+
+
+# Levels of responsibility, highest first: province > city > (editor, learner). Staff act on
+# the credit accounts of people at their own level or below, never above (city staff do not
+# adjust a province colleague's account). A county level fits in between city and learner.
+ROLE_LEVELS = {
+    Role.PROVINCE_STAFF: 30,
+    Role.CITY_STAFF: 20,
+    Role.EDITOR: 0,
+    Role.LEARNER: 0,
+}
+
+
+def role_level(user: User) -> int:
+    """How high the user's role stands in the order province > city > editor/learner."""
+    return ROLE_LEVELS[user.role]
+
+
+def credit_account_refusal(staff: User, account_city: str | None, holder: User):
+    """Why this staff member may not act on the credit account kept by ``account_city`` for
+    ``holder`` (a lazy message), or None when they may.
+
+    Separation of duties: never one's own account, never an account of someone of a higher
+    level, only accounts kept by a city the staff member works for.
+    """
+    if not may_act_for_city(staff, account_city):
+        return _l("This credit account is kept by another city's center.")
+    if holder.id == staff.id:
+        return _l("You cannot act on your own credit account; another staff member must.")
+    if role_level(holder) > role_level(staff):
+        return _l("This account belongs to staff of a higher level; they must act on it.")
+    return None
+
+
+def may_see_credit_account(staff, account_city: str | None, holder: User) -> bool:
+    """Whether the staff member may open this credit account's staff page (their own too)."""
+    return may_act_for_city(staff, account_city) and role_level(holder) <= role_level(staff)
+
+
+def ensure_may_see_credit_account(staff, account_city: str | None, holder: User) -> None:
+    """Abort with 403 unless the staff member may open this credit account's staff page."""
+    if not may_see_credit_account(staff, account_city, holder):
+        abort(403)
+
+
+def may_act_on_credit_account(staff, account_city: str | None, holder: User) -> bool:
+    """Whether the staff member may change this credit account (see credit_account_refusal)."""
+    return credit_account_refusal(staff, account_city, holder) is None
 
 
 def may_define_credit_rules(user) -> bool:

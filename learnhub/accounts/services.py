@@ -26,6 +26,9 @@ from .sessions import end_sessions
 
 # Sent inside the registering transaction, after the new user row is flushed.
 user_registered = signal("learnhub.user-registered")
+# Sent inside the profile's transaction when a user's city changed (old_city, new_city):
+# the credit bank asks the new city's staff to take the credit account over.
+user_city_changed = signal("learnhub.user-city-changed")
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,29}$")
@@ -174,9 +177,19 @@ def update_profile(
     district_code: str | None,
     birth_year: int | None,
 ) -> None:
-    """Change the learner's name, city, district and birth year."""
+    """Change the learner's name, city, district and birth year.
+
+    A new city is announced (``user_city_changed``); what other features keep for the user
+    (the credit account's city) follows only through their own rules.
+    """
     check_city_and_district(city_code, district_code)
+    old_city = user.city_code
     user.display_name = display_name.strip()
     user.city_code = city_code
     user.district_code = district_code
     user.birth_year = birth_year
+    db.session.flush()
+    if city_code != old_city:
+        user_city_changed.send(
+            current_app._get_current_object(), user=user, old_city=old_city, new_city=city_code
+        )

@@ -13,7 +13,9 @@ from learnhub.file_imports import ImportFileError, decode_csv
 
 from . import opening
 from .blueprint import bp
-from .services.chain_verification import verify_ledger
+from .services.anchors import AnchorError, latest_anchor, write_anchor
+from .services.chain_verification import check_heads, verify_ledger
+from .services.ledger_keys import LedgerKeyError, add_key_to_file
 
 ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accounts in bulk.")
 
@@ -23,7 +25,8 @@ ledger_cli = AppGroup("ledger", help="Check the credit bank's ledger; open accou
     "--all", "show_all", is_flag=True, help="List a break in every account, not only the first."
 )
 def verify_command(show_all: bool):
-    """Re-walk every account's hash chain and balances; exit 1 at the first break."""
+    """Re-walk every account's keyed hash chain and balances and compare them with the
+    latest signed anchor; exit 1 at the first break."""
     breaks = 0
     for found in verify_ledger():
         breaks += 1
@@ -36,6 +39,34 @@ def verify_command(show_all: bool):
     if breaks:
         raise SystemExit(1)
     click.echo("Ledger OK: every chain and balance checks out.")
+
+
+@ledger_cli.command("anchor")
+def anchor_command():
+    """Write a signed anchor of every account's head (the scheduler does it every hour)."""
+    try:
+        previous = latest_anchor()
+    except AnchorError as error:
+        raise click.ClickException(str(error)) from None
+    breaks = list(check_heads(previous))
+    for found in breaks:
+        click.echo(
+            f"BREAK account {found.account_number} entry {found.sequence}: {found.problem}",
+            err=True,
+        )
+    if breaks:
+        raise SystemExit(1)
+    click.echo(f"Anchor written: {write_anchor(previous)}")
+
+
+@ledger_cli.command("new-key")
+def new_key_command():
+    """Rotate the ledger key: add a new key to the key file; it seals entries from now on."""
+    try:
+        key_id = add_key_to_file()
+    except LedgerKeyError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"New ledger key {key_id} added; older keys stay to verify older entries.")
 
 
 @ledger_cli.command("open-accounts")

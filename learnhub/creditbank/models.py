@@ -27,6 +27,7 @@ from sqlalchemy.types import TypeDecorator
 from learnhub.accounts.models import User
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
+from learnhub.regions.models import Region
 
 CREDIT_SCALE = 2
 CREDIT_QUANTUM = Decimal(1).scaleb(-CREDIT_SCALE)  # 0.01
@@ -99,8 +100,11 @@ class CreditAccount(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(15), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
-    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))  # in the number
     sequence: Mapped[int] = mapped_column(Integer)
+    # The city whose staff keep the account (jurisdiction): the learner's city at opening,
+    # changed only when the receiving city's staff accept a transfer (never by the learner).
+    city_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     status: Mapped[AccountStatus] = mapped_column(
         string_enum(AccountStatus, "credit_account_status", 20), default=AccountStatus.ACTIVE
     )
@@ -113,9 +117,15 @@ class CreditAccount(db.Model):
     head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    city: Mapped[Region] = relationship(foreign_keys=[city_code])
 
     def __repr__(self) -> str:
         return f"<CreditAccount {self.number} {self.status}>"
+
+
+class HashScheme(enum.StrEnum):
+    SHA256 = "sha256"  # entries posted before the ledger was keyed: plain SHA-256, unkeyed
+    HMAC_SHA256 = "hmac-sha256"  # keyed with the ledger key named by key_id
 
 
 class LedgerEntry(db.Model):
@@ -147,6 +157,11 @@ class LedgerEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # How ``hash`` was made, and with which ledger key (keys live outside the database).
+    hash_scheme: Mapped[HashScheme] = mapped_column(
+        string_enum(HashScheme, "ledger_hash_scheme", 20), default=HashScheme.HMAC_SHA256
+    )
+    key_id: Mapped[str | None] = mapped_column(String(40))
 
     account: Mapped[CreditAccount] = relationship()
     reverses: Mapped[LedgerEntry | None] = relationship(remote_side=[id])

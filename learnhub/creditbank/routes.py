@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 
 import segno
@@ -14,6 +13,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from learnhub.accounts.masking import mask_name
+from learnhub.clients import client_network, pseudonym
 from learnhub.database import expect_write
 from learnhub.errors import render_error
 from learnhub.extensions import db
@@ -24,6 +24,8 @@ from .current import my_credit_account
 from .forms import StatementFilterForm, VerifyForm
 from .models import ENTRY_KIND_LABELS, CertificateKind
 from .pages import statement_date_range, template_helpers
+from .pending_models import AWARD_STATUS_LABELS
+from .services.awards import pending_awards
 from .services.certificates import (
     certificate_by_code,
     certificates_of,
@@ -33,6 +35,7 @@ from .services.certificates import (
 from .services.ledger import balance_of, held_amount
 from .services.numbers import format_account_number
 from .services.statements import statement_query, totals_by_kind, totals_by_module
+from .services.transfers import open_transfer_of
 from .services.verify_throttle import record_verify_miss, verify_blocked
 from .transcript_pdf import TranscriptData
 from .transcript_pdf import transcript_pdf as make_transcript_pdf
@@ -55,6 +58,8 @@ def account():
     held = held_amount(credit_account)
     return render_template(
         "creditbank/account.html", account=credit_account, balance=balance, held=held,
+        awards=pending_awards(credit_account), award_labels=AWARD_STATUS_LABELS,
+        transfer=open_transfer_of(credit_account.id),
         available=balance - held, by_kind=totals_by_kind(credit_account),
         by_module=totals_by_module(credit_account), page=page, form=form,
         certificates=certificates_of(credit_account), **template_helpers(),
@@ -141,8 +146,9 @@ def transcript_pdf_response(credit_account) -> Response:
 
 
 def _client_key() -> str:
-    secret = current_app.config["SECRET_KEY"]
-    return hashlib.sha256(f"{secret}:{request.remote_addr}".encode()).hexdigest()
+    """Unknown codes count per client network (a /24 or /64 after our trusted proxies), so
+    one network cannot lock everyone out and a forged X-Forwarded-For does not escape it."""
+    return pseudonym(client_network(), "credit-verify")
 
 
 def _qr_svg(url: str) -> Markup:

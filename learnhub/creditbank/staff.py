@@ -11,15 +11,15 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from learnhub.accounts.access import may_see_credit_account
 from learnhub.accounts.models import User
 from learnhub.accounts.services import find_user, parse_login_name
 from learnhub.extensions import db
 
 from .errors import CreditError
 from .models import Certificate, CreditAccount, EntryKind, LedgerEntry
-from .services.accounts import account_by_number, account_of
+from .services.accounts import account_by_number, account_of, refuse_staff_action
 from .services.certificates import revoke_certificate
-from .services.ledger import reversal_of, reverse_entry
 from .services.numbers import NUMBER_LENGTH, parse_account_number
 
 NOT_REVERSIBLE = frozenset({EntryKind.REVERSAL, EntryKind.CONVERSION})
@@ -30,11 +30,12 @@ def _looks_like_account_number(cleaned: str) -> bool:
     return body.isdigit() and (last.isdigit() or last == "X") and len(cleaned) >= 12
 
 
-def find_account(text: str, city_codes: frozenset[str] | None) -> CreditAccount:
+def find_account(text: str, staff: User) -> CreditAccount:
     """The account typed as an account number, a username or a mobile number.
 
     A mistyped account number (wrong length or check character) is refused before any
-    lookup. Accounts of learners outside ``city_codes`` (None: every city) are not found.
+    lookup. Accounts the staff member may not see (kept by another city, or of staff of a
+    higher level) are not found.
     """
     cleaned = unicodedata.normalize("NFKC", text or "").upper()
     cleaned = "".join(ch for ch in cleaned if ch not in " -")
@@ -57,13 +58,9 @@ def find_account(text: str, city_codes: frozenset[str] | None) -> CreditAccount:
         account = account_of(user) if user is not None else None
     else:
         raise CreditError("q", _l("Enter an account number, a username or a mobile number."))
-    if account is None or not _in_scope(account.user, city_codes):
+    if account is None or not may_see_credit_account(staff, account.city_code, account.user):
         raise CreditError("q", _l("No credit account found for what you typed."))
     return account
-
-
-def _in_scope(user: User, city_codes: frozenset[str] | None) -> bool:
-    return city_codes is None or user.city_code in city_codes
 
 
 def entry_of(account: CreditAccount, sequence: int) -> LedgerEntry | None:
@@ -90,18 +87,11 @@ def may_reverse(entry: LedgerEntry, reversed_ids: frozenset[int]) -> bool:
     return entry.kind not in NOT_REVERSIBLE and entry.id not in reversed_ids
 
 
-def reverse(entry: LedgerEntry, staff: User, reason: str) -> LedgerEntry:
-    """Reverse an entry once; a second request is refused instead of silently repeated."""
-    if reversal_of(entry) is not None:
-        raise CreditError(None, _l("This entry has already been reversed."))
-    return reverse_entry(entry, staff, reason)
-
-
-def revoke(certificate: Certificate, reason: str) -> None:
-    """Revoke a certificate; an already revoked one is refused."""
-    if certificate.revoked_at is not None:
+def revoke(certificate: Certificate, staff: User, reason: str) -> None:
+    """Revoke a certificate; an already revoked one is refused (also in a race)."""
+    refuse_staff_action(certificate.account, staff)
+    if not revoke_certificate(certificate, reason):
         raise CreditError(None, _l("This certificate has already been revoked."))
-    revoke_certificate(certificate, reason)
 
 
 def certificate_of(account: CreditAccount, code: str) -> Certificate | None:

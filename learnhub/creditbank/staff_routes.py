@@ -1,27 +1,31 @@
 """Staff credit pages: find an account, look at it, correct it; open accounts in bulk.
 
-City staff act on their own city's learners (another city's account answers 403);
-province staff on every city. Every change has a confirmation page with a reason and a
-CSRF token; a refusal changes nothing and says why.
+Staff see the accounts kept by their city (province staff: every city), never those of staff
+of a higher level; they change none of them that is their own (the services refuse it).
+Every change has a confirmation page with a reason and a CSRF token; a refusal changes
+nothing and says why, and every answer says what actually happened.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from learnhub.accounts.access import ensure_may_act_for_city, managed_city_codes, role_required
-from learnhub.accounts.models import Role
+from learnhub.accounts.access import (
+    managed_city_codes,
+    may_act_on_credit_account,
+    role_required,
+)
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
 
 from . import opening, staff
-from .amounts import format_credits
+from .amounts import credit_setting, format_credits
 from .blueprint import bp
 from .errors import CreditError
 from .forms import (
@@ -31,17 +35,26 @@ from .forms import (
     ReasonForm,
     StatementFilterForm,
 )
-from .models import ENTRY_KIND_LABELS, AccountStatus, CreditAccount
+from .models import ENTRY_KIND_LABELS, AccountStatus
 from .pages import statement_date_range, template_helpers
+from .pending_models import (
+    AWARD_STATUS_LABELS,
+    REQUEST_STATUS_LABELS,
+    TRANSFER_STATUS_LABELS,
+    PendingAward,
+)
 from .routes import transcript_pdf_response
-from .services.accounts import account_by_number, set_account_status
+from .services.account_status import set_account_status
+from .services.adjustments import adjust, requests_of
+from .services.awards import decline_award, pending_awards
 from .services.certificates import certificates_of, format_certificate_code
 from .services.holds import pending_holds
-from .services.ledger import adjust, balance_of, held_amount
+from .services.ledger import balance_of, held_amount, reverse_entry
 from .services.numbers import format_account_number
 from .services.statements import statement_query, totals_by_kind, totals_by_module
+from .services.transfers import transfers_of
+from .staff_pages import CREDIT_STAFF, account_facts, account_or_404, account_url, confirm
 
-CREDIT_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 # Each new learner costs one Argon2 hash (about 0.1-0.3 s at the production cost): a page
 # request stays well inside a worker's timeout; bigger files go through the command line.
 PAGE_MAX_LEARNERS = 100
@@ -49,27 +62,16 @@ PAGE_MAX_LEARNERS = 100
 STATUS_ACTIONS = {
     "freeze": (AccountStatus.FROZEN, _l("Freeze the account"),
                _l("No new deposits or conversions until it is unfrozen; corrections still "
-                  "possible."), _l("The account is frozen.")),
+                  "possible. Courses completed meanwhile are kept and paid on unfreezing."),
+               _l("The account is frozen.")),
     "unfreeze": (AccountStatus.ACTIVE, _l("Unfreeze the account"),
-                 _l("The account takes deposits and conversions again."),
+                 _l("The account takes deposits and conversions again; credits kept while it "
+                    "was frozen are paid."),
                  _l("The account is active again.")),
     "close": (AccountStatus.CLOSED, _l("Close the account"),
               _l("Nothing can be posted to a closed account again. This cannot be undone."),
               _l("The account is closed.")),
 }  # fmt: skip
-
-
-def _account_or_404(number: str) -> CreditAccount:
-    """The account, if the signed-in staff member may act for its learner's city (else 403)."""
-    account = account_by_number(number)
-    if account is None:
-        abort(404)
-    ensure_may_act_for_city(current_user, account.user.city_code)
-    return account
-
-
-def _to_account(account: CreditAccount):
-    return redirect(url_for("creditbank.staff_account", number=account.number))
 
 
 @bp.get("/staff/credits")
@@ -79,11 +81,11 @@ def staff_search():
     form = AccountSearchForm(request.args)
     if request.args and form.validate():
         try:
-            account = staff.find_account(form.q.data, managed_city_codes(current_user))
+            account = staff.find_account(form.q.data, current_user)
         except CreditError as error:
             form.q.errors.append(str(error))
         else:
-            return _to_account(account)
+            return redirect(account_url(account))
     status = 400 if request.args and form.errors else 200
     return render_template("creditbank/staff/search.html", form=form), status
 
@@ -92,7 +94,7 @@ def staff_search():
 @role_required(*CREDIT_STAFF)
 def staff_account(number: str):
     """Balance, holds, statement and certificates of one learner, with the staff actions."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
     page = db.paginate(
@@ -107,8 +109,13 @@ def staff_account(number: str):
         "creditbank/staff/account.html", account=account, balance=balance, held=held,
         available=balance - held, holds=pending_holds(account), page=page, form=form,
         may_reverse=lambda entry: staff.may_reverse(entry, reversed_ids),
+        may_act=may_act_on_credit_account(current_user, account.city_code, account.user),
         by_kind=totals_by_kind(account), by_module=totals_by_module(account),
-        certificates=certificates_of(account), AccountStatus=AccountStatus, **template_helpers(),
+        certificates=certificates_of(account), AccountStatus=AccountStatus,
+        awards=pending_awards(account), award_labels=AWARD_STATUS_LABELS,
+        transfers=transfers_of(account.id), transfer_labels=TRANSFER_STATUS_LABELS,
+        requests=requests_of(account), request_labels=REQUEST_STATUS_LABELS,
+        **template_helpers(),
     )  # fmt: skip
 
 
@@ -116,123 +123,160 @@ def staff_account(number: str):
 @role_required(*CREDIT_STAFF)
 def staff_transcript_pdf(number: str):
     """The learner's transcript PDF, to print for them at a service counter."""
-    return transcript_pdf_response(_account_or_404(number))
-
-
-def _confirm(account, form, heading, explanation, facts, submit_label, perform: Callable, done):
-    """Show the confirmation page; on a valid POST perform, commit and go back to the account.
-
-    A refusal (CreditError) is rolled back and shown next to its field or above the form.
-    """
-    refusal = None
-    if form.validate_on_submit():
-        try:
-            perform()
-        except CreditError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            if field is not None and hasattr(field, "errors"):
-                field.errors = [*field.errors, str(error)]
-            else:
-                refusal = str(error)
-        else:
-            db.session.commit()
-            flash(done)
-            return _to_account(account)
-    status = 400 if form.errors or refusal else 200
-    return render_template(
-        "creditbank/staff/confirm.html", account=account, form=form, heading=heading,
-        explanation=explanation, facts=facts, submit_label=submit_label, refusal=refusal,
-        **template_helpers(),
-    ), status  # fmt: skip
+    return transcript_pdf_response(account_or_404(number))
 
 
 @bp.route("/staff/credits/<number>/<any(freeze, unfreeze, close):action>", methods=["GET", "POST"])
 @role_required(*CREDIT_STAFF)
 def staff_status(number: str, action: str):
     """Freeze, unfreeze or close an account (a reason is required)."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     target, heading, explanation, done = STATUS_ACTIONS[action]
     form = ReasonForm()
-    return _confirm(
-        account, form, heading, explanation, _account_facts(account), heading,
-        lambda: set_account_status(account, target, form.reason.data, current_user),
-        done,
-    )  # fmt: skip
+
+    def perform():
+        settled = set_account_status(account, target, form.reason.data, current_user)
+        if settled and target is AccountStatus.ACTIVE:
+            return " ".join(
+                (
+                    str(done),
+                    ngettext(
+                        "%(num)d award kept while it was frozen was paid.",
+                        "%(num)d awards kept while it was frozen were paid.",
+                        settled,
+                    ),
+                )
+            )
+        if settled:
+            return " ".join(
+                (
+                    str(done),
+                    ngettext(
+                        "%(num)d kept award was declined.",
+                        "%(num)d kept awards were declined.",
+                        settled,
+                    ),
+                )
+            )
+        return done  # fmt: skip
+
+    return confirm(
+        form, heading, explanation, account_facts(account), heading, perform, account_url(account)
+    )
 
 
 @bp.route("/staff/credits/<number>/entries/<int:sequence>/reverse", methods=["GET", "POST"])
 @role_required(*CREDIT_STAFF)
 def staff_reverse(number: str, sequence: int):
     """Reverse one entry with an opposite entry (the original is never changed)."""
-    account = _account_or_404(number)
+    account = account_or_404(number)
     entry = staff.entry_of(account, sequence)
     if entry is None:
         abort(404)
     form = ReasonForm()
     facts = [
-        *_account_facts(account),
+        *account_facts(account),
         (_("Entry"), f"#{entry.sequence} · {ENTRY_KIND_LABELS[entry.kind]} · {entry.memo}"),
         (_("Credits"), format_credits(entry.amount, signed=True)),
     ]
-    return _confirm(
-        account, form, _("Reverse an entry"),
-        _("A new entry of %(amount)s credits is posted; the original stays on the statement.",
+
+    def perform():
+        reverse_entry(entry, current_user, form.reason.data)
+        return _("The entry is reversed.")
+
+    return confirm(
+        form, _("Reverse an entry"),
+        _("A new entry of %(amount)s credits is posted; the original stays on the statement. "
+          "A certificate issued for it is revoked with your reason.",
           amount=format_credits(-entry.amount, signed=True)),
-        facts, _("Reverse the entry"),
-        lambda: staff.reverse(entry, current_user, form.reason.data),
-        _("The entry is reversed."),
+        facts, _("Reverse the entry"), perform, account_url(account),
     )  # fmt: skip
 
 
 @bp.route("/staff/credits/<number>/adjust", methods=["GET", "POST"])
 @role_required(*CREDIT_STAFF)
 def staff_adjust(number: str):
-    """Post an adjustment with a memo; the form's one-time key makes a double submit post once."""
-    account = _account_or_404(number)
+    """Post an adjustment with a memo (above the four-eyes amount: ask for approval); the
+    form's one-time key makes a double submit act once."""
+    account = account_or_404(number)
     form = AdjustmentForm()
     if not form.key.data:
         form.key.data = secrets.token_urlsafe(16)
-    return _confirm(
-        account, form, _("Adjust the balance"),
-        _("An adjustment entry is posted to the statement with your memo."),
-        _account_facts(account), _("Post the adjustment"),
-        lambda: adjust(account, form.amount.data, current_user, form.memo.data,
-                                form.key.data[:40]),
-        _("The adjustment is posted."),
+
+    def perform():
+        outcome = adjust(account, form.amount.data, current_user, form.memo.data,
+                         form.key.data[:40])  # fmt: skip
+        if outcome.request is not None:
+            return _("The adjustment of %(amount)s credits waits for a second staff member's "
+                     "approval; nothing is posted yet.",
+                     amount=format_credits(outcome.request.amount, signed=True))  # fmt: skip
+        return _("The adjustment is posted.")
+
+    limits = {
+        "max": format_credits(credit_setting("CREDIT_ADJUSTMENT_MAX")),
+        "four_eyes": format_credits(credit_setting("CREDIT_ADJUSTMENT_FOUR_EYES")),
+    }
+    return confirm(
+        form, _("Adjust the balance"),
+        _("An adjustment entry is posted to the statement with your memo. One adjustment moves "
+          "at most %(max)s credits; above %(four_eyes)s a second staff member must approve it.",
+          **limits),
+        account_facts(account), _("Post the adjustment"), perform, account_url(account),
     )  # fmt: skip
 
 
 @bp.route("/staff/credits/<number>/certificates/<code>/revoke", methods=["GET", "POST"])
 @role_required(*CREDIT_STAFF)
 def staff_revoke(number: str, code: str):
-    """Revoke a certificate: /verify shows it as revoked from today (a reason is required)."""
-    account = _account_or_404(number)
+    """Revoke a certificate: /verify shows it as revoked, with the reason."""
+    account = account_or_404(number)
     certificate = staff.certificate_of(account, code)
     if certificate is None:
         abort(404)
     form = ReasonForm()
     facts = [
-        *_account_facts(account),
+        *account_facts(account),
         (_("Certificate"), certificate.title),
         (_("Code"), format_certificate_code(certificate.code)),
     ]
-    return _confirm(
-        account, form, _("Revoke a certificate"),
-        _("Anyone checking the code will see that the certificate is revoked. The credits "
-          "stay; reverse the entry if they must go too."),
-        facts, _("Revoke the certificate"),
-        lambda: staff.revoke(certificate, form.reason.data),
-        _("The certificate is revoked."),
+
+    def perform():
+        staff.revoke(certificate, current_user, form.reason.data)
+        return _("The certificate is revoked.")
+
+    return confirm(
+        form, _("Revoke a certificate"),
+        _("Anyone checking the code will see that the certificate is revoked, and why. The "
+          "credits stay; reverse the entry if they must go too."),
+        facts, _("Revoke the certificate"), perform, account_url(account),
     )  # fmt: skip
 
 
-def _account_facts(account: CreditAccount) -> list[tuple[str, str]]:
-    return [
-        (_("Learner"), f"{account.user.display_name} ({account.user.login_name})"),
-        (_("Account number"), format_account_number(account.number)),
-        (_("Balance"), format_credits(balance_of(account))),
+@bp.route("/staff/credits/<number>/awards/<int:award_id>/decline", methods=["GET", "POST"])
+@role_required(*CREDIT_STAFF)
+def staff_decline_award(number: str, award_id: int):
+    """Decline credits kept while the account was frozen; the learner sees the reason."""
+    account = account_or_404(number)
+    award = db.session.get(PendingAward, award_id)
+    if award is None or award.account_id != account.id:
+        abort(404)
+    form = ReasonForm()
+    facts = [
+        *account_facts(account),
+        (_("Kept award"), award.title),
+        (_("Credits"), format_credits(award.amount)),
     ]
+
+    def perform():
+        decline_award(award, current_user, form.reason.data)
+        return _("The kept award is declined.")
+
+    return confirm(
+        form, _("Decline a kept award"),
+        _("The credits are not paid when the account is unfrozen. The learner sees your "
+          "reason on their credit page."),
+        facts, _("Decline the award"), perform, account_url(account),
+    )  # fmt: skip
 
 
 # ---- bulk opening (批量开户) ----------------------------------------------------------

@@ -12,7 +12,7 @@ Registrations made before this revision are taken as self-registrations without 
 network (bursts cannot be told for them).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 21:37:03.246069
 
 """
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

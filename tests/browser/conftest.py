@@ -23,6 +23,7 @@ import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from learnhub.accounts.models import Role
+from tests.helpers import read_text_lesson
 
 from .site import Accounts, Visitor, new_context
 
@@ -214,7 +215,7 @@ def accounts(make_user) -> Accounts:
 
 
 @pytest.fixture
-def site_content(app, accounts, make_course) -> dict[str, object]:
+def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
     """What the course, learning, credit, ranking and search pages show; returns the names
     and ids the paths in pages.py use (``{course}``, ``{quiz_lesson}``, ``{certificate}`` …).
 
@@ -238,8 +239,8 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
     from learnhub.rankings.events import record_registrations, registration_row
     from learnhub.rankings.services import record_view
     from learnhub.search.sync import rebuild_index
-    from tests.helpers import read_text_lesson
 
+    make_user(login="mover", name="迁入学员", city="210200", district="210202")
     course_id = make_course("智能手机入门", lessons=("text", "video", "audio", "quiz"))
     finished_id = make_course("防范电信诈骗", lessons=("text",), credits="1.5")
     other_id = make_course("百年党史学堂讲座", lessons=("text",), module="party-history")
@@ -269,6 +270,8 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
             "search_found": "智能手机",
             "search_typo": "党使",  # a homophone typo: "did you mean 党史?"
         }
+        content |= _credit_staff_content(accounts, finished)
+        db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
             record_view(
@@ -295,6 +298,42 @@ def site_content(app, accounts, make_course) -> dict[str, object]:
         db.session.commit()
         rebuild_index()
     return content
+
+
+def _credit_staff_content(accounts, finished) -> dict[str, object]:
+    """What the staff credit pages decide on: an adjustment above the four-eyes amount asked
+    by province staff, a learner moving from Dalian to Shenyang, and a course completed on a
+    frozen account (a kept award)."""
+    from sqlalchemy import select
+
+    from learnhub.accounts import services as account_services
+    from learnhub.accounts.models import User
+    from learnhub.creditbank import services as credits
+    from learnhub.creditbank.models import AccountStatus
+    from learnhub.creditbank.pending_models import PendingAward
+    from learnhub.creditbank.services.adjustments import adjust
+    from learnhub.extensions import db
+    from learnhub.learning import services as learning
+
+    def user(login):
+        return db.session.scalar(select(User).where(User.username == login))
+
+    province = user(accounts.province_staff)
+    learner2, learner3, mover = user("learner2"), user("learner3"), user("mover")
+    asked = adjust(credits.account_of(learner2), "12.00", province, "年度志愿服务表彰", "browser")
+    account_services.update_profile(mover, mover.display_name, "210100", "210102", None)
+    frozen = credits.account_of(learner3)
+    credits.set_account_status(frozen, AccountStatus.FROZEN, "身份核查", province)
+    learning.enrol(learner3, finished)
+    read_text_lesson(learner3, finished.lessons[0])
+    db.session.flush()
+    return {
+        "credit_account": credits.account_of(user(accounts.learner)).number,
+        "adjustment_request": asked.request.id,
+        "transfer": credits.open_transfer_of(credits.account_of(mover).id).id,
+        "frozen_account": frozen.number,
+        "kept_award": db.session.scalar(select(PendingAward.id)),
+    }
 
 
 @pytest.fixture

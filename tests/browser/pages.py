@@ -132,6 +132,48 @@ PAGE_TYPES = [
     ),
     PageType("staff-credits", "/staff/credits", user="city_staff", staff=True),
     PageType("staff-open-accounts", "/staff/credits/open-accounts", user="city_staff", staff=True),
+    PageType(
+        "staff-credit-account", "/staff/credits/{credit_account}", user="city_staff", staff=True
+    ),
+    PageType(
+        "staff-credit-requests",
+        "/staff/credits/requests",
+        content=True,
+        user="city_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-approve-adjustment",
+        "/staff/credits/requests/{adjustment_request}/approve",
+        user="city_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-reject-adjustment",
+        "/staff/credits/requests/{adjustment_request}/reject",
+        status=400,
+        user="city_staff",
+        staff=True,
+        submit_empty_form=True,
+    ),
+    PageType(
+        "staff-accept-transfer",
+        "/staff/credits/transfers/{transfer}/accept",
+        user="city_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-decline-transfer",
+        "/staff/credits/transfers/{transfer}/decline",
+        user="city_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-decline-award",
+        "/staff/credits/{frozen_account}/awards/{kept_award}/decline",
+        user="city_staff",
+        staff=True,
+    ),
     PageType("staff-recognition", "/staff/recognition", user="city_staff", staff=True),
     PageType("staff-outcomes", "/staff/outcomes", user="province_staff", staff=True),
     PageType("staff-conversion", "/staff/conversion", user="city_staff", staff=True),

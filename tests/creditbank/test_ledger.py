@@ -20,8 +20,9 @@ from learnhub.creditbank.models import (
     EntryKind,
     LedgerEntry,
 )
+from learnhub.creditbank.services.adjustments import adjust
 from learnhub.creditbank.services.awards import award_course_completion
-from learnhub.creditbank.services.ledger import adjust, reverse_entry
+from learnhub.creditbank.services.ledger import reverse_entry
 from learnhub.creditbank.services.numbers import (
     check_character,
     make_account_number,
@@ -34,7 +35,7 @@ from learnhub.learning import services as learning
 from learnhub.learning.models import CourseCompletion
 from tests.helpers import read_text_lesson
 
-from .conftest import account_for, new_learner
+from .conftest import account_for, new_learner, new_staff, tamper
 
 D = Decimal
 
@@ -123,7 +124,7 @@ def test_floats_never_reach_the_ledger(ctx):
 
 
 def test_balance_never_goes_below_zero(ctx):
-    staff = new_learner()
+    staff = new_staff()
     account = account_for(new_learner())
     services.post_entry(account, D("1"), EntryKind.ATTENDANCE, "a:1")
     with pytest.raises(CreditError, match="below zero"):
@@ -145,7 +146,7 @@ def test_database_refuses_negative_balance_even_past_the_service(ctx):
 
 
 def test_frozen_account_takes_no_deposits_closed_takes_nothing(ctx):
-    staff = new_learner()
+    staff = new_staff()
     account = account_for(new_learner())
     deposit = services.post_entry(account, D("3"), EntryKind.ATTENDANCE, "a:1")
     with pytest.raises(CreditError, match="reason"):
@@ -163,21 +164,22 @@ def test_frozen_account_takes_no_deposits_closed_takes_nothing(ctx):
 
 
 def test_reversal_references_the_entry_and_happens_once(ctx):
-    staff = new_learner()
+    staff = new_staff()
     account = account_for(new_learner())
     deposit = services.post_entry(account, D("2.5"), EntryKind.ATTENDANCE, "a:1")
     with pytest.raises(CreditError, match="why"):
         reverse_entry(deposit, staff, "")
     reversal = reverse_entry(deposit, staff, "wrong learner")
     assert reversal.reverses_id == deposit.id and reversal.amount == D("-2.50")
-    assert reverse_entry(deposit, staff, "again").id == reversal.id
+    with pytest.raises(CreditError, match="already been reversed"):
+        reverse_entry(deposit, staff, "again")
     with pytest.raises(CreditError):
         reverse_entry(reversal, staff, "undo the undo")
     assert services.balance_of(account) == D("0.00")
 
 
 def test_holds_freeze_credits_and_settle_or_release(ctx):
-    staff = new_learner()
+    staff = new_staff()
     account = account_for(new_learner())
     services.post_entry(account, D("5"), EntryKind.ATTENDANCE, "a:1")
     hold = services.hold_credits(account, D("4"), "conversion:1")
@@ -292,34 +294,14 @@ def test_parallel_postings_to_one_account_keep_the_chain(app, make_user):
 
 
 def _drop_entries_bypassing_trigger():
-    """What only someone with database access could do (the test fixture's TRUNCATE too)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE ledger_entry DISABLE TRIGGER USER"))
-        db.session.execute(text("DELETE FROM ledger_entry"))
-        db.session.execute(text("ALTER TABLE ledger_entry ENABLE TRIGGER USER"))
-    else:
-        db.session.execute(text("DELETE FROM ledger_entry"))
-    db.session.execute(text("UPDATE credit_account SET head_sequence = 0, head_hash = :h"),
-                       {"h": "0" * 64})  # fmt: skip
-
-
-SQLITE_APPEND_ONLY = """
-CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE ON ledger_entry
-BEGIN SELECT RAISE(ABORT, 'ledger entries are never changed; post a reversal'); END
-"""
+    """What only someone with database access could do (the test fixture's clean-up too)."""
+    tamper("DELETE FROM ledger_entry")
+    tamper("UPDATE credit_account SET head_sequence = 0, head_hash = :h", h="0" * 64)
 
 
 def _tamper(statement: str, **params):
-    """Change entries directly in the database, around the append-only trigger."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE ledger_entry DISABLE TRIGGER USER"))
-        db.session.execute(text(statement), params)
-        db.session.execute(text("ALTER TABLE ledger_entry ENABLE TRIGGER USER"))
-    else:
-        db.session.execute(text("DROP TRIGGER ledger_entry_append_only"))
-        db.session.execute(text(statement), params)
-        db.session.execute(text(SQLITE_APPEND_ONLY))
-    db.session.commit()
+    """Change entries directly in the database, around the append-only triggers."""
+    tamper(statement, **params)
 
 
 def test_database_refuses_to_update_an_entry(ctx):

@@ -83,17 +83,21 @@ def test_verify_shows_a_certificate_without_login(client, app, make_user):
     assert response.status_code == 302 and response.headers["Location"].endswith(code)
 
 
-def test_verify_shows_revocation(client, app, make_user):
+def test_verify_shows_revocation_with_its_reason(client, app, make_user):
     _number, code = _learner_with_history(app, make_user)
+    client.set_cookie("learnhub_locale", "en")
+    before = client.get(f"/verify/{code}").get_data(as_text=True)
+    assert "<strong>Valid</strong>" in before and "Revoked on" not in before
     with app.app_context():
         from learnhub.creditbank.models import Certificate
 
         certificate = db.session.scalar(select(Certificate).where(Certificate.code == code))
-        revoke_certificate(certificate, "issued in error")
+        assert revoke_certificate(certificate, "issued in error") is True
+        assert revoke_certificate(certificate, "again") is False  # revoked once
         db.session.commit()
     page = client.get(f"/verify/{code}").get_data(as_text=True)
-    assert "issued in error" not in page
-    assert "2026" in page or "20" in page
+    assert "Revoked on" in page and "Reason: issued in error" in page
+    assert "<strong>Valid</strong>" not in page and "again" not in page
 
 
 def test_unknown_codes_are_not_found_and_guessing_is_throttled(client, app):
@@ -102,3 +106,30 @@ def test_unknown_codes_are_not_found_and_guessing_is_throttled(client, app):
         assert client.get("/verify/0000-0000-0000-0000").status_code == 404
     assert client.get("/verify/0000-0000-0000-0001").status_code == 429
     assert client.get("/verify?code=nonsense").status_code == 400
+
+
+PROXY = {"REMOTE_ADDR": "127.0.0.9"}  # our reverse proxy, as the app sees it
+
+
+def _verify_from(client, client_address: str, forged: str | None = None):
+    """Ask for an unknown code through the proxy, which appends the client's address."""
+    forwarded = f"{forged}, {client_address}" if forged else client_address
+    return client.get(
+        "/verify/0000-0000-0000-0000", environ_base=PROXY,
+        headers={"X-Forwarded-For": forwarded},
+    ).status_code  # fmt: skip
+
+
+def test_verify_guessing_counts_per_client_network_behind_the_proxy(app_factory):
+    app = app_factory(TRUSTED_PROXY_COUNT=1, CREDIT_VERIFY_MAX_MISSES=3)
+    client = app.test_client()
+    for last in (1, 2, 3):
+        assert _verify_from(client, f"198.51.100.{last}") == 404
+    # The whole /24 is one client: another address of it waits too ...
+    assert _verify_from(client, "198.51.100.200") == 429
+    # ... and so does one that forges an X-Forwarded-For of its own (the proxy appends the
+    # real address, which is the one counted).
+    assert _verify_from(client, "198.51.100.7", forged="192.0.2.50") == 429
+    # Every other network behind the same proxy still checks codes: no province-wide lock.
+    assert _verify_from(client, "203.0.113.9") == 404
+    assert _verify_from(client, "192.0.2.50") == 404

@@ -15,7 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from learnhub.accounts.access import managed_city_codes, may_act_for_city
+from learnhub.accounts.access import (
+    credit_account_refusal,
+    managed_city_codes,
+    may_act_for_city,
+)
 from learnhub.accounts.models import User
 from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
@@ -143,7 +147,7 @@ def apply(user: User, rule: ConversionRule, today: date | None = None) -> Conver
             )  # fmt: skip
         raise ConversionError(None, message)
     application = ConversionApplication(
-        account_id=account.id, city_code=user.city_code, rule_id=rule.id, credits=need,
+        account_id=account.id, city_code=account.city_code, rule_id=rule.id, credits=need,
         open_key=open_key(account, rule),
     )  # fmt: skip
     try:
@@ -204,10 +208,15 @@ def withdraw(user: User, application: ConversionApplication) -> None:
 
 
 def _check_reviewer(staff: User, application: ConversionApplication) -> None:
+    """Staff of the city keeping the account decide; never their own application, nor one
+    of staff of a higher level (accounts.access)."""
     if not may_act_for_city(staff, application.city_code):
         raise ConversionError(None, _l("You may not decide applications from this city."))
     if application.account.user_id == staff.id:
         raise ConversionError(None, _l("Another staff member must decide your own application."))
+    refusal = credit_account_refusal(staff, application.city_code, application.account.user)
+    if refusal is not None:
+        raise ConversionError(None, refusal)
 
 
 def approve(staff: User, application: ConversionApplication) -> None:

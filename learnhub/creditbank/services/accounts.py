@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from learnhub.accounts.access import credit_account_refusal
 from learnhub.accounts.models import User
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -36,7 +37,7 @@ def open_account(user: User) -> CreditAccount:
             or 0
         ) + 1
         account = CreditAccount(
-            user_id=user.id, region_code=region, sequence=sequence,
+            user_id=user.id, region_code=region, city_code=region, sequence=sequence,
             number=make_account_number(region, sequence),
         )  # fmt: skip
         try:
@@ -51,18 +52,27 @@ def open_account(user: User) -> CreditAccount:
     raise RuntimeError("could not allocate a credit account number")
 
 
-def set_account_status(
-    account: CreditAccount, status: AccountStatus, reason: str, staff: User
-) -> None:
-    """Freeze, unfreeze or close an account; freezing and closing need a reason."""
+def refuse_staff_action(account: CreditAccount, staff: User) -> None:
+    """Refuse (CreditError) a staff action on this account: not one's own, not one of a higher
+    level, only for a city the staff member works for (see accounts.access)."""
+    refusal = credit_account_refusal(staff, account.city_code, account.user)
+    if refusal is not None:
+        raise CreditError(None, refusal)
+
+
+def record_status(account: CreditAccount, status: AccountStatus, reason: str, staff: User) -> None:
+    """Freeze, unfreeze or close an account, checked against its current (locked) state;
+    freezing and closing need a reason. Use account_status.set_account_status, which also
+    settles the awards kept while the account was frozen."""
+    refuse_staff_action(account, staff)
     reason = (reason or "").strip()
     if status is not AccountStatus.ACTIVE and not reason:
         raise CreditError("reason", _l("Give a reason."))
+    account = lock_account(account)  # the state read below is the one this change follows
     if account.status is AccountStatus.CLOSED:
         raise CreditError(None, _l("This account is closed."))
     if account.status is status:
         raise CreditError(None, _SAME_STATUS[status])
-    lock_account(account)
     account.status = status
     account.status_reason = reason[:200]
     account.status_changed_at = utcnow()

@@ -1,32 +1,126 @@
-"""Awards for finished learning: a course completion pays its credits and gets a certificate."""
+"""Awards for finished learning: a course completion pays its credits and gets a certificate.
+
+A completion on a frozen account is kept as a pending award and paid when the account is
+unfrozen (or declined by staff with a reason the learner sees on /me/credits); one on a
+closed account is recorded as declined, so the learner sees why nothing was paid.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ..models import CREDIT_QUANTUM, AccountStatus, CertificateKind, EntryKind, LedgerEntry
-from .accounts import open_account
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from learnhub.accounts.models import User
+from learnhub.database import utcnow
+from learnhub.extensions import db
+
+from ..errors import CreditError
+from ..models import (
+    CREDIT_QUANTUM,
+    AccountStatus,
+    CertificateKind,
+    CreditAccount,
+    EntryKind,
+    LedgerEntry,
+)
+from ..pending_models import AwardStatus, PendingAward
+from .accounts import open_account, refuse_staff_action
 from .certificates import issue_certificate
 from .ledger import find_entry, post_entry
 
 
 def award_course_completion(completion) -> LedgerEntry | None:
-    """Pay a course's credits for a completion, once; issue its certificate."""
+    """Pay a course's credits for a completion, once, and issue its certificate; on an
+    account that cannot take them now, keep (frozen) or record (closed) the award."""
     course = completion.course
     if course.credits is None or Decimal(course.credits) <= 0:
         return None
     account = open_account(completion.user)
     key = f"course_completion:{completion.id}"
-    if (
-        account.status is not AccountStatus.ACTIVE
-        and find_entry(account, EntryKind.COMPLETION, key) is None
-    ):
-        return None  # a frozen or closed account earns nothing; staff can adjust later
+    award = PendingAward(
+        account_id=account.id, kind=EntryKind.COMPLETION, business_key=key,
+        amount=Decimal(course.credits).quantize(CREDIT_QUANTUM), module_id=course.module_id,
+        title=course.title, earned_at=completion.completed_at,
+    )  # fmt: skip
+    if account.status is AccountStatus.ACTIVE or find_entry(account, award.kind, key) is not None:
+        return _pay(account, award)
+    if account.status is AccountStatus.CLOSED:
+        # Declined without a staff reason: the pages say the account is closed.
+        award.status, award.decided_at = AwardStatus.DECLINED, utcnow()
+    _keep(award)
+    return None
+
+
+def _keep(award: PendingAward) -> None:
+    try:
+        with db.session.begin_nested():
+            db.session.add(award)
+    except IntegrityError:
+        pass  # kept already (the same completion told twice)
+
+
+def _pay(account: CreditAccount, award: PendingAward) -> LedgerEntry:
     entry = post_entry(
-        account, Decimal(course.credits).quantize(CREDIT_QUANTUM), EntryKind.COMPLETION, key,
-        memo=course.title, module_id=course.module_id,
+        account, award.amount, award.kind, award.business_key, memo=award.title,
+        module_id=award.module_id,
     )  # fmt: skip
     issue_certificate(
-        account, CertificateKind.COURSE, key, course.title, entry.amount, completion.completed_at
-    )
+        account, CertificateKind.COURSE, award.business_key, award.title, entry.amount,
+        award.earned_at,
+    )  # fmt: skip
     return entry
+
+
+def pending_awards(account: CreditAccount) -> list[PendingAward]:
+    """Awards kept while the account could not take them, and declined ones, oldest first."""
+    return list(
+        db.session.scalars(
+            select(PendingAward)
+            .where(PendingAward.account_id == account.id, PendingAward.status != AwardStatus.PAID)
+            .order_by(PendingAward.id)
+        )
+    )
+
+
+def pay_pending_awards(account: CreditAccount) -> int:
+    """Pay the awards kept while the account was frozen (it is active now); returns how many."""
+    paid = 0
+    for award in pending_awards(account):
+        if _settle(award, AwardStatus.PAID, None, ""):
+            award.entry_id = _pay(account, award).id
+            paid += 1
+    db.session.flush()
+    return paid
+
+
+def decline_pending_awards(account: CreditAccount, staff: User, reason: str) -> int:
+    """Decline every kept award (the account is closed); returns how many."""
+    return sum(
+        _settle(award, AwardStatus.DECLINED, staff, reason) for award in pending_awards(account)
+    )
+
+
+def decline_award(award: PendingAward, staff: User, reason: str) -> None:
+    """Staff decline one kept award with a reason the learner sees."""
+    refuse_staff_action(award.account, staff)
+    reason = (reason or "").strip()
+    if not reason:
+        raise CreditError("reason", _l("Give a reason."))
+    if not _settle(award, AwardStatus.DECLINED, staff, reason):
+        raise CreditError(None, _l("This award has already been paid or declined."))
+
+
+def _settle(award: PendingAward, status: AwardStatus, staff: User | None, reason: str) -> bool:
+    """Move a pending award on, once (a conditional UPDATE: parallel requests settle once)."""
+    settled = db.session.execute(
+        update(PendingAward)
+        .where(PendingAward.id == award.id, PendingAward.status == AwardStatus.PENDING)
+        .values(status=status, decided_by_id=staff.id if staff else None, decided_at=utcnow(),
+                decision_reason=reason[:200])
+        .execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    db.session.refresh(award)
+    return settled == 1

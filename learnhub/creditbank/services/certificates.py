@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -68,15 +68,33 @@ def issue_certificate(
     return certificate
 
 
-def revoke_certificate(certificate: Certificate, reason: str) -> None:
-    """Revoke the certificate from now; a reason is required (revoking again changes nothing)."""
+def revoke_certificate(certificate: Certificate, reason: str) -> bool:
+    """Revoke the certificate from now with a reason; False if it was already revoked.
+
+    One conditional UPDATE: of parallel revocations exactly one revokes.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise CreditError("reason", _l("Give a reason."))
-    if certificate.revoked_at is None:
-        certificate.revoked_at = utcnow()
-        certificate.revoked_reason = reason[:200]
-        db.session.flush()
+    revoked = db.session.execute(
+        update(Certificate)
+        .where(Certificate.id == certificate.id, Certificate.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason[:200])
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(certificate)
+    return revoked == 1
+
+
+def revoke_certificates_for(account: CreditAccount, business_key: str, reason: str) -> int:
+    """Revoke the account's certificates issued for this business object (a completion's
+    certificate when its credits are reversed); returns how many were revoked now."""
+    certificates = db.session.scalars(
+        select(Certificate).where(
+            Certificate.account_id == account.id, Certificate.business_key == business_key
+        )
+    ).all()
+    return sum(revoke_certificate(certificate, reason) for certificate in certificates)
 
 
 def certificate_by_code(code: str) -> Certificate | None:

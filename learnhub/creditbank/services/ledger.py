@@ -6,6 +6,7 @@ Every change to a balance goes through :func:`post_entry`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC
 from decimal import Decimal
@@ -22,8 +23,18 @@ from learnhub.extensions import db
 
 from ..amounts import ZERO, parse_credits
 from ..errors import CreditError
-from ..models import CREDIT_SCALE, CreditAccount, CreditHold, EntryKind, HoldStatus, LedgerEntry
-from .accounts import check_account_takes, lock_account
+from ..models import (
+    CREDIT_SCALE,
+    CreditAccount,
+    CreditHold,
+    EntryKind,
+    HashScheme,
+    HoldStatus,
+    LedgerEntry,
+)
+from .accounts import check_account_takes, lock_account, refuse_staff_action
+from .certificates import revoke_certificates_for
+from .ledger_keys import LedgerKey, signing_key
 
 DEPOSIT_KINDS = frozenset({EntryKind.COMPLETION, EntryKind.ATTENDANCE, EntryKind.RECOGNITION})
 POSTING_RETRIES = 5
@@ -33,29 +44,37 @@ POSTING_RETRIES = 5
 entry_posted = signal("learnhub.ledger-entry-posted")
 
 
-def entry_hash(entry: LedgerEntry) -> str:
-    """sha256 over a canonical serialisation of everything the entry says."""
+def _canonical(entry: LedgerEntry, keyed: bool) -> bytes:
+    """A canonical serialisation of everything the entry says (keyed: also how it is sealed)."""
     created = entry.created_at.astimezone(UTC).isoformat(timespec="microseconds")
-    canonical = json.dumps(
-        {
-            "account": entry.account_id,
-            "sequence": entry.sequence,
-            "amount": f"{Decimal(entry.amount):.{CREDIT_SCALE}f}",
-            "kind": str(entry.kind),
-            "business_key": entry.business_key,
-            "module": entry.module_id,
-            "reverses": entry.reverses_id,
-            "posted_by": entry.posted_by_id,
-            "memo": entry.memo,
-            "balance_after": f"{Decimal(entry.balance_after):.{CREDIT_SCALE}f}",
-            "created_at": created,
-            "prev_hash": entry.prev_hash,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    content = {
+        "account": entry.account_id,
+        "sequence": entry.sequence,
+        "amount": f"{Decimal(entry.amount):.{CREDIT_SCALE}f}",
+        "kind": str(entry.kind),
+        "business_key": entry.business_key,
+        "module": entry.module_id,
+        "reverses": entry.reverses_id,
+        "posted_by": entry.posted_by_id,
+        "memo": entry.memo,
+        "balance_after": f"{Decimal(entry.balance_after):.{CREDIT_SCALE}f}",
+        "created_at": created,
+        "prev_hash": entry.prev_hash,
+    }
+    if keyed:
+        content |= {"scheme": str(entry.hash_scheme), "key_id": entry.key_id}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
+def legacy_entry_hash(entry: LedgerEntry) -> str:
+    """The unkeyed SHA-256 of entries posted before the ledger was keyed (scheme sha256)."""
+    return hashlib.sha256(_canonical(entry, keyed=False)).hexdigest()
+
+
+def keyed_entry_hash(entry: LedgerEntry, key: LedgerKey) -> str:
+    """HMAC-SHA256 of the entry with a ledger key (scheme hmac-sha256)."""
+    return hmac.new(key.secret, _canonical(entry, keyed=True), hashlib.sha256).hexdigest()
 
 
 def find_entry(account: CreditAccount, kind: EntryKind, business_key: str) -> LedgerEntry | None:
@@ -101,10 +120,13 @@ def post_entry(
     module_id: int | None = None,
     reverses: LedgerEntry | None = None,
     settles: CreditHold | None = None,
+    already=None,
 ) -> LedgerEntry:
     """Post one entry, exactly once per (kind, business key, account); returns the entry.
 
-    Posting the same key again returns the first entry unchanged, whoever wins a race.
+    Posting the same key again returns the first entry unchanged, whoever wins a race, or,
+    when ``already`` (a message) is given, is refused with it: the caller's answer then
+    says what happened (one of twenty parallel reversals says "reversed").
     Refuses (CreditError) amounts that are zero, have too many decimals, would take the
     balance below zero or below the frozen credits, and deposits to frozen or closed accounts.
     """
@@ -116,6 +138,8 @@ def post_entry(
     for _attempt in range(POSTING_RETRIES):
         account = lock_account(account)
         existing = find_entry(account, kind, business_key)
+        if existing is not None and already is not None:
+            raise CreditError(None, already)
         if existing is not None:
             return existing
         entry = _new_entry(
@@ -160,12 +184,19 @@ def _new_entry(
         memo=(memo or "")[:200], balance_after=new_balance, created_at=utcnow(),
         prev_hash=account.head_hash,
     )  # fmt: skip
-    entry.hash = entry_hash(entry)
+    key = signing_key()
+    entry.hash_scheme, entry.key_id = HashScheme.HMAC_SHA256, key.key_id
+    entry.hash = keyed_entry_hash(entry, key)
     return entry
 
 
 def reverse_entry(entry: LedgerEntry, staff: User, memo: str) -> LedgerEntry:
-    """Undo an entry with a new, opposite entry that points at it (never edits it)."""
+    """Undo an entry with a new, opposite entry that points at it (never edits it), once.
+
+    Certificates issued for the same business object (a completion's certificate) are
+    revoked with the reversal's memo as the reason. A second reversal is refused.
+    """
+    refuse_staff_action(entry.account, staff)
     memo = (memo or "").strip()
     if not memo:
         raise CreditError("memo", _l("Say why the entry is reversed."))
@@ -173,10 +204,13 @@ def reverse_entry(entry: LedgerEntry, staff: User, memo: str) -> LedgerEntry:
         raise CreditError(None, _l("A reversal cannot be reversed; post an adjustment."))
     if entry.kind is EntryKind.CONVERSION:
         raise CreditError(None, _l("Reject or revoke the conversion instead."))
-    return post_entry(
+    reversal = post_entry(
         entry.account, -entry.amount, EntryKind.REVERSAL, f"entry:{entry.id}",
         posted_by=staff, memo=memo, module_id=entry.module_id, reverses=entry,
+        already=_l("This entry has already been reversed."),
     )  # fmt: skip
+    revoke_certificates_for(entry.account, entry.business_key, memo)
+    return reversal
 
 
 def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
@@ -184,12 +218,11 @@ def reversal_of(entry: LedgerEntry) -> LedgerEntry | None:
     return db.session.scalar(select(LedgerEntry).where(LedgerEntry.reverses_id == entry.id))
 
 
-def adjust(account: CreditAccount, amount, staff: User, memo: str, key: str) -> LedgerEntry:
-    """A staff correction; ``key`` (e.g. the form's one-time token) makes it idempotent."""
-    memo = (memo or "").strip()
-    if not memo:
-        raise CreditError("memo", _l("Say why the balance is adjusted."))
-    amount = parse_credits(amount, allow_negative=True)
+def post_adjustment(
+    account: CreditAccount, amount: Decimal, staff: User, memo: str, business_key: str
+) -> LedgerEntry:
+    """Post an adjustment entry once per business key (a second post says it was posted)."""
     return post_entry(
-        account, amount, EntryKind.ADJUSTMENT, f"adjustment:{key}", posted_by=staff, memo=memo
-    )
+        account, amount, EntryKind.ADJUSTMENT, business_key, posted_by=staff, memo=memo,
+        already=_l("This adjustment has already been posted."),
+    )  # fmt: skip

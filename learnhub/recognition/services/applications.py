@@ -106,7 +106,7 @@ def create_draft(account: CreditAccount, details: ApplicationDetails) -> Recogni
     if duplicate is not None:
         return duplicate
     application = RecognitionApplication(
-        account_id=account.id, city_code=account.user.city_code, **values
+        account_id=account.id, city_code=account.city_code, **values
     )
     db.session.add(application)
     db.session.flush()
@@ -134,7 +134,7 @@ def submit(application: RecognitionApplication) -> None:
     move(
         application, EDITABLE, _cannot_send,
         status=Status.SUBMITTED, submitted_at=utcnow(), reviewer_id=None,
-        city_code=application.account.user.city_code,
+        city_code=application.account.city_code,
     )  # fmt: skip
 
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from learnhub.accounts.access import managed_city_codes, may_act_for_city
+from learnhub.accounts.access import (
+    credit_account_refusal,
+    managed_city_codes,
+    may_act_for_city,
+)
 from learnhub.accounts.models import User
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import (
@@ -35,12 +39,17 @@ def business_key(application: RecognitionApplication) -> str:
 
 
 def _ensure_may_review(application: RecognitionApplication, reviewer: User) -> None:
+    """Staff of the city keeping the account review it; never their own application, nor
+    one of staff of a higher level (accounts.access)."""
     if not may_act_for_city(reviewer, application.city_code):
         raise RecognitionError(
             None, _l("You may only review applications from learners of your own city.")
         )
     if application.account.user_id == reviewer.id:
         raise RecognitionError(None, _l("You cannot review your own application."))
+    refusal = credit_account_refusal(reviewer, application.city_code, application.account.user)
+    if refusal is not None:
+        raise RecognitionError(None, refusal)
 
 
 def claim(application: RecognitionApplication, reviewer: User) -> None:

@@ -1,0 +1,76 @@
+"""What the staff credit pages share: finding the account in the staff member's reach, the
+confirmation page of every action, and the facts shown on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from learnhub.accounts.access import ensure_may_see_credit_account
+from learnhub.accounts.models import Role
+from learnhub.extensions import db
+
+from .amounts import format_credits
+from .errors import CreditError
+from .models import CreditAccount
+from .pages import template_helpers
+from .services.accounts import account_by_number
+from .services.ledger import balance_of
+from .services.numbers import format_account_number
+
+CREDIT_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+
+
+def account_or_404(number: str) -> CreditAccount:
+    """The account, if the signed-in staff member may see it: kept by their city, and not an
+    account of staff of a higher level (else 403). Changing it is checked by the services."""
+    account = account_by_number(number)
+    if account is None:
+        abort(404)
+    ensure_may_see_credit_account(current_user, account.city_code, account.user)
+    return account
+
+
+def account_url(account: CreditAccount) -> str:
+    return url_for("creditbank.staff_account", number=account.number)
+
+
+def confirm(form, heading, explanation, facts, submit_label, perform: Callable, back: str):
+    """Show the confirmation page; on a valid POST perform, commit, flash what happened (the
+    message ``perform`` returns) and go ``back``.
+
+    A refusal (CreditError) is rolled back and shown next to its field or above the form.
+    """
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            done = perform()
+        except CreditError as error:
+            db.session.rollback()
+            field = getattr(form, error.field or "", None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, str(error)]
+            else:
+                refusal = str(error)
+        else:
+            db.session.commit()
+            flash(done)
+            return redirect(back)
+    status = 400 if form.errors or refusal else 200
+    return render_template(
+        "creditbank/staff/confirm.html", form=form, heading=heading, explanation=explanation,
+        facts=facts, submit_label=submit_label, refusal=refusal, back=back,
+        **template_helpers(),
+    ), status  # fmt: skip
+
+
+def account_facts(account: CreditAccount) -> list[tuple[str, str]]:
+    """The learner, the account number and the balance, for a confirmation page."""
+    return [
+        (_("Learner"), f"{account.user.display_name} ({account.user.login_name})"),
+        (_("Account number"), format_account_number(account.number)),
+        (_("Balance"), format_credits(balance_of(account))),
+    ]
