@@ -124,6 +124,9 @@ def app(app_factory):
     return app_factory()
 
 
+APPEND_ONLY_TABLES = ("ledger_entry", "audit_entry")  # their triggers refuse TRUNCATE
+
+
 def _empty_all_tables() -> None:
     """Empty every table for the next test. The ledger refuses DELETE (and TRUNCATE on
     PostgreSQL) by triggers, as in production: they are switched off around the clean-up
@@ -133,9 +136,11 @@ def _empty_all_tables() -> None:
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name in existing]
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(text("ALTER TABLE ledger_entry DISABLE TRIGGER USER"))
+            for table in APPEND_ONLY_TABLES:
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            connection.execute(text("ALTER TABLE ledger_entry ENABLE TRIGGER USER"))
+            for table in APPEND_ONLY_TABLES:
+                connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
         else:
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # region → parent
             with sqlite_triggers_off(connection):

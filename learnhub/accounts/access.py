@@ -1,4 +1,11 @@
-"""Who may see and change what: the one place staff roles and city scope are checked."""
+"""Who may see and change what: the one place roles and regions are checked.
+
+Three levels of centres — province (省), city (市), county (区/县) — each look after their
+own region (scopes.py): a county centre one district, a city centre its city and all its
+districts, the province everything. Editors write the courses of their region. A staff
+member is also a learner with their own account, and never acts on it as staff; nor on the
+account of someone at a higher level.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Protocol
 
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from learnhub.extensions import db
+from learnhub.regions.models import Region
 
 from .models import Role, User
+from .scopes import CENTRE_ROLES, EVERYTHING, NOTHING, Scope, region_scope, staff_scope
+
+__all__ = ["CENTRE_ROLES", "Scope", "staff_scope"]
 
 
 class RegionalThing(Protocol):
@@ -35,30 +49,37 @@ def role_required(*roles: Role) -> Callable:
     return decorator
 
 
-def managed_city_codes(user: User) -> frozenset[str] | None:
-    """The cities whose data the user may see; None means every city."""
-    if user.role is Role.PROVINCE_STAFF:
-        return None
-    if user.role is Role.CITY_STAFF and user.managed_region_code:
-        return frozenset({user.managed_region_code})
-    return frozenset()
+# ---- a centre's region ---------------------------------------------------------------------
 
 
-def may_manage_city(user: User, city_code: str) -> bool:
-    """Whether the user may see and change this city's data."""
-    cities = managed_city_codes(user)
-    return cities is None or city_code in cities
+def may_manage(user, city_code: str | None, district_code: str | None = None) -> bool:
+    """Whether the user's centre looks after things of this city (and district)."""
+    return staff_scope(user).covers(city_code, district_code)
 
 
-def ensure_may_manage_city(user: User, city_code: str) -> None:
-    """Abort with 403 unless the user may manage this city."""
+def ensure_may_manage(user, city_code: str | None, district_code: str | None = None) -> None:
+    """Abort with 403 unless the user's centre looks after this city (and district)."""
+    if not may_manage(user, city_code, district_code):
+        abort(403)
+
+
+def may_manage_city(user, city_code: str) -> bool:
+    """Whether the user's centre looks after this whole city (city or province staff)."""
+    scope = staff_scope(user)
+    return scope.everything or (scope.whole_city and scope.city_code == city_code)
+
+
+def ensure_may_manage_city(user, city_code: str) -> None:
+    """Abort with 403 unless the user may see this whole city's pages."""
     if not may_manage_city(user, city_code):
         abort(403)
 
 
-# Course editing (the studio). Editors and city staff edit the courses of their region;
-# an editor of the province, like province staff, edits every course.
-COURSE_EDITING_ROLES = (Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF)
+# ---- courses (the studio) ---------------------------------------------------------------------
+
+# Editors and centre staff write the courses of their region: a county's, a city's (and its
+# districts'), or — an editor of the province, and province staff — every course.
+COURSE_EDITING_ROLES = (Role.EDITOR, Role.COUNTY_STAFF, Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
 
 def may_use_studio(user) -> bool:
@@ -66,21 +87,35 @@ def may_use_studio(user) -> bool:
     return bool(user and user.is_authenticated and user.role in COURSE_EDITING_ROLES)
 
 
+def content_scope(user) -> Scope:
+    """The region whose courses the user writes."""
+    if not may_use_studio(user):
+        return NOTHING
+    if user.role is Role.PROVINCE_STAFF:
+        return EVERYTHING
+    return region_scope(user)
+
+
 def editable_region_codes(user: User) -> frozenset[str] | None:
     """The regions whose courses the user may create and edit; None means every region."""
-    if user.role is Role.PROVINCE_STAFF:
+    scope = content_scope(user)
+    if scope.everything:
         return None
-    if user.role not in COURSE_EDITING_ROLES or not user.managed_region_code:
+    if scope.nothing:
         return frozenset()
-    if user.managed_region_code == current_app.config["HOME_PROVINCE"]:
-        return None
-    return frozenset({user.managed_region_code})
+    if scope.district_code is not None:
+        return frozenset({scope.district_code})
+    districts = db.session.scalars(select(Region.code).where(Region.parent_code == scope.city_code))
+    return frozenset({scope.city_code, *districts})
 
 
 def may_edit_region_courses(user: User, region_code: str) -> bool:
     """Whether the user may create and edit courses offered by this region."""
-    regions = editable_region_codes(user)
-    return regions is None or region_code in regions
+    scope = content_scope(user)
+    if scope.everything or scope.nothing:
+        return scope.everything
+    region = db.session.get(Region, region_code)
+    return region is not None and scope.covers_region(region.code, region.level, region.parent_code)
 
 
 def may_edit_course(user: User, course: RegionalThing) -> bool:
@@ -99,56 +134,58 @@ def may_feature_courses(user: User) -> bool:
     return user.role is Role.PROVINCE_STAFF
 
 
+# ---- rankings ----------------------------------------------------------------------------------
+
+
 def may_see_rankings_detail(user) -> bool:
     """Whether the user sees the staff side of the rankings (filtered views, trends)."""
-    return bool(user and user.is_authenticated and managed_city_codes(user) != frozenset())
+    return not staff_scope(user).nothing
 
 
 def may_review_registrations(user, city_code: str) -> bool:
     """Whether the user may exclude this city's registration bursts from the ranking (or
-    count them again): the city's staff and province staff."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.role in (Role.CITY_STAFF, Role.PROVINCE_STAFF)
-        and may_manage_city(user, city_code)
-    )
+    count them again): the city's staff and province staff (a city-wide figure)."""
+    return may_manage_city(user, city_code)
 
 
-# Credit bank staff work. City staff act on their own city's learners and applications;
-# province staff on every city; editors and learners never.
-CREDIT_STAFF_ROLES = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+# ---- credit bank ------------------------------------------------------------------------------
 
 
 def may_do_credit_work(user) -> bool:
-    """Whether the user may open the credit-bank staff pages at all."""
-    return bool(user and user.is_authenticated and user.role in CREDIT_STAFF_ROLES)
+    """Whether the user may open the credit-bank staff pages at all (a centre's staff)."""
+    return bool(user and user.is_authenticated and user.role in CENTRE_ROLES)
 
 
-def may_act_for_city(user, city_code: str | None) -> bool:
-    """Whether the user may review, freeze, reverse or open accounts for this city's learners."""
-    return may_do_credit_work(user) and city_code is not None and may_manage_city(user, city_code)
+def may_act_for(user, city_code: str | None, district_code: str | None = None) -> bool:
+    """Whether the user may review, freeze, reverse or open accounts for learners of this city
+    (and district): the centres whose region it lies in."""
+    return (
+        may_do_credit_work(user)
+        and city_code is not None
+        and may_manage(user, city_code, district_code)
+    )
 
 
-def ensure_may_act_for_city(user, city_code: str | None) -> None:
-    """Abort with 403 unless the user may do credit-bank work for this city."""
-    if not may_act_for_city(user, city_code):
+def ensure_may_act_for(user, city_code: str | None, district_code: str | None = None) -> None:
+    """Abort with 403 unless the user may do credit-bank work for this city (and district)."""
+    if not may_act_for(user, city_code, district_code):
         abort(403)
 
 
-# Levels of responsibility, highest first: province > city > (editor, learner). Staff act on
-# the credit accounts of people at their own level or below, never above (city staff do not
-# adjust a province colleague's account). A county level fits in between city and learner.
+# Levels of responsibility, highest first: province > city > county > (editor, learner). Staff
+# act on the accounts of people at their own level or below, never above, and grant roles at
+# most their own level.
 ROLE_LEVELS = {
     Role.PROVINCE_STAFF: 30,
     Role.CITY_STAFF: 20,
+    Role.COUNTY_STAFF: 10,
     Role.EDITOR: 0,
     Role.LEARNER: 0,
 }
 
 
 def role_level(user: User) -> int:
-    """How high the user's role stands in the order province > city > editor/learner."""
+    """How high the user's role stands in the order province > city > county > others."""
     return ROLE_LEVELS[user.role]
 
 
@@ -157,10 +194,10 @@ def credit_account_refusal(staff: User, account_city: str | None, holder: User):
     ``holder`` (a lazy message), or None when they may.
 
     Separation of duties: never one's own account, never an account of someone of a higher
-    level, only accounts kept by a city the staff member works for.
+    level, only accounts kept in the staff member's region.
     """
-    if not may_act_for_city(staff, account_city):
-        return _l("This credit account is kept by another city's center.")
+    if not may_act_for_holder(staff, account_city, holder):
+        return _l("This credit account is kept by another center.")
     if holder.id == staff.id:
         return _l("You cannot act on your own credit account; another staff member must.")
     if role_level(holder) > role_level(staff):
@@ -168,9 +205,29 @@ def credit_account_refusal(staff: User, account_city: str | None, holder: User):
     return None
 
 
+def _district_in(city_code: str | None, holder: User) -> str | None:
+    # The holder's district counts only while they live in the account's city (an account
+    # waiting for a transfer stays with the city, not with a district there).
+    return holder.district_code if holder.city_code == city_code else None
+
+
+def may_act_for_holder(user, city_code: str | None, holder: User) -> bool:
+    """Whether the user may do credit work on something a learner has with this city's
+    centre (their account, an application): by the city, and the learner's district there."""
+    return may_act_for(user, city_code, _district_in(city_code, holder))
+
+
+def ensure_may_act_for_holder(user, city_code: str | None, holder: User) -> None:
+    """Abort with 403 unless the user may do credit work on this learner's business."""
+    if not may_act_for_holder(user, city_code, holder):
+        abort(403)
+
+
 def may_see_credit_account(staff, account_city: str | None, holder: User) -> bool:
     """Whether the staff member may open this credit account's staff page (their own too)."""
-    return may_act_for_city(staff, account_city) and role_level(holder) <= role_level(staff)
+    return may_act_for_holder(staff, account_city, holder) and role_level(holder) <= role_level(
+        staff
+    )
 
 
 def ensure_may_see_credit_account(staff, account_city: str | None, holder: User) -> None:

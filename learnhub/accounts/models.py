@@ -25,19 +25,21 @@ from learnhub.regions.models import Region
 
 class Role(enum.StrEnum):
     LEARNER = "learner"
-    EDITOR = "editor"  # courses and lessons of one region (the province or a city)
-    CITY_STAFF = "city_staff"  # everything of one city
+    EDITOR = "editor"  # courses and lessons of one region (the province, a city or a district)
+    COUNTY_STAFF = "county_staff"  # everything of one district (区/县) of one city
+    CITY_STAFF = "city_staff"  # everything of one city and its districts
     PROVINCE_STAFF = "province_staff"  # everything
 
 
 ROLE_LABELS = {
     Role.LEARNER: _l("Learner"),
     Role.EDITOR: _l("Content editor"),
+    Role.COUNTY_STAFF: _l("County center staff"),
     Role.CITY_STAFF: _l("City center staff"),
     Role.PROVINCE_STAFF: _l("Province center staff"),
 }
 
-STAFF_ROLES = frozenset({Role.EDITOR, Role.CITY_STAFF, Role.PROVINCE_STAFF})
+STAFF_ROLES = frozenset({Role.EDITOR, Role.COUNTY_STAFF, Role.CITY_STAFF, Role.PROVINCE_STAFF})
 
 
 class RegistrationSource(enum.StrEnum):
@@ -53,7 +55,8 @@ class User(UserMixin, db.Model):
         CheckConstraint("username IS NOT NULL OR mobile IS NOT NULL", name="has_login"),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth"),
         CheckConstraint(
-            "role NOT IN ('city_staff', 'editor') OR managed_region_code IS NOT NULL",
+            "role NOT IN ('county_staff', 'city_staff', 'editor') "
+            "OR managed_region_code IS NOT NULL",
             name="staff_has_region",
         ),
         # The district must lie in the chosen city: checked by the database too.

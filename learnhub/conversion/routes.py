@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from learnhub.accounts.access import ensure_may_act_for_city, role_required
+from learnhub.accounts.access import CENTRE_ROLES, ensure_may_act_for_holder, role_required
 from learnhub.accounts.masking import mask_name
 from learnhub.accounts.models import Role
 from learnhub.catalogue.models import Module
@@ -126,7 +126,7 @@ def withdraw(application_id: int):
 
 # ---- staff: deciding ------------------------------------------------------------------
 
-REVIEWERS = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+REVIEWERS = tuple(CENTRE_ROLES)
 
 
 @bp.get("/staff/conversion")
@@ -141,7 +141,7 @@ def review():
 
 def _application_for_staff(application_id: int) -> ConversionApplication:
     application = db.get_or_404(ConversionApplication, application_id)
-    ensure_may_act_for_city(current_user, application.city_code)
+    ensure_may_act_for_holder(current_user, application.city_code, application.account.user)
     return application
 
 

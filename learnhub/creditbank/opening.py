@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from learnhub.accounts.access import may_act_for_city
+from learnhub.accounts.access import may_act_for
 from learnhub.accounts.models import RegistrationSource, User
 from learnhub.accounts.password_policy import password_problem
 from learnhub.accounts.services import (
@@ -148,11 +148,11 @@ def _check_row(context: _Context, line: int, row: dict, report: OpeningReport) -
     city, district = row.get("city", ""), row.get("district", "")
     if city not in context.districts:
         problem(_l("“%(value)s” is not the code of a city.", value=city), "city")
-    elif context.staff is not None and not may_act_for_city(context.staff, city):
-        problem(_l("You may only open accounts for learners of your own city."), "city")
     elif district not in context.districts[city]:
         problem(_l("“%(value)s” is not the code of a district of this city.", value=district),
                 "district")  # fmt: skip
+    elif context.staff is not None and not may_act_for(context.staff, city, district):
+        problem(_l("You may only open accounts for learners of your own region."), "city")
     password = row.get("password", "")
     weak = password and password_problem(password, [row["login"], row.get("name", "")])
     if weak:

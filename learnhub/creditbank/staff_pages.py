@@ -9,8 +9,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from learnhub.accounts.access import ensure_may_see_credit_account
-from learnhub.accounts.models import Role
+from learnhub.accounts.access import CENTRE_ROLES, ensure_may_see_credit_account
 from learnhub.extensions import db
 
 from .amounts import format_credits
@@ -21,7 +20,7 @@ from .services.accounts import account_by_number
 from .services.ledger import balance_of
 from .services.numbers import format_account_number
 
-CREDIT_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
+CREDIT_STAFF = tuple(CENTRE_ROLES)
 
 
 def account_or_404(number: str) -> CreditAccount:

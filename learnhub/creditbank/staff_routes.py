@@ -17,9 +17,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from learnhub.accounts.access import (
-    managed_city_codes,
     may_act_on_credit_account,
     role_required,
+    staff_scope,
 )
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
@@ -317,9 +317,9 @@ def staff_open_accounts():
 def staff_open_accounts_sample():
     """A sample file with the columns, to fill in a spreadsheet."""
     cities = opening.districts_by_city()
-    allowed = sorted(c for c in cities if managed_city_codes(current_user) in (None, {c}))
-    city = allowed[0] if allowed else ""
-    district = min(cities.get(city) or {""})
+    scope = staff_scope(current_user)
+    city = scope.city_code or min(cities, default="")
+    district = scope.district_code or min(cities.get(city) or {""})
     body = "\ufeff" + ",".join(opening.COLUMNS) + "\r\n"
     body += f"13800000001,王秀英,{city},{district},\r\nzhang_wei,张伟,{city},{district},\r\n"
     return current_app.response_class(

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learnhub.accounts.access import ensure_may_act_for_city
+from learnhub.accounts.access import ensure_may_act_for_holder
 from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.models import OutcomeType, RecognitionApplication, RecognitionEvidence
 from learnhub.extensions import db
@@ -209,7 +209,7 @@ def evidence_file(application_id: int, evidence_id: int):
     if application.id != application_id:
         abort(404)
     if application.account.user_id != current_user.id:
-        ensure_may_act_for_city(current_user, application.city_code)
+        ensure_may_act_for_holder(current_user, application.city_code, application.account.user)
         if not staff_review.visible_to_staff(application):
             abort(404)
     path = evidence_files.evidence_path(evidence)

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learnhub.accounts.access import ensure_may_act_for_city
+from learnhub.accounts.access import ensure_may_act_for_holder
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import RecognitionApplication
 from learnhub.extensions import db
@@ -26,7 +26,7 @@ from .services import staff_review
 def _reviewable(application_id: int) -> RecognitionApplication:
     credit_staff_only()
     application = db.get_or_404(RecognitionApplication, application_id)
-    ensure_may_act_for_city(current_user, application.city_code)
+    ensure_may_act_for_holder(current_user, application.city_code, application.account.user)
     if not staff_review.visible_to_staff(application):
         abort(404)
     return application

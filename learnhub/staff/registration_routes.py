@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
-from learnhub.accounts.access import managed_city_codes, may_review_registrations, role_required
+from learnhub.accounts.access import may_review_registrations, role_required, staff_scope
 from learnhub.accounts.models import Role
 from learnhub.extensions import db
 from learnhub.forms import form_status, show_problems
@@ -25,7 +25,8 @@ def registration_bursts():
 
 
 def _bursts_page(form: BurstDecisionForm, status: int = 200):
-    cities = managed_city_codes(current_user)
+    scope = staff_scope(current_user)
+    cities = None if scope.everything else frozenset({scope.city_code})
     found = bursts.bursts(cities)
     decisions = bursts.decisions(cities)
     codes = {b.city_code for b in found} | {d.city_code for d in decisions}

@@ -5,8 +5,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from learnhub import audit  # noqa: F401  (its table, read on /staff/audit)
 from learnhub.accounts import masking
-from learnhub.accounts.access import ensure_may_manage_city, managed_city_codes, role_required
+from learnhub.accounts.access import (
+    CENTRE_ROLES,
+    Scope,
+    ensure_may_manage,
+    ensure_may_manage_city,
+    role_required,
+    staff_scope,
+)
 from learnhub.accounts.models import Role
 from learnhub.rankings import leaderboard
 from learnhub.rankings.charts import line_chart
@@ -18,8 +26,6 @@ from learnhub.ui import page_number
 
 from . import services
 from .blueprint import bp
-
-CITY_OR_PROVINCE_STAFF = (Role.CITY_STAFF, Role.PROVINCE_STAFF)
 
 # The dashboard's work list: (endpoint, label, province staff only). A tool appears once
 # its feature registers the endpoint; each page checks access again itself.
@@ -38,11 +44,9 @@ STAFF_TOOLS = (
 
 
 @bp.get("/")
-@role_required(*CITY_OR_PROVINCE_STAFF)
+@role_required(*CENTRE_ROLES)
 def dashboard():
-    counts = services.learner_counts(
-        managed_city_codes(current_user), current_app.config["HOME_PROVINCE"]
-    )
+    counts = services.learner_counts(staff_scope(current_user), current_app.config["HOME_PROVINCE"])
     province_staff = current_user.role is Role.PROVINCE_STAFF
     tools = [
         (endpoint, label)
@@ -53,7 +57,7 @@ def dashboard():
 
 
 @bp.get("/rankings")
-@role_required(*CITY_OR_PROVINCE_STAFF)
+@role_required(*CENTRE_ROLES)
 def rankings():
     """The province table (city staff see it too), with the staff-only metrics."""
     query, error = read_query(request.args, metrics=STAFF_METRICS)
@@ -69,7 +73,7 @@ def rankings():
 
 
 @bp.get("/cities/<code>")
-@role_required(*CITY_OR_PROVINCE_STAFF)
+@role_required(*CENTRE_ROLES)
 def city(code: str):
     region = get_region(code)
     if region is None or region.level is not RegionLevel.CITY:
@@ -96,7 +100,26 @@ def city(code: str):
         windows=WINDOWS,
         city=region,
         districts=services.district_counts(region.code),
-        learners=services.learners_of_city(region.code, page),
+        learners=services.learners_of(Scope(city_code=region.code), page),
         mask_name=masking.mask_name,
         mask_mobile=masking.mask_mobile,
     ), 400 if error else 200
+
+
+@bp.get("/districts/<code>")
+@role_required(*CENTRE_ROLES)
+def district(code: str):
+    """One district's learners: for its county centre, its city's centre and the province."""
+    region = get_region(code)
+    if region is None or region.level is not RegionLevel.DISTRICT:
+        abort(404)
+    ensure_may_manage(current_user, region.parent_code, region.code)
+    scope = Scope(city_code=region.parent_code, district_code=region.code)
+    return render_template(
+        "staff/district.html",
+        district=region,
+        city=get_region(region.parent_code),
+        learners=services.learners_of(scope, page_number()),
+        mask_name=masking.mask_name,
+        mask_mobile=masking.mask_mobile,
+    )

@@ -140,7 +140,7 @@ def test_city_staff_cannot_open_accounts_in_another_city(app, city_staff):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing was imported" in page
-    assert "(line 4): city: You may only open accounts for learners of your own city." in page
+    assert "(line 4): city: You may only open accounts for learners of your own region." in page
     assert _counts(app) == before
 
 

@@ -235,7 +235,7 @@ def test_a_learner_cannot_be_staff_for_the_services(books):
     account, _staff, _second = books
     learner = new_learner()
     assert refusal(adjust, account, "1", learner, "补记", "k") == (
-        None, "This credit account is kept by another city's center.",
+        None, "This credit account is kept by another center.",
     )  # fmt: skip
     province = new_staff(role=Role.PROVINCE_STAFF)
     assert adjust(account, "1", province, "补记", "k").entry is not None

@@ -15,11 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from learnhub.accounts.access import (
-    credit_account_refusal,
-    managed_city_codes,
-    may_act_for_city,
-)
+from learnhub.accounts.access import credit_account_refusal, may_act_for_holder, staff_scope
 from learnhub.accounts.models import User
 from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
@@ -210,7 +206,7 @@ def withdraw(user: User, application: ConversionApplication) -> None:
 def _check_reviewer(staff: User, application: ConversionApplication) -> None:
     """Staff of the city keeping the account decide; never their own application, nor one
     of staff of a higher level (accounts.access)."""
-    if not may_act_for_city(staff, application.city_code):
+    if not may_act_for_holder(staff, application.city_code, application.account.user):
         raise ConversionError(None, _l("You may not decide applications from this city."))
     if application.account.user_id == staff.id:
         raise ConversionError(None, _l("Another staff member must decide your own application."))
@@ -248,10 +244,14 @@ def reject(staff: User, application: ConversionApplication, reason: str) -> None
 
 
 def _in_scope(query, staff: User):
-    cities = managed_city_codes(staff)
-    if cities is None:
+    scope = staff_scope(staff)
+    if scope.everything:
         return query
-    return query.where(ConversionApplication.city_code.in_(cities))
+    return (
+        query.join(CreditAccount, CreditAccount.id == ConversionApplication.account_id)
+        .join(User, User.id == CreditAccount.user_id)
+        .where(scope.where(ConversionApplication.city_code, User.district_code))
+    )
 
 
 def pending_for(staff: User) -> list[ConversionApplication]:

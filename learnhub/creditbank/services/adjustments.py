@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from learnhub.accounts.access import managed_city_codes, may_see_credit_account
+from learnhub.accounts.access import may_see_credit_account, staff_scope
 from learnhub.accounts.models import User
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -131,12 +131,11 @@ def requests_for(staff: User, status: RequestStatus = RequestStatus.PENDING):
     query = (
         select(AdjustmentRequest)
         .join(CreditAccount, CreditAccount.id == AdjustmentRequest.account_id)
+        .join(User, User.id == CreditAccount.user_id)
         .where(AdjustmentRequest.status == status)
+        .where(staff_scope(staff).where(CreditAccount.city_code, User.district_code))
         .order_by(AdjustmentRequest.id)
     )
-    cities = managed_city_codes(staff)
-    if cities is not None:
-        query = query.where(CreditAccount.city_code.in_(cities))
     return [
         request
         for request in db.session.scalars(query)

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
-from learnhub.accounts.access import credit_account_refusal, managed_city_codes
+from learnhub.accounts.access import credit_account_refusal, staff_scope
 from learnhub.accounts.models import User
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -101,13 +101,11 @@ def transfers_for(staff: User) -> list[AccountTransfer]:
         .where(AccountTransfer.status == TransferStatus.PENDING)
         .order_by(AccountTransfer.id)
     )
-    cities = managed_city_codes(staff)
-    if cities is not None:
+    scope = staff_scope(staff)  # transfers are between cities: a city's or the province's work
+    if not scope.everything:
+        city = scope.city_code if scope.whole_city else None
         query = query.where(
-            or_(
-                AccountTransfer.to_city_code.in_(cities),
-                AccountTransfer.from_city_code.in_(cities),
-            )
+            or_(AccountTransfer.to_city_code == city, AccountTransfer.from_city_code == city)
         )
     return list(db.session.scalars(query))
 

@@ -10,15 +10,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from learnhub.accounts.access import (
-    credit_account_refusal,
-    managed_city_codes,
-    may_act_for_city,
-)
+from learnhub.accounts.access import credit_account_refusal, may_act_for_holder, staff_scope
 from learnhub.accounts.models import User
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import (
     AccountStatus,
+    CreditAccount,
     EntryKind,
     RecognitionApplication,
     RecognitionStatus,
@@ -41,7 +38,7 @@ def business_key(application: RecognitionApplication) -> str:
 def _ensure_may_review(application: RecognitionApplication, reviewer: User) -> None:
     """Staff of the city keeping the account review it; never their own application, nor
     one of staff of a higher level (accounts.access)."""
-    if not may_act_for_city(reviewer, application.city_code):
+    if not may_act_for_holder(reviewer, application.city_code, application.account.user):
         raise RecognitionError(
             None, _l("You may only review applications from learners of your own city.")
         )
@@ -167,10 +164,14 @@ def visible_to_staff(application: RecognitionApplication) -> bool:
 
 def _staff_scope(staff: User):
     query = select(RecognitionApplication).where(RecognitionApplication.submitted_at.is_not(None))
-    cities = managed_city_codes(staff)
-    if cities is not None:
-        query = query.where(RecognitionApplication.city_code.in_(cities))
-    return query
+    scope = staff_scope(staff)
+    if scope.everything:
+        return query
+    return (
+        query.join(CreditAccount, CreditAccount.id == RecognitionApplication.account_id)
+        .join(User, User.id == CreditAccount.user_id)
+        .where(scope.where(RecognitionApplication.city_code, User.district_code))
+    )
 
 
 def review_queue(staff: User, status: RecognitionStatus | None, page: int, per_page: int = 30):

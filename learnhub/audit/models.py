@@ -1,0 +1,84 @@
+"""The audit log's one table."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnhub.database import UTCDateTime, utcnow
+from learnhub.extensions import db
+
+
+class AuditAction(enum.StrEnum):
+    """What was done. Stored as text without a CHECK constraint, so a feature adds its
+    actions here (with a label) and needs no migration."""
+
+    STAFF_CREATED = "staff.created"
+    STAFF_CHANGED = "staff.changed"
+    STAFF_DISABLED = "staff.disabled"
+    STAFF_ENABLED = "staff.enabled"
+    STAFF_ACTIVATED = "staff.activated"
+    ACTIVATION_REISSUED = "staff.activation_reissued"
+    RESET_CODE_ISSUED = "reset.code_issued"
+    RESET_CODE_USED = "reset.code_used"
+    RESET_CODE_REFUSED = "reset.code_refused"
+    RESET_BY_EMAIL = "reset.by_email"
+    DISTRICT_CORRECTED = "learner.district_corrected"
+    TRANSFER_REQUESTED = "learner.transfer_requested"
+    TRANSFER_ACCEPTED = "learner.transfer_accepted"
+    TRANSFER_DECLINED = "learner.transfer_declined"
+
+
+ACTION_LABELS = {
+    AuditAction.STAFF_CREATED: _l("Staff account created"),
+    AuditAction.STAFF_CHANGED: _l("Staff role or region changed"),
+    AuditAction.STAFF_DISABLED: _l("Account disabled"),
+    AuditAction.STAFF_ENABLED: _l("Account enabled again"),
+    AuditAction.STAFF_ACTIVATED: _l("Staff account activated"),
+    AuditAction.ACTIVATION_REISSUED: _l("Activation link issued again"),
+    AuditAction.RESET_CODE_ISSUED: _l("Reset code issued"),
+    AuditAction.RESET_CODE_USED: _l("Password reset with a code"),
+    AuditAction.RESET_CODE_REFUSED: _l("Reset code refused"),
+    AuditAction.RESET_BY_EMAIL: _l("Password reset by e-mail"),
+    AuditAction.DISTRICT_CORRECTED: _l("District corrected"),
+    AuditAction.TRANSFER_REQUESTED: _l("Move to another city requested"),
+    AuditAction.TRANSFER_ACCEPTED: _l("Move to another city accepted"),
+    AuditAction.TRANSFER_DECLINED: _l("Move to another city declined"),
+}
+
+
+class AuditEntry(db.Model):
+    """One recorded action. ``city_code``/``district_code`` are where it happened (the
+    subject's region, or the region acted on), so each centre's entries can be told apart."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_city_at", "city_code", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_role: Mapped[str | None] = mapped_column(String(20))  # the role at the time
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    details_json: Mapped[str] = mapped_column(Text, default="{}")
+
+    actor = relationship("User", foreign_keys=[actor_id], viewonly=True)
+    subject = relationship("User", foreign_keys=[subject_id], viewonly=True)
+
+    @property
+    def details(self) -> dict:
+        return json.loads(self.details_json or "{}")
+
+    @property
+    def label(self) -> str:
+        known = self.action in AuditAction.__members__.values()
+        return str(ACTION_LABELS[AuditAction(self.action)]) if known else self.action
