@@ -13,9 +13,7 @@ a request and at most ``SESSION_MAX_HOURS`` after sign-in; with it, after
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -25,15 +23,12 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from .models import DeviceSession, EndReason, User
+from .one_time import new_token, secret_hash
 
 log = logging.getLogger(__name__)
 
 TOUCH_EVERY = timedelta(minutes=5)  # how stale last_seen_at may get before it is written
 DEVICE_TEXT_LENGTH = 200
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _idle_limit(row: DeviceSession) -> timedelta:
@@ -52,9 +47,9 @@ def start_session(user: User, remember: bool, device: str, now: datetime | None 
         if remember
         else timedelta(hours=config["SESSION_MAX_HOURS"])
     )
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     row = DeviceSession(
-        user_id=user.id, token_hash=_hash(token), remember=remember,
+        user_id=user.id, token_hash=secret_hash(token), remember=remember,
         device=device[:DEVICE_TEXT_LENGTH], created_at=now, last_seen_at=now,
         expires_at=now + lifetime,
     )  # fmt: skip
@@ -74,7 +69,7 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
     now = now or utcnow()
     row = db.session.scalar(
         select(DeviceSession).where(
-            DeviceSession.token_hash == _hash(token), DeviceSession.ended_at.is_(None)
+            DeviceSession.token_hash == secret_hash(token), DeviceSession.ended_at.is_(None)
         )
     )
     if row is None:
