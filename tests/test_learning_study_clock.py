@@ -1,6 +1,8 @@
 """One study clock per learner: lessons, tabs, devices and parallel requests share it."""
 
+import math
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -113,6 +115,7 @@ def test_parallel_media_reports_cannot_spend_one_minute_twice(client, app, make_
     devices = two_devices(app, client)
     pages = [device.get(f"/lessons/{lesson}").get_data(as_text=True)
              for device, lesson in zip(devices, lessons, strict=True)]  # fmt: skip
+    started = time.monotonic()  # real seconds pass too, and count (more under load)
     for device, lesson in zip(devices, lessons, strict=True):
         assert report(device, lesson, 0, "start").status_code == 200
     time_passes(app, 150)
@@ -125,5 +128,6 @@ def test_parallel_media_reports_cannot_spend_one_minute_twice(client, app, make_
     ])  # fmt: skip
     assert [r.status_code for r in responses] == [200, 200]
     assert sorted(r.json["completed"] for r in responses) == [False, True]
-    assert sum(r.json["credited_seconds"] for r in responses) <= 300 + 3 * 2
+    real_seconds = math.ceil(time.monotonic() - started)
+    assert sum(r.json["credited_seconds"] for r in responses) <= 300 + 2 * (3 + real_seconds)
     assert count(app, StudyClock) == 1
