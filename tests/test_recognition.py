@@ -56,6 +56,8 @@ def people(make_user):
               district="210202", name="大连中心")  # fmt: skip
     make_user(login="province", role=Role.PROVINCE_STAFF, managed=PROVINCE, name="省中心")
     make_user(login="sy_editor", role=Role.EDITOR, managed=SHENYANG)
+    make_user(login="shenhe_learner", district="210103", name="赵丽华")
+    make_user(login="heping_staff", role=Role.COUNTY_STAFF, managed="210102", name="和平区中心")
 
 
 @pytest.fixture
@@ -249,7 +251,7 @@ def test_staff_review_only_their_own_citys_learners(ctx):
     assert application.city_code == DALIAN
     for outsider in ("sy_staff", "sy_editor", "rc_learner"):
         message = refused(services.claim, application, person(outsider))
-        assert "learners of your own city" in message
+        assert "learners of your own region" in message
     assert application.status is Status.SUBMITTED
     services.claim(application, person("dl_staff"))
     services.release(application, person("dl_staff"))
@@ -278,7 +280,7 @@ def test_applications_go_to_the_city_keeping_the_account_not_the_profile(ctx):
     learner.city_code, learner.district_code = DALIAN, "210202"  # moved, not yet transferred
     application = sent("rc_learner")
     assert application.city_code == SHENYANG == application.account.city_code
-    assert "learners of your own city" in refused(services.claim, application, person("dl_staff"))
+    assert "learners of your own region" in refused(services.claim, application, person("dl_staff"))
     services.claim(application, person("sy_staff"))
     assert application.status is Status.IN_REVIEW
 
@@ -289,6 +291,19 @@ def test_queue_shows_only_the_city_and_never_drafts(ctx):
     province_queue = services.review_queue(person("province"), None, 1).items
     assert city_queue == [mine]
     assert {a.id for a in province_queue} == {mine.id, theirs.id}
+
+
+def test_county_staff_review_only_their_districts_learners(ctx):
+    heping, shenhe = sent("rc_learner"), sent("shenhe_learner")  # 和平区 and 沈河区 of 沈阳
+    queue = services.review_queue(person("heping_staff"), Status.SUBMITTED, 1).items
+    assert queue == [heping]
+    message = refused(services.claim, shenhe, person("heping_staff"))
+    assert "learners of your own region" in message and shenhe.status is Status.SUBMITTED
+    services.claim(heping, person("heping_staff"))
+    services.approve(heping, person("heping_staff"))
+    assert heping.status is Status.APPROVED
+    services.claim(shenhe, person("sy_staff"))  # the city's centre reviews every district
+    assert shenhe.status is Status.IN_REVIEW
 
 
 # ---- a frozen or closed account -----------------------------------------------------------

@@ -40,7 +40,7 @@ def _ensure_may_review(application: RecognitionApplication, reviewer: User) -> N
     one of staff of a higher level (accounts.access)."""
     if not may_act_for_holder(reviewer, application.city_code, application.account.user):
         raise RecognitionError(
-            None, _l("You may only review applications from learners of your own city.")
+            None, _l("You may only review applications from learners of your own region.")
         )
     if application.account.user_id == reviewer.id:
         raise RecognitionError(None, _l("You cannot review your own application."))
