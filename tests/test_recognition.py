@@ -8,6 +8,7 @@ import stat
 import threading
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select, update
@@ -799,3 +800,29 @@ def test_learner_removes_a_file_and_withdraws_through_pages(client, app, people)
     again = submit(client, f"{detail}/withdraw", {}, page=detail, follow_redirects=True)
     assert "cannot be withdrawn now: it is “Withdrawn”" in again.get_data(as_text=True)
     assert client.get(f"{detail}/edit").status_code == 302  # nothing left to change
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "content", "saved_as"),
+    [
+        ("poly.html", PDF, "poly.pdf"),  # a PDF named as a web page
+        ("invoicefdp.exe", PDF, "invoicefdp.pdf"),
+        ("照片.pdf.exe", PNG, "照片.pdf.png"),
+        (".htaccess", JPEG, "htaccess.jpg"),  # no hidden dot-file
+        ("...", JPEG, "evidence.jpg"),  # nothing left of the name
+    ],
+)
+def test_evidence_downloads_under_the_extension_of_what_it_is(
+    client, app, people, uploaded_as, content, saved_as
+):
+    sign_in_en(client, "rc_learner")
+    response = submit(client, "/me/recognition/new", form_fields())
+    application_id = int(re.search(r"/me/recognition/(\d+)$", response.headers["Location"])[1])
+    upload(client, application_id, content, uploaded_as)
+    with app.app_context():
+        evidence_id = db.session.scalar(select(RecognitionEvidence.id))
+    download = client.get(f"/recognition/{application_id}/evidence/{evidence_id}")
+    disposition = download.headers["Content-Disposition"]
+    download.close()
+    assert quote(saved_as) in disposition or f'filename="{saved_as}"' in disposition
+    assert quote(uploaded_as) not in disposition and f'"{uploaded_as}"' not in disposition

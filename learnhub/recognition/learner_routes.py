@@ -216,7 +216,7 @@ def evidence_file(application_id: int, evidence_id: int):
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=evidence.content_type, download_name=evidence.original_name,
+        path, mimetype=evidence.content_type, download_name=evidence_files.download_name(evidence),
         as_attachment=evidence.content_type == "application/pdf", conditional=True, max_age=0,
     )  # fmt: skip
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -51,6 +51,17 @@ def _clean_file_name(name: str | None) -> str:
     return name.strip()[:200] or "evidence"
 
 
+def download_name(evidence: RecognitionEvidence) -> str:
+    """The name a download is saved under: the uploader's name without its own extension,
+    and the extension of what the file really is (a PDF uploaded as ``poly.html`` downloads
+    as ``poly.pdf``), so no file opens as something it is not."""
+    extension = next(
+        ext for ext, kind in EVIDENCE_MIMETYPES.items() if kind == evidence.content_type
+    )
+    stem = PurePosixPath(evidence.original_name).stem.strip(" .") or "evidence"
+    return f"{stem[:80]}.{extension}"
+
+
 def add_evidence(
     application: RecognitionApplication, stream: BinaryIO, file_name: str | None
 ) -> RecognitionEvidence:
