@@ -18,9 +18,26 @@ class StatementFilterForm(FlaskForm):
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
 
+    def validate_start(self, field):
+        _within_statement_years(field)
+
     def validate_end(self, field):
+        _within_statement_years(field)
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The end date must not be before the start date."))
+
+
+# The credit bank opened long after 2000; a date outside these years is a typing mistake
+# (and year 1 or 9999 would not convert to UTC at all).
+STATEMENT_YEARS = (2000, 2100)
+
+
+def _within_statement_years(field) -> None:
+    first, last = STATEMENT_YEARS
+    if field.data and not first <= field.data.year <= last:
+        raise ValidationError(
+            _l("Choose a date between %(first)s and %(last)s.", first=first, last=last)
+        )
 
 
 class VerifyForm(FlaskForm):

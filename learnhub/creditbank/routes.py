@@ -17,6 +17,7 @@ from learnhub.clients import client_network, pseudonym
 from learnhub.database import expect_write
 from learnhub.errors import render_error
 from learnhub.extensions import db
+from learnhub.ui import page_number
 
 from .amounts import format_credits
 from .blueprint import bp
@@ -50,6 +51,7 @@ def account():
     start, end = statement_date_range(form)
     page = db.paginate(
         statement_query(credit_account, start, end),
+        page=page_number(),
         per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         error_out=False,

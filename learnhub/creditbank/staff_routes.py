@@ -23,6 +23,7 @@ from learnhub.accounts.access import (
 )
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
+from learnhub.ui import page_number
 
 from . import opening, staff
 from .amounts import credit_setting, format_credits
@@ -99,6 +100,7 @@ def staff_account(number: str):
     start, end = statement_date_range(form)
     page = db.paginate(
         statement_query(account, start, end),
+        page=page_number(),
         per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
         error_out=False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from learnhub.accounts.models import User
@@ -48,6 +49,20 @@ def test_statement_pages_and_filters_dates(client, app, make_user):
     assert "讲座" not in empty
     bad = client.get("/me/credits?start=2000-01-05&end=2000-01-01")
     assert "讲座5" in bad.get_data(as_text=True)  # an impossible range is ignored, with a note
+    # A page far beyond the last shows no entries rather than an error (the offset is capped).
+    beyond = client.get("/me/credits?page=99999999999999999999")
+    assert beyond.status_code == 200 and "讲座" not in beyond.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["start=0001-01-01", "end=9999-12-31", "start=1999-12-31"])
+def test_statement_dates_outside_the_banks_years_are_explained(client, app, make_user, query):
+    _learner_with_history(app, make_user, entries=2)
+    sign_in(client, "stmt_user")
+    client.set_cookie("learnhub_locale", "en")
+    page = client.get(f"/me/credits?{query}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Choose a date between 2000 and 2100." in text
+    assert "讲座2" in text  # the whole statement, unfiltered
 
 
 def test_statement_csv_is_utf8_with_bom(client, app, make_user):
