@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -51,6 +52,47 @@ def pseudonym(value: str, purpose: str) -> str:
     """
     key = f"{current_app.config['SECRET_KEY']}:{purpose}".encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# ---- people or programs --------------------------------------------------------------------
+
+# Crawlers, monitors, scripts and headless browsers, including the big Chinese engines.
+BOT_USER_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|archiver|fetch|scan|monitor|preview|headless|phantomjs|"
+    r"selenium|puppeteer|playwright|lighthouse|pingdom|curl|wget|httpie|python|java/|"
+    r"go-http|okhttp|axios|node-fetch|libwww|scrapy|yisou|sogou|360spider|bytespider|"
+    r"baiduspider|petalbot|semrush|ahrefs|facebookexternalhit|mediapartners",
+    re.IGNORECASE,
+)
+
+
+def is_bot(user_agent: str) -> bool:
+    """A crawler, monitor or script by its User-Agent (or one that sends none)."""
+    return not user_agent or bool(BOT_USER_AGENT.search(user_agent))
+
+
+def is_prefetch(purpose: str) -> bool:
+    """A page fetched ahead in case it is opened (Sec-Purpose / Purpose headers)."""
+    purpose = purpose.lower()
+    return "prefetch" in purpose or "prerender" in purpose
+
+
+def looks_like_a_browser(user_agent: str, accept: str) -> bool:
+    """Every real browser says "Mozilla/" and sends an Accept header."""
+    return user_agent.startswith("Mozilla/") and bool(accept)
+
+
+def is_a_person(req=None) -> bool:
+    """Whether a request looks like a person's browser: no bot, no prefetch, a browser."""
+    req = req or request
+    user_agent = req.headers.get("User-Agent", "")
+    purpose = req.headers.get("Sec-Purpose", "") + req.headers.get("Purpose", "")
+    return (
+        req.method != "HEAD"
+        and not is_prefetch(purpose)
+        and not is_bot(user_agent)
+        and looks_like_a_browser(user_agent, req.headers.get("Accept", ""))
+    )
 
 
 def init_proxies(app: Flask) -> None:

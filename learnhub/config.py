@@ -93,6 +93,9 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_KEY_PREFIX = "learnhub-limits"
     RATELIMIT_HEADERS_ENABLED = True
+    # What people search for (/search/terms): different terms one client counts a day
+    # (each term once); bots and floods count for nothing (learnhub/search/term_limits.py).
+    SEARCH_TERMS_PER_CLIENT = 30
     # Registration form posts one client address, and one network (/24, /64), may make;
     # beyond: 429, nothing created. Flask-Limiter's notation ("5/hour;20/day").
     REGISTRATION_RATE_LIMIT_PER_ADDRESS = "5/hour;20/day"  # accounts created

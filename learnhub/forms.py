@@ -6,11 +6,46 @@ from collections.abc import Mapping
 from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from werkzeug.datastructures import MultiDict
+from wtforms import IntegerField, PasswordField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
+# Characters that show nothing yet change how text reads or compares: zero-width spaces and
+# joiners, the byte-order mark, and the bidirectional controls that make "exe.pdf" of
+# "fdp.exe" (U+202E) or hide a name's real order.
+INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+             "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)  # fmt: skip
 
-class EmptyForm(FlaskForm):
+
+def clean_text(value: str, multiline: bool) -> str:
+    """Text as a person meant it: without invisible characters, control characters (NUL,
+    which PostgreSQL cannot store, escapes, bells) and, unless ``multiline``, line breaks."""
+    value = value.translate(INVISIBLE).replace("\r\n", "\n")
+    kept = "\n\t" if multiline else ""
+    return "".join(ch for ch in value if ch in kept or unicodedata.category(ch) not in ("Cc", "Cs"))
+
+
+class Form(FlaskForm):
+    """The base of every form: what is typed arrives cleaned (clean_text) before any field
+    or validator sees it, so a name of only zero-width spaces is as empty as no name."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            cleaned = MultiDict()
+            for key, value in formdata.items(multi=True):
+                field = form._fields.get(key)
+                if isinstance(value, str) and not isinstance(field, PasswordField):
+                    value = clean_text(value, multiline=isinstance(field, TextAreaField))
+                cleaned.add(key, value)
+            return cleaned
+
+
+class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that post."""
 
 

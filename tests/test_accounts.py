@@ -85,6 +85,8 @@ def test_duplicate_mobile_is_a_form_error_and_keeps_the_first_account(client, ap
         ({"birth_year": "1850"}, "请填写 1900 年到今年之间的年份。"),
         ({"birth_year": "abc"}, "请填写数字，例如 1958。"),
         ({"display_name": "  "}, "请填写您的名字。"),
+        ({"display_name": "\u200b\u200d\ufeff"}, "请填写您的名字。"),  # zero-width only
+        ({"display_name": "\u202e\x00\x1b"}, "请填写您的名字。"),  # controls only
     ],
 )
 def test_bad_registration_is_refused_with_a_message_and_writes_nothing(
@@ -269,3 +271,18 @@ def test_register_error_summary_lists_problems_in_the_order_of_the_form(client):
     summary = response.get_data(as_text=True).split('id="error-summary"')[1].split("</ul>")[0]
     links = re.findall(r'href="#([a-z_]+)"', summary)
     assert links == ["login", "district", "birth_year"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("\u202e英秀王", "英秀王"),  # a right-to-left override would show the name reversed
+        ("王\x00秀英", "王秀英"),  # NUL: PostgreSQL cannot store it
+        ("王\u200b秀\u2066英\u2069", "王秀英"),
+        ("王秀英\n\t", "王秀英"),  # a name is one line
+    ],
+)
+def test_names_are_kept_without_invisible_or_control_characters(client, app, typed, kept):
+    response = submit(client, "/register", {**GOOD, "display_name": typed})
+    assert response.status_code == 302
+    assert get_user(app, mobile=GOOD["login"]).display_name == kept

@@ -306,23 +306,68 @@ def test_ordinary_searches_do_not_offer_the_elder_switch(client, catalogue):
 # ---- what people search for -----------------------------------------------------------------
 
 
-def test_searches_are_counted_per_day_without_personal_data(app, client, catalogue):
-    client.get("/search?q=党史")
-    client.get("/search?q= 党史 ")
-    client.get("/search?q=火星课程")
-    client.get("/search?q=13912345678")  # someone typed a phone number
-    client.get("/search?q=党史&page=2")  # paging is not a new search
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0", "Accept": "text/html"}
+
+
+def person_at(app, address: str):
+    """A browser at one address (search terms count per client address)."""
+    environ = {"REMOTE_ADDR": address, "HTTP_USER_AGENT": BROWSER["User-Agent"],
+               "HTTP_ACCEPT": BROWSER["Accept"]}  # fmt: skip
+    client = app.test_client()
+    client.environ_base.update(environ)
+    return client
+
+
+def counted_terms(app) -> dict:
     with app.app_context():
-        rows = {r.term: r for r in db.session.scalars(select(SearchTermCount))}
-        assert rows["党史"].searches == 2 and rows["党史"].empty_searches == 0
-        assert rows["火星课程"].empty_searches == 1
-        assert "#" in rows and "13912345678" not in rows
-        columns = set(SearchTermCount.__table__.columns.keys())
-        assert columns == {"id", "day", "term", "searches", "empty_searches"}
+        return {r.term: r for r in db.session.scalars(select(SearchTermCount))}
+
+
+def test_searches_are_counted_per_day_without_personal_data(app, catalogue):
+    person_at(app, "198.51.100.1").get("/search?q=党史")
+    person_at(app, "198.51.100.2").get("/search?q= 党史 ")
+    person_at(app, "198.51.100.3").get("/search?q=火星课程")
+    person_at(app, "198.51.100.4").get("/search?q=13912345678")  # someone typed a phone number
+    person_at(app, "198.51.100.5").get("/search?q=党史&page=2")  # paging is not a new search
+    rows = counted_terms(app)
+    assert rows["党史"].searches == 2 and rows["党史"].empty_searches == 0
+    assert rows["火星课程"].empty_searches == 1
+    assert "#" in rows and "13912345678" not in rows
+    columns = set(SearchTermCount.__table__.columns.keys())
+    assert columns == {"id", "day", "term", "searches", "empty_searches"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"User-Agent": "Mozilla/5.0 (compatible; Baiduspider/2.0)", "Accept": "text/html"},
+        {"User-Agent": "python-requests/2.32", "Accept": "*/*"},
+        {"User-Agent": "", "Accept": "text/html"},
+        {**BROWSER, "Sec-Purpose": "prefetch"},
+        {"User-Agent": BROWSER["User-Agent"]},  # no Accept: not a browser
+    ],
+)
+def test_crawlers_scripts_and_prefetches_count_for_nothing(app, client, catalogue, headers):
+    assert client.get("/search?q=党史", headers=headers).status_code == 200
+    assert "党史" not in counted_terms(app)
+
+
+def test_a_flood_from_one_client_counts_once_per_term_and_a_few_terms(app, catalogue):
+    app.config["SEARCH_TERMS_PER_CLIENT"] = 3
+    flooder = person_at(app, "203.0.113.9")
+    for _ in range(20):
+        flooder.get("/search?q=广告词")
+    for term in ("词一", "词二", "词三", "词四"):
+        flooder.get(f"/search?q={term}")
+    person_at(app, "198.51.100.7").get("/search?q=词四")
+    rows = counted_terms(app)
+    assert rows["广告词"].searches == 1  # twenty searches, one client: once
+    assert "词一" in rows and "词二" in rows and "词三" not in rows  # three terms a day
+    assert rows["词四"].searches == 1  # counted for the other client only
 
 
 def test_staff_see_what_was_searched_and_not_found(app, client, make_user, catalogue):
-    client.get("/search?q=火星课程")
+    person_at(app, "198.51.100.1").get("/search?q=火星课程")
     make_user("learner9")
     sign_in(client, "learner9")
     assert client.get("/search/terms").status_code == 403

@@ -3,7 +3,6 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -15,7 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from learnhub.forms import ChoiceField, ForgivingIntegerField, normalise_text
+from learnhub.forms import ChoiceField, ForgivingIntegerField, Form, normalise_text
 
 from .password_policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from .services import parse_login_name
@@ -77,7 +76,7 @@ class RegionFields:
     )
 
 
-class RegistrationForm(RegionFields, FlaskForm):
+class RegistrationForm(RegionFields, Form):
     login = StringField(
         _l("Mobile number or username"),
         filters=[normalise_text],
@@ -110,7 +109,7 @@ class RegistrationForm(RegionFields, FlaskForm):
             )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("Mobile number or username"),
         filters=[normalise_text],
@@ -125,7 +124,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Enter your current password."))],
@@ -137,7 +136,7 @@ class PasswordChangeForm(FlaskForm):
     )
 
 
-class ProfileForm(RegionFields, FlaskForm):
+class ProfileForm(RegionFields, Form):
     display_name = StringField(
         _l("Your name"),
         filters=[normalise_text],

@@ -3,11 +3,10 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from learnhub.forms import ChoiceField, normalise_text
+from learnhub.forms import ChoiceField, Form, normalise_text
 
 
 class DayField(DateField):
@@ -25,7 +24,7 @@ class DayField(DateField):
             raise ValueError(_l("Enter a date, for example 2026-12-01.")) from None
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     """The terms of a rule version."""
 
     title = StringField(
@@ -67,14 +66,14 @@ class NewRuleForm(RuleForm):
     )  # fmt: skip
 
 
-class EndRuleForm(FlaskForm):
+class EndRuleForm(Form):
     last_day = DayField(
         _l("Last day learners may apply"),
         validators=[InputRequired(_l("Enter the last day the rule applies."))],
     )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         _l("Reason"), filters=[normalise_text],
         validators=[DataRequired(_l("Say why the application is rejected.")), Length(max=500)],

@@ -1,15 +1,14 @@
 """Credit bank forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from learnhub.forms import normalise_text
+from learnhub.forms import Form, normalise_text
 
 
-class StatementFilterForm(FlaskForm):
+class StatementFilterForm(Form):
     """Dates of the statement (a GET form: nothing changes, so no CSRF token)."""
 
     class Meta:
@@ -40,7 +39,7 @@ def _within_statement_years(field) -> None:
         )
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """A certificate code typed by anyone (GET: nothing changes)."""
 
     class Meta:
@@ -60,7 +59,7 @@ class VerifyForm(FlaskForm):
 # ---- staff ---------------------------------------------------------------------------
 
 
-class AccountSearchForm(FlaskForm):
+class AccountSearchForm(Form):
     """Find an account (GET: nothing changes)."""
 
     class Meta:
@@ -76,7 +75,7 @@ class AccountSearchForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A staff action that needs a reason: freeze, unfreeze, close, reverse, revoke."""
 
     reason = TextAreaField(
@@ -87,7 +86,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(Form):
     """A correction of the balance with a memo; ``key`` makes a double submit post once."""
 
     amount = StringField(
@@ -108,7 +107,7 @@ class AdjustmentForm(FlaskForm):
     key = HiddenField()
 
 
-class OpenAccountsForm(FlaskForm):
+class OpenAccountsForm(Form):
     """A CSV of learners to register (批量开户)."""
 
     file = FileField(

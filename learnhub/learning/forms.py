@@ -1,10 +1,11 @@
 """Learning forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from learnhub.forms import Form
 
-class QuizForm(FlaskForm):
+
+class QuizForm(Form):
     """Answers arrive as q<question id> fields. ``form_token`` is the attempt the server
     issued when it showed the quiz (never one the browser makes up)."""
 

@@ -11,6 +11,7 @@ import re
 import secrets
 from datetime import date, datetime, timedelta
 
+from learnhub.clients import is_bot, is_prefetch, looks_like_a_browser
 from learnhub.clock import local_midnight, site_timezone
 
 OK = "ok"
@@ -24,14 +25,6 @@ NOT_A_BROWSER = "nobrowser"
 RATE = "rate"  # over a cap per visitor, address or network (decided at aggregation)
 FILTER_REASONS = (BOT, PREFETCH, HEAD, STAFF, COOKIELESS, UNSIGNED, NOT_A_BROWSER, RATE)
 
-# Crawlers, monitors, scripts and headless browsers, including the big Chinese engines.
-BOT_USER_AGENT = re.compile(
-    r"bot|crawl|spider|slurp|archiver|fetch|scan|monitor|preview|headless|phantomjs|"
-    r"selenium|puppeteer|playwright|lighthouse|pingdom|curl|wget|httpie|python|java/|"
-    r"go-http|okhttp|axios|node-fetch|libwww|scrapy|yisou|sogou|360spider|bytespider|"
-    r"baiduspider|petalbot|semrush|ahrefs|facebookexternalhit|mediapartners",
-    re.IGNORECASE,
-)
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,43}$")
 
 
@@ -58,12 +51,11 @@ def request_status(
     """Why this request can never count, or OK (the first rule that applies wins)."""
     if method == "HEAD":
         return HEAD
-    if "prefetch" in purpose.lower() or "prerender" in purpose.lower():
+    if is_prefetch(purpose):
         return PREFETCH
-    if not user_agent or BOT_USER_AGENT.search(user_agent):
+    if is_bot(user_agent):
         return BOT
-    # Every real browser says "Mozilla/" and sends an Accept header.
-    if not user_agent.startswith("Mozilla/") or not accept:
+    if not looks_like_a_browser(user_agent, accept):
         return NOT_A_BROWSER
     if is_staff:
         return STAFF

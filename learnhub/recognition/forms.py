@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -13,7 +12,7 @@ from learnhub.creditbank.models import (
     RECOGNITION_STATUS_LABELS,
     RecognitionStatus,
 )
-from learnhub.forms import ChoiceField, normalise_text
+from learnhub.forms import ChoiceField, Form, normalise_text
 
 from .services.applications import ApplicationDetails
 from .services.outcome_catalogue import OutcomeTypeDetails
@@ -28,7 +27,7 @@ def _category_choices():
     return [("", _l("Choose…"))] + [(k.value, v) for k, v in OUTCOME_CATEGORY_LABELS.items()]
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     """Step 1: what the learning was and what the learner asks for."""
 
     outcome_type = ChoiceField(
@@ -97,7 +96,7 @@ class ApplicationForm(FlaskForm):
         self.credits_claimed.data = f"{outcome_type.standard_credits:.2f}"
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     """Step 2: one evidence file (checked by its content in the service)."""
 
     file = FileField(
@@ -112,7 +111,7 @@ class EvidenceForm(FlaskForm):
         return data if data and getattr(data, "filename", "") else None
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reject or return: the learner is told why."""
 
     reason = TextAreaField(
@@ -123,12 +122,12 @@ class ReasonForm(FlaskForm):
     )
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     note = TextAreaField(_l("Note for the learner (optional)"), filters=[strip_text],
                          render_kw={"rows": 2})  # fmt: skip
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The queue's state filter (a GET form: nothing changes, so no CSRF token)."""
 
     class Meta:
@@ -152,7 +151,7 @@ class QueueFilterForm(FlaskForm):
         return RecognitionStatus(value) if value else RecognitionStatus.SUBMITTED
 
 
-class OutcomeTypeForm(FlaskForm):
+class OutcomeTypeForm(Form):
     name = StringField(
         _l("Name of the outcome"),
         filters=[strip_text],

@@ -12,6 +12,7 @@ from learnhub.ui import page_number
 
 from . import services, text
 from .blueprint import bp
+from .term_limits import search_counts
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ def _search_from_request() -> services.SearchResults:
 
 def _record(results: services.SearchResults) -> None:
     try:
-        services.record_search(results.query, results.total)
+        if search_counts(services.term_for_log(results.query)):
+            services.record_search(results.query, results.total)
     except Exception:  # counting must never cost a visitor their results
         log.exception("could not record a search term")
 

@@ -1,11 +1,10 @@
 """Forms of the staff area."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from learnhub.forms import normalise_text
+from learnhub.forms import Form, normalise_text
 
 
 def _reason_field(label) -> TextAreaField:
@@ -20,13 +19,13 @@ def _reason_field(label) -> TextAreaField:
     )
 
 
-class DismissJobForm(FlaskForm):
+class DismissJobForm(Form):
     """Closing a failed job without running it again: the reason is required."""
 
     note = _reason_field(_l("Why it needs no further run"))
 
 
-class BurstDecisionForm(FlaskForm):
+class BurstDecisionForm(Form):
     """Excluding a burst of registrations from the ranking, or counting it again."""
 
     network = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])

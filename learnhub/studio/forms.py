@@ -7,9 +7,9 @@ applies the very same ones.
 
 from __future__ import annotations
 
+import wtforms
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import AnyOf, InputRequired, Optional
 
@@ -25,7 +25,7 @@ from learnhub.catalogue.models import (
     LessonKind,
 )
 from learnhub.catalogue.question_authoring import MAX_CHOICES, QuestionDetails
-from learnhub.forms import ChoiceField, ForgivingIntegerField
+from learnhub.forms import ChoiceField, ForgivingIntegerField, Form
 from learnhub.media import MediaKind
 
 from .fields import (
@@ -38,7 +38,7 @@ from .fields import (
 )
 
 
-class AddingForm(FlaskForm):
+class AddingForm(Form):
     """A form that adds a course, a lesson or a question, or (``adds=False``) edits one.
 
     A form that adds carries a one-time token, so that a second post of it (a double
@@ -233,7 +233,7 @@ def lesson_form(kind: LessonKind, **kwargs) -> LessonForm:
     return LessonForm(**kwargs)
 
 
-class ChoiceRow(Form):
+class ChoiceRow(wtforms.Form):
     # Labelled in the template ("Answer 2", "Answer 2 is correct"), so they stay unique.
     text = StringField(filters=[strip_text])
     correct = BooleanField()
@@ -270,7 +270,7 @@ class QuestionForm(AddingForm):
         )
 
 
-class MoveLessonForm(FlaskForm):
+class MoveLessonForm(Form):
     """The "move up" and "move down" buttons: each sends its direction."""
 
     direction = StringField(validators=[AnyOf(("up", "down"))])
@@ -280,7 +280,7 @@ class MoveLessonForm(FlaskForm):
         return -1 if self.direction.data == "up" else 1
 
 
-class StatusFilterForm(Form):
+class StatusFilterForm(wtforms.Form):
     """The studio list's filter (GET: changes nothing, so no CSRF)."""
 
     status = ChoiceField(_l("Status"), validators=[Optional()])
