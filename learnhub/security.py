@@ -1,6 +1,7 @@
 """Response headers that make the browser refuse what the site never does."""
 
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -32,6 +33,19 @@ def set_security_headers(response: Response, https: bool) -> Response:
     return response
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON as Flask reads it, except that nesting deep enough to exhaust Python's stack
+    (``[[[[…]]]]`` a hundred thousand times) is malformed input — a 400 from ``get_json``,
+    ``None`` from ``get_json(silent=True)`` — not a server error."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
 def init_security(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
     https = bool(app.config.get("HTTPS"))
     app.after_request(lambda response: set_security_headers(response, https))
