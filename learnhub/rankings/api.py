@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request
 
 from learnhub.clock import local_today
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
+from learnhub.regions.services import cities_of
 
 from . import leaderboard
 from .blueprint import bp
@@ -76,8 +77,10 @@ def api_openapi():
     """The OpenAPI 3.1 description of the rankings API."""
     return jsonify(
         openapi_document(
-            server=url_for("main.home", _external=True).rstrip("/"),
+            # Relative: never built from the request's Host header, which the client chooses.
+            server="/",
             metrics=list(METRICS),
+            cities=[city.code for city in cities_of(current_app.config["HOME_PROVINCE"])],
             windows=list(WINDOWS),
         )
     )

@@ -1,17 +1,24 @@
-"""The OpenAPI description of the rankings API (served at /api/v1/openapi.json)."""
+"""The OpenAPI description of learnhub's JSON API (served at /api/v1/openapi.json): the
+rankings, and the search it includes from the search feature."""
 
 from __future__ import annotations
 
+from learnhub.search.openapi import query_parameter as _param
+from learnhub.search.openapi import search_paths, search_schemas
 
-def openapi_document(server: str, metrics: list[str], windows: list[str]) -> dict:
+
+def openapi_document(
+    server: str, metrics: list[str], windows: list[str], cities: list[str]
+) -> dict:
     error = {"$ref": "#/components/schemas/Error"}
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "learnhub rankings API",
+            "title": "learnhub API",
             "version": "1.0.0",
-            "description": "City and district leaderboards of the lifelong-learning network. "
-            "Days are China-time (Asia/Shanghai) calendar days. See docs/rankings.md.",
+            "description": "City and district leaderboards of the lifelong-learning network "
+            "and search of its courses. Days are China-time (Asia/Shanghai) calendar days. "
+            "See docs/rankings.md and docs/search.md.",
         },
         "servers": [{"url": server}],
         "paths": {
@@ -39,7 +46,7 @@ def openapi_document(server: str, metrics: list[str], windows: list[str]) -> dic
                         ),
                         _param(
                             "city",
-                            {"type": "string", "pattern": "^[0-9]{6}$"},
+                            {"type": "string", "enum": cities},
                             "A city code: rank its districts instead of the cities.",
                         ),
                     ],
@@ -56,15 +63,11 @@ def openapi_document(server: str, metrics: list[str], windows: list[str]) -> dic
                         "429": {"description": "Too many requests", "content": _json(error)},
                     },
                 }
-            }
+            },
+            **search_paths(),
         },
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": {**_schemas(), **search_schemas()}},
     }
-
-
-def _param(name: str, schema: dict, description: str = "") -> dict:
-    return {"name": name, "in": "query", "required": False, "schema": schema,
-            "description": description}  # fmt: skip
 
 
 def _json(schema: dict) -> dict:
