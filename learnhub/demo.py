@@ -111,7 +111,7 @@ def _start_worker() -> subprocess.Popen:
     environment = {**os.environ, "LEARNHUB_INSTANCE_PATH": current_app.instance_path}
     # A session of its own: Ctrl+C in the terminal stops the server, and the server then
     # stops the worker gracefully, so no job in hand is cut off.
-    return subprocess.Popen(command, env=environment, start_new_session=True)  # noqa: S603
+    return subprocess.Popen(command, env=environment, start_new_session=True)  # noqa: S603 - fixed argv
 
 
 def _stop_worker(worker: subprocess.Popen) -> None:

@@ -40,7 +40,7 @@ COLUMN_ALIASES = {
     "区县代码": "district", "初始密码": "password", "密码": "password",
 }  # fmt: skip
 NAME_MAX_LENGTH = 40
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  (no 0/o, 1/l/i)
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105 - letters (no 0/o, 1/l/i)
 GENERATED_PASSWORD_LENGTH = 10
 
 

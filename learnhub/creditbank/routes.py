@@ -154,7 +154,7 @@ def _client_key() -> str:
 
 
 def _qr_svg(url: str) -> Markup:
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2))  # noqa: S704
+    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2))  # noqa: S704 - segno SVG
 
 
 @bp.get("/verify")

@@ -52,7 +52,7 @@ def speech_file(text: str, language: str = "zh") -> Path | None:
     os.close(handle)
     try:
         # The text goes to stdin, never into the command line.
-        subprocess.run(  # noqa: S603
+        subprocess.run(  # noqa: S603 - fixed argv, text on stdin
             [_espeak(), "-v", voice, "-s", "150", "-w", partial, "--stdin"],
             input=text.encode(), check=True, timeout=120, capture_output=True,
         )  # fmt: skip

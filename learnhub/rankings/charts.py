@@ -49,7 +49,7 @@ def bar_chart(items: list[tuple[str, Decimal]], title: str, description: str) ->
             f'fill="currentColor">{escape(_number(value))}</text></g>'
         )
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+    return Markup("".join(parts))  # noqa: S704 - every text part went through escape()
 
 
 def line_chart(points: list[tuple[str, Decimal]], title: str, description: str) -> Markup:
@@ -84,4 +84,4 @@ def line_chart(points: list[tuple[str, Decimal]], title: str, description: str) 
             f"{escape(points[0][0])} – {escape(points[-1][0])}</text>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 (every text part went through escape())
+    return Markup("".join(parts))  # noqa: S704 - every text part went through escape()
