@@ -281,7 +281,7 @@ def _region_in_scope(user: User, region: Region) -> bool:
 def grant_refusal(user, role: Role, region: Region | None):
     """Why the user may not give ``role`` for ``region`` (a lazy message), or None."""
     if role not in grantable_roles(user):
-        return _l("You cannot give this role: it is at or above your own.")
+        return _l("You cannot give this role: only roles below your own level, and content editor.")
     if region is None or region.level not in ROLE_REGION_LEVELS[role]:
         return _l("This role is not given for a region of that kind.")
     if not _region_in_scope(user, region):

@@ -50,11 +50,11 @@ def disable(client, user_id: int, reason: str = "离职"):
     [
         ("sy_staff", "county_staff", DALIAN_DISTRICT, "outside the region"),  # another city
         ("sy_staff", "editor", "210200", "outside the region"),
-        ("sy_staff", "city_staff", SHENYANG, "at or above your own"),  # their own level
-        ("heping", "county_staff", HEPING, "at or above your own"),  # county grants county
+        ("sy_staff", "city_staff", SHENYANG, "cannot give this role"),  # their own level
+        ("heping", "county_staff", HEPING, "cannot give this role"),  # county grants county
         ("heping", "editor", SHENHE, "outside the region"),  # the next district
-        ("province", "province_staff", "210000", "at or above your own"),
-        ("province", "learner", SHENYANG, "at or above your own"),
+        ("province", "province_staff", "210000", "cannot give this role"),
+        ("province", "learner", SHENYANG, "cannot give this role"),
     ],
 )
 def test_grants_beyond_the_rules_are_refused_and_recorded(app, staff, actor, role, region, why):
