@@ -190,6 +190,7 @@ PAGE_TYPES = [
         user="city_staff",
         staff=True,
     ),
+    PageType("staff-person", "/staff/people/{staff_person}", user="province_staff", staff=True),
     PageType("staff-audit", "/staff/audit", user="province_staff", staff=True),
     PageType("activate-invalid", "/activate/no-such-link", status=400),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
