@@ -93,3 +93,10 @@ def test_a_name_that_looks_like_a_formula_stays_text(app, staff, make_user):
     body = signed_in_as(app, "sy_staff").get("/staff/people/export.csv?q=formula").get_data()
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_the_dashboard_links_to_the_tools_each_centre_may_use(app, staff):
+    province = signed_in_as(app, "province").get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/people"' in province and 'href="/staff/audit"' in province
+    county = signed_in_as(app, "heping").get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/people"' in county and 'href="/staff/audit"' not in county
