@@ -16,6 +16,7 @@ from . import (
     creditbank,
     learning,
     main,
+    people,
     rankings,
     recognition,
     regions,
@@ -40,7 +41,7 @@ from .ui import init_ui
 # In the order their blueprints register (the order of URL rules with equal weight).
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-    rankings, search, studio, staff,
+    rankings, search, studio, staff, people,
 )  # fmt: skip
 
 

@@ -19,9 +19,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from learnhub.extensions import db
-from learnhub.regions.models import Region
+from learnhub.regions.models import Region, RegionLevel
 
-from .models import Role, User
+from .models import STAFF_ROLES, Role, User
 from .scopes import CENTRE_ROLES, EVERYTHING, NOTHING, Scope, region_scope, staff_scope
 
 __all__ = ["CENTRE_ROLES", "Scope", "staff_scope"]
@@ -248,4 +248,76 @@ def may_define_credit_rules(user) -> bool:
 
 def may_watch_jobs(user) -> bool:
     """Whether the user sees the background jobs and their failures (province staff only)."""
+    return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)
+
+
+# ---- staff administration (who may create, change and disable whose account) -------------
+
+# The level of region each role is given for: city staff a city, county staff a district,
+# editors the province, a city or a district. Province staff are made only by the command
+# ``flask users create-admin``, never on a page.
+ROLE_REGION_LEVELS = {
+    Role.CITY_STAFF: frozenset({RegionLevel.CITY}),
+    Role.COUNTY_STAFF: frozenset({RegionLevel.DISTRICT}),
+    Role.EDITOR: frozenset({RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.DISTRICT}),
+}
+
+
+def grantable_roles(user) -> list[Role]:
+    """The roles a centre's staff member may give: those below their own level, and editor."""
+    if not (user and user.is_authenticated) or user.role not in CENTRE_ROLES:
+        return []
+    return [
+        role
+        for role in (Role.CITY_STAFF, Role.COUNTY_STAFF, Role.EDITOR)
+        if role is Role.EDITOR or ROLE_LEVELS[role] < ROLE_LEVELS[user.role]
+    ]
+
+
+def _region_in_scope(user: User, region: Region) -> bool:
+    return staff_scope(user).covers_region(region.code, region.level, region.parent_code)
+
+
+def grant_refusal(user, role: Role, region: Region | None):
+    """Why the user may not give ``role`` for ``region`` (a lazy message), or None."""
+    if role not in grantable_roles(user):
+        return _l("You cannot give this role: only roles below your own level, and content editor.")
+    if region is None or region.level not in ROLE_REGION_LEVELS[role]:
+        return _l("This role is not given for a region of that kind.")
+    if not _region_in_scope(user, region):
+        return _l("This region is outside the region you look after.")
+    return None
+
+
+def may_grant(user, role: Role, region: Region | None) -> bool:
+    """Whether the user may give ``role`` for ``region`` (to a new or an existing account)."""
+    return grant_refusal(user, role, region) is None
+
+
+def administer_refusal(user, target: User):
+    """Why the user may not change, disable, enable or send a link to ``target``, or None.
+
+    Never one's own account; only staff accounts below one's own level (editors for
+    everyone who may grant them), and only of one's own region.
+    """
+    if not (user and user.is_authenticated) or user.role not in CENTRE_ROLES:
+        return _l("Only a centre's staff administer staff accounts.")
+    if target.id == user.id:
+        return _l("You cannot change your own account; another staff member must.")
+    if target.role not in STAFF_ROLES:
+        return _l("This is not a staff account.")
+    if target.role not in grantable_roles(user):
+        return _l("This account is at or above your own level; you cannot change it.")
+    if target.managed_region is None or not _region_in_scope(user, target.managed_region):
+        return _l("This account belongs to another region.")
+    return None
+
+
+def may_administer(user, target: User) -> bool:
+    """Whether the user may change, disable or enable the target's staff account."""
+    return administer_refusal(user, target) is None
+
+
+def may_read_audit_log(user) -> bool:
+    """The audit log of the whole province: province staff only."""
     return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)

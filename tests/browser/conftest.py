@@ -269,6 +269,9 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
             "unknown_certificate": "ABCD-EFGH-JKMN-PQRS",
             "search_found": "智能手机",
             "search_typo": "党使",  # a homophone typo: "did you mean 党史?"
+            "staff_person": db.session.scalar(
+                select(User.id).where(User.username == accounts.editor)
+            ),
         }
         content |= _credit_staff_content(accounts, finished)
         db.session.commit()

@@ -181,6 +181,18 @@ PAGE_TYPES = [
         "staff-conversion-rules", "/staff/conversion/rules", user="province_staff", staff=True
     ),
     PageType("staff-jobs", "/staff/jobs", content=True, user="province_staff", staff=True),
+    PageType("staff-people", "/staff/people", user="city_staff", staff=True),
+    PageType(
+        "staff-people-new-errors",
+        "/staff/people/new",
+        status=400,
+        submit_empty_form=True,
+        user="city_staff",
+        staff=True,
+    ),
+    PageType("staff-person", "/staff/people/{staff_person}", user="province_staff", staff=True),
+    PageType("staff-audit", "/staff/audit", user="province_staff", staff=True),
+    PageType("activate-invalid", "/activate/no-such-link", status=400),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
     PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
