@@ -3,6 +3,8 @@ sent to sign in (302). The people: a learner, editors of the province and of 和
 county centres of 和平区 and 沈河区 (two districts of 沈阳), 沈阳's and 大连's city centres,
 and the province centre. A new staff page adds a row here."""
 
+from pathlib import Path
+
 import pytest
 
 from learnhub.accounts.models import Role
@@ -24,6 +26,7 @@ PEOPLE = {
     "province": {"role": Role.PROVINCE_STAFF, "managed": "210000"},
 }
 WHO = ["anonymous", *PEOPLE]
+ROOT = Path(__file__).resolve().parent.parent
 
 # page → the status for each of WHO, in order:
 #        anon learner editor hp_ed heping shenhe shenyang dalian province
@@ -51,6 +54,10 @@ PAGES = {
     "/staff/conversion/rules": PROVINCE,
     "/staff/conversion/rules/new": PROVINCE,
     "/search/terms": WRITERS,
+    "/staff/people": ALL_STAFF,
+    "/staff/people/new": ALL_STAFF,
+    "/staff/people/export.csv": ALL_STAFF,
+    "/staff/audit": PROVINCE,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
 }
@@ -71,3 +78,69 @@ def test_each_page_by_role_and_region(app, everyone, page):
             sign_in(client, who)
         found.append(client.get(page).status_code)
     assert tuple(found) == PAGES[page]
+
+
+# Pages and actions that name a record (an application, an account, a course, a person) are
+# called as the wrong role and from the wrong region by the feature's own tests, which need
+# that record: each is named here. A route in neither table fails the test below.
+BY_RECORD = {
+    "conversion.": "tests/test_conversion.py::test_staff_of_another_city_and_learners_get_403",
+    "conversion.end_rule": "tests/test_conversion.py::test_only_province_staff_define_rules",
+    "conversion.new_version": "tests/test_conversion.py::test_only_province_staff_define_rules",
+    "conversion.rule": "tests/test_conversion.py::test_only_province_staff_define_rules",
+    "creditbank.staff_": "tests/creditbank/test_staff.py::"
+    "test_other_city_is_not_found_and_its_pages_are_forbidden",
+    "creditbank.staff_adjust": "tests/creditbank/test_separation.py::"
+    "test_another_citys_account_is_refused_with_a_valid_form",
+    "creditbank.staff_approve_request": "tests/creditbank/test_separation.py::"
+    "test_another_citys_staff_cannot_decide_a_request",
+    "creditbank.staff_reject_request": "tests/creditbank/test_separation.py::"
+    "test_another_citys_staff_cannot_decide_a_request",
+    "creditbank.staff_withdraw_request": "tests/creditbank/test_separation.py::"
+    "test_another_citys_staff_cannot_decide_a_request",
+    "creditbank.staff_accept_transfer": "tests/creditbank/test_records.py::"
+    "test_transfer_decisions_are_recorded_and_refused_to_the_sending_city",
+    "creditbank.staff_decline_transfer": "tests/creditbank/test_records.py::"
+    "test_transfer_decisions_are_recorded_and_refused_to_the_sending_city",
+    "people.": "tests/people/test_admin.py::"
+    "test_changing_or_disabling_others_beyond_the_rules_is_refused",
+    "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
+    "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",
+    "recognition.set_outcome_active": "tests/test_recognition.py::test_catalogue_pages",
+    "staff.city": "tests/test_staff_access.py::test_city_staff_cannot_open_another_city",
+    "staff.district": "tests/test_staff_access.py::"
+    "test_county_staff_see_their_district_and_nothing_else",
+    "staff.decide_registration_burst": "tests/test_rankings_trust.py::"
+    "test_staff_of_another_city_or_learners_cannot_exclude_a_citys_registrations",
+    "staff.dismiss_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
+    "staff.retry_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
+    "studio.": "tests/test_studio.py::test_dalian_editor_cannot_edit_or_publish_a_shenyang_course",
+}
+
+
+def _rule_for(endpoint: str) -> str | None:
+    """The most specific BY_RECORD entry: the endpoint itself, else its family prefix."""
+    if endpoint in BY_RECORD:
+        return BY_RECORD[endpoint]
+    families = [key for key in BY_RECORD if key.endswith((".", "_")) and endpoint.startswith(key)]
+    return BY_RECORD[max(families, key=len)] if families else None
+
+
+def test_every_staff_route_has_a_rule(app):
+    missing, dangling = [], []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/staff", "/studio", "/search/terms")):
+            continue
+        if not rule.arguments:
+            if "GET" in rule.methods and rule.rule not in PAGES:
+                missing.append(rule.rule)
+            continue
+        found = _rule_for(rule.endpoint)
+        if found is None:
+            missing.append(rule.endpoint)
+            continue
+        path, name = found.split("::")
+        if f"def {name}(" not in (ROOT / path).read_text(encoding="utf-8"):
+            dangling.append(found)
+    assert not missing, f"routes without a row in PAGES or BY_RECORD: {missing}"
+    assert not dangling, f"named tests that do not exist: {dangling}"
