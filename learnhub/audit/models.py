@@ -32,6 +32,27 @@ class AuditAction(enum.StrEnum):
     TRANSFER_REQUESTED = "learner.transfer_requested"
     TRANSFER_ACCEPTED = "learner.transfer_accepted"
     TRANSFER_DECLINED = "learner.transfer_declined"
+    # The credit bank (creditbank/staff_routes.py, staff_review_routes.py).
+    CREDIT_ACCOUNT_FROZEN = "credit.account_frozen"
+    CREDIT_ACCOUNT_UNFROZEN = "credit.account_unfrozen"
+    CREDIT_ACCOUNT_CLOSED = "credit.account_closed"
+    CREDIT_ENTRY_REVERSED = "credit.entry_reversed"
+    CREDIT_ADJUSTED = "credit.adjusted"
+    CREDIT_ADJUSTMENT_APPROVED = "credit.adjustment_approved"
+    CREDIT_ADJUSTMENT_REJECTED = "credit.adjustment_rejected"
+    CREDIT_ADJUSTMENT_WITHDRAWN = "credit.adjustment_withdrawn"
+    CERTIFICATE_REVOKED = "credit.certificate_revoked"
+    KEPT_AWARD_DECLINED = "credit.award_declined"
+    CREDIT_ACCOUNTS_OPENED = "credit.accounts_opened"
+    TRANSCRIPT_PRINTED = "credit.transcript_printed"  # personal data handed out
+    RECOGNITION_REVIEWED = "recognition.reviewed"  # claimed, released, approved, rejected…
+    OUTCOME_CATALOGUE_CHANGED = "recognition.catalogue_changed"
+    CONVERSION_DECIDED = "conversion.decided"
+    CONVERSION_RULE_CHANGED = "conversion.rule_changed"
+    COURSE_STATUS_CHANGED = "studio.course_status"  # published, unpublished, archived
+    REGISTRATIONS_DECIDED = "rankings.registrations_decided"
+    JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
+    STAFF_LIST_EXPORTED = "staff.list_exported"
 
 
 ACTION_LABELS = {
@@ -49,6 +70,26 @@ ACTION_LABELS = {
     AuditAction.TRANSFER_REQUESTED: _l("Move to another city requested"),
     AuditAction.TRANSFER_ACCEPTED: _l("Move to another city accepted"),
     AuditAction.TRANSFER_DECLINED: _l("Move to another city declined"),
+    AuditAction.CREDIT_ACCOUNT_FROZEN: _l("Credit account frozen"),
+    AuditAction.CREDIT_ACCOUNT_UNFROZEN: _l("Credit account unfrozen"),
+    AuditAction.CREDIT_ACCOUNT_CLOSED: _l("Credit account closed"),
+    AuditAction.CREDIT_ENTRY_REVERSED: _l("Credit entry reversed"),
+    AuditAction.CREDIT_ADJUSTED: _l("Credits adjusted (or approval asked)"),
+    AuditAction.CREDIT_ADJUSTMENT_APPROVED: _l("Adjustment approved"),
+    AuditAction.CREDIT_ADJUSTMENT_REJECTED: _l("Adjustment rejected"),
+    AuditAction.CREDIT_ADJUSTMENT_WITHDRAWN: _l("Adjustment request withdrawn"),
+    AuditAction.CERTIFICATE_REVOKED: _l("Certificate revoked"),
+    AuditAction.KEPT_AWARD_DECLINED: _l("Kept award declined"),
+    AuditAction.CREDIT_ACCOUNTS_OPENED: _l("Credit accounts opened in bulk"),
+    AuditAction.TRANSCRIPT_PRINTED: _l("Transcript printed by staff"),
+    AuditAction.RECOGNITION_REVIEWED: _l("Recognition application reviewed"),
+    AuditAction.OUTCOME_CATALOGUE_CHANGED: _l("Outcome catalogue changed"),
+    AuditAction.CONVERSION_DECIDED: _l("Conversion application decided"),
+    AuditAction.CONVERSION_RULE_CHANGED: _l("Conversion rule changed"),
+    AuditAction.COURSE_STATUS_CHANGED: _l("Course published, unpublished or archived"),
+    AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
+    AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
+    AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
 }
 
 

@@ -11,15 +11,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from learnhub import audit
 from learnhub.accounts.access import CENTRE_ROLES, ensure_may_act_for_holder, role_required
 from learnhub.accounts.masking import mask_name
 from learnhub.accounts.models import Role
+from learnhub.audit import AuditAction
 from learnhub.catalogue.models import Module
 from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.current import my_credit_account
 from learnhub.creditbank.services import CreditError
+from learnhub.creditbank.staff_pages import record_credit_action
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.regions.services import get_region
@@ -160,6 +163,13 @@ def _render_application(application, reject_form, status=200):
     ), status  # fmt: skip
 
 
+def _record_decision(application: ConversionApplication, reason: str = "") -> None:
+    record_credit_action(
+        AuditAction.CONVERSION_DECIDED, application.account,
+        {"application": application.id, "status": str(application.status)}, reason=reason,
+    )  # fmt: skip
+
+
 @bp.get("/staff/conversion/<int:application_id>")
 @role_required(*REVIEWERS)
 def application(application_id: int):
@@ -176,6 +186,7 @@ def approve(application_id: int):
         except CreditError as error:
             _refused(error)
             return redirect(url_for("conversion.application", application_id=application_id))
+        _record_decision(application)
         db.session.commit()
         flash(
             _("Approved: certificate %(code)s is issued.",
@@ -196,6 +207,7 @@ def reject(application_id: int):
     except CreditError as error:
         _refused(error)
         return redirect(url_for("conversion.application", application_id=application_id))
+    _record_decision(application, form.reason.data)
     db.session.commit()
     flash(_("Rejected; the learner's credits are available again."))
     return redirect(url_for("conversion.review"))
@@ -246,6 +258,7 @@ def new_rule():
         except CreditError as error:
             _apply_error(form, error)
         else:
+            _record_rule(rule.rule_key, {"created": rule.version, "title": rule.title})
             db.session.commit()
             flash(_("Rule %(title)s is saved.", title=rule.title))
             return redirect(url_for("conversion.rule", rule_key=rule.rule_key))
@@ -253,6 +266,11 @@ def new_rule():
         form.starts.data = local_today()
     status = 400 if form.errors else 200
     return render_template("conversion/rule_form.html", form=form, rule=None), status
+
+
+def _record_rule(rule_key: str, details: dict) -> None:
+    audit.record(AuditAction.CONVERSION_RULE_CHANGED, actor=current_user,
+                 details={"rule": rule_key, **details})  # fmt: skip
 
 
 def _latest_or_404(rule_key: str) -> ConversionRule:
@@ -300,6 +318,7 @@ def new_version(rule_key: str):
         except CreditError as error:
             _apply_error(form, error)
         else:
+            _record_rule(rule_key, {"version": rule.version, "title": rule.title})
             db.session.commit()
             flash(_("Version %(version)d of the rule is saved.", version=rule.version))
             return redirect(url_for("conversion.rule", rule_key=rule_key))
@@ -325,6 +344,7 @@ def end_rule(rule_key: str):
         except CreditError as error:
             _apply_error(form, error)
         else:
+            _record_rule(rule_key, {"last_day": form.last_day.data.isoformat()})
             db.session.commit()
             flash(_("The rule ends after %(date)s.", date=format_date(form.last_day.data)))
             return redirect(url_for("conversion.rule", rule_key=rule_key))

@@ -9,7 +9,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from learnhub import audit
 from learnhub.accounts.access import CENTRE_ROLES, ensure_may_see_credit_account
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 
 from .amounts import format_credits
@@ -37,16 +39,23 @@ def account_url(account: CreditAccount) -> str:
     return url_for("creditbank.staff_account", number=account.number)
 
 
-def confirm(form, heading, explanation, facts, submit_label, perform: Callable, back: str):
+def confirm(
+    form, heading, explanation, facts, submit_label, perform: Callable, back: str,
+    *, audited: tuple[AuditAction, CreditAccount, dict] | None = None,
+):  # fmt: skip
     """Show the confirmation page; on a valid POST perform, commit, flash what happened (the
     message ``perform`` returns) and go ``back``.
 
+    ``audited`` (action, account, details): what the audit log records with the change, in
+    the same transaction, with the reason or memo the form asked for.
     A refusal (CreditError) is rolled back and shown next to its field or above the form.
     """
     refusal = None
     if form.validate_on_submit():
         try:
             done = perform()
+            if audited is not None:
+                record_credit_action(*audited, reason=_reason_of(form))
         except CreditError as error:
             db.session.rollback()
             field = getattr(form, error.field or "", None)
@@ -64,6 +73,23 @@ def confirm(form, heading, explanation, facts, submit_label, perform: Callable, 
         facts=facts, submit_label=submit_label, refusal=refusal, back=back,
         **template_helpers(),
     ), status  # fmt: skip
+
+
+def _reason_of(form) -> str:
+    field = getattr(form, "reason", None) or getattr(form, "memo", None)
+    return field.data if field is not None else ""
+
+
+def record_credit_action(
+    action: AuditAction, account: CreditAccount, details: dict | None = None, reason: str = ""
+) -> None:
+    """Record a staff action on a credit account, where the account is kept: its city, and
+    the holder's district while they live there."""
+    holder = account.user
+    district = holder.district_code if holder.city_code == account.city_code else None
+    audit.record(action, actor=current_user, subject=holder, city_code=account.city_code,
+                 district_code=district, reason=reason,
+                 details={"account": account.number, **(details or {})})  # fmt: skip
 
 
 def account_facts(account: CreditAccount) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from learnhub.accounts.access import (
     may_act_on_credit_account,
     role_required,
 )
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 
@@ -74,6 +75,8 @@ def staff_approve_request(request_id: int):
           "second staff member."),
         _request_facts(request), _("Approve and post"), perform,
         url_for("creditbank.staff_requests"),
+        audited=(AuditAction.CREDIT_ADJUSTMENT_APPROVED, request.account, {"request": request.id,
+                                                          "amount": str(request.amount)}),
     )  # fmt: skip
 
 
@@ -92,6 +95,8 @@ def staff_reject_request(request_id: int):
         form, _("Reject an adjustment"), _("Nothing is posted; the requester sees your reason."),
         _request_facts(request), _("Reject the request"), perform,
         url_for("creditbank.staff_requests"),
+        audited=(AuditAction.CREDIT_ADJUSTMENT_REJECTED, request.account, {"request": request.id,
+                                                          "amount": str(request.amount)}),
     )  # fmt: skip
 
 
@@ -110,6 +115,8 @@ def staff_withdraw_request(request_id: int):
         form, _("Withdraw an adjustment request"), _("Nothing is posted."),
         _request_facts(request), _("Withdraw the request"), perform,
         url_for("creditbank.staff_requests"),
+        audited=(AuditAction.CREDIT_ADJUSTMENT_WITHDRAWN, request.account, {"request": request.id,
+                                                          "amount": str(request.amount)}),
     )  # fmt: skip
 
 
@@ -146,6 +153,8 @@ def staff_accept_transfer(transfer_id: int):
           "account; the other city's staff no longer can."),
         _transfer_facts(transfer), _("Accept the transfer"), perform,
         url_for("creditbank.staff_requests"),
+        audited=(AuditAction.TRANSFER_ACCEPTED, transfer.account,
+                 {"from": transfer.from_city_code, "to": transfer.to_city_code}),
     )  # fmt: skip
 
 
@@ -165,4 +174,6 @@ def staff_decline_transfer(transfer_id: int):
         form, _("Decline a transfer"), _("The account stays with the city that keeps it now."),
         _transfer_facts(transfer), _("Decline the transfer"), perform,
         url_for("creditbank.staff_requests"),
+        audited=(AuditAction.TRANSFER_DECLINED, transfer.account,
+                 {"from": transfer.from_city_code, "to": transfer.to_city_code}),
     )  # fmt: skip

@@ -16,11 +16,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
+from learnhub import audit
 from learnhub.accounts.access import (
     may_act_on_credit_account,
     role_required,
     staff_scope,
 )
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
 from learnhub.ui import page_number
@@ -54,7 +56,14 @@ from .services.ledger import balance_of, held_amount, reverse_entry
 from .services.numbers import format_account_number
 from .services.statements import statement_query, totals_by_kind, totals_by_module
 from .services.transfers import transfers_of
-from .staff_pages import CREDIT_STAFF, account_facts, account_or_404, account_url, confirm
+from .staff_pages import (
+    CREDIT_STAFF,
+    account_facts,
+    account_or_404,
+    account_url,
+    confirm,
+    record_credit_action,
+)
 
 # Each new learner costs one Argon2 hash (about 0.1-0.3 s at the production cost): a page
 # request stays well inside a worker's timeout; bigger files go through the command line.
@@ -124,8 +133,13 @@ def staff_account(number: str):
 @bp.get("/staff/credits/<number>/transcript.pdf")
 @role_required(*CREDIT_STAFF)
 def staff_transcript_pdf(number: str):
-    """The learner's transcript PDF, to print for them at a service counter."""
-    return transcript_pdf_response(account_or_404(number))
+    """The learner's transcript PDF, to print for them at a service counter (audited: it
+    hands out personal data)."""
+    account = account_or_404(number)
+    response = transcript_pdf_response(account)
+    record_credit_action(AuditAction.TRANSCRIPT_PRINTED, account)
+    db.session.commit()
+    return response
 
 
 @bp.route("/staff/credits/<number>/<any(freeze, unfreeze, close):action>", methods=["GET", "POST"])
@@ -162,9 +176,13 @@ def staff_status(number: str, action: str):
             )
         return done  # fmt: skip
 
+    action = {"freeze": AuditAction.CREDIT_ACCOUNT_FROZEN,
+              "unfreeze": AuditAction.CREDIT_ACCOUNT_UNFROZEN,
+              "close": AuditAction.CREDIT_ACCOUNT_CLOSED}[action]  # fmt: skip
     return confirm(
-        form, heading, explanation, account_facts(account), heading, perform, account_url(account)
-    )
+        form, heading, explanation, account_facts(account), heading, perform, account_url(account),
+        audited=(action, account, {}),
+    )  # fmt: skip
 
 
 @bp.route("/staff/credits/<number>/entries/<int:sequence>/reverse", methods=["GET", "POST"])
@@ -192,6 +210,8 @@ def staff_reverse(number: str, sequence: int):
           "A certificate issued for it is revoked with your reason.",
           amount=format_credits(-entry.amount, signed=True)),
         facts, _("Reverse the entry"), perform, account_url(account),
+        audited=(AuditAction.CREDIT_ENTRY_REVERSED, account,
+                 {"entry": entry.sequence, "amount": str(entry.amount)}),
     )  # fmt: skip
 
 
@@ -224,6 +244,7 @@ def staff_adjust(number: str):
           "at most %(max)s credits; above %(four_eyes)s a second staff member must approve it.",
           **limits),
         account_facts(account), _("Post the adjustment"), perform, account_url(account),
+        audited=(AuditAction.CREDIT_ADJUSTED, account, {"amount": str(form.amount.data)}),
     )  # fmt: skip
 
 
@@ -251,6 +272,7 @@ def staff_revoke(number: str, code: str):
         _("Anyone checking the code will see that the certificate is revoked, and why. The "
           "credits stay; reverse the entry if they must go too."),
         facts, _("Revoke the certificate"), perform, account_url(account),
+        audited=(AuditAction.CERTIFICATE_REVOKED, account, {"certificate": certificate.code}),
     )  # fmt: skip
 
 
@@ -278,6 +300,8 @@ def staff_decline_award(number: str, award_id: int):
         _("The credits are not paid when the account is unfrozen. The learner sees your "
           "reason on their credit page."),
         facts, _("Decline the award"), perform, account_url(account),
+        audited=(AuditAction.KEPT_AWARD_DECLINED, account, {"award": award.id,
+                                                            "amount": str(award.amount)}),
     )  # fmt: skip
 
 
@@ -300,6 +324,11 @@ def staff_open_accounts():
             report = opening.open_accounts(rows, current_user, dry_run=form.check_only.data)
             problems = report.problems
             if report.ok and not report.dry_run:
+                scope = staff_scope(current_user)
+                audit.record(AuditAction.CREDIT_ACCOUNTS_OPENED, actor=current_user,
+                             city_code=scope.city_code, district_code=scope.district_code,
+                             details={"opened": len(report.opened),
+                                      "skipped": len(report.skipped)})  # fmt: skip
                 db.session.commit()
             else:
                 db.session.rollback()

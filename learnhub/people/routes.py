@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from learnhub import audit
 from learnhub.accounts.access import (
     CENTRE_ROLES,
     grantable_roles,
@@ -22,6 +23,7 @@ from learnhub.accounts.access import (
     staff_scope,
 )
 from learnhub.accounts.models import ROLE_LABELS, STAFF_ROLES, User
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status, show_problems
 from learnhub.ui import page_number
@@ -85,8 +87,13 @@ def export_people():
     wanted, error = listing.read_filter(request.args)
     if error is not None:
         abort(400, error)
-    query = listing.staff_query(staff_scope(current_user), wanted).limit(listing.EXPORT_MAX_ROWS)
-    body = listing.to_csv(db.session.scalars(query))
+    scope = staff_scope(current_user)
+    query = listing.staff_query(scope, wanted).limit(listing.EXPORT_MAX_ROWS)
+    people = list(db.session.scalars(query))
+    body = listing.to_csv(people)
+    audit.record(AuditAction.STAFF_LIST_EXPORTED, actor=current_user, city_code=scope.city_code,
+                 district_code=scope.district_code, details={"rows": len(people)})  # fmt: skip
+    db.session.commit()
     return _no_store(current_app.response_class(
         body, mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="staff.csv"'},

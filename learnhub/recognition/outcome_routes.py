@@ -6,7 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnhub import audit
 from learnhub.accounts.access import may_define_credit_rules
+from learnhub.audit import AuditAction
 from learnhub.creditbank.models import OutcomeType
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status
@@ -23,6 +25,12 @@ def _catalogue_editor_only() -> None:
         abort(403)
 
 
+def _record(outcome_type: OutcomeType, change: str) -> None:
+    audit.record(AuditAction.OUTCOME_CATALOGUE_CHANGED, actor=current_user,
+                 details={"outcome": outcome_type.id, "name": outcome_type.name,
+                          "change": change})  # fmt: skip
+
+
 @bp.route("/staff/outcomes", methods=["GET", "POST"])
 @login_required
 def outcomes():
@@ -35,6 +43,7 @@ def outcomes():
         except RecognitionError as error:
             show_error(form, error)
         else:
+            _record(outcome_type, "added")
             db.session.commit()
             flash(_("“%(name)s” is added to the catalogue.", name=outcome_type.name))
             return redirect(url_for("recognition.outcomes"))
@@ -60,6 +69,7 @@ def edit_outcome(type_id: int):
         except RecognitionError as error:
             show_error(form, error)
         else:
+            _record(outcome_type, "edited")
             db.session.commit()
             flash(_("Your changes are saved."))
             return redirect(url_for("recognition.outcomes"))
@@ -78,6 +88,7 @@ def set_outcome_active(type_id: int):
         abort(400)
     active = request.form.get("active") == "1"
     outcome_catalogue.set_outcome_type_active(current_user, outcome_type, active)
+    _record(outcome_type, "active" if active else "inactive")
     db.session.commit()
     if active:
         flash(_("“%(name)s” is offered again.", name=outcome_type.name))

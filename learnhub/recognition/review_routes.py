@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learnhub.accounts.access import ensure_may_act_for_holder
+from learnhub.audit import AuditAction
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import RecognitionApplication
+from learnhub.creditbank.staff_pages import record_credit_action
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.ui import page_number
@@ -62,6 +64,11 @@ def _review_page(application: RecognitionApplication, **forms) -> str:
     )  # fmt: skip
 
 
+def _reason_of(form) -> str:
+    field = getattr(form, "reason", None) or getattr(form, "note", None)
+    return (field.data or "") if field is not None else ""
+
+
 def _review_action(application_id: int, act, done: str, form_class=EmptyForm, form_name=""):
     """Run one review step from a button; a refusal is flashed and nothing changes."""
     application = _reviewable(application_id)
@@ -72,6 +79,11 @@ def _review_action(application_id: int, act, done: str, form_class=EmptyForm, fo
         return _review_page(application, **{form_name: form}), 400
     try:
         act(application, form)
+        record_credit_action(
+            AuditAction.RECOGNITION_REVIEWED, application.account,
+            {"application": application.id, "status": str(application.status)},
+            reason=_reason_of(form),
+        )  # fmt: skip
     except RecognitionError as error:
         refused(error)
     except credit_services.CreditError as error:  # the ledger refused (e.g. frozen meanwhile)

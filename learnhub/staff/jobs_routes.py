@@ -4,7 +4,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnhub import audit
 from learnhub.accounts.access import may_watch_jobs
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status
 from learnhub.jobs import failures
@@ -45,6 +47,11 @@ def _jobs_page(dismiss_form: DismissJobForm, status: int = 200):
     ), status
 
 
+def _record_job(failure: FailedJob, outcome: str, reason: str = "") -> None:
+    details = {"job": failure.name, "failure": failure.id, "outcome": outcome}
+    audit.record(AuditAction.JOB_HANDLED, actor=current_user, reason=reason, details=details)
+
+
 @bp.post("/jobs/<int:failure_id>/retry")
 @login_required
 def retry_job(failure_id: int):
@@ -57,6 +64,7 @@ def retry_job(failure_id: int):
             db.session.rollback()
             flash(_("This job has already been dealt with; nothing was sent."))
         else:
+            _record_job(failure, "sent again")
             db.session.commit()
             flash(_("The job was sent to the queue again: %(job)s.", job=job_label(failure.name)))
     return redirect(url_for("staff.jobs"))
@@ -77,6 +85,7 @@ def dismiss_job(failure_id: int):
         db.session.rollback()
         flash(_("This job has already been dealt with; nothing was changed."))
     else:
+        _record_job(failure, "dismissed", form.note.data)
         db.session.commit()
         flash(_("The failed job was closed: %(job)s.", job=job_label(failure.name)))
     return redirect(url_for("staff.jobs"))

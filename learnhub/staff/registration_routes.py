@@ -5,8 +5,10 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import ngettext
 from flask_login import current_user
 
+from learnhub import audit
 from learnhub.accounts.access import may_review_registrations, role_required, staff_scope
 from learnhub.accounts.models import Role
+from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.forms import form_status, show_problems
 from learnhub.rankings import bursts
@@ -62,6 +64,10 @@ def decide_registration_burst(action: str):
             db.session.rollback()
             show_problems(form, {refusal.field: refusal.message})
         else:
+            audit.record(AuditAction.REGISTRATIONS_DECIDED, actor=current_user,
+                         city_code=form.city.data, reason=form.reason.data,
+                         details={"action": action, "registrations": review.registrations,
+                                  "start": form.start.data, "end": form.end.data})  # fmt: skip
             db.session.commit()
             if action == bursts.EXCLUDE:
                 flash(ngettext("%(num)d registration no longer counts for the ranking.",

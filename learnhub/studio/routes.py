@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from learnhub import audit
 from learnhub.accounts.access import (
     COURSE_EDITING_ROLES,
     editable_region_codes,
@@ -14,6 +15,7 @@ from learnhub.accounts.access import (
     may_use_studio,
     role_required,
 )
+from learnhub.audit import AuditAction
 from learnhub.catalogue import course_authoring, lesson_authoring, question_authoring
 from learnhub.catalogue.authoring import AuthoringError
 from learnhub.catalogue.models import (
@@ -187,9 +189,16 @@ def publish(course_id: int):
         db.session.rollback()
         page = _course_page(found, problems=[str(reason) for reason in error.reasons])
         return render_template("studio/course.html", **page), 400
+    _record_status(found)
     db.session.commit()
     flash(_("The course is published: learners can find it now."))
     return redirect(url_for("studio.course", course_id=found.id))
+
+
+def _record_status(course) -> None:
+    audit.record(AuditAction.COURSE_STATUS_CHANGED, actor=current_user,
+                 details={"course": course.id, "title": course.title,
+                          "region": course.region_code, "status": str(course.status)})  # fmt: skip
 
 
 def _change_status(course_id: int, change, message: str):
@@ -197,6 +206,7 @@ def _change_status(course_id: int, change, message: str):
     if not EmptyForm().validate_on_submit():
         abort(400)
     change(found)
+    _record_status(found)
     db.session.commit()
     flash(message)
     return redirect(url_for("studio.course", course_id=found.id))
