@@ -31,12 +31,12 @@ def parse_credits(value, field: str = "amount", allow_negative: bool = False) ->
         raise CreditError(field, _l("Enter a number of credits, for example 1.5.")) from None
     if not amount.is_finite():
         raise CreditError(field, _l("Enter a number of credits, for example 1.5."))
+    if abs(amount) >= Decimal("1e9"):  # first: a 400-digit number cannot even be rounded
+        raise CreditError(field, _l("That number of credits is too large."))
     if amount != amount.quantize(CREDIT_QUANTUM):
         raise CreditError(field, _l("Use at most %(places)d decimal places.", places=CREDIT_SCALE))
     if amount < 0 and not allow_negative:
         raise CreditError(field, _l("The number of credits cannot be negative."))
-    if abs(amount) >= Decimal("1e9"):
-        raise CreditError(field, _l("That number of credits is too large."))
     return amount.quantize(CREDIT_QUANTUM)
 
 

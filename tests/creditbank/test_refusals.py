@@ -14,6 +14,7 @@ import pytest
 
 from learnhub.accounts.models import Role
 from learnhub.creditbank import services
+from learnhub.creditbank.amounts import parse_credits
 from learnhub.creditbank.errors import CreditError
 from learnhub.creditbank.models import (
     AccountStatus,
@@ -282,3 +283,12 @@ def test_keyed_entries_are_an_hmac_of_their_content_scheme_and_key_id():
 )
 def test_malformed_account_numbers_are_not_numbers(typed):
     assert parse_account_number(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["9" * 400, "-" + "9" * 40, "1e30", "99999999999999999999.001"])
+def test_numbers_too_large_to_round_are_refused_as_too_large(app, typed):
+    """A number with more digits than Decimal's precision cannot even be rounded to 0.01
+    (found by tests/test_fuzz_forms.py): it is refused with the reason, not a server error."""
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        with pytest.raises(CreditError, match="too large"):
+            parse_credits(typed, allow_negative=True)
