@@ -14,6 +14,7 @@ from . import (
     catalogue,
     conversion,
     creditbank,
+    helpdesk,
     learning,
     main,
     rankings,
@@ -40,7 +41,7 @@ from .ui import init_ui
 # In the order their blueprints register (the order of URL rules with equal weight).
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-    rankings, search, studio, staff,
+    rankings, search, studio, staff, helpdesk,
 )  # fmt: skip
 
 
