@@ -133,7 +133,6 @@ def count_wrong_code(user: User, now: datetime | None = None) -> bool:
     if user.reset_failures >= config["RESET_CODE_MAX_FAILURES"]:
         user.reset_locked_until = now + timedelta(minutes=config["RESET_CODE_LOCK_MINUTES"])
         user.reset_failures = 0
-        _void_open_codes(user, now)
         db.session.flush()
         return True
     return False
