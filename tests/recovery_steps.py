@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from learnhub.accounts.models import Role
@@ -19,8 +18,7 @@ NEW_PASSWORD = "river lantern morning tea"
 CODE_RE = re.compile(r'id="reset-code">(\d{4}) (\d{4})<')
 
 
-@pytest.fixture
-def people(make_user):
+def make_people(make_user) -> dict[str, int]:
     """Learners and centre staff of 沈阳 (its city centre, 和平区 and 沈河区) and 大连."""
     ids = {
         "elder": make_user(login="13811112222", name="王秀英", district=HEPING, birth_year=1950),
