@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from learnhub.accounts.models import User
 from learnhub.accounts.one_time import secret_hash
+from learnhub.accounts.recovery import code_hash
 from learnhub.accounts.recovery_models import ResetCode
 from learnhub.audit import AuditAction, AuditEntry
 from learnhub.catalogue.models import Course
@@ -84,6 +85,9 @@ def test_learners_of_other_regions_are_not_found_like_unknown_ones(app, people):
     assert city.get(f"/staff/help-desk/learners/{people['dalian_one']}").status_code == 404
     province = staff_client(app, "province")
     assert _find(province, "dalian_one").status_code == 302
+    # Staff of a higher level (the city centre's member lives in 和平区) stay hidden too.
+    assert NOT_FOUND in _find(county, "sy_staff").get_data(as_text=True)
+    assert county.get(f"/staff/help-desk/learners/{people['sy_staff']}").status_code == 404
 
 
 def test_the_learner_page_says_what_to_check_and_masks_the_mobile(app, people, make_course):
@@ -109,7 +113,8 @@ def test_a_code_is_shown_once_grouped_and_only_its_hash_is_kept(app, people):
     assert response.headers["Cache-Control"] == "no-store"
     with app.app_context():
         rows = db.session.scalars(select(ResetCode)).all()
-        assert [row.code_hash for row in rows] == [secret_hash(code)]
+        assert [row.code_hash for row in rows] == [code_hash(people["elder"], code)]
+        assert code not in rows[0].code_hash and rows[0].code_hash != secret_hash(code)
         assert (rows[0].expires_at - rows[0].issued_at).total_seconds() == 24 * 3600
         entry = db.session.scalar(select(AuditEntry))
         assert entry.action == AuditAction.RESET_CODE_ISSUED and not entry.refused
@@ -125,8 +130,9 @@ def test_issuing_a_new_code_voids_the_old_one(app, people):
     _response, second = issue_code(client, people["elder"])
     with app.app_context():
         rows = db.session.scalars(select(ResetCode).order_by(ResetCode.id)).all()
-        assert rows[0].code_hash == secret_hash(first) and rows[0].voided_at is not None
-        assert rows[1].code_hash == secret_hash(second) and rows[1].voided_at is None
+        assert rows[0].code_hash == code_hash(people["elder"], first)
+        assert rows[1].code_hash == code_hash(people["elder"], second)
+        assert rows[0].voided_at is not None and rows[1].voided_at is None
 
 
 def _refused_entries(app):

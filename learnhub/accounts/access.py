@@ -265,6 +265,12 @@ def may_help(staff, person: User) -> bool:
     )
 
 
+def may_look_up(staff, person: User) -> bool:
+    """Whether the help desk finds this person for the staff member: of their region, and
+    not staff of a higher level (whose pages, like their credit accounts, stay hidden)."""
+    return may_help(staff, person) and role_level(person) <= role_level(staff)
+
+
 def help_refusal(staff, person: User):
     """Why this staff member may not reset this person's password or correct their details
     (a lazy message), or None when they may: only people of their region, never their own

@@ -13,6 +13,8 @@ is recorded and committed on its own by the route).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import unicodedata
 from datetime import datetime, timedelta
 
@@ -24,7 +26,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from .models import EndReason, User
-from .one_time import new_code, secret_hash
+from .one_time import new_code
 from .password_policy import password_problem
 from .passwords import hash_password
 from .recovery_models import EmailPurpose, EmailToken, ResetCode
@@ -49,6 +51,16 @@ class ResetLocked(AccountError):
                "or ask your centre.", minutes=current_app.config["RESET_CODE_LOCK_MINUTES"]),
         )  # fmt: skip
         self.until = until
+
+
+def code_hash(user_id: int, code: str) -> str:
+    """What is stored of a code: an HMAC with the site's secret key, bound to the account.
+
+    Eight digits are only 10⁸ possibilities: a plain hash in a copied database would give
+    every open code away in seconds; without the key (outside the database) it gives none.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"reset-code:{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def format_code(code: str) -> str:
@@ -80,7 +92,7 @@ def issue_reset_code(user: User, issued_by: User | None, now: datetime | None = 
     hours = current_app.config["RESET_CODE_HOURS"]
     db.session.add(
         ResetCode(
-            user_id=user.id, code_hash=secret_hash(code), issued_by_id=issued_by and issued_by.id,
+            user_id=user.id, code_hash=code_hash(user.id, code), issued_by_id=issued_by and issued_by.id,
             issued_at=now, expires_at=now + timedelta(hours=hours),
         )
     )  # fmt: skip
@@ -143,7 +155,7 @@ def _take_code(user: User, code: str, now: datetime) -> bool:
     result = db.session.execute(
         update(ResetCode)
         .where(
-            ResetCode.user_id == user.id, ResetCode.code_hash == secret_hash(code),
+            ResetCode.user_id == user.id, ResetCode.code_hash == code_hash(user.id, code),
             ResetCode.used_at.is_(None), ResetCode.voided_at.is_(None),
             ResetCode.expires_at > now,
         )

@@ -21,7 +21,7 @@ from flask_login import current_user
 
 from learnhub.accounts.access import (
     CENTRE_ROLES,
-    may_help,
+    may_look_up,
     may_see_credit_account,
     role_required,
 )
@@ -44,7 +44,7 @@ from .forms import DistrictForm, LearnerSearchForm
 def _person_or_404(user_id: int) -> User:
     """A person of the staff member's region (404 for anyone else: not found)."""
     person = db.session.get(User, user_id)
-    if person is None or not may_help(current_user, person):
+    if person is None or not may_look_up(current_user, person):
         abort(404)
     return person
 

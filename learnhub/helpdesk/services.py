@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from learnhub.accounts.access import help_refusal, may_help
+from learnhub.accounts.access import help_refusal, may_look_up
 from learnhub.accounts.models import User
 from learnhub.accounts.recovery import issue_reset_code
 from learnhub.accounts.services import (
@@ -77,7 +77,7 @@ def find_learner(text: str, staff: User) -> User:
         person = _holder_of_number(cleaned)
     else:
         raise HelpDeskError(_l("Enter a mobile number, a username or a credit account number."))
-    if person is None or not may_help(staff, person):
+    if person is None or not may_look_up(staff, person):
         raise HelpDeskError(NOT_FOUND)
     return person
 
