@@ -92,7 +92,8 @@ def issue_reset_code(user: User, issued_by: User | None, now: datetime | None = 
     hours = current_app.config["RESET_CODE_HOURS"]
     db.session.add(
         ResetCode(
-            user_id=user.id, code_hash=code_hash(user.id, code), issued_by_id=issued_by and issued_by.id,
+            user_id=user.id, code_hash=code_hash(user.id, code),
+            issued_by_id=issued_by.id if issued_by is not None else None,
             issued_at=now, expires_at=now + timedelta(hours=hours),
         )
     )  # fmt: skip

@@ -1,7 +1,8 @@
 """What account recovery keeps: reset codes issued by staff, and e-mail links.
 
 Only hashes of codes (an HMAC with the secret key, recovery.code_hash) and of tokens
-(one_time.secret_hash) are stored: a copy of these tables resets nobody's password. Rows are never deleted: they are the record of what was issued.
+(one_time.secret_hash) are stored: a copy of these tables resets nobody's password.
+Rows are never deleted: they are the record of what was issued.
 """
 
 from __future__ import annotations
