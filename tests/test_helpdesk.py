@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from learnhub.accounts.demo import load_demo_accounts
 from learnhub.accounts.models import User
 from learnhub.accounts.one_time import secret_hash
 from learnhub.accounts.recovery import code_hash
@@ -14,6 +15,7 @@ from learnhub.audit import AuditAction, AuditEntry
 from learnhub.catalogue.models import Course
 from learnhub.creditbank.services.accounts import account_of
 from learnhub.extensions import db
+from learnhub.helpdesk.demo import load_demo_recovery
 from learnhub.learning import services as learning
 from tests.helpers import sign_in, submit
 from tests.recovery_steps import (
@@ -228,3 +230,18 @@ def test_a_district_form_without_a_reason_changes_nothing(app, people):
     response = _correct(staff_client(app, "sy_staff"), people["elder"], SHENHE, reason="")
     assert response.status_code == 400 and _district_of(app, people["elder"]) == HEPING
     assert audit_actions(app) == []
+
+
+def test_the_demo_elder_has_an_open_code_from_her_district_once(app):
+    with app.app_context():
+        load_demo_accounts(iter)
+        load_demo_recovery(iter)
+        db.session.commit()
+        load_demo_recovery(iter)  # again: nothing new
+        db.session.commit()
+        rows = db.session.scalars(select(ResetCode)).all()
+        staff = db.session.scalar(select(User).where(User.username == "shenhe_staff"))
+        assert len(rows) == 1 and rows[0].issued_by_id == staff.id
+        assert rows[0].user.username == "elder" and rows[0].voided_at is None
+        db.session.rollback()
+    assert audit_actions(app) == ["reset.code_issued"]
