@@ -14,6 +14,7 @@ from . import (
     catalogue,
     conversion,
     creditbank,
+    helpdesk,
     learning,
     main,
     people,
@@ -41,7 +42,7 @@ from .ui import init_ui
 # In the order their blueprints register (the order of URL rules with equal weight).
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-    rankings, search, studio, staff, people,
+    rankings, search, studio, staff, people, helpdesk,
 )  # fmt: skip
 
 

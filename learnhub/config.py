@@ -85,6 +85,29 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # Account recovery (learnhub/accounts/recovery.py). A reset code staff give a learner
+    # lasts this long; this many wrong codes in a row lock resets of the account for the
+    # lock time. /reset and /forgot posts per client network and address (Flask-Limiter).
+    RESET_CODE_HOURS = 24
+    RESET_CODE_MAX_FAILURES = 10
+    RESET_CODE_LOCK_MINUTES = 60
+    RESET_LIMIT_PER_NETWORK = "100 per 10 minutes"
+    RESET_LIMIT_PER_ADDRESS = "20 per 10 minutes"
+    # E-mail (password links, address confirmation), sent by a background job through this
+    # SMTP server. Without MAIL_SERVER the e-mail option is hidden and /forgot tells people
+    # to ask a centre. MAIL_USE_TLS: STARTTLS on the port; MAIL_USE_SSL: TLS from the start.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "learnhub <noreply@localhost>"
+    MAIL_TIMEOUT_SECONDS = 30
+    # How long a "forgot password" link and an address confirmation link are valid.
+    RESET_LINK_MINUTES = 60
+    EMAIL_CONFIRM_HOURS = 48
+
     # Behind reverse proxies of our own (nginx, a load balancer): how many of them append
     # to X-Forwarded-For. 0 believes no such header (learnhub serves clients directly).
     TRUSTED_PROXY_COUNT = 0

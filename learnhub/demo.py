@@ -21,6 +21,7 @@ from .cli_helpers import progress_bar
 from .conversion.demo import load_demo_conversions
 from .creditbank.demo import load_demo_credits
 from .extensions import db
+from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
@@ -38,6 +39,7 @@ def _demo_steps():
         ("recognition", load_demo_recognition),
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
+        ("recovery", load_demo_recovery),
     ]
 
 

@@ -8,11 +8,15 @@ and dropped after it.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import os
 import secrets
+import socket
 
 import flask_migrate
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from learnhub import create_app
@@ -301,3 +305,33 @@ def enrolled_learner(app, make_course, make_user):
 
     with app.app_context():
         yield make
+
+
+class _CollectingHandler:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mail_server(app):
+    """A real SMTP server on a free local port, and the app sending its mail there; returns
+    the list of messages (email.message.EmailMessage) it received, in order."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = _CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="学习网 <noreply@learnhub.test>"
+    )
+    yield handler.messages
+    controller.stop()

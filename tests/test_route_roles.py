@@ -58,6 +58,7 @@ PAGES = {
     "/staff/people/new": ALL_STAFF,
     "/staff/people/export.csv": ALL_STAFF,
     "/staff/audit": PROVINCE,
+    "/staff/help-desk/": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
 }
@@ -102,6 +103,12 @@ BY_RECORD = {
     "test_transfer_decisions_are_recorded_and_refused_to_the_sending_city",
     "creditbank.staff_decline_transfer": "tests/creditbank/test_records.py::"
     "test_transfer_decisions_are_recorded_and_refused_to_the_sending_city",
+    "helpdesk.": "tests/test_helpdesk.py::"
+    "test_learners_of_other_regions_are_not_found_like_unknown_ones",
+    "helpdesk.reset_code": "tests/test_helpdesk.py::"
+    "test_no_code_for_a_learner_of_another_city_or_district",
+    "helpdesk.district": "tests/test_helpdesk.py::"
+    "test_county_staff_cannot_correct_another_districts_learner",
     "people.": "tests/people/test_admin.py::"
     "test_changing_or_disabling_others_beyond_the_rules_is_refused",
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",

@@ -1,10 +1,12 @@
 """Accounts: registration, sign-in, passwords, preferences, roles."""
 
-from . import cli, routes  # noqa: F401  (they register on bp)
+from . import cli, recovery_routes, routes  # noqa: F401  (they register on bp)
 from .access import may_use_studio
 from .blueprint import bp
+from .mail import mail_enabled
 
 # The header links to the studio for those who may use it, on every page.
 bp.add_app_template_global(may_use_studio)
+bp.add_app_template_global(mail_enabled)
 
 __all__ = ["bp"]

@@ -321,3 +321,36 @@ def may_administer(user, target: User) -> bool:
 def may_read_audit_log(user) -> bool:
     """The audit log of the whole province: province staff only."""
     return bool(user and user.is_authenticated and user.role is Role.PROVINCE_STAFF)
+
+
+# ---- the help desk ------------------------------------------------------------------------------
+
+
+def may_help(staff, person: User) -> bool:
+    """Whether a centre's staff member may see this person at the help desk: people of their
+    region (a county centre: its district; a city centre: its city; the province: all)."""
+    return bool(
+        staff
+        and staff.is_authenticated
+        and staff.role in CENTRE_ROLES
+        and staff_scope(staff).covers(person.city_code, person.district_code)
+    )
+
+
+def may_look_up(staff, person: User) -> bool:
+    """Whether the help desk finds this person for the staff member: of their region, and
+    not staff of a higher level (whose pages, like their credit accounts, stay hidden)."""
+    return may_help(staff, person) and role_level(person) <= role_level(staff)
+
+
+def help_refusal(staff, person: User):
+    """Why this staff member may not reset this person's password or correct their details
+    (a lazy message), or None when they may: only people of their region, never their own
+    account, never the account of staff of a higher level."""
+    if not may_help(staff, person):
+        return _l("This person is looked after by another centre.")
+    if person.id == staff.id:
+        return _l("You cannot do this for your own account; another staff member must.")
+    if role_level(person) > role_level(staff):
+        return _l("This account belongs to staff of a higher level; they must help.")
+    return None

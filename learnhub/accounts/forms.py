@@ -20,7 +20,7 @@ from .password_policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from .services import parse_login_name
 
 
-def _password_field(label):
+def password_field(label):
     return PasswordField(
         label,
         validators=[
@@ -39,7 +39,7 @@ def _password_field(label):
     )
 
 
-def _confirmation_field(label, missing_message, of: str):
+def confirmation_field(label, missing_message, of: str):
     """The new password typed a second time, which must match the field ``of``."""
     return PasswordField(
         label,
@@ -96,8 +96,8 @@ class RegistrationForm(RegionFields, Form):
         ],
         render_kw={"autocomplete": "name"},
     )
-    password = _password_field(_l("Password"))
-    confirm = _confirmation_field(
+    password = password_field(_l("Password"))
+    confirm = confirmation_field(
         _l("Password again"), _l("Enter the password again."), of="password"
     )
     birth_year = _birth_year_field()
@@ -130,8 +130,8 @@ class PasswordChangeForm(Form):
         validators=[InputRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    new_password = _password_field(_l("New password"))
-    confirm = _confirmation_field(
+    new_password = password_field(_l("New password"))
+    confirm = confirmation_field(
         _l("New password again"), _l("Enter the new password again."), of="new_password"
     )
 

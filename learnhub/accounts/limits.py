@@ -71,3 +71,14 @@ accounts_created_per_network = limiter.limit(
     _setting("REGISTRATION_RATE_LIMIT_PER_NETWORK"), key_func=client_network,
     methods=["POST"], deduct_when=_succeeded, scope="register-network",
 )  # fmt: skip
+
+# Account recovery (/reset, /forgot, e-mail links): every post counts, right or wrong, per
+# network and per address; wrong codes are also counted per account (recovery.py).
+recovery_per_network = limiter.limit(
+    _setting("RESET_LIMIT_PER_NETWORK"), key_func=client_network, methods=["POST"],
+    scope="recovery-network",
+)  # fmt: skip
+recovery_per_address = limiter.limit(
+    _setting("RESET_LIMIT_PER_ADDRESS"), key_func=client_address, methods=["POST"],
+    scope="recovery-address",
+)  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     SmallInteger,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,6 +93,17 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Opened for the person (bulk opening) or a password someone else knows: they choose
+    # their own at the next sign-in before anything else (see recovery_routes.py).
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # An address of the person's for "forgot password" links, once they confirmed it.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wrong reset codes in a row; at RESET_CODE_MAX_FAILURES resets are locked until then.
+    reset_failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    reset_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     city: Mapped[Region] = relationship(foreign_keys=[city_code])
     district: Mapped[Region | None] = relationship(

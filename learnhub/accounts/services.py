@@ -167,6 +167,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if problem:
         raise AccountError("new_password", problem)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     end_sessions(user, EndReason.PASSWORD_CHANGED, keep=user.device_session)
 
 

@@ -223,6 +223,7 @@ def _register_all(report: OpeningReport, progress: Callable) -> None:
         except AccountError as error:  # registered meanwhile by someone else
             report.problems.append(_problem(row.line, error.message, "login"))
             return
+        user.must_change_password = True  # opened for them: they choose their own first
         account = account_of(user)
         report.opened.append(
             OpenedAccount(

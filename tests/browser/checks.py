@@ -315,7 +315,8 @@ def focus_state(page) -> dict:
         const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
         const ring = s.boxShadow !== 'none';
         const r = targetBox(el);
-        const inView = r.top >= 0 && r.left >= 0 &&
+        // Scroll positions are whole pixels and boxes are not: allow the rounding (< 1px).
+        const inView = r.top > -1 && r.left > -1 &&
           r.top + Math.min(r.height, 10) <= innerHeight &&
           r.left + Math.min(r.width, 10) <= innerWidth;
         return {control: el.dataset.control ?? null, element: describe(el), shown: outline || ring,

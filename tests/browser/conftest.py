@@ -258,6 +258,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         certificate = db.session.scalar(select(Certificate.code))
         assert certificate, "finishing a course issued no certificate"
         content = {
+            "learner_id": learner.id,
             "course": course.id,
             "other_course": other_id,  # not enrolled in
             "other_course_title": "百年党史学堂讲座",

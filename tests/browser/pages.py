@@ -73,6 +73,9 @@ PAGE_TYPES = [
     PageType("register-errors", "/register", status=400, submit_empty_form=True),
     PageType("account", "/me/account", user="learner"),
     PageType("password", "/me/password", user="learner"),
+    PageType("reset", "/reset"),
+    PageType("reset-errors", "/reset", status=400, submit_empty_form=True),
+    PageType("forgot", "/forgot"),
     # Courses and learning
     PageType("catalogue", "/courses", content=True),
     PageType("module", "/m/elder-digital", content=True),
@@ -131,6 +134,19 @@ PAGE_TYPES = [
         submit_empty_form=True,
     ),
     PageType("staff-credits", "/staff/credits", user="city_staff", staff=True),
+    PageType("staff-help-desk", "/staff/help-desk/", user="city_staff", staff=True),
+    PageType(
+        "staff-help-desk-learner",
+        "/staff/help-desk/learners/{learner_id}",
+        user="city_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-help-desk-district",
+        "/staff/help-desk/learners/{learner_id}/district",
+        user="city_staff",
+        staff=True,
+    ),
     PageType("staff-open-accounts", "/staff/credits/open-accounts", user="city_staff", staff=True),
     PageType(
         "staff-credit-account", "/staff/credits/{credit_account}", user="city_staff", staff=True

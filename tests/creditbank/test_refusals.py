@@ -289,6 +289,8 @@ def test_malformed_account_numbers_are_not_numbers(typed):
 def test_numbers_too_large_to_round_are_refused_as_too_large(app, typed):
     """A number with more digits than Decimal's precision cannot even be rounded to 0.01
     (found by tests/test_fuzz_forms.py): it is refused with the reason, not a server error."""
-    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
-        with pytest.raises(CreditError, match="too large"):
-            parse_credits(typed, allow_negative=True)
+    with (
+        app.test_request_context(headers={"Cookie": "learnhub_locale=en"}),
+        pytest.raises(CreditError, match="too large"),
+    ):
+        parse_credits(typed, allow_negative=True)
