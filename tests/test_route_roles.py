@@ -151,3 +151,38 @@ def test_every_staff_route_has_a_rule(app):
             dangling.append(found)
     assert not missing, f"routes without a row in PAGES or BY_RECORD: {missing}"
     assert not dangling, f"named tests that do not exist: {dangling}"
+
+
+def test_every_route_of_the_app_has_a_rule_and_the_rules_name_real_routes(app):
+    from learnhub.accounts.route_rules import ROUTE_RULES
+
+    endpoints = set(app.view_functions)
+    assert sorted(endpoints - set(ROUTE_RULES)) == []  # a new route is closed until described
+    assert sorted(set(ROUTE_RULES) - endpoints) == []  # no rule for a route that is gone
+
+
+def test_a_route_without_a_rule_is_refused_even_to_province_staff(app, everyone):
+    from learnhub.accounts.route_rules import ROUTE_RULES
+
+    rule = ROUTE_RULES.pop("staff.dashboard")
+    try:
+        client = app.test_client()
+        sign_in(client, "province")
+        assert client.get("/staff/").status_code == 403
+    finally:
+        ROUTE_RULES["staff.dashboard"] = rule
+
+
+def test_the_rule_refuses_before_the_view_runs(app, everyone):
+    """A role the rule does not name is refused even where the view would not check (the
+    rule is a gate of its own, not a copy of the view's checks)."""
+    from learnhub.accounts.route_rules import PROVINCE, ROUTE_RULES
+
+    rule = ROUTE_RULES["staff.rankings"]
+    ROUTE_RULES["staff.rankings"] = PROVINCE
+    try:
+        client = app.test_client()
+        sign_in(client, "shenyang")
+        assert client.get("/staff/rankings").status_code == 403
+    finally:
+        ROUTE_RULES["staff.rankings"] = rule

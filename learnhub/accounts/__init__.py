@@ -4,9 +4,12 @@ from . import cli, recovery_routes, routes  # noqa: F401  (they register on bp)
 from .access import may_use_studio
 from .blueprint import bp
 from .mail import mail_enabled
+from .route_rules import enforce_route_rule
 
 # The header links to the studio for those who may use it, on every page.
 bp.add_app_template_global(may_use_studio)
 bp.add_app_template_global(mail_enabled)
+# Every request passes the rule of its route first (route_rules.py).
+bp.before_app_request(enforce_route_rule)
 
 __all__ = ["bp"]

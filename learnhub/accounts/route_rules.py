@@ -1,0 +1,128 @@
+"""Authorisation as data: one rule per route, checked before every request.
+
+Every endpoint of the application is named here with who may call it at all: anyone, anyone
+signed in, or the holders of some roles. A hook (``enforce_route_rule``) checks the rule
+before the view runs; an endpoint with no rule is refused (403), so a new route is closed
+until it is described here, and ``tests/test_route_roles.py`` fails until it is.
+
+This is the first gate. The region (which city's or district's records) and the record
+itself (whose application, which course) are then checked by the view through access.py,
+because only the view knows the record: see docs/staff.md and docs/security.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from .access import COURSE_EDITING_ROLES
+from .models import STAFF_ROLES, Role
+from .scopes import CENTRE_ROLES
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """Who may call a route: ``roles`` None means any signed-in person."""
+
+    name: str
+    signed_in: bool = True
+    roles: frozenset[Role] | None = None
+
+
+ANYONE = RouteRule("anyone", signed_in=False)
+SIGNED_IN = RouteRule("signed in")
+STAFF = RouteRule("staff and editors", roles=STAFF_ROLES)
+WRITERS = RouteRule("course writers", roles=frozenset(COURSE_EDITING_ROLES))
+CENTRES = RouteRule("centre staff", roles=CENTRE_ROLES)
+CITY_AND_PROVINCE = RouteRule(
+    "city and province staff", roles=frozenset({Role.CITY_STAFF, Role.PROVINCE_STAFF})
+)
+PROVINCE = RouteRule("province staff", roles=frozenset({Role.PROVINCE_STAFF}))
+
+
+def _each(rule: RouteRule, *endpoints: str) -> dict[str, RouteRule]:
+    return dict.fromkeys(endpoints, rule)
+
+
+ROUTE_RULES: dict[str, RouteRule] = {
+    # Public pages, APIs and files (a draft's media and a hidden course are refused by the
+    # view, which knows the course); sign-in, registration, recovery and activation.
+    **_each(ANYONE,
+            "static", "learning.static", "main.home", "main.city", "main.help_page",
+            "main.healthz", "catalogue.index", "catalogue.module", "catalogue.media",
+            "learning.course", "learning.course_speech", "learning.lesson",
+            "learning.lesson_speech", "rankings.board", "rankings.city_board", "rankings.export",
+            "rankings.api_rankings", "rankings.api_openapi", "search.results", "search.api_search",
+            "regions.children", "creditbank.verify", "creditbank.verify_code",
+            "accounts.login", "accounts.logout", "accounts.register", "accounts.forgot",
+            "accounts.reset", "accounts.reset_by_email", "accounts.confirm_email",
+            "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
+            "people.activate"),
+    # A person's own things (the view checks they are theirs).
+    **_each(SIGNED_IN,
+            "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
+            "accounts.end_all_devices", "accounts.end_device", "learning.my_learning",
+            "learning.enrol", "learning.leave", "learning.mark_read", "learning.media_report",
+            "learning.submit_quiz", "creditbank.account", "creditbank.statement_csv",
+            "creditbank.transcript", "creditbank.transcript_pdf", "conversion.mine",
+            "conversion.confirm", "conversion.withdraw", "recognition.my_applications",
+            "recognition.my_application", "recognition.new_application",
+            "recognition.edit_application", "recognition.add_evidence",
+            "recognition.remove_evidence", "recognition.submit_application",
+            "recognition.withdraw_application",
+            # the owner, or staff reviewing the application (checked by the view)
+            "recognition.evidence_file"),
+    **_each(STAFF, "search.terms"),
+    **_each(WRITERS,
+            "studio.index", "studio.course", "studio.new_course", "studio.edit_course",
+            "studio.publish", "studio.unpublish", "studio.archive", "studio.new_lesson",
+            "studio.edit_lesson", "studio.delete_lesson", "studio.move_lesson",
+            "studio.new_question", "studio.edit_question", "studio.delete_question"),
+    # The centres' work, each over its own region (checked by the view on the record).
+    **_each(CENTRES,
+            "staff.dashboard", "staff.rankings", "staff.city", "staff.district",
+            "creditbank.staff_search", "creditbank.staff_account",
+            "creditbank.staff_transcript_pdf", "creditbank.staff_status",
+            "creditbank.staff_reverse", "creditbank.staff_adjust", "creditbank.staff_revoke",
+            "creditbank.staff_decline_award", "creditbank.staff_open_accounts",
+            "creditbank.staff_open_accounts_sample", "creditbank.staff_requests",
+            "creditbank.staff_approve_request", "creditbank.staff_reject_request",
+            "creditbank.staff_withdraw_request", "creditbank.staff_accept_transfer",
+            "creditbank.staff_decline_transfer", "recognition.queue", "recognition.review",
+            "recognition.claim", "recognition.release", "recognition.approve",
+            "recognition.reject", "recognition.return_application", "recognition.outcomes",
+            "conversion.review", "conversion.application", "conversion.approve",
+            "conversion.reject", "people.people", "people.export_people", "people.new_person",
+            "people.person", "people.change_person", "people.disable_person",
+            "people.enable_person", "people.reissue_link", "helpdesk.search",
+            "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district"),
+    **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
+    **_each(PROVINCE,
+            "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",
+            "conversion.rules", "conversion.rule", "conversion.new_rule",
+            "conversion.new_version", "conversion.end_rule", "recognition.edit_outcome",
+            "recognition.set_outcome_active"),
+}  # fmt: skip
+
+
+def rule_for(endpoint: str) -> RouteRule | None:
+    """The rule of an endpoint, or None when nobody described it (then it is refused)."""
+    return ROUTE_RULES.get(endpoint)
+
+
+def enforce_route_rule():
+    """Before every request: sign in first, or 403, unless the endpoint's rule allows it."""
+    if request.endpoint is None:
+        return None  # no such page: 404 (or 405) as usual
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        abort(403)
+    if not rule.signed_in:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if rule.roles is not None and current_user.role not in rule.roles:
+        abort(403)
+    return None
