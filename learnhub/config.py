@@ -96,6 +96,10 @@ class Config:
     # E-mail (password links, address confirmation), sent by a background job through this
     # SMTP server. Without MAIL_SERVER the e-mail option is hidden and /forgot tells people
     # to ask a centre. MAIL_USE_TLS: STARTTLS on the port; MAIL_USE_SSL: TLS from the start.
+    # The site's public address, e.g. "https://www.lnlll.cn": links in mails, activation
+    # links and printed QR codes are built from it, never from a request's Host header. The
+    # e-mail option needs it (a reset link built from Host could be mailed to another host).
+    SITE_URL: str | None = None
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     MAIL_USE_TLS = False

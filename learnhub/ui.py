@@ -103,6 +103,17 @@ def page_number() -> int:
     return min(max(int(text), 1), MAX_PAGE)
 
 
+def site_url_for(endpoint: str, **values) -> str:
+    """An absolute address on this site for links that leave the page (mails, printed QR
+    codes, links handed over): from SITE_URL, never from the request's Host header, which
+    the client chooses (a reset link built from it would mail the token to the attacker's
+    host). Without SITE_URL (a site only ever used at one address) the request's address."""
+    site = current_app.config.get("SITE_URL")
+    if site:
+        return site.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def canonical_redirect(allowed: Mapping[str, Collection[str]] | None = None):
     """A redirect to this page's own address with only valid query arguments, if it has others.
 
@@ -149,3 +160,4 @@ def _template_globals() -> dict:
 def init_ui(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_global(page_url)  # a global, so imported macros (pager) see it too
+    app.add_template_global(site_url_for)

@@ -331,7 +331,10 @@ def mail_server(app):
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(
-        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="学习网 <noreply@learnhub.test>"
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_FROM="学习网 <noreply@learnhub.test>",
+        SITE_URL="http://localhost",
     )
     yield handler.messages
     controller.stop()

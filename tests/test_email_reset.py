@@ -102,6 +102,30 @@ def test_forgot_sends_a_link_that_sets_a_new_password_once(
     assert elsewhere.get(link).status_code == 404  # used: gone
 
 
+def test_a_forged_host_header_never_reaches_the_mailed_link(
+    app, learner_with_address, mail_server, run_jobs
+):
+    """Reset-link poisoning: an attacker asks for the victim's link with their own Host; the
+    mail still names the site's own address (SITE_URL), so the token goes nowhere else."""
+    app.config["SITE_URL"] = "https://learn.example.cn"
+    attacker = app.test_client()
+    attacker.set_cookie("learnhub_locale", "en")
+    page = attacker.get("/forgot", headers={"Host": "evil.example"}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    attacker.post("/forgot", data={"csrf_token": token, "email": ADDRESS},
+                  headers={"Host": "evil.example"})  # fmt: skip
+    assert run_jobs() == 1
+    body = mail_server[-1].get_content()
+    assert "https://learn.example.cn/reset/email/" in body and "evil.example" not in body
+
+
+def test_without_the_sites_address_the_mail_option_is_hidden(app, make_user, mail_server):
+    app.config["SITE_URL"] = None
+    make_user()
+    forgot = app.test_client().get("/forgot").get_data(as_text=True)
+    assert 'name="email"' not in forgot
+
+
 def test_forgot_answers_the_same_for_known_and_unknown_addresses(
     app, learner_with_address, mail_server, run_jobs
 ):

@@ -18,8 +18,9 @@ from learnhub.jobs.queue import job
 
 
 def mail_enabled() -> bool:
-    """Whether the operator configured an SMTP server (else the e-mail option is hidden)."""
-    return bool(current_app.config.get("MAIL_SERVER"))
+    """Whether the operator configured an SMTP server and the site's address (links in mails
+    are built from SITE_URL, never from a request's Host header); else the option is hidden."""
+    return bool(current_app.config.get("MAIL_SERVER") and current_app.config.get("SITE_URL"))
 
 
 def _connect(config) -> smtplib.SMTP:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from learnhub.audit import AuditAction, record
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
+from learnhub.ui import site_url_for
 
 from . import email_links, limits, recovery
 from .blueprint import bp
@@ -97,7 +98,7 @@ def forgot():
     if mail_enabled() and form.validate_on_submit():
         messages = [
             _mail_link(user, _l("Set a new password"), "accounts/mail/reset.txt",
-                       url=url_for("accounts.reset_by_email", token=token, _external=True))
+                       url=site_url_for("accounts.reset_by_email", token=token))
             for user, token in email_links.reset_links_for(form.email.data)
         ]  # fmt: skip
         db.session.commit()
@@ -150,10 +151,12 @@ def email():
             form.email.errors.append(_("Enter an e-mail address such as name@example.com."))
         else:
             token = email_links.set_address(current_user, address)
-            message = _mail_link(current_user, _l("Confirm your e-mail address"),
-                                 "accounts/mail/confirm.txt",
-                                 url=url_for("accounts.confirm_email", token=token,
-                                             _external=True))  # fmt: skip
+            message = _mail_link(
+                current_user,
+                _l("Confirm your e-mail address"),
+                "accounts/mail/confirm.txt",
+                url=site_url_for("accounts.confirm_email", token=token),
+            )
             db.session.commit()
             send_mail(*message)
             flash(_("We sent a link to %(email)s. Open it to confirm the address.",

@@ -17,7 +17,7 @@ from learnhub.clients import client_network, pseudonym
 from learnhub.database import expect_write
 from learnhub.errors import render_error
 from learnhub.extensions import db
-from learnhub.ui import page_number
+from learnhub.ui import page_number, site_url_for
 
 from .amounts import format_credits
 from .blueprint import bp
@@ -131,7 +131,7 @@ def transcript_pdf_response(credit_account) -> Response:
             entries=list(reversed(entries)), by_module=totals_by_module(credit_account),
             by_kind=totals_by_kind(credit_account),
             certificates=certificates_of(credit_account),
-            verify_url=url_for("creditbank.verify", _external=True),
+            verify_url=site_url_for("creditbank.verify"),
             format_credits=format_credits, format_account=format_account_number,
             format_code=format_certificate_code,
         )
@@ -188,7 +188,7 @@ def verify_code(code: str):
         return render_template(
             "creditbank/verify.html", form=form, certificate=None, not_found=True
         ), 404
-    url = url_for("creditbank.verify_code", code=certificate.code, _external=True)
+    url = site_url_for("creditbank.verify_code", code=certificate.code)
     return render_template(
         "creditbank/certificate.html", certificate=certificate, form=VerifyForm(),
         holder=mask_name(certificate.account.user.display_name), qr=_qr_svg(url),

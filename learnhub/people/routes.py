@@ -26,7 +26,7 @@ from learnhub.accounts.models import ROLE_LABELS, STAFF_ROLES, User
 from learnhub.audit import AuditAction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status, show_problems
-from learnhub.ui import page_number
+from learnhub.ui import page_number, site_url_for
 
 from . import activation, listing, services
 from .blueprint import bp
@@ -128,7 +128,7 @@ def new_person():
 
 def _link_page(user: User, token: str, created: bool):
     """The activation link, shown this once to the staff member who hands it over."""
-    link = url_for("people.activate", token=token, _external=True)
+    link = site_url_for("people.activate", token=token)
     hours = int(activation.ACTIVATION_LIFETIME.total_seconds() // 3600)
     page = render_template("people/link.html", person=user, link=link, created=created, hours=hours)
     return _no_store(current_app.make_response(page))
