@@ -159,6 +159,19 @@ def test_requests_are_listed_for_the_staff_who_keep_the_account(ctx):
     assert str(caught.value) == "A second staff member must decide; you asked for this adjustment."
 
 
+def test_county_staff_list_the_requests_of_their_district_only(ctx):
+    staff = new_staff()
+    heping = new_learner(role=Role.COUNTY_STAFF, managed_region_code="210102")
+    shenhe = new_learner(district="210103", role=Role.COUNTY_STAFF, managed_region_code="210103")
+    in_heping = adjust(account_for(new_learner()), "12", staff, "补记", "kh").request
+    in_shenhe = adjust(
+        account_for(new_learner(district="210103")), "12", staff, "补记", "ks"
+    ).request
+    assert requests_for(heping) == [in_heping]
+    assert requests_for(shenhe) == [in_shenhe]
+    assert requests_for(staff) == [in_heping, in_shenhe]  # the city sees both, oldest first
+
+
 def test_a_learner_with_a_stray_region_edits_no_course(app):
     with app.app_context():
         stray = SimpleNamespace(
