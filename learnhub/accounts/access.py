@@ -166,12 +166,6 @@ def may_act_for(user, city_code: str | None, district_code: str | None = None) -
     )
 
 
-def ensure_may_act_for(user, city_code: str | None, district_code: str | None = None) -> None:
-    """Abort with 403 unless the user may do credit-bank work for this city (and district)."""
-    if not may_act_for(user, city_code, district_code):
-        abort(403)
-
-
 # Levels of responsibility, highest first: province > city > county > (editor, learner). Staff
 # act on the accounts of people at their own level or below, never above, and grant roles at
 # most their own level.
