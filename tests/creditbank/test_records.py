@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from learnhub.accounts.access import editable_region_codes
 from learnhub.accounts.models import Role
+from learnhub.catalogue.models import Module
 from learnhub.creditbank import services
 from learnhub.creditbank.errors import CreditError
 from learnhub.creditbank.models import AccountStatus, CertificateKind, EntryKind, VerifyMiss
@@ -27,6 +28,7 @@ from learnhub.creditbank.services.certificates import (
     normalise_certificate_code,
     revoke_certificate,
 )
+from learnhub.creditbank.services.statements import totals_by_kind, totals_by_module
 from learnhub.creditbank.services.transfers import (
     accept_transfer,
     decline_transfer,
@@ -343,3 +345,14 @@ def test_long_memos_and_keys_are_cut_to_their_columns(ctx):
     account = account_for(new_learner())
     request = adjust(account, "12", staff, LONG, "k" * 70).request
     assert request.memo == LONG[:200] and request.form_key == "k" * 60
+
+
+def test_an_accounts_totals_count_its_own_entries_only(ctx):
+    first, second = (account_for(new_learner()) for _ in range(2))
+    modules = db.session.scalars(select(Module).order_by(Module.position)).all()
+    services.post_entry(first, Decimal("2"), EntryKind.ATTENDANCE, "t:1", module_id=modules[1].id)
+    services.post_entry(first, Decimal("1"), EntryKind.ATTENDANCE, "t:2", module_id=modules[0].id)
+    services.post_entry(second, Decimal("5"), EntryKind.ATTENDANCE, "t:3", module_id=modules[0].id)
+    assert totals_by_kind(first) == {EntryKind.ATTENDANCE: Decimal("3")}
+    assert totals_by_module(first) == [(modules[0], Decimal("1")), (modules[1], Decimal("2"))]
+    assert totals_by_kind(second) == {EntryKind.ATTENDANCE: Decimal("5")}
