@@ -9,6 +9,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, LessonProgress
+from learnhub.learning.services.played_ranges import add_range
 from tests.learning_steps import count, enrol, lesson_ids, report, time_passes
 
 DURATION = 300  # every fixture video and audio lasts 300 s
@@ -121,6 +122,30 @@ def test_a_jump_faster_than_the_fastest_speed_earns_nothing(enrolled_learner):
     assert seek.report(30, 70).credited_seconds == 30  # then played on from there
 
 
+def test_the_fastest_speed_exactly_is_playing_and_a_jump_at_once_is_a_seek(enrolled_learner):
+    """At double speed with 3 s of jitter, 15 s of wall time allow exactly (15 + 3) × 2 = 36 s
+    of media; a position that moves with no time passing at all may move 3 × 2 = 6 s."""
+    user, (video, audio) = enrolled_learner(("video", "audio"))
+    limit = Player(user, video, utcnow())
+    limit.report(0, 0, "start")
+    assert limit.report(15, 36).credited_seconds == 36
+    at_once = Player(user, audio, utcnow() + timedelta(minutes=5))
+    at_once.report(0, 0, "start")
+    assert at_once.report(0, 7).credited_seconds == 0  # 7 s of media in no time: a seek
+
+
+def test_a_second_lesson_gets_only_what_is_left_on_the_clock(enrolled_learner):
+    """Two lessons reported at the same moment: the second gets the clock's remaining
+    seconds, heard at up to double speed."""
+    user, (first, second) = enrolled_learner(("video", "video"))
+    start = utcnow()
+    one, two = Player(user, first, start), Player(user, second, start)
+    one.report(0, 0, "start")
+    two.report(0, 0, "start")
+    assert one.report(20, 40).credited_seconds == 40  # 20 s of the clock's 23 at double speed
+    assert two.report(20, 40).credited_seconds == 6  # the 3 s left, heard at double speed
+
+
 def test_time_while_paused_is_never_credited(enrolled_learner):
     """Pause at 10 s, wait, jump to the end, play on: the wait earned nothing."""
     user, (video,) = enrolled_learner(("video",))
@@ -211,3 +236,11 @@ def test_the_existing_player_contract_still_works(client, app, make_course, lear
         answer = report(client, audio, position).json
     assert answer == {"credited_seconds": 270, "completed": True}
     assert count(app, CourseCompletion) == 1
+
+
+def test_an_empty_part_adds_nothing_and_the_stored_list_is_never_changed():
+    stored = [[0, 5]]
+    assert add_range([], 4, 4) == []
+    same = add_range(stored, 3, 3)
+    assert same == [[0, 5]] and same is not stored and same[0] is not stored[0]
+    assert add_range(stored, 5, 9) == [[0, 9]] and stored == [[0, 5]]

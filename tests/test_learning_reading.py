@@ -119,3 +119,27 @@ def test_only_an_enrolled_learners_opening_is_noted(client, app, make_course, le
     assert count(app, LessonProgress) == 0
     with app.app_context():
         assert db.session.get(Lesson, lesson) is not None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (1, "Please keep reading for about 1 more second."),
+        (59, "Please keep reading for about 59 more seconds."),
+        (60, "Please keep reading for about 1 more minute."),  # a minute is said in minutes
+        (61, "Please keep reading for about 2 more minutes."),  # rounded up, never down
+        (125, "Please keep reading for about 3 more minutes."),
+    ],
+)
+def test_how_long_to_read_on_is_said_in_seconds_then_minutes(app, seconds, said):
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        message = str(services.ReadOnFirst(seconds).message)
+    assert message == f"{said} Then press “I have read this lesson” again."
+
+
+def test_only_a_reading_is_marked_read(enrolled_learner, app):
+    user, (video,) = enrolled_learner(lessons=("video",))
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        with pytest.raises(services.LearningError) as refused:
+            services.mark_text_read(user, video)
+        assert str(refused.value.message) == "This lesson is not a reading."

@@ -762,3 +762,12 @@ def test_learners_cannot_open_staff_rankings(client, make_user):
     make_user("plain")
     sign_in(client, "plain")
     assert client.get("/staff/rankings").status_code == 403
+
+
+def test_a_day_is_the_sites_midnight_to_the_next_midnight(app):
+    """China time: 2026-05-02 runs from 2026-05-01 16:00 UTC to 2026-05-02 16:00 UTC."""
+    with app.app_context():
+        day = date(2026, 5, 2)
+        start, end = counting.day_start_ms(day), counting.day_end_ms(day)
+    assert start == int(datetime(2026, 5, 1, 16, tzinfo=UTC).timestamp() * 1000)
+    assert end - start == 24 * 3600 * 1000
