@@ -244,3 +244,11 @@ def test_an_empty_part_adds_nothing_and_the_stored_list_is_never_changed():
     same = add_range(stored, 3, 3)
     assert same == [[0, 5]] and same is not stored and same[0] is not stored[0]
     assert add_range(stored, 5, 9) == [[0, 9]] and stored == [[0, 5]]
+
+
+def test_a_lesson_without_media_takes_no_player_reports(enrolled_learner, app):
+    user, (text,) = enrolled_learner(("text",))
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        with pytest.raises(services.LearningError) as refused:
+            services.report_media_position(user, text, 10)
+        assert str(refused.value.message) == "This lesson has no video or audio."
