@@ -356,3 +356,9 @@ def test_an_accounts_totals_count_its_own_entries_only(ctx):
     assert totals_by_kind(first) == {EntryKind.ATTENDANCE: Decimal("3")}
     assert totals_by_module(first) == [(modules[0], Decimal("1")), (modules[1], Decimal("2"))]
     assert totals_by_kind(second) == {EntryKind.ATTENDANCE: Decimal("5")}
+
+
+def test_an_adjustment_records_who_posted_it_and_its_memo(ctx):
+    staff = new_staff()
+    outcome = adjust(account_for(new_learner()), "5", staff, "  补记讲座  ", "k-who")
+    assert outcome.entry.posted_by_id == staff.id and outcome.entry.memo == "补记讲座"
