@@ -252,3 +252,14 @@ def test_a_lesson_without_media_takes_no_player_reports(enrolled_learner, app):
         with pytest.raises(services.LearningError) as refused:
             services.report_media_position(user, text, 10)
         assert str(refused.value.message) == "This lesson has no video or audio."
+
+
+@pytest.mark.parametrize("position", [-1, float("nan"), "10"])
+def test_a_position_that_is_not_possible_is_refused_with_its_message(
+    enrolled_learner, app, position
+):
+    user, (video,) = enrolled_learner(("video",))
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        with pytest.raises(services.LearningError) as refused:
+            services.report_media_position(user, video, position)
+        assert str(refused.value.message) == "The player sent a position that is not possible."

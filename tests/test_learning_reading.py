@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from learnhub.catalogue.models import Lesson
+from learnhub.accounts.models import User
+from learnhub.catalogue.models import Course, Lesson
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services
 from learnhub.learning.models import CourseCompletion, LessonProgress
 from learnhub.learning.services.reading import reading_units
-from tests.helpers import submit
+from tests.helpers import read_text_lesson, submit
 from tests.learning_steps import count, enrol, lesson_ids, time_passes
 
 # The fixture course's text, 先打开手机，再点设置。: 9 characters → 5 s + 9/600 min → 6 s.
@@ -143,3 +144,25 @@ def test_only_a_reading_is_marked_read(enrolled_learner, app):
         with pytest.raises(services.LearningError) as refused:
             services.mark_text_read(user, video)
         assert str(refused.value.message) == "This lesson is not a reading."
+
+
+def test_two_learners_of_one_course_keep_their_own_progress(app, make_course, make_user):
+    """Another learner's readings never count for me: progress, lesson states and the
+    course's completion are each learner's own."""
+    course_id = make_course(lessons=("text", "text"))
+    first_id, second_id = make_user(login="first_one"), make_user(login="second_one")
+    with app.app_context():
+        course = db.session.get(Course, course_id)
+        first, second = db.session.get(User, first_id), db.session.get(User, second_id)
+        for user in (first, second):
+            services.enrol(user, course)
+        one, two = course.lessons
+        read_text_lesson(first, one)
+        read_text_lesson(first, two)
+        read_text_lesson(second, one)
+        db.session.commit()
+        assert services.completion_of(first, course) is not None
+        assert services.completion_of(second, course) is None
+        assert set(services.lesson_states(second, course)) == {one.id}
+        assert services.progress_of(second, two) is None
+        assert services.progress_of(second, one) is not services.progress_of(first, one)
