@@ -70,7 +70,15 @@ class ForgivingIntegerField(IntegerField):
 
 
 class ChoiceField(SelectField):
-    """A select whose "not in the list" message is in our own catalogue."""
+    """A select whose "not in the list" message is in our own catalogue.
+
+    The value is trimmed: a value of spaces is no choice (``Optional`` would otherwise stop
+    the checks and let it through, found by tests/test_fuzz_forms.py)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
 
     def pre_validate(self, form):
         if self.data in (None, ""):

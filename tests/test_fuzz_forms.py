@@ -13,6 +13,7 @@ a credit account) and a made-up one otherwise. Runs on each database backend.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 
@@ -27,6 +28,11 @@ from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.extensions import db
 from tests.helpers import csrf_token_from, sign_in
+
+# The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
+# each run (what found the two faults fixed so far: a 400-digit credit amount, a type of
+# spaces) — run it when forms change, and turn what it finds into a test.
+EXPLORE = os.environ.get("LEARNHUB_FUZZ_EXPLORE") == "1"
 
 # Tables a refused post may still write to: the audit log records refused staff attempts,
 # and one-time form tokens are spent by any post that carries one.
@@ -113,7 +119,7 @@ def _fuzz(app, client, url, login, page, token, fields, failures) -> None:
             dict.fromkeys(fields, VALUES), optional={"stray": VALUES, "page": VALUES}
         )
     )
-    @settings(max_examples=12, deadline=None, database=None,
+    @settings(max_examples=12, deadline=None, database=None, derandomize=not EXPLORE,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     def post(data):
         with app.app_context():

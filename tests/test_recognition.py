@@ -826,3 +826,12 @@ def test_evidence_downloads_under_the_extension_of_what_it_is(
     download.close()
     assert quote(saved_as) in disposition or f'filename="{saved_as}"' in disposition
     assert quote(uploaded_as) not in disposition and f'"{uploaded_as}"' not in disposition
+
+
+def test_a_catalogue_type_of_spaces_is_no_type(client, app, people):
+    """Found by the form fuzzer: a type of only spaces passed the form and broke the page."""
+    sign_in_en(client, "rc_learner")
+    response = submit(client, "/me/recognition/new", {**form_fields(), "outcome_type": " "})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(RecognitionApplication.outcome_type_id)) is None
