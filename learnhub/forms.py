@@ -54,6 +54,11 @@ def normalise_text(value):
     return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
 
 
+# A whole number typed in a form has at most this many digits: more is a typing mistake, and
+# a 400-digit one cannot even be compared with a float (found by tests/test_fuzz_forms.py).
+MAX_DIGITS = 9
+
+
 class ForgivingIntegerField(IntegerField):
     """A whole number typed any reasonable way: full-width digits, spaces, a trailing 年."""
 
@@ -63,7 +68,7 @@ class ForgivingIntegerField(IntegerField):
             if not text:
                 self.data = None
                 return
-            if not text.isdigit():
+            if not text.isdigit() or len(text) > MAX_DIGITS:
                 self.data = None
                 raise ValueError(_l("Enter a whole number, for example 1958."))
             self.data = int(text)

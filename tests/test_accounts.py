@@ -84,6 +84,7 @@ def test_duplicate_mobile_is_a_form_error_and_keeps_the_first_account(client, ap
         ({"city": "999999"}, "请从列表中选择。"),
         ({"birth_year": "1850"}, "请填写 1900 年到今年之间的年份。"),
         ({"birth_year": "abc"}, "请填写数字，例如 1958。"),
+        ({"birth_year": "9" * 400}, "请填写数字，例如 1958。"),  # found by the form fuzzer
         ({"display_name": "  "}, "请填写您的名字。"),
         ({"display_name": "\u200b\u200d\ufeff"}, "请填写您的名字。"),  # zero-width only
         ({"display_name": "\u202e\x00\x1b"}, "请填写您的名字。"),  # controls only
