@@ -166,3 +166,23 @@ def test_two_learners_of_one_course_keep_their_own_progress(app, make_course, ma
         assert set(services.lesson_states(second, course)) == {one.id}
         assert services.progress_of(second, two) is None
         assert services.progress_of(second, one) is not services.progress_of(first, one)
+
+
+def test_lessons_of_another_course_never_complete_this_one(app, make_course, make_user):
+    """A learner with one of two lessons done here and a whole other course done has not
+    finished this course; a lesson is done at the moment the service was told."""
+    two_lessons, one_lesson = make_course(lessons=("text", "text")), make_course(lessons=("text",))
+    learner_id = make_user(login="two_courses")
+    with app.app_context():
+        learner = db.session.get(User, learner_id)
+        here, there = db.session.get(Course, two_lessons), db.session.get(Course, one_lesson)
+        for course in (here, there):
+            services.enrol(learner, course)
+        opened = utcnow() - timedelta(hours=3)
+        services.visit_lesson(learner, there.lessons[0], now=opened)
+        moment = opened + timedelta(minutes=30)
+        done = services.mark_text_read(learner, there.lessons[0], now=moment)
+        assert done.completed_at == moment
+        read_text_lesson(learner, here.lessons[0])
+        assert services.completion_of(learner, there) is not None
+        assert services.completion_of(learner, here) is None  # 2 lessons done, 1 of them here

@@ -771,3 +771,13 @@ def test_a_day_is_the_sites_midnight_to_the_next_midnight(app):
         start, end = counting.day_start_ms(day), counting.day_end_ms(day)
     assert start == int(datetime(2026, 5, 1, 16, tzinfo=UTC).timestamp() * 1000)
     assert end - start == 24 * 3600 * 1000
+
+
+@pytest.mark.parametrize("value", [None, "", "short", "x" * 44, "bad id with spaces!!"])
+def test_only_ids_of_our_shape_are_visitor_ids(value):
+    assert counting.is_valid_visitor_id(value) is False
+
+
+def test_new_visitor_ids_have_our_shape_and_differ():
+    ids = {counting.new_visitor_id() for _ in range(50)}
+    assert len(ids) == 50 and all(counting.is_valid_visitor_id(v) for v in ids)
