@@ -1,5 +1,7 @@
 """Video and audio lessons: the union of the parts really played, within the one clock."""
 
+import math
+import time
 from datetime import timedelta
 
 import pytest
@@ -61,12 +63,15 @@ def test_two_videos_side_by_side_through_the_pages(client, app, make_course, lea
     course_id = make_course(lessons=("video", "video"))
     first, second = lesson_ids(app, course_id)
     enrol(client, course_id)
+    started = time.monotonic()  # real seconds pass too, and count (more under load)
     for lesson in (first, second):
         assert report(client, lesson, 0, "start").status_code == 200
     time_passes(app, 150)
     answers = [report(client, lesson, 300).json for lesson in (first, second)]
+    real_seconds = math.ceil(time.monotonic() - started)
     assert [answer["completed"] for answer in answers] == [True, False]
-    assert answers[1]["credited_seconds"] <= 3 * 2  # the jitter allowance, nothing more
+    # the jitter allowance and the real seconds the requests took, at double speed; no more
+    assert answers[1]["credited_seconds"] <= (3 + real_seconds) * 2
     assert count(app, CourseCompletion) == 0
 
 
