@@ -55,7 +55,7 @@ def confirm(
         try:
             done = perform()
             if audited is not None:
-                record_credit_action(*audited, reason=_reason_of(form))
+                record_credit_action(*audited, reason=form_reason(form))
         except CreditError as error:
             db.session.rollback()
             field = getattr(form, error.field or "", None)
@@ -75,9 +75,13 @@ def confirm(
     ), status  # fmt: skip
 
 
-def _reason_of(form) -> str:
-    field = getattr(form, "reason", None) or getattr(form, "memo", None)
-    return field.data if field is not None else ""
+def form_reason(form) -> str:
+    """What a staff form says the action is for: its reason, memo or note ("" if none)."""
+    for name in ("reason", "memo", "note"):
+        field = getattr(form, name, None)
+        if field is not None:
+            return field.data or ""
+    return ""
 
 
 def record_credit_action(

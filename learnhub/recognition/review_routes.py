@@ -13,7 +13,7 @@ from learnhub.accounts.access import ensure_may_act_for_holder
 from learnhub.audit import AuditAction
 from learnhub.creditbank import services as credit_services
 from learnhub.creditbank.models import RecognitionApplication
-from learnhub.creditbank.staff_pages import record_credit_action
+from learnhub.creditbank.staff_pages import form_reason, record_credit_action
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.ui import page_number
@@ -64,11 +64,6 @@ def _review_page(application: RecognitionApplication, **forms) -> str:
     )  # fmt: skip
 
 
-def _reason_of(form) -> str:
-    field = getattr(form, "reason", None) or getattr(form, "note", None)
-    return (field.data or "") if field is not None else ""
-
-
 def _review_action(application_id: int, act, done: str, form_class=EmptyForm, form_name=""):
     """Run one review step from a button; a refusal is flashed and nothing changes."""
     application = _reviewable(application_id)
@@ -82,7 +77,7 @@ def _review_action(application_id: int, act, done: str, form_class=EmptyForm, fo
         record_credit_action(
             AuditAction.RECOGNITION_REVIEWED, application.account,
             {"application": application.id, "status": str(application.status)},
-            reason=_reason_of(form),
+            reason=form_reason(form),
         )  # fmt: skip
     except RecognitionError as error:
         refused(error)
