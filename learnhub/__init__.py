@@ -11,13 +11,16 @@ from flask_babel import lazy_gettext as _l
 
 from . import (
     accounts,
+    activities,
     catalogue,
     conversion,
     creditbank,
     helpdesk,
+    inbox,
     learning,
     main,
     people,
+    places,
     rankings,
     recognition,
     regions,
@@ -42,7 +45,7 @@ from .ui import init_ui
 # In the order their blueprints register (the order of URL rules with equal weight).
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-    rankings, search, studio, staff, people, helpdesk,
+    rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
 )  # fmt: skip
 
 

@@ -1,0 +1,6 @@
+"""Activities (活动): find, sign up, check in, earn credits for attending."""
+
+from .blueprint import bp
+from .models import Activity, ActivityKind, ActivitySession, Attendance, SignUp
+
+__all__ = ["Activity", "ActivityKind", "ActivitySession", "Attendance", "SignUp", "bp"]

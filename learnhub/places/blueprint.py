@@ -1,0 +1,5 @@
+"""The places feature's blueprint: /places, /map and the staff pages of places."""
+
+from flask import Blueprint
+
+bp = Blueprint("places", __name__, template_folder="templates")
