@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role
@@ -25,8 +24,7 @@ CHINA = ZoneInfo("Asia/Shanghai")  # the tests' site time zone (BABEL_DEFAULT_TI
 PROVINCE, SHENYANG, HEPING, SHENHE, DALIAN = "210000", "210100", "210102", "210103", "210200"
 
 
-@pytest.fixture
-def staff(app, make_user):
+def make_staff(app, make_user) -> dict:
     """Staff of every level, places in 和平区, 沈河区 and 大连, and two learners."""
     make_user(login="province", role=Role.PROVINCE_STAFF, managed=PROVINCE)
     make_user(login="sy_staff", role=Role.CITY_STAFF, managed=SHENYANG)
@@ -104,8 +102,9 @@ def new_activity_id(client, ids, **changes) -> int:
 
 def add_session(client, activity_id, starts=None, ends=None, capacity="30"):
     url = f"/staff/activities/{activity_id}/sessions/new"
-    return submit(client, url, {"starts_at": starts or local(3, 14), "ends_at": ends or local(3, 16),
-                                "capacity": capacity})  # fmt: skip
+    data = {"starts_at": starts or local(3, 14), "ends_at": ends or local(3, 16),
+            "capacity": capacity}  # fmt: skip
+    return submit(client, url, data)
 
 
 def post_button(client, url: str, page: str, **data):

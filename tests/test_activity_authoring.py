@@ -3,8 +3,11 @@
 import io
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from learnhub.accounts.models import User
+from learnhub.activities import authoring
 from learnhub.activities.credit_rules import credits_for_session
 from learnhub.activities.models import (
     Activity,
@@ -13,6 +16,7 @@ from learnhub.activities.models import (
     CreditRule,
 )
 from learnhub.audit import AuditAction, AuditEntry
+from learnhub.catalogue.authoring import AuthoringError
 from learnhub.extensions import db
 from learnhub.media import media_root
 from tests.activity_staff_steps import (
@@ -26,14 +30,19 @@ from tests.activity_staff_steps import (
     create_activity,
     get_activity,
     local,
+    make_staff,
     new_activity_id,
     session_ids,
     sign_in_en,
     sign_up,
-    staff,  # noqa: F401  (a fixture)
 )
 from tests.helpers import submit
 from tests.test_media import GIF, PNG, WEBP, fetch
+
+
+@pytest.fixture
+def staff(app, make_user):
+    return make_staff(app, make_user)
 
 
 def test_county_staff_create_a_draft_of_their_district(client, app, staff):
@@ -92,7 +101,7 @@ def test_refusals_name_the_rule_and_save_nothing(client, app, staff):
         ({"where": "place", "place": ""}, "Choose a place from the list."),
         ({"place": staff["hidden_place"]}, "Choose one of the options in the list."),
         ({"credit_rule": "fixed", "fixed_credits": "0.123"}, "Use at most 2 decimal places."),
-        ({"credit_rule": "fixed", "fixed_credits": "0"}, "Enter more than 0 and at most 100 credits."),
+        ({"credit_rule": "fixed", "fixed_credits": "0"}, "more than 0 and at most 100 credits"),
         ({"credit_rule": "fixed", "fixed_credits": "1e400"}, "too large"),
         ({"title": ""}, "Enter a title."),
         ({"signup_deadline": "2026-02-30 10:00"}, "Enter a date and time, for example"),
@@ -106,14 +115,11 @@ def test_refusals_name_the_rule_and_save_nothing(client, app, staff):
 
 def test_a_place_of_another_city_or_district_is_refused(app, staff):
     """The place list shows only the staff member's places; the service refuses the rest too."""
-    from learnhub.accounts.models import User
-    from learnhub.activities import authoring
-    from learnhub.catalogue.authoring import AuthoringError
-
     with app.app_context(), app.test_request_context():
         sy_staff = db.session.scalar(select(User).where(User.username == "sy_staff"))
-        for region, place, message in ((SHENYANG, staff["dalian_place"], "own city"),
-                                       (SHENHE, staff["heping_place"], "own district")):  # fmt: skip
+        cases = ((SHENYANG, staff["dalian_place"], "own city"),
+                 (SHENHE, staff["heping_place"], "own district"))  # fmt: skip
+        for region, place, message in cases:
             details = authoring.ActivityDetails(**{
                 **_details(staff), "region_code": region, "place_id": place,
             })  # fmt: skip
@@ -126,12 +132,10 @@ def test_a_place_of_another_city_or_district_is_refused(app, staff):
         assert db.session.scalar(select(Activity.id)) is None
 
 
-def _details(staff) -> dict:
-    from learnhub.activities.models import CreditRule
-
+def _details(ids) -> dict:
     return {
-        "title": "讲座", "kind_id": staff["kind"], "organiser": "", "region_code": HEPING,
-        "is_online": False, "online_url": "", "place_id": staff["heping_place"],
+        "title": "讲座", "kind_id": ids["kind"], "organiser": "", "region_code": HEPING,
+        "is_online": False, "online_url": "", "place_id": ids["heping_place"],
         "audience": frozenset(), "elder_friendly": False, "signup_required": True,
         "signup_deadline": None, "credit_rule": CreditRule.NONE, "fixed_credits": "",
         "description_html": "",
@@ -173,7 +177,7 @@ def test_session_refusals_leave_the_sessions_unchanged(client, app, staff):
     sign_in_en(client, "heping")
     activity_id = new_activity_id(client, staff)
     cases = [
-        ({"starts_at": local(3, 16), "ends_at": local(3, 14)}, "A session must end after it starts."),
+        ({"starts_at": local(3, 16), "ends_at": local(3, 14)}, "must end after it starts."),
         ({"starts_at": local(-1, 16), "ends_at": local(-1, 18)}, "must start in the future"),
         ({"capacity": "0"}, "Enter how many people can come: at least 1."),
         ({"capacity": "abc"}, "Enter a whole number"),
@@ -222,8 +226,8 @@ def test_deadline_after_the_last_session_start_is_refused(client, app, staff):
     )
     # …and a session cannot then move before the deadline
     (session_id,) = session_ids(app, activity_id)
-    moved = submit(client, f"/staff/activities/sessions/{session_id}/edit",
-                   {"starts_at": local(2, 14), "ends_at": local(2, 16), "capacity": "30"})  # fmt: skip
+    earlier = {"starts_at": local(2, 14), "ends_at": local(2, 16), "capacity": "30"}
+    moved = submit(client, f"/staff/activities/sessions/{session_id}/edit", earlier)
     assert moved.status_code == 400
     assert "before the sign-up deadline" in moved.get_data(as_text=True)
 

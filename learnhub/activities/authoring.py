@@ -204,7 +204,7 @@ def last_session_start(activity: Activity) -> datetime | None:
 
 def refuse_if_closed(activity: Activity) -> None:
     if activity.status in CLOSED_STATUSES:
-        refuse(None, _l("This activity is cancelled or finished; it can no longer be changed."))
+        refuse("", _l("This activity is cancelled or finished; it can no longer be changed."))
 
 
 # ---- saving -----------------------------------------------------------------------------

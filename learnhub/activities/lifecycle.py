@@ -49,7 +49,7 @@ def _moved(activity: Activity, from_status: ActivityStatus, *conditions, **value
 
 
 def _already_moved(activity: Activity) -> None:
-    refuse(None, _l("Someone has just changed this activity: it is now “%(status)s”. "
+    refuse("", _l("Someone has just changed this activity: it is now “%(status)s”. "
                     "Nothing was done.", status=_status_label(activity)))  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def publish_activity(activity: Activity, now: datetime | None = None) -> None:
         _already_moved(activity)
     future_session = exists().where(_live_sessions(Activity.id), ActivitySession.starts_at > now)
     if not _has_session(activity, ActivitySession.starts_at > now):
-        refuse(None, _l("Add a session that starts in the future before publishing."))
+        refuse("", _l("Add a session that starts in the future before publishing."))
     if not _moved(activity, ActivityStatus.DRAFT, future_session,
                   status=ActivityStatus.PUBLISHED, published_at=now):  # fmt: skip
         _already_moved(activity)
@@ -130,7 +130,7 @@ def finish_activity(activity: Activity, now: datetime | None = None) -> None:
     if activity.status is not ActivityStatus.PUBLISHED:
         _already_moved(activity)
     if not _has_session(activity, ActivitySession.starts_at <= now):
-        refuse(None, _l("No session has begun yet: cancel the activity instead."))
+        refuse("", _l("No session has begun yet: cancel the activity instead."))
     if not _moved(activity, ActivityStatus.PUBLISHED, status=ActivityStatus.FINISHED):
         _already_moved(activity)
 

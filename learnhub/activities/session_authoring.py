@@ -93,7 +93,7 @@ def change_session(session: ActivitySession, details: SessionDetails, now=None) 
     activity = session.activity
     refuse_if_closed(activity)
     if session.cancelled_at is not None:
-        refuse(None, _l("This session is cancelled; it can no longer be changed."))
+        refuse("", _l("This session is cancelled; it can no longer be changed."))
     raise_if(_problems(details, activity, session, now or utcnow()))
     starts, ends = details.moments()
     before = (session.starts_at, session.ends_at, session.capacity)
@@ -124,7 +124,7 @@ def cancel_session(session: ActivitySession) -> int:
     refuse_if_closed(activity)
     live = [s for s in activity.sessions if s.cancelled_at is None]
     if activity.status is ActivityStatus.PUBLISHED and live == [session]:
-        refuse(None, _l("This is the activity's only session: cancel the activity instead."))
+        refuse("", _l("This is the activity's only session: cancel the activity instead."))
     people = notices.people_signed_up([session.id])
     result = db.session.execute(
         update(ActivitySession)
@@ -134,7 +134,7 @@ def cancel_session(session: ActivitySession) -> int:
     )
     if result.rowcount != 1:
         db.session.refresh(session)
-        refuse(None, _l("This session is already cancelled."))
+        refuse("", _l("This session is already cancelled."))
     cancel_signups([session.id])
     return notices.tell_session_cancelled(db.session.get(ActivitySession, session.id), people)
 
