@@ -16,6 +16,7 @@ from learnhub.activities.models import (
     SignUp,
     SignUpStatus,
 )
+from learnhub.activities.signals import activity_cancelled, activity_published
 from learnhub.audit import AuditAction, AuditEntry
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -87,11 +88,10 @@ def test_publishing_needs_a_session_in_the_future(client, app, staff):
 
 
 def test_publish_sends_the_signal_the_search_listens_to(client, app, staff):
-    from learnhub.activities.signals import activity_cancelled, activity_published
-
     heard = []
-    with activity_published.connected_to(lambda a: heard.append(("published", a.id))), \
-            activity_cancelled.connected_to(lambda a: heard.append(("cancelled", a.id))):  # fmt: skip
+    on_publish = lambda a: heard.append(("published", a.id))  # noqa: E731
+    on_cancel = lambda a: heard.append(("cancelled", a.id))  # noqa: E731
+    with activity_published.connected_to(on_publish), activity_cancelled.connected_to(on_cancel):
         activity_id = published_activity(client, app, staff)
         page = f"/staff/activities/{activity_id}/cancel"
         press(client, page, page, reason="场地维修")
