@@ -16,13 +16,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from learnhub.accounts.access import staff_scope
 from learnhub.catalogue.authoring import AuthoringError, raise_if, refuse, store_upload
 from learnhub.catalogue.content import sanitise_html
 from learnhub.creditbank.amounts import parse_credits
 from learnhub.creditbank.errors import CreditError
+from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.media import MediaKind, discard
 from learnhub.places.models import Place
@@ -203,7 +204,17 @@ def last_session_start(activity: Activity) -> datetime | None:
 
 
 def refuse_if_closed(activity: Activity) -> None:
-    if activity.status in CLOSED_STATUSES:
+    """Refuse a change to a cancelled or finished activity. One conditional UPDATE (it
+    touches ``updated_at``) holds the row for the rest of the transaction, so a cancel
+    pressed in the same moment cannot slip in between this check and the change."""
+    held = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status.not_in(CLOSED_STATUSES))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != 1:
+        db.session.refresh(activity)
         refuse("", _l("This activity is cancelled or finished; it can no longer be changed."))
 
 
