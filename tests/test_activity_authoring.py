@@ -181,6 +181,7 @@ def test_session_refusals_leave_the_sessions_unchanged(client, app, staff):
         ({"starts_at": local(-1, 16), "ends_at": local(-1, 18)}, "must start in the future"),
         ({"capacity": "0"}, "Enter how many people can come: at least 1."),
         ({"capacity": "abc"}, "Enter a whole number"),
+        ({"starts_at": "0001-01-01 00:00"}, "Enter a date and time, for example"),
     ]  # fmt: skip
     for changes, message in cases:
         data = {"starts_at": local(3, 14), "ends_at": local(3, 16), "capacity": "30", **changes}

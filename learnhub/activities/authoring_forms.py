@@ -31,6 +31,7 @@ from .session_authoring import SessionDetails
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 ONLINE, AT_A_PLACE = "online", "place"
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def strip_text(value):
@@ -52,10 +53,13 @@ class LocalDateTimeField(StringField):
             return
         for pattern in LOCAL_FORMATS:
             try:
-                self.data = datetime.strptime(text, pattern)
-                return
+                parsed = datetime.strptime(text, pattern)
             except ValueError:
                 continue
+            # Years far away are typing mistakes (and year 1 in China time is before UTC's).
+            if FIRST_YEAR <= parsed.year <= LAST_YEAR:
+                self.data = parsed
+                return
         raise ValueError(_l("Enter a date and time, for example 2026-12-01 14:30."))
 
     def _value(self):
