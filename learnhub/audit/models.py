@@ -53,6 +53,11 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Learning places (places/staff_routes.py).
+    PLACE_CREATED = "place.created"
+    PLACE_CHANGED = "place.changed"
+    PLACE_SHOWN = "place.shown"
+    PLACE_HIDDEN = "place.hidden"
 
 
 ACTION_LABELS = {
@@ -90,6 +95,10 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.PLACE_CREATED: _l("Learning place added"),
+    AuditAction.PLACE_CHANGED: _l("Learning place changed"),
+    AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
+    AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
 }
 
 
