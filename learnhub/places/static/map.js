@@ -36,7 +36,7 @@
       copy.textContent = link.textContent;
       li.appendChild(copy);
       li.appendChild(document.createTextNode(" · " +
-        box.dataset.labelKm.replace("%(km)s", entry.km.toFixed(1))));
+        box.dataset.labelKm.replace("{km}", entry.km.toFixed(1))));
       list.appendChild(li);
     });
     results.appendChild(heading);
