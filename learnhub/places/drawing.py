@@ -135,7 +135,8 @@ def _label(city, x, y, name, font_size, colour, placed, drawing) -> Label:
     chosen = options[0]
     for option in options:
         left, top = option[3]
-        box = (left, top, left + width, top + font_size)
+        pad = font_size * 0.4  # names that merely touch read as one
+        box = (left - pad, top, left + width + pad, top + font_size)
         inside = box[0] >= 0 and box[2] <= drawing.width and box[1] >= 0 and box[3] <= drawing.height
         if inside and not any(_overlap(box, other) for other in placed):
             chosen = option
