@@ -21,13 +21,28 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 200
 
 
-def add_place(name="和平区社区教育学院", city=SHENYANG, district=HEPING, published=True,
-              kind=PlaceKind.COMMUNITY_COLLEGE, lon="123.42", lat="41.79", **extra) -> int:  # fmt: skip
+def add_place(
+    name="和平区社区教育学院",
+    city=SHENYANG,
+    district=HEPING,
+    published=True,
+    kind=PlaceKind.COMMUNITY_COLLEGE,
+    lon="123.42",
+    lat="41.79",
+    **extra,
+) -> int:
     details = PlaceDetails(
-        name=name, kind=kind, city_code=city, district_code=district, address="和平区南京北街1号",
-        longitude=Decimal(lon) if lon else None, latitude=Decimal(lat) if lat else None,
-        opening_hours="周一至周五 8:30-17:00", phone="024-23456789", **extra,
-    )  # fmt: skip
+        name=name,
+        kind=kind,
+        city_code=city,
+        district_code=district,
+        address="和平区南京北街1号",
+        longitude=Decimal(lon) if lon else None,
+        latitude=Decimal(lat) if lat else None,
+        opening_hours="周一至周五 8:30-17:00",
+        phone="024-23456789",
+        **extra,
+    )
     place = services.create_place(services.Scope(everything=True), details, None)
     place.published = published
     db.session.commit()
@@ -37,22 +52,37 @@ def add_place(name="和平区社区教育学院", city=SHENYANG, district=HEPING
 @pytest.fixture
 def staff(make_user):
     make_user(login="sy_city", role=Role.CITY_STAFF, managed=SHENYANG, name="沈阳中心")
-    make_user(login="dl_city", role=Role.CITY_STAFF, managed=DALIAN, name="大连中心",
-              city=DALIAN, district="210202")  # fmt: skip
+    make_user(
+        login="dl_city",
+        role=Role.CITY_STAFF,
+        managed=DALIAN,
+        name="大连中心",
+        city=DALIAN,
+        district="210202",
+    )
     make_user(login="hp_county", role=Role.COUNTY_STAFF, managed=HEPING, name="和平中心")
-    make_user(login="sh_county", role=Role.COUNTY_STAFF, managed=SHENHE, name="沈河中心",
-              district=SHENHE)  # fmt: skip
+    make_user(
+        login="sh_county", role=Role.COUNTY_STAFF, managed=SHENHE, name="沈河中心", district=SHENHE
+    )
     make_user(login="province", role=Role.PROVINCE_STAFF, managed="210000", name="省中心")
     make_user(login="learner", name="王秀英")
 
 
 def form_data(**changes) -> dict:
     data = {
-        "name": "和平区老年大学", "kind": "elder_university", "city_code": SHENYANG,
-        "district_code": HEPING, "address": "和平区三好街5号", "longitude": "123.43",
-        "latitude": "41.78", "opening_hours": "周一至周六 9:00-16:00", "phone": "024-22334455",
-        "step_free": "y", "seats": "80", "description": "书法、声乐、智能手机课程。",
-    }  # fmt: skip
+        "name": "和平区老年大学",
+        "kind": "elder_university",
+        "city_code": SHENYANG,
+        "district_code": HEPING,
+        "address": "和平区三好街5号",
+        "longitude": "123.43",
+        "latitude": "41.78",
+        "opening_hours": "周一至周六 9:00-16:00",
+        "phone": "024-22334455",
+        "step_free": "y",
+        "seats": "80",
+        "description": "书法、声乐、智能手机课程。",
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -111,8 +141,9 @@ def test_county_staff_add_places_only_in_their_district(app, client, staff):
         ({"seats": "-3"}, "Enter a whole number"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_and_nothing_changes(app, client, staff, changes,
-                                                                 message):  # fmt: skip
+def test_bad_input_is_refused_with_a_message_and_nothing_changes(
+    app, client, staff, changes, message
+):
     client.set_cookie("learnhub_locale", "en")
     sign_in(client, "sy_city")
     response = submit(client, "/staff/places/new", form_data(**changes))
@@ -124,8 +155,9 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(app, client, st
 
 
 def test_a_district_of_another_city_is_refused_by_the_service_too(app, staff):
-    details = PlaceDetails(name="错城", kind=PlaceKind.LIBRARY, city_code=SHENYANG,
-                           district_code="210202")  # fmt: skip
+    details = PlaceDetails(
+        name="错城", kind=PlaceKind.LIBRARY, city_code=SHENYANG, district_code="210202"
+    )
     with app.app_context(), pytest.raises(services.PlaceError) as refused:
         services.check_details(services.Scope(everything=True), details)
     assert refused.value.field == "district_code"
@@ -160,8 +192,9 @@ def test_a_refused_edit_leaves_the_place_as_it_was(app, client, staff):
     with app.app_context():
         place_id = add_place()
     sign_in(client, "sy_city")
-    response = submit(client, f"/staff/places/{place_id}/edit",
-                      form_data(name="新名字", longitude="200"))  # fmt: skip
+    response = submit(
+        client, f"/staff/places/{place_id}/edit", form_data(name="新名字", longitude="200")
+    )
     assert response.status_code == 400
     assert places_named(app, "新名字") == []
     assert len(places_named(app, "和平区社区教育学院")) == 1
@@ -178,8 +211,9 @@ def test_staff_of_other_regions_and_learners_are_kept_out(app, staff):
         listing = client.get("/staff/places").get_data(as_text=True)
         assert f"/staff/places/{place_id}/edit" not in listing
         assert client.get(f"/staff/places/{place_id}/edit").status_code == 404
-        changed = client.post(f"/staff/places/{place_id}/edit",
-                              data={"csrf_token": token, **form_data(name="改名")})  # fmt: skip
+        changed = client.post(
+            f"/staff/places/{place_id}/edit", data={"csrf_token": token, **form_data(name="改名")}
+        )
         assert changed.status_code == 404
         hidden = client.post(f"/staff/places/{place_id}/hide", data={"csrf_token": token})
         assert hidden.status_code == 404
@@ -187,26 +221,33 @@ def test_staff_of_other_regions_and_learners_are_kept_out(app, staff):
     sign_in(learner, "learner")
     assert learner.get(f"/staff/places/{heping}/edit").status_code == 403
     token = csrf_token_from(learner.get("/me/account").get_data(as_text=True))
-    assert learner.post(f"/staff/places/{heping}/hide", data={"csrf_token": token}).status_code == 403
+    assert (
+        learner.post(f"/staff/places/{heping}/hide", data={"csrf_token": token}).status_code == 403
+    )
     with app.app_context():
         assert db.session.get(Place, heping).published
         assert db.session.get(Place, heping).name == "和平区社区教育学院"
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-def test_hiding_takes_a_place_off_the_public_pages_and_showing_brings_it_back(app, client,
-                                                                              staff):  # fmt: skip
+def test_hiding_takes_a_place_off_the_public_pages_and_showing_brings_it_back(app, client, staff):
     with app.app_context():
         place_id = add_place()
     public = app.test_client()
     assert public.get(f"/places/{place_id}").status_code == 200
     sign_in(client, "sy_city")
-    assert submit(client, f"/staff/places/{place_id}/hide", {}, page="/staff/places").status_code == 302
+    assert (
+        submit(client, f"/staff/places/{place_id}/hide", {}, page="/staff/places").status_code
+        == 302
+    )
     assert public.get(f"/places/{place_id}").status_code == 404
     assert "和平区社区教育学院" not in public.get("/places").get_data(as_text=True)
     assert "和平区社区教育学院" not in public.get("/map").get_data(as_text=True)
     assert client.get(f"/places/{place_id}").status_code == 200  # its staff still see it
-    assert submit(client, f"/staff/places/{place_id}/show", {}, page="/staff/places").status_code == 302
+    assert (
+        submit(client, f"/staff/places/{place_id}/show", {}, page="/staff/places").status_code
+        == 302
+    )
     assert public.get(f"/places/{place_id}").status_code == 200
     with app.app_context():
         actions = list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
@@ -265,9 +306,12 @@ def test_a_hidden_places_photo_is_not_served_to_the_public(app, staff):
     with app.app_context():
         place_id = add_place(published=False)
         place = db.session.get(Place, place_id)
-        services.update_place(services.Scope(everything=True), place,
-                              services.PlaceDetails(**services.details_of(place)),
-                              photo=io.BytesIO(JPEG))  # fmt: skip
+        services.update_place(
+            services.Scope(everything=True),
+            place,
+            services.PlaceDetails(**services.details_of(place)),
+            photo=io.BytesIO(JPEG),
+        )
         db.session.commit()
     assert app.test_client().get(f"/places/{place_id}/photo").status_code == 404
 
@@ -280,18 +324,30 @@ def listed(app, staff):
     with app.app_context():
         return {
             "college": add_place(),
-            "library": add_place("沈河区图书馆", district=SHENHE, kind=PlaceKind.LIBRARY,
-                                 step_free=True, lift=True),
-            "elder": add_place("大连老年大学", city=DALIAN, district="210202",
-                               kind=PlaceKind.ELDER_UNIVERSITY, lon="121.62", lat="38.92",
-                               step_free=True, seats=120),
+            "library": add_place(
+                "沈河区图书馆", district=SHENHE, kind=PlaceKind.LIBRARY, step_free=True, lift=True
+            ),
+            "elder": add_place(
+                "大连老年大学",
+                city=DALIAN,
+                district="210202",
+                kind=PlaceKind.ELDER_UNIVERSITY,
+                lon="121.62",
+                lat="38.92",
+                step_free=True,
+                seats=120,
+            ),
             "hidden": add_place("隐藏的教学点", kind=PlaceKind.TEACHING_POINT, published=False),
-        }  # fmt: skip
+        }
 
 
 def _names(client, query) -> set[str]:
     page = client.get(f"/places?{query}").get_data(as_text=True)
-    return {n for n in ("和平区社区教育学院", "沈河区图书馆", "大连老年大学", "隐藏的教学点") if n in page}
+    return {
+        n
+        for n in ("和平区社区教育学院", "沈河区图书馆", "大连老年大学", "隐藏的教学点")
+        if n in page
+    }
 
 
 def test_the_public_list_filters_by_city_district_kind_and_elder_friendliness(client, listed):
@@ -301,7 +357,10 @@ def test_the_public_list_filters_by_city_district_kind_and_elder_friendliness(cl
     assert _names(client, "kind=library") == {"沈河区图书馆"}
     assert _names(client, "elder=1") == {"沈河区图书馆", "大连老年大学"}
     assert _names(client, "kind=castle&city=x&district=%00&page=-1") == {
-        "和平区社区教育学院", "沈河区图书馆", "大连老年大学"}  # fmt: skip
+        "和平区社区教育学院",
+        "沈河区图书馆",
+        "大连老年大学",
+    }
 
 
 def test_the_public_list_is_paged(app, client, staff):
@@ -325,7 +384,8 @@ def test_a_place_page_shows_its_facts(client, listed):
 def test_the_place_page_shows_upcoming_activities_when_a_feature_provides_them(app, listed):
     client = app.test_client()
     assert "Upcoming activities" not in client.get(f"/places/{listed['college']}").get_data(
-        as_text=True)  # fmt: skip
+        as_text=True
+    )
 
     class Item:
         title, url = "好书诵读会", "/activities/7"

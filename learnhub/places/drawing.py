@@ -22,9 +22,21 @@ TILE_PIXELS = 256
 # Colours of the cities' points, each at least 3:1 against white (WCAG 1.4.11), told apart
 # also by the city names and the list beside the map.
 PALETTE = (
-    "#0b5c3b", "#a4262c", "#1f4e99", "#8a4b00", "#6b2c91", "#00707a", "#9c2a6b",
-    "#4d6b00", "#b03d00", "#33507a", "#7a5200", "#006b4f", "#8f1d3f", "#505050",
-)  # fmt: skip
+    "#0b5c3b",
+    "#a4262c",
+    "#1f4e99",
+    "#8a4b00",
+    "#6b2c91",
+    "#00707a",
+    "#9c2a6b",
+    "#4d6b00",
+    "#b03d00",
+    "#33507a",
+    "#7a5200",
+    "#006b4f",
+    "#8f1d3f",
+    "#505050",
+)
 
 
 def mercator(longitude: float, latitude: float) -> tuple[float, float]:
@@ -106,12 +118,20 @@ def draw(places: list[Place], cities: list[Region], large: bool = False) -> MapD
     def project(xy):
         return (xy[0] - left) * scale, (xy[1] - top) * scale
 
-    drawing = MapDrawing(WIDTH, round(height, 1), font_size=font_size,
-                         point_radius=8.0 if large else 5.0, scale=scale, left=left, top=top)  # fmt: skip
+    drawing = MapDrawing(
+        WIDTH,
+        round(height, 1),
+        font_size=font_size,
+        point_radius=8.0 if large else 5.0,
+        scale=scale,
+        left=left,
+        top=top,
+    )
     for place, xy in spots:
         x, y = project(xy)
-        drawing.points.append(Point(place, round(x, 1), round(y, 1),
-                                    colours.get(place.city_code, PALETTE[-1])))  # fmt: skip
+        drawing.points.append(
+            Point(place, round(x, 1), round(y, 1), colours.get(place.city_code, PALETTE[-1]))
+        )
     placed: list[tuple[float, float, float, float]] = []
     for city, xy in city_spots:
         x, y = project(xy)
@@ -137,14 +157,17 @@ def _label(city, x, y, name, font_size, colour, placed, drawing) -> Label:
         left, top = option[3]
         pad = font_size * 0.4  # names that merely touch read as one
         box = (left - pad, top, left + width + pad, top + font_size)
-        inside = box[0] >= 0 and box[2] <= drawing.width and box[1] >= 0 and box[3] <= drawing.height
+        inside = (
+            box[0] >= 0 and box[2] <= drawing.width and box[1] >= 0 and box[3] <= drawing.height
+        )
         if inside and not any(_overlap(box, other) for other in placed):
             chosen = option
             break
     left, top = chosen[3]
     placed.append((left, top, left + width, top + font_size))
-    return Label(city, round(x, 1), round(y, 1), round(chosen[0], 1), round(chosen[1], 1),
-                 chosen[2], colour)  # fmt: skip
+    return Label(
+        city, round(x, 1), round(y, 1), round(chosen[0], 1), round(chosen[1], 1), chosen[2], colour
+    )
 
 
 def _overlap(a, b) -> bool:
@@ -167,11 +190,14 @@ def tiles(drawing: MapDrawing, url_templates: list[str], zoom: int) -> list[Tile
     for template in url_templates:
         for tile_y in range(first_y, last_y + 1):
             for tile_x in range(first_x, last_x + 1):
-                found.append(Tile(
-                    template.replace("{z}", str(zoom)).replace("{x}", str(tile_x))
-                    .replace("{y}", str(tile_y)),
-                    round((tile_x / count - drawing.left) * drawing.scale, 2),
-                    round((tile_y / count - drawing.top) * drawing.scale, 2),
-                    round(size, 2),
-                ))  # fmt: skip
+                found.append(
+                    Tile(
+                        template.replace("{z}", str(zoom))
+                        .replace("{x}", str(tile_x))
+                        .replace("{y}", str(tile_y)),
+                        round((tile_x / count - drawing.left) * drawing.scale, 2),
+                        round((tile_y / count - drawing.top) * drawing.scale, 2),
+                        round(size, 2),
+                    )
+                )
     return found

@@ -55,45 +55,58 @@ class PlaceForm(Form):
     """A place's details; the route fills the city and district choices of its region."""
 
     name = StringField(
-        _l("Name"), filters=[normalise_text],
+        _l("Name"),
+        filters=[normalise_text],
         validators=[InputRequired(_l("Enter the place's name.")), _length(100)],
-    )  # fmt: skip
+    )
     kind = ChoiceField(_l("Kind of place"), validators=[InputRequired(_l("Choose a kind."))])
     city_code = ChoiceField(_l("City"), validators=[InputRequired(_l("Choose a city."))])
     district_code = ChoiceField(_l("District or county"), validators=[Optional()])
     address = StringField(_l("Address"), filters=[normalise_text], validators=[_length(200)])
     longitude = CoordinateField(
-        _l("Longitude (east)"), validators=[Optional()],
+        _l("Longitude (east)"),
+        validators=[Optional()],
         description=_l("Decimal degrees as a map service shows them, for example 123.4315."),
-    )  # fmt: skip
+    )
     latitude = CoordinateField(
-        _l("Latitude (north)"), validators=[Optional()],
+        _l("Latitude (north)"),
+        validators=[Optional()],
         description=_l("For example 41.8057. Without coordinates the place is not on the map."),
-    )  # fmt: skip
+    )
     opening_hours = StringField(
-        _l("Opening hours"), filters=[normalise_text], validators=[_length(200)],
+        _l("Opening hours"),
+        filters=[normalise_text],
+        validators=[_length(200)],
         description=_l("For example: Monday to Friday 8:30–17:00, Saturday mornings."),
-    )  # fmt: skip
+    )
     phone = StringField(
-        _l("Phone"), filters=[normalise_text], validators=[_length(40)],
+        _l("Phone"),
+        filters=[normalise_text],
+        validators=[_length(40)],
         render_kw={"type": "tel", "autocomplete": "off"},
-    )  # fmt: skip
+    )
     step_free = BooleanField(_l("Step-free entrance"))
     lift = BooleanField(_l("Lift"))
     seats = ForgivingIntegerField(
-        _l("Seats"), validators=[Optional(), NumberRange(min=0, max=100_000, message=_l(
-            "Enter a number from 0 to 100000."))],
+        _l("Seats"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=100_000, message=_l("Enter a number from 0 to 100000.")),
+        ],
         render_kw={"inputmode": "numeric"},
-    )  # fmt: skip
+    )
     hearing_loop = BooleanField(_l("Hearing loop"))
     description = TextAreaField(
-        _l("Short description"), filters=[lambda v: v.strip() if isinstance(v, str) else v],
-        validators=[_length(DESCRIPTION_MAX)], render_kw={"rows": 4},
-    )  # fmt: skip
+        _l("Short description"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[_length(DESCRIPTION_MAX)],
+        render_kw={"rows": 4},
+    )
     photo = FileField(
-        _l("Photo"), description=_l("A JPEG or PNG picture of the entrance or a room."),
+        _l("Photo"),
+        description=_l("A JPEG or PNG picture of the entrance or a room."),
         render_kw={"accept": "image/jpeg,image/png"},
-    )  # fmt: skip
+    )
     remove_photo = BooleanField(_l("Remove the photo"))
 
     def __init__(self, *args, cities, districts, has_photo: bool = False, **kwargs):
@@ -118,14 +131,21 @@ class PlaceForm(Form):
 
     def details(self) -> PlaceDetails:
         return PlaceDetails(
-            name=self.name.data or "", kind=self.kind.data, city_code=self.city_code.data,
-            district_code=self.district_code.data or None, address=self.address.data or "",
-            longitude=self.longitude.data, latitude=self.latitude.data,
-            opening_hours=self.opening_hours.data or "", phone=self.phone.data or "",
-            step_free=bool(self.step_free.data), lift=bool(self.lift.data),
-            seats=self.seats.data, hearing_loop=bool(self.hearing_loop.data),
+            name=self.name.data or "",
+            kind=self.kind.data,
+            city_code=self.city_code.data,
+            district_code=self.district_code.data or None,
+            address=self.address.data or "",
+            longitude=self.longitude.data,
+            latitude=self.latitude.data,
+            opening_hours=self.opening_hours.data or "",
+            phone=self.phone.data or "",
+            step_free=bool(self.step_free.data),
+            lift=bool(self.lift.data),
+            seats=self.seats.data,
+            hearing_loop=bool(self.hearing_loop.data),
             description=self.description.data or "",
-        )  # fmt: skip
+        )
 
     def fill_from(self, place) -> None:
         for name in PlaceDetails.__dataclass_fields__:

@@ -56,10 +56,13 @@ def index():
     query = services.places_query(wanted)
     pagination = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
-        "places/index.html", pagination=pagination, wanted=wanted,
-        cities=cities_of(_province()), districts=districts_by_city(_province()),
+        "places/index.html",
+        pagination=pagination,
+        wanted=wanted,
+        cities=cities_of(_province()),
+        districts=districts_by_city(_province()),
         kinds=PLACE_KIND_LABELS,
-    )  # fmt: skip
+    )
 
 
 def _visible_place(place_id: int) -> Place:
@@ -112,12 +115,21 @@ def map_page():
     for found in places:
         by_city.setdefault(found.city_code, []).append(found)
     colours = {label.city.code: label.colour for label in picture.labels}
-    response = current_app.make_response(render_template(
-        "places/map.html", picture=picture, tiles=tiles, cities=cities, by_city=by_city,
-        colours=colours, districts=districts_by_city(_province()), district=district,
-        nearby=nearby, attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
-        unmapped=_unmapped_count(),
-    ))  # fmt: skip
+    response = current_app.make_response(
+        render_template(
+            "places/map.html",
+            picture=picture,
+            tiles=tiles,
+            cities=cities,
+            by_city=by_city,
+            colours=colours,
+            districts=districts_by_city(_province()),
+            district=district,
+            nearby=nearby,
+            attribution=current_app.config.get("MAP_TILE_ATTRIBUTION", ""),
+            unmapped=_unmapped_count(),
+        )
+    )
     response.headers["Permissions-Policy"] = MAP_PERMISSIONS
     if tiles:
         origins = tuple(sorted({_origin(url) for url in layers}))

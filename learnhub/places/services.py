@@ -29,7 +29,9 @@ from .models import Place, PlaceKind
 BOUNDS_MARGIN = Decimal("0.8")
 PHOTO_FORMATS = ("jpg", "png")
 # 024-86123456, 0411 8765 4321, 13812345678, 400-123-4567, with an extension -123.
-_PHONE = re.compile(r"^(?:0\d{2,3}[- ]?\d{7,8}(?:-\d{1,6})?|1[3-9]\d{9}|[48]00[- ]?\d{3}[- ]?\d{4})$")
+_PHONE = re.compile(
+    r"^(?:0\d{2,3}[- ]?\d{7,8}(?:-\d{1,6})?|1[3-9]\d{9}|[48]00[- ]?\d{3}[- ]?\d{4})$"
+)
 
 
 class PlaceError(ValueError):
@@ -78,18 +80,23 @@ def province_bounds() -> Bounds | None:
     """The province's rough box: its cities' and districts' coordinates, with a margin."""
     province = current_app.config["HOME_PROVINCE"]
     cities = select(Region.code).where(Region.parent_code == province)
-    in_province = or_(Region.code == province, Region.parent_code == province,
-                      Region.parent_code.in_(cities))  # fmt: skip
+    in_province = or_(
+        Region.code == province, Region.parent_code == province, Region.parent_code.in_(cities)
+    )
     row = db.session.execute(
-        select(func.min(Region.longitude), func.min(Region.latitude),
-               func.max(Region.longitude), func.max(Region.latitude))
-        .where(in_province, Region.longitude.is_not(None), Region.latitude.is_not(None))
-    ).one()  # fmt: skip
+        select(
+            func.min(Region.longitude),
+            func.min(Region.latitude),
+            func.max(Region.longitude),
+            func.max(Region.latitude),
+        ).where(in_province, Region.longitude.is_not(None), Region.latitude.is_not(None))
+    ).one()
     if row[0] is None:
         return None
     west, south, east, north = (Decimal(value) for value in row)
-    return Bounds(west - BOUNDS_MARGIN, south - BOUNDS_MARGIN,
-                  east + BOUNDS_MARGIN, north + BOUNDS_MARGIN)  # fmt: skip
+    return Bounds(
+        west - BOUNDS_MARGIN, south - BOUNDS_MARGIN, east + BOUNDS_MARGIN, north + BOUNDS_MARGIN
+    )
 
 
 # ---- checking -------------------------------------------------------------------------------
@@ -126,11 +133,16 @@ def _check_coordinates(details: PlaceDetails) -> None:
     if bounds is not None and not bounds.contains(longitude, latitude):
         raise PlaceError(
             "longitude",
-            _l("These coordinates lie outside the province (longitude %(west)s to %(east)s, "
-               "latitude %(south)s to %(north)s). Longitude comes first: east of Greenwich, "
-               "about 119 to 126 here.", west=round(bounds.west, 1), east=round(bounds.east, 1),
-               south=round(bounds.south, 1), north=round(bounds.north, 1)),
-        )  # fmt: skip
+            _l(
+                "These coordinates lie outside the province (longitude %(west)s to %(east)s, "
+                "latitude %(south)s to %(north)s). Longitude comes first: east of Greenwich, "
+                "about 119 to 126 here.",
+                west=round(bounds.west, 1),
+                east=round(bounds.east, 1),
+                south=round(bounds.south, 1),
+                north=round(bounds.north, 1),
+            ),
+        )
 
 
 def normalise_phone(phone: str) -> str:
@@ -140,9 +152,11 @@ def normalise_phone(phone: str) -> str:
     if cleaned and not _PHONE.match(cleaned):
         raise PlaceError(
             "phone",
-            _l("Enter a phone number with its area code (024-86123456), a mobile number "
-               "(13812345678) or a 400 number."),
-        )  # fmt: skip
+            _l(
+                "Enter a phone number with its area code (024-86123456), a mobile number "
+                "(13812345678) or a 400 number."
+            ),
+        )
     return cleaned
 
 
@@ -190,12 +204,12 @@ def _store_photo(place: Place, photo: BinaryIO | None) -> str | None:
     return old
 
 
-def create_place(scope: Scope, details: PlaceDetails, created_by,
-                 photo: BinaryIO | None = None) -> Place:  # fmt: skip
+def create_place(
+    scope: Scope, details: PlaceDetails, created_by, photo: BinaryIO | None = None
+) -> Place:
     """A new, published place of the scope's region."""
     check_details(scope, details)
-    place = Place(created_by_id=created_by.id if created_by is not None else None,
-                  published=True)  # fmt: skip
+    place = Place(created_by_id=created_by.id if created_by is not None else None, published=True)
     _apply(place, details)
     _store_photo(place, photo)
     db.session.add(place)
@@ -203,8 +217,13 @@ def create_place(scope: Scope, details: PlaceDetails, created_by,
     return place
 
 
-def update_place(scope: Scope, place: Place, details: PlaceDetails,
-                 photo: BinaryIO | None = None, remove_photo: bool = False) -> str | None:  # fmt: skip
+def update_place(
+    scope: Scope,
+    place: Place,
+    details: PlaceDetails,
+    photo: BinaryIO | None = None,
+    remove_photo: bool = False,
+) -> str | None:
     """Change a place of the scope's region; returns a replaced photo's path (discard it
     after the commit), or None."""
     ensure_in_scope(scope, place)
@@ -252,8 +271,9 @@ class PlaceFilter:
 
 def elder_friendly_clause() -> ColumnElement[bool]:
     """Place.elder_friendly in SQL: step-free, and a lift or seats inside."""
-    return and_(Place.step_free.is_(True),
-                or_(Place.lift.is_(True), func.coalesce(Place.seats, 0) > 0))  # fmt: skip
+    return and_(
+        Place.step_free.is_(True), or_(Place.lift.is_(True), func.coalesce(Place.seats, 0) > 0)
+    )
 
 
 def places_query(wanted: PlaceFilter, scope: Scope | None = None) -> Select:
@@ -285,16 +305,19 @@ def public_place(place_id: int) -> Place | None:
 
 def mapped_places() -> list[Place]:
     """Every published place with coordinates, by city then name (the map's points)."""
-    query = places_query(PlaceFilter()).where(Place.longitude.is_not(None),
-                                              Place.latitude.is_not(None))  # fmt: skip
+    query = places_query(PlaceFilter()).where(
+        Place.longitude.is_not(None), Place.latitude.is_not(None)
+    )
     return list(db.session.scalars(query))
 
 
 def distance_km(lon1, lat1, lon2, lat2) -> float:
     """The great-circle distance between two points, in kilometres (haversine)."""
     lon1, lat1, lon2, lat2 = (math.radians(float(v)) for v in (lon1, lat1, lon2, lat2))
-    a = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)  # fmt: skip
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
@@ -316,9 +339,13 @@ def places_near_district(district: Region, limit: int = 12) -> list[NearbyPlace]
     for place in candidates:
         km = None
         if None not in (place.longitude, district.longitude):
-            km = distance_km(district.longitude, district.latitude,
-                             place.longitude, place.latitude)  # fmt: skip
+            km = distance_km(district.longitude, district.latitude, place.longitude, place.latitude)
         found.append(NearbyPlace(place, km))
-    found.sort(key=lambda n: (n.place.district_code != district.code,
-                              n.km if n.km is not None else math.inf, n.place.name))  # fmt: skip
+    found.sort(
+        key=lambda n: (
+            n.place.district_code != district.code,
+            n.km if n.km is not None else math.inf,
+            n.place.name,
+        )
+    )
     return found[:limit]

@@ -41,9 +41,11 @@ def _regions_of_scope() -> tuple[list[Region], list[Region]]:
     from_config = cities_of(current_app.config["HOME_PROVINCE"])
     cities = [c for c in from_config if scope.everything or c.code == scope.city_code]
     districts = [
-        d for c in cities for d in c.children
+        d
+        for c in cities
+        for d in c.children
         if d.level is RegionLevel.DISTRICT and scope.covers(c.code, d.code)
-    ]  # fmt: skip
+    ]
     return cities, districts
 
 
@@ -61,9 +63,13 @@ def _managed_place(place_id: int) -> Place:
 
 
 def _record(action: AuditAction, place: Place, details: dict | None = None) -> None:
-    audit.record(action, actor=current_user, city_code=place.city_code,
-                 district_code=place.district_code,
-                 details={"place": place.id, "name": place.name, **(details or {})})  # fmt: skip
+    audit.record(
+        action,
+        actor=current_user,
+        city_code=place.city_code,
+        district_code=place.district_code,
+        details={"place": place.id, "name": place.name, **(details or {})},
+    )
 
 
 @bp.get("/staff/places")
@@ -75,8 +81,13 @@ def staff_list():
     )
     query = services.places_query(wanted, scope=scope)
     pagination = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    return render_template("places/staff_list.html", pagination=pagination, wanted=wanted,
-                           kinds=PLACE_KIND_LABELS, hide_form=EmptyForm())  # fmt: skip
+    return render_template(
+        "places/staff_list.html",
+        pagination=pagination,
+        wanted=wanted,
+        kinds=PLACE_KIND_LABELS,
+        hide_form=EmptyForm(),
+    )
 
 
 @bp.route("/staff/places/new", methods=["GET", "POST"])
@@ -120,9 +131,12 @@ def staff_edit(place_id: int):
         before = services.details_of(place)
         try:
             replaced = services.update_place(
-                staff_scope(current_user), place, form.details(), form.photo_upload,
+                staff_scope(current_user),
+                place,
+                form.details(),
+                form.photo_upload,
                 form.removes_photo,
-            )  # fmt: skip
+            )
         except services.PlaceError as error:
             db.session.rollback()
             show_problems(form, {error.field: error.message})
