@@ -143,7 +143,7 @@ def demo_places(cities: list[Region]) -> Iterable[PlaceDetails]:
 def load_demo_places(progress: Callable[[Iterable], Iterable] = iter) -> int:
     """Add the demo places that are not there yet (by name and city); returns how many."""
     cities = cities_of(current_app.config["HOME_PROVINCE"])
-    existing = set(db.session.execute(select(Place.name, Place.city_code)).tuples())
+    existing = {tuple(row) for row in db.session.execute(select(Place.name, Place.city_code))}
     added = 0
     for details in progress(list(demo_places(cities))):
         if (details.name, details.city_code) in existing:

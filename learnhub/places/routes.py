@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from learnhub.accounts.access import staff_scope
 from learnhub.extensions import db
@@ -138,5 +139,5 @@ def map_page():
 
 
 def _unmapped_count() -> int:
-    query = services.places_query(services.PlaceFilter()).where(Place.longitude.is_(None))
-    return len(db.session.scalars(query).all())
+    unmapped = services.places_query(services.PlaceFilter()).where(Place.longitude.is_(None))
+    return db.session.scalar(select(func.count()).select_from(unmapped.subquery()))
