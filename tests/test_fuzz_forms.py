@@ -23,10 +23,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
+from learnhub.accounts.scopes import EVERYTHING
 from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.extensions import db
+from learnhub.places.models import PlaceKind
+from learnhub.places.services import PlaceDetails, create_place
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -65,9 +68,13 @@ def world(app, make_user, make_course):
         credits.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "fz:1", memo="讲座")
         db.session.commit()
         number = account.number
+        place_id = create_place(EVERYTHING, PlaceDetails(
+            name="模糊测试书屋", kind=PlaceKind.LIBRARY, city_code="210100",
+            district_code="210102"), None).id  # fmt: skip
+        db.session.commit()
     return {
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
-        "number": number, "sequence": 1, "kind": "text", "action": "freeze",
+        "number": number, "sequence": 1, "place_id": place_id, "kind": "text", "action": "freeze",
     }  # fmt: skip
 
 
