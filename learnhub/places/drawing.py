@@ -17,6 +17,8 @@ from learnhub.regions.models import Region
 from .models import Place
 
 WIDTH = 640.0  # the SVG's user units; the page scales it to the screen
+# Elder mode draws the same map in fewer units, so its names come out larger on a phone.
+WIDTH_LARGE = 460.0
 PADDING = 0.06  # of each side, around the outermost points
 TILE_PIXELS = 256
 # Colours of the cities' points, each at least 3:1 against white (WCAG 1.4.11), told apart
@@ -104,14 +106,15 @@ def draw(places: list[Place], cities: list[Region], large: bool = False) -> MapD
     city_spots = [(c, _coordinates(c)) for c in cities]
     city_spots = [(c, xy) for c, xy in city_spots if xy is not None]
     every = [xy for _p, xy in spots] + [xy for _c, xy in city_spots]
-    font_size = 26.0 if large else 15.0
+    font_size = 22.0 if large else 15.0
+    width = WIDTH_LARGE if large else WIDTH
     if not every:
-        return MapDrawing(WIDTH, WIDTH * 0.75, font_size=font_size)
+        return MapDrawing(width, width * 0.75, font_size=font_size)
     west, east = min(x for x, _ in every), max(x for x, _ in every)
     north, south = min(y for _, y in every), max(y for _, y in every)
     span = max(east - west, (south - north) * 1.25, 1e-6)
     pad = span * PADDING
-    scale = WIDTH / (span + 2 * pad)
+    scale = width / (span + 2 * pad)
     left, top = west - pad - (span - (east - west)) / 2, north - pad
     height = (south - north + 2 * pad) * scale
 
@@ -119,10 +122,10 @@ def draw(places: list[Place], cities: list[Region], large: bool = False) -> MapD
         return (xy[0] - left) * scale, (xy[1] - top) * scale
 
     drawing = MapDrawing(
-        WIDTH,
+        width,
         round(height, 1),
         font_size=font_size,
-        point_radius=8.0 if large else 5.0,
+        point_radius=6.0 if large else 5.0,
         scale=scale,
         left=left,
         top=top,
