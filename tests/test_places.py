@@ -14,7 +14,7 @@ from learnhub.extensions import db
 from learnhub.places import services
 from learnhub.places.models import Place, PlaceKind
 from learnhub.places.services import PlaceDetails
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, form_token_from, sign_in, submit
 
 SHENYANG, HEPING, SHENHE, DALIAN = "210100", "210102", "210103", "210200"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
@@ -402,3 +402,27 @@ def test_the_place_page_shows_upcoming_activities_when_a_feature_provides_them(a
     page = client.get(f"/places/{listed['college']}").get_data(as_text=True)
     assert "Upcoming activities here" in page and "No activities are planned here yet" in page
     assert seen == [listed["college"]]
+
+
+def test_a_second_post_of_the_same_add_form_adds_nothing(app, client, staff):
+    sign_in(client, "sy_city")
+    page = client.get("/staff/places/new").get_data(as_text=True)
+    tokens = {"csrf_token": csrf_token_from(page), "form_token": form_token_from(page)}
+    first = client.post("/staff/places/new", data={**tokens, **form_data()})
+    again = client.post("/staff/places/new", data={**tokens, **form_data()})
+    assert first.status_code == again.status_code == 302
+    assert len(places_named(app, "和平区老年大学")) == 1
+    # A post without the form's token (an old page, a script) is refused, not guessed.
+    stale = client.post("/staff/places/new", data={"csrf_token": tokens["csrf_token"],
+                                                    **form_data(name="无令牌")})  # fmt: skip
+    assert stale.status_code == 400 and places_named(app, "无令牌") == []
+
+
+def test_a_refused_add_leaves_its_token_free_for_the_corrected_form(app, client, staff):
+    sign_in(client, "sy_city")
+    page = client.get("/staff/places/new").get_data(as_text=True)
+    tokens = {"csrf_token": csrf_token_from(page), "form_token": form_token_from(page)}
+    refused = client.post("/staff/places/new", data={**tokens, **form_data(phone="x")})
+    assert refused.status_code == 400
+    assert client.post("/staff/places/new", data={**tokens, **form_data()}).status_code == 302
+    assert len(places_named(app, "和平区老年大学")) == 1

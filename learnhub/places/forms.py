@@ -9,7 +9,13 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from learnhub.forms import ChoiceField, ForgivingIntegerField, Form, normalise_text
+from learnhub.forms import (
+    ChoiceField,
+    ForgivingIntegerField,
+    Form,
+    FormTokenField,
+    normalise_text,
+)
 
 from .models import PLACE_KIND_LABELS, PlaceKind
 from .services import PlaceDetails
@@ -108,8 +114,17 @@ class PlaceForm(Form):
         render_kw={"accept": "image/jpeg,image/png"},
     )
     remove_photo = BooleanField(_l("Remove the photo"))
+    form_token = FormTokenField(label=_l("This form"))
 
-    def __init__(self, *args, cities, districts, has_photo: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        cities,
+        districts,
+        has_photo: bool = False,
+        place_exists: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind.choices = [("", _l("Choose…")), *kind_choices()]
         self.city_code.choices = [("", _l("Choose…"))] + [(c.code, c.display_name) for c in cities]
@@ -118,6 +133,8 @@ class PlaceForm(Form):
         ]
         if not has_photo:
             del self.remove_photo
+        if place_exists:
+            del self.form_token  # only a form that adds something carries one
 
     @property
     def photo_upload(self):

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from learnhub.accounts.scopes import Scope
@@ -204,15 +205,44 @@ def _store_photo(place: Place, photo: BinaryIO | None) -> str | None:
     return old
 
 
+class AlreadySent(Exception):
+    """The form that adds a place went through before: nothing new is added."""
+
+    def __init__(self, place_id: int | None):
+        super().__init__("form already sent")
+        self.place_id = place_id
+
+
 def create_place(
-    scope: Scope, details: PlaceDetails, created_by, photo: BinaryIO | None = None
+    scope: Scope,
+    details: PlaceDetails,
+    created_by,
+    photo: BinaryIO | None = None,
+    form_token: str | None = None,
 ) -> Place:
-    """A new, published place of the scope's region."""
+    """A new, published place of the scope's region. ``form_token``: the one-time token of
+    the form that adds it; a second post of that form raises AlreadySent (the database's
+    unique constraint decides, so two copies of one post at the same moment add one place)."""
     check_details(scope, details)
-    place = Place(created_by_id=created_by.id if created_by is not None else None, published=True)
+    if photo is not None:
+        check_photo(photo)
+    place = Place(
+        created_by_id=created_by.id if created_by is not None else None,
+        published=True,
+        form_token=form_token,
+    )
     _apply(place, details)
+    try:
+        with db.session.begin_nested():
+            db.session.add(place)
+    except IntegrityError:
+        earlier = db.session.scalar(
+            select(Place.id).where(
+                Place.created_by_id == place.created_by_id, Place.form_token == form_token
+            )
+        )
+        raise AlreadySent(earlier) from None
     _store_photo(place, photo)
-    db.session.add(place)
     db.session.flush()
     return place
 

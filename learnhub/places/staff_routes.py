@@ -51,7 +51,10 @@ def _regions_of_scope() -> tuple[list[Region], list[Region]]:
 
 def _form(place: Place | None = None) -> PlaceForm:
     cities, districts = _regions_of_scope()
-    return PlaceForm(cities=cities, districts=districts, has_photo=bool(place and place.photo_name))
+    has_photo = bool(place and place.photo_name)
+    return PlaceForm(
+        cities=cities, districts=districts, has_photo=has_photo, place_exists=place is not None
+    )
 
 
 def _managed_place(place_id: int) -> Place:
@@ -97,8 +100,16 @@ def staff_new():
     if form.validate_on_submit():
         try:
             place = services.create_place(
-                staff_scope(current_user), form.details(), current_user, form.photo_upload
+                staff_scope(current_user),
+                form.details(),
+                current_user,
+                form.photo_upload,
+                form_token=form.form_token.data,
             )
+        except services.AlreadySent:
+            db.session.rollback()
+            flash(_("This form was already sent; nothing new was added."))
+            return redirect(url_for("places.staff_list"))
         except services.PlaceError as error:
             db.session.rollback()
             show_problems(form, {error.field: error.message})
