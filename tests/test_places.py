@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -426,3 +427,24 @@ def test_a_refused_add_leaves_its_token_free_for_the_corrected_form(app, client,
     assert refused.status_code == 400
     assert client.post("/staff/places/new", data={**tokens, **form_data()}).status_code == 302
     assert len(places_named(app, "和平区老年大学")) == 1
+
+
+def test_replacing_a_photo_removes_the_old_file_after_the_change(app, client, staff):
+    with app.app_context():
+        place_id = add_place()
+    sign_in(client, "sy_city")
+    url = f"/staff/places/{place_id}/edit"
+    for content in (PNG, JPEG):
+        data = form_data(photo=(io.BytesIO(content), "p"))
+        assert submit(client, url, data, content_type="multipart/form-data").status_code == 302
+    (place,) = places_named(app, "和平区老年大学")
+    assert place.photo_name.endswith(".jpg")
+    stored = list((Path(app.instance_path) / "media" / "image").iterdir())
+    assert [p.name for p in stored] == [place.photo_name.split("/")[1]]
+    assert submit(client, url, form_data(remove_photo="y")).status_code == 302
+    assert places_named(app, "和平区老年大学")[0].photo_name is None
+    assert list((Path(app.instance_path) / "media" / "image").iterdir()) == []
+    with app.app_context():
+        changes = [e.details["changed"].get("photo") for e in db.session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id))]  # fmt: skip
+    assert changes == ["new", "new", "removed"]

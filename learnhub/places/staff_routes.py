@@ -139,7 +139,7 @@ def staff_edit(place_id: int):
     if not form.is_submitted():
         form.fill_from(place)
     elif form.validate():
-        before = services.details_of(place)
+        before, old_photo = services.details_of(place), place.photo_name
         try:
             replaced = services.update_place(
                 staff_scope(current_user),
@@ -154,10 +154,11 @@ def staff_edit(place_id: int):
         else:
             after = services.details_of(place)
             changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-            if replaced is not None:
-                changed["photo"] = "replaced" if place.photo_name else "removed"
+            new_photo = place.photo_name if place.photo_name != old_photo else None
+            if place.photo_name != old_photo:
+                changed["photo"] = "removed" if new_photo is None else "new"
             _record(AuditAction.PLACE_CHANGED, place, {"changed": changed})
-            _commit_or_discard(place.photo_name if replaced is not None else None)
+            _commit_or_discard(new_photo)
             discard(replaced)  # only now: a rolled-back change keeps its old photo
             flash(_("Your changes are saved."))
             return redirect(url_for("places.staff_list"))
