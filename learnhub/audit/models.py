@@ -58,6 +58,11 @@ class AuditAction(enum.StrEnum):
     ACTIVITY_SAVED = "activities.saved"  # created or edited
     ACTIVITY_STATUS_CHANGED = "activities.status"  # published, cancelled, finished
     ACTIVITY_SESSION_CHANGED = "activities.session"  # added, changed, cancelled
+    # Learning places (places/staff_routes.py).
+    PLACE_CREATED = "place.created"
+    PLACE_CHANGED = "place.changed"
+    PLACE_SHOWN = "place.shown"
+    PLACE_HIDDEN = "place.hidden"
 
 
 ACTION_LABELS = {
@@ -99,6 +104,10 @@ ACTION_LABELS = {
     AuditAction.ACTIVITY_SAVED: _l("Activity created or edited"),
     AuditAction.ACTIVITY_STATUS_CHANGED: _l("Activity published, cancelled or finished"),
     AuditAction.ACTIVITY_SESSION_CHANGED: _l("Activity session added, changed or cancelled"),
+    AuditAction.PLACE_CREATED: _l("Learning place added"),
+    AuditAction.PLACE_CHANGED: _l("Learning place changed"),
+    AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
+    AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
 }
 
 
