@@ -1,6 +1,10 @@
 """Activities (活动): find, sign up, check in, earn credits for attending."""
 
+from . import my_routes, proxy_routes, public_routes, reminders  # noqa: F401  (they register on bp and the queue)
 from .blueprint import bp
+from .feed_models import CalendarFeed
 from .models import Activity, ActivityKind, ActivitySession, Attendance, SignUp
 
-__all__ = ["Activity", "ActivityKind", "ActivitySession", "Attendance", "SignUp", "bp"]
+__all__ = [
+    "Activity", "ActivityKind", "ActivitySession", "Attendance", "CalendarFeed", "SignUp", "bp",
+]  # fmt: skip

@@ -53,6 +53,7 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    ACTIVITY_SIGNED_UP_FOR = "activity.signed_up_for"  # 代报名: staff sign a resident up
 
 
 ACTION_LABELS = {
@@ -90,6 +91,7 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.ACTIVITY_SIGNED_UP_FOR: _l("Resident signed up for an activity by staff"),
 }
 
 
