@@ -62,8 +62,9 @@ def make_activity(
         for hours, capacity in sessions:
             starts = now + timedelta(hours=hours)
             activity.sessions.append(
-                ActivitySession(starts_at=starts, ends_at=starts + timedelta(hours=2),
-                                capacity=capacity)  # fmt: skip
+                ActivitySession(
+                    starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=capacity
+                )  # fmt: skip
             )
         db.session.add(activity)
         db.session.commit()

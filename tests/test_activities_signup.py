@@ -4,15 +4,12 @@ rule through the real endpoints, and hundreds of parallel presses on the real da
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from learnhub.accounts.models import Role
 from learnhub.activities.models import Activity, ActivitySession, ActivityStatus, SignUp
 from learnhub.activities.models import SignUpStatus as S
-from learnhub.audit.models import AuditAction, AuditEntry
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox.models import Message

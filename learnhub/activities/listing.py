@@ -110,7 +110,7 @@ def _activity_conditions(filters: Filters) -> list:
 
 def upcoming_activities(filters: Filters) -> Select:
     """Published activities with a session still to come (matching the filters), the
-    soonest first; each row is (Activity, the start of its next such session)."""
+    soonest first."""
     now = utcnow()
     next_start = (
         select(
@@ -122,7 +122,7 @@ def upcoming_activities(filters: Filters) -> Select:
         .subquery()
     )
     return (
-        select(Activity, next_start.c.next_start)
+        select(Activity)
         .join(next_start, next_start.c.activity_id == Activity.id)
         .join(ActivityKind, ActivityKind.id == Activity.kind_id)
         .outerjoin(Place, Place.id == Activity.place_id)
@@ -133,8 +133,22 @@ def upcoming_activities(filters: Filters) -> Select:
 
 
 def upcoming_page(filters: Filters, page: int):
-    return db.paginate(upcoming_activities(filters), page=page, per_page=PER_PAGE,
-                       error_out=False, count=True)  # fmt: skip
+    """A page of upcoming activities; each item's ``next_session`` is its next session
+    matching the filters."""
+    pagination = db.paginate(upcoming_activities(filters), page=page, per_page=PER_PAGE,
+                             error_out=False, count=True)  # fmt: skip
+    ids = [activity.id for activity in pagination.items]
+    if ids:
+        first: dict[int, ActivitySession] = {}
+        for session in db.session.scalars(
+            select(ActivitySession)
+            .where(ActivitySession.activity_id.in_(ids), *_open_sessions(filters, utcnow()))
+            .order_by(ActivitySession.starts_at, ActivitySession.id)
+        ):
+            first.setdefault(session.activity_id, session)
+        for activity in pagination.items:
+            activity.next_session = first.get(activity.id)
+    return pagination
 
 
 # ---- the calendar ---------------------------------------------------------------------------
