@@ -64,7 +64,7 @@ def make_activity(
             activity.sessions.append(
                 ActivitySession(
                     starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=capacity
-                )  # fmt: skip
+                )
             )
         db.session.add(activity)
         db.session.commit()

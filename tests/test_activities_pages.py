@@ -41,7 +41,7 @@ def test_the_list_shows_upcoming_published_activities_and_filters_them(app, clie
                   elder_friendly=False)  # fmt: skip
     make_activity(app, title="丙大连课", sessions=((50, 5),), city="210200", district=None,
                   place_city="210200", place_district="210202")  # fmt: skip
-    full_id, (full,) = make_activity(app, title="丁满员课", sessions=((60, 1),))
+    _full_id, (full,) = make_activity(app, title="丁满员课", sessions=((60, 1),))
     make_activity(app, title="戊过去课", sessions=((-5, 5),))
     from learnhub.activities.models import ActivityStatus
 
@@ -67,7 +67,7 @@ def test_the_list_shows_upcoming_published_activities_and_filters_them(app, clie
 
 
 def test_the_calendar_puts_a_session_on_its_china_day(app, client):
-    activity_id, (session_id,) = make_activity(app, title="甲讲座")
+    _activity_id, (session_id,) = make_activity(app, title="甲讲座")
     # 16:30 UTC is 00:30 the next day in China.
     with app.app_context():
         day = local_today() + timedelta(days=10)
@@ -94,7 +94,7 @@ def test_an_activitys_ics_is_valid_rfc5545(app, client):
     raw = response.get_data()
     assert b"\r\n" in raw and all(len(line) <= 75 for line in raw.split(b"\r\n"))
     parsed = icalendar.Calendar.from_ical(raw)
-    events = [c for c in parsed.walk("VEVENT")]
+    events = list(parsed.walk("VEVENT"))
     assert [str(e["SUMMARY"]) for e in events] == ["读书会; 好书推荐, 第一期\\特别版"] * 2
     assert len({str(e["UID"]) for e in events}) == 2
     with app.app_context():
@@ -104,8 +104,8 @@ def test_an_activitys_ics_is_valid_rfc5545(app, client):
 
 
 def test_my_activities_and_the_private_feed(app, client, learner):
-    activity_id, (soon, later) = make_activity(app, title="甲讲座", sessions=((30, 1), (60, 5)))
-    past_id, (past,) = make_activity(app, title="戊过去课", sessions=((72, 5),))
+    _activity_id, (soon, later) = make_activity(app, title="甲讲座", sessions=((30, 1), (60, 5)))
+    _past_id, (past,) = make_activity(app, title="戊过去课", sessions=((72, 5),))
     with app.app_context():
         user = db.session.get(User, learner)
         other = User(display_name="别人", password_hash="x", city_code="210100",
@@ -166,7 +166,7 @@ def test_reminders_the_day_before_are_sent_once(app, make_user):
     users = [make_user(login=f"remind{i}", locale="en") for i in range(3)]
     with app.app_context():
         tomorrow = local_today() + timedelta(days=1)
-    activity_id, (session_id, far) = make_activity(
+    _activity_id, (session_id, far) = make_activity(
         app, title="甲讲座", sessions=((30, 2), (200, 5))
     )
     with app.app_context():

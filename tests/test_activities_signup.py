@@ -153,7 +153,7 @@ def test_a_full_waiting_list_is_refused(app, make_user):
 
 
 def test_signing_up_needs_a_valid_csrf_token_and_a_signed_in_person(app, client, learner):
-    activity_id, (session_id,) = make_activity(app)
+    _activity_id, (session_id,) = make_activity(app)
     assert client.post(f"/activities/sessions/{session_id}/sign-up").status_code == 400
     anonymous = app.test_client()
     response = anonymous.post(f"/activities/sessions/{session_id}/sign-up")
