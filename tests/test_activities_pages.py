@@ -12,7 +12,13 @@ from sqlalchemy import select
 from learnhub.accounts.models import User
 from learnhub.activities import reminders
 from learnhub.activities.feed_models import CalendarFeed
-from learnhub.activities.models import Activity, ActivitySession, Attendance, AttendanceMethod
+from learnhub.activities.models import (
+    Activity,
+    ActivitySession,
+    ActivityStatus,
+    Attendance,
+    AttendanceMethod,
+)
 from learnhub.activities.signups import sign_up
 from learnhub.clock import local_today
 from learnhub.database import utcnow
@@ -43,8 +49,6 @@ def test_the_list_shows_upcoming_published_activities_and_filters_them(app, clie
                   place_city="210200", place_district="210202")  # fmt: skip
     _full_id, (full,) = make_activity(app, title="丁满员课", sessions=((60, 1),))
     make_activity(app, title="戊过去课", sessions=((-5, 5),))
-    from learnhub.activities.models import ActivityStatus
-
     make_activity(app, title="己草稿", status=ActivityStatus.DRAFT)
     with app.app_context():
         db.session.get(ActivitySession, full).taken = 1
