@@ -27,6 +27,7 @@ from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.extensions import db
+from tests.activity_steps import make_activity
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -65,7 +66,9 @@ def world(app, make_user, make_course):
         credits.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "fz:1", memo="讲座")
         db.session.commit()
         number = account.number
+    activity_id, (session_id,) = make_activity(app, sessions=((48, 1),))
     return {
+        "activity_id": activity_id, "session_id": session_id,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "kind": "text", "action": "freeze",
     }  # fmt: skip
@@ -74,7 +77,7 @@ def world(app, make_user, make_course):
 def _who_posts(rule: str) -> list[str | None]:
     if rule.startswith(("/staff", "/studio")):
         return ["fz_province", "fz_city"]
-    if rule.startswith(("/me", "/courses", "/lessons", "/logout")):
+    if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities")):
         return ["fz_learner"]
     return [None]  # sign-in, registration, recovery, activation, preferences
 
