@@ -45,6 +45,26 @@ class Filters:
         return bool(self.chosen)
 
 
+def districts_by_city(province_code: str) -> dict[Region, list[Region]]:
+    """Each city of the province with its districts, in two queries (the regions' own
+    helper loads each city's districts one query at a time)."""
+    cities = list(
+        db.session.scalars(
+            select(Region)
+            .where(Region.parent_code == province_code, Region.level == RegionLevel.CITY)
+            .order_by(Region.code)
+        )
+    )
+    groups: dict[str, list[Region]] = {city.code: [] for city in cities}
+    for district in db.session.scalars(
+        select(Region)
+        .where(Region.parent_code.in_(groups), Region.level == RegionLevel.DISTRICT)
+        .order_by(Region.code)
+    ):
+        groups[district.parent_code].append(district)
+    return {city: groups[city.code] for city in cities}
+
+
 def kinds() -> list[ActivityKind]:
     return list(
         db.session.scalars(

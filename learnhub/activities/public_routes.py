@@ -9,18 +9,22 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnhub.cache import cached_page, track_content
 from learnhub.database import expect_write, utcnow
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.places.models import Place
-from learnhub.regions.services import cities_of, districts_by_city
 from learnhub.ui import page_number, safe_next_url
 
 from . import listing, signups
 from .blueprint import bp
 from .calendar_files import calendar
 from .feeds import feed_by_token, feed_sessions, session_event
-from .models import ActivitySession, SignUp, SignUpStatus
+from .models import Activity, ActivityKind, ActivitySession, SignUp, SignUpStatus
+
+ACTIVITIES = "activities"  # the cached content: staff changes to these bump its version
+for _model in (Activity, ActivitySession, ActivityKind):
+    track_content(_model, ACTIVITIES)
 
 
 @bp.app_template_global()
@@ -31,16 +35,21 @@ def upcoming_activities_at(place) -> list[ActivitySession]:
 
 
 def _filter_choices():
-    province = current_app.config["HOME_PROVINCE"]
-    return {
-        "cities": cities_of(province),
-        "districts": districts_by_city(province),
-        "kinds": listing.kinds(),
-    }
+    districts = listing.districts_by_city(current_app.config["HOME_PROVINCE"])
+    return {"cities": list(districts), "districts": districts, "kinds": listing.kinds()}
 
 
 @bp.get("/activities")
 def index():
+    """Signed-out visitors get the unfiltered list and calendars from the cache, renewed
+    every minute (free places change by sign-ups, which touch no cached content); filtered
+    pages, whose addresses are countless, are built each time."""
+    if set(request.args) <= {"view"} and request.args.get("view", "list") in listing.VIEWS:
+        return cached_page("activities", _index_page, ACTIVITIES, renew_every=60)
+    return _index_page()
+
+
+def _index_page():
     province = current_app.config["HOME_PROVINCE"]
     filters = listing.read_filters(request.args, province)
     view = request.args.get("view") if request.args.get("view") in listing.VIEWS else "list"
