@@ -26,6 +26,7 @@ from .models import Activity, ActivityKind, ActivitySession, ActivityStatus
 PER_PAGE = 20
 MODES = ("online", "offline")
 VIEWS = ("list", "week", "month")
+MONTH_DAY_LIMIT = 5  # sessions a month's day shows; "N more" opens that day's week
 
 
 @dataclass(frozen=True)

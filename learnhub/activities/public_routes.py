@@ -62,6 +62,7 @@ def _index_page():
         context.update(
             day=day, first=first, last=after, previous=previous, following=following,
             days=listing.calendar_days(filters, view, day),
+            month_day_limit=listing.MONTH_DAY_LIMIT,
         )  # fmt: skip
     return render_template("activities/index.html", **context)
 
