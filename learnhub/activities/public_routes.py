@@ -153,9 +153,8 @@ def _session_or_404(session_id: int) -> ActivitySession:
     return session
 
 
-def _back_to(session: ActivitySession):
-    default = url_for("activities.detail", activity_id=session.activity_id,
-                      _anchor=f"session-{session.id}")  # fmt: skip
+def _back_to(activity_id: int, session_id: int):
+    default = url_for("activities.detail", activity_id=activity_id, _anchor=f"session-{session_id}")
     return redirect(safe_next_url(default))
 
 
@@ -163,6 +162,7 @@ def _back_to(session: ActivitySession):
 @login_required
 def sign_up(session_id: int):
     session = _session_or_404(session_id)
+    activity_id = session.activity_id
     if EmptyForm().validate_on_submit():
         try:
             signup = signups.sign_up(current_user, session)
@@ -181,13 +181,14 @@ def sign_up(session_id: int):
                 )  # fmt: skip
     else:
         flash(_("The form has expired. Please try again."))
-    return _back_to(session)
+    return _back_to(activity_id, session_id)
 
 
 @bp.post("/activities/sessions/<int:session_id>/cancel")
 @login_required
 def cancel(session_id: int):
     session = _session_or_404(session_id)
+    activity_id = session.activity_id
     if EmptyForm().validate_on_submit():
         mine = signups.live_signup(current_user.id, session.id)
         try:
@@ -202,4 +203,4 @@ def cancel(session_id: int):
             flash(_("Your sign-up is cancelled."))
     else:
         flash(_("The form has expired. Please try again."))
-    return _back_to(session)
+    return _back_to(activity_id, session_id)

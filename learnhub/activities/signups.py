@@ -135,7 +135,6 @@ def sign_up(user, session: ActivitySession, signed_up_by=None) -> SignUp:
     except IntegrityError:
         # Only a bug could pass the check above under the lock; the index still holds.
         raise SignUpRefused(_l("You are already signed up for this session.")) from None
-    db.session.refresh(session)
     return signup
 
 
