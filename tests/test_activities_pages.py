@@ -196,3 +196,44 @@ def test_a_places_page_can_list_its_upcoming_sessions(app):
         with app.test_request_context():
             found = app.jinja_env.globals["upcoming_activities_at"](place)
             assert [s.id for s in found] == [session_id]
+
+
+def test_a_busy_day_in_the_month_shows_five_and_links_to_its_week(app, client):
+    day = None
+    ids = []
+    for n in range(7):
+        _activity, (session_id,) = make_activity(app, title=f"讲座{n}")
+        ids.append(session_id)
+    with app.app_context():
+        day = local_today() + timedelta(days=3)
+        for n, session_id in enumerate(ids):
+            starts = datetime(day.year, day.month, day.day, 1 + n, tzinfo=UTC)  # 09:00 on
+            session = db.session.get(ActivitySession, session_id)
+            session.starts_at, session.ends_at = starts, starts + timedelta(minutes=30)
+        db.session.commit()
+    month = client.get(f"/activities?view=month&day={day.isoformat()}").get_data(as_text=True)
+    assert sum(f"讲座{n}<" in month for n in range(7)) == 5
+    assert "2 more this day" in month or "当天还有 2 场" in month
+    week = client.get(f"/activities?view=week&day={day.isoformat()}").get_data(as_text=True)
+    assert sum(f"讲座{n}<" in week for n in range(7)) == 7
+
+
+def test_raising_a_full_sessions_capacity_moves_the_waiting_up_in_order(app, make_user):
+    """fill_from_waiting_list, for the staff page that changes a session's capacity."""
+    from learnhub.activities.signups import fill_from_waiting_list
+
+    users = [make_user(login=f"queue{i}", locale="en") for i in range(4)]
+    _activity, (session_id,) = make_activity(app, sessions=((48, 1),))
+    with app.app_context():
+        session = db.session.get(ActivitySession, session_id)
+        for user_id in users:
+            sign_up(db.session.get(User, user_id), session)
+        db.session.commit()
+        session.capacity = 3
+        db.session.flush()
+        moved = fill_from_waiting_list(session)
+        db.session.commit()
+        assert [s.user_id for s in moved] == users[1:3]
+        assert session.taken == 3
+        told = db.session.scalars(select(Message.recipient_id).order_by(Message.id)).all()
+        assert told == users[1:3]
