@@ -1,6 +1,16 @@
 """Activities (活动): find, sign up, check in, earn credits for attending."""
 
-from . import my_routes, proxy_routes, public_routes, reminders  # noqa: F401  (they register on bp and the queue)
+from . import (  # noqa: F401  (they register on bp and the queue)
+    cover_routes,
+    kind_routes,
+    kinds_cli,
+    lifecycle_jobs,
+    my_routes,
+    proxy_routes,
+    public_routes,
+    reminders,
+    staff_routes,
+)
 from .blueprint import bp
 from .feed_models import CalendarFeed
 from .models import Activity, ActivityKind, ActivitySession, Attendance, SignUp

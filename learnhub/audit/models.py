@@ -53,7 +53,12 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
-    ACTIVITY_SIGNED_UP_FOR = "activity.signed_up_for"  # 代报名: staff sign a resident up
+    # Activities (activities/staff_routes.py, kind_routes.py).
+    ACTIVITY_KINDS_CHANGED = "activities.kinds_changed"  # added, renamed, moved, retired
+    ACTIVITY_SAVED = "activities.saved"  # created or edited
+    ACTIVITY_STATUS_CHANGED = "activities.status"  # published, cancelled, finished
+    ACTIVITY_SESSION_CHANGED = "activities.session"  # added, changed, cancelled
+    ACTIVITY_SIGNED_UP_FOR = "activities.signed_up_for"  # 代报名: staff sign a resident up
 
 
 ACTION_LABELS = {
@@ -91,6 +96,10 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.ACTIVITY_KINDS_CHANGED: _l("Activity kinds changed"),
+    AuditAction.ACTIVITY_SAVED: _l("Activity created or edited"),
+    AuditAction.ACTIVITY_STATUS_CHANGED: _l("Activity published, cancelled or finished"),
+    AuditAction.ACTIVITY_SESSION_CHANGED: _l("Activity session added, changed or cancelled"),
     AuditAction.ACTIVITY_SIGNED_UP_FOR: _l("Resident signed up for an activity by staff"),
 }
 
