@@ -39,6 +39,10 @@ class Config:
     JOBS_RETRIES = 5
     JOBS_RETRY_DELAY_SECONDS = 10
 
+    # Activities: at most this many people wait for a full session (then it is refused as
+    # full); a waiting list much longer than the session would only disappoint people.
+    ACTIVITY_WAITING_LIST_LIMIT = 100
+
     # Region data: the installation serves one province (GB/T 2260 code).
     HOME_PROVINCE = "210000"
 

@@ -95,7 +95,7 @@ def world(app, make_user, make_course):
 def _who_posts(rule: str) -> list[str | None]:
     if rule.startswith(("/staff", "/studio")):
         return ["fz_province", "fz_city"]
-    if rule.startswith(("/me", "/courses", "/lessons", "/logout")):
+    if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities")):
         return ["fz_learner"]
     return [None]  # sign-in, registration, recovery, activation, preferences
 

@@ -139,6 +139,10 @@ BY_RECORD = {
     "staff.dismiss_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
     "staff.retry_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
     "studio.": "tests/test_studio.py::test_dalian_editor_cannot_edit_or_publish_a_shenyang_course",
+    "activities.staff_sign_up_for": "tests/test_activities_proxy.py::"
+    "test_staff_of_another_city_or_district_cannot_find_or_sign_up_the_resident",
+    "activities.staff_sign_up_for_post": "tests/test_activities_proxy.py::"
+    "test_staff_cannot_sign_up_for_another_citys_activity_nor_themselves",
 }
 
 

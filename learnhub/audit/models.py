@@ -63,6 +63,7 @@ class AuditAction(enum.StrEnum):
     PLACE_CHANGED = "place.changed"
     PLACE_SHOWN = "place.shown"
     PLACE_HIDDEN = "place.hidden"
+    ACTIVITY_SIGNED_UP_FOR = "activities.signed_up_for"  # 代报名: staff sign a resident up
 
 
 ACTION_LABELS = {
@@ -108,6 +109,7 @@ ACTION_LABELS = {
     AuditAction.PLACE_CHANGED: _l("Learning place changed"),
     AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
     AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
+    AuditAction.ACTIVITY_SIGNED_UP_FOR: _l("Resident signed up for an activity by staff"),
 }
 
 

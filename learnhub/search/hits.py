@@ -15,7 +15,6 @@ from learnhub.activities.models import Activity
 from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
 from learnhub.extensions import db
 from learnhub.places.models import Place
-from learnhub.ui import has_endpoint
 
 from . import offline
 from .documents import plain_text
@@ -59,7 +58,7 @@ def hits_for(found: list[IndexHit], terms: frozenset[str]) -> list[Hit]:
         )
     }
     places = offline.load_places(ids["place"])
-    activities = offline.load_activities(ids["activity"]) if has_endpoint(ACTIVITY_PAGE) else {}
+    activities = offline.load_activities(ids["activity"])
     hits = []
     for found_hit in found:
         key = found_hit.object_id

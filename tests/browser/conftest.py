@@ -302,6 +302,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         ))  # fmt: skip
         db.session.commit()
         rebuild_index()
+    content |= _activity_content(app, accounts)
     return content
 
 
@@ -331,6 +332,24 @@ def _places_content() -> int:
         ]
     ]  # fmt: skip
     return made[0].id
+def _activity_content(app, accounts) -> dict[str, object]:
+    """An activity of 和平区 with a session to come, the learner signed up for it."""
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.activities.models import ActivitySession
+    from learnhub.activities.signups import sign_up
+    from learnhub.extensions import db
+    from tests.activity_steps import make_activity
+
+    activity_id, (session_id, _later) = make_activity(
+        app, title="智能手机防诈骗讲座", sessions=((50, 30), (170, 30))
+    )
+    with app.app_context():
+        learner = db.session.scalar(select(User).where(User.username == accounts.learner))
+        sign_up(learner, db.session.get(ActivitySession, session_id))
+        db.session.commit()
+    return {"activity": activity_id}
 
 
 def _credit_staff_content(accounts, finished) -> dict[str, object]:

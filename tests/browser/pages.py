@@ -105,6 +105,13 @@ PAGE_TYPES = [
     PageType("verify", "/verify"),
     PageType("verify-certificate", "/verify/{certificate}"),
     PageType("verify-unknown", "/verify/{unknown_certificate}", status=404),
+    # Activities
+    PageType("activities", "/activities", content=True),
+    PageType("activities-week", "/activities?view=week", content=True),
+    PageType("activities-month", "/activities?view=month", content=True),
+    PageType("activity", "/activities/{activity}"),
+    PageType("activity-signed-up", "/activities/{activity}", user="learner"),
+    PageType("my-activities", "/me/activities", content=True, user="learner"),
     # Rankings and search
     PageType("rankings", "/rankings", content=True),
     PageType("rankings-city", "/rankings/cities/210100", content=True),
@@ -139,6 +146,12 @@ PAGE_TYPES = [
         submit_empty_form=True,
     ),
     PageType("staff-credits", "/staff/credits", user="city_staff", staff=True),
+    PageType(
+        "staff-activity-sign-up-for",
+        "/staff/activities/{activity}/sign-up-for?q=learner1",
+        user="city_staff",
+        staff=True,
+    ),
     PageType("staff-help-desk", "/staff/help-desk/", user="city_staff", staff=True),
     PageType(
         "staff-help-desk-learner",
