@@ -71,7 +71,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "recognition.my_application", "recognition.new_application",
             "recognition.edit_application", "recognition.add_evidence",
             "recognition.remove_evidence", "recognition.submit_application",
-            "recognition.withdraw_application",
+            "recognition.withdraw_application", "inbox.messages", "inbox.message",
+            "inbox.mark_all_read",
             # the owner, or staff reviewing the application (checked by the view)
             "recognition.evidence_file"),
     **_each(STAFF, "search.terms"),
