@@ -69,8 +69,11 @@ def test_the_menu_opens_without_a_script_and_keeps_every_link(visitor):
     box = menu.bounding_box()
     assert box["height"] >= 44 and box["width"] >= 44, "the menu button is too small to press"
     menu.click()
-    for selector in (".main-nav a[href='/courses']", ".search-box input",
-                     ".text-size-switch button[value=large]", ".main-nav a[href='/register']"):  # fmt: skip
+    in_menu = (
+        ".main-nav a[href='/courses']", ".search-box input",
+        ".text-size-switch button[value=large]", ".main-nav a[href='/register']",
+    )  # fmt: skip
+    for selector in in_menu:
         assert page.locator(selector).is_visible(), selector
     with page.expect_navigation():
         page.click(".main-nav a[href='/courses']")
