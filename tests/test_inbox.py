@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 
 from learnhub.database import utcnow
@@ -223,3 +224,13 @@ def test_one_count_query_per_page_at_most(app, people):
             assert len(counted) == 1, path
     finally:
         event.remove(engine, "before_cursor_execute", watch)
+
+
+def test_lazy_text_is_written_in_the_recipients_language(app, people):
+    """Staff reading English tell a learner who reads Chinese in Chinese."""
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        theirs = send(people["wang"], _l("Approved"), _l("Rejected"), locale="zh_CN")
+        current = send(people["wang"], _l("Approved"))  # no locale: the page's own (English)
+        assert (theirs.subject, theirs.body) == ("已通过", "未通过")
+        assert current.subject == "Approved"
+        db.session.rollback()

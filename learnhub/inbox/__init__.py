@@ -3,6 +3,6 @@
 from . import routes  # noqa: F401  (it registers on bp)
 from .blueprint import bp
 from .models import Message
-from .services import path_for, send, unread_count
+from .services import path_for, recipient_locale, send, unread_count
 
-__all__ = ["Message", "bp", "path_for", "send", "unread_count"]
+__all__ = ["Message", "bp", "path_for", "recipient_locale", "send", "unread_count"]

@@ -30,15 +30,19 @@ def send(
     """Add a message in the caller's transaction. With ``dedupe_key`` a message already
     sent under that key is not sent again (None is returned).
 
-    ``subject`` and ``body`` may be lazy strings (``_l``): they are written in ``locale``,
-    the recipient's language (the site's default when None), not the sender's — staff
-    deciding in English still tell a learner in Chinese. ``link`` must be a path on this
-    site; anything else is a programming error (ValueError), never a link shown to anyone.
+    ``subject`` and ``body`` may be lazy strings (``_l``): with ``locale`` (the recipient's
+    language, see :func:`recipient_locale`) they are written in it, not in the sender's —
+    staff deciding in English still tell a learner in Chinese; without it, in the current
+    locale (a caller may have chosen it with ``force_locale``). ``link`` must be a path on
+    this site; anything else is a programming error (ValueError), never a link shown.
     """
     if link is not None and not is_site_path(link):
         raise ValueError(f"a message links only to a path on this site, not {link!r}")
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    if locale is None:
         subject, body = str(subject), str(body)
+    else:
+        with force_locale(locale):
+            subject, body = str(subject), str(body)
     if dedupe_key is not None:
         sent = db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
         if sent is not None:
@@ -60,6 +64,11 @@ def send(
     except IntegrityError:
         return None
     return message
+
+
+def recipient_locale(chosen: str | None) -> str:
+    """The language a person reads messages in: the one they chose, else the site's."""
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def path_for(endpoint: str, **values) -> str:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from learnhub.creditbank.amounts import format_credits
 from learnhub.inbox import path_for as message_link
+from learnhub.inbox import recipient_locale
 from learnhub.inbox import send as send_message
 
 from ..models import ApplicationStatus, ConversionApplication
@@ -38,5 +39,5 @@ def tell_learner(application: ConversionApplication) -> None:
         learner.id, subject, body, link=message_link("conversion.mine"),
         topic=f"conversion:{application.id}",
         dedupe_key=f"conversion:{application.id}:{application.status.value}",
-        locale=learner.locale,
+        locale=recipient_locale(learner.locale),
     )  # fmt: skip

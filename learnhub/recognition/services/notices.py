@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.models import RecognitionApplication
 from learnhub.inbox import path_for as message_link
+from learnhub.inbox import recipient_locale
 from learnhub.inbox import send as send_message
 
 from .states import Status
@@ -41,5 +42,6 @@ def tell_learner(application: RecognitionApplication) -> None:
     send_message(
         learner.id, subject, body,
         link=message_link("recognition.my_application", application_id=application.id),
-        topic=f"recognition:{application.id}", dedupe_key=dedupe_key, locale=learner.locale,
+        topic=f"recognition:{application.id}", dedupe_key=dedupe_key,
+        locale=recipient_locale(learner.locale),
     )  # fmt: skip
