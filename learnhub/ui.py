@@ -21,6 +21,7 @@ PRIMARY_NAV = (
     ("catalogue.index", _l("Study courses")),
     ("learning.my_learning", _l("My learning")),
     ("creditbank.account", _l("My credits")),
+    ("activities.index", _l("Activities")),
     ("places.map_page", _l("Learning map")),
     ("main.help_page", _l("Help")),
 )
@@ -67,15 +68,21 @@ def primary_nav() -> list[NavLink]:
     ]
 
 
+def is_site_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site ("/me/credits"), never an address that
+    leaves it: no scheme, no host, no "//" or backslash a browser reads as another host."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return False  # browsers drop tabs and newlines: "/\t/evil.example" is "//evil.example"
+    parts = urlsplit(target)
+    return not (parts.scheme or parts.netloc)
+
+
 def safe_next_url(default: str) -> str:
     """The ``next`` target of this request if it stays on this site, else ``default``."""
     target = request.values.get("next", "")
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    if parts.scheme or parts.netloc:
-        return default
-    return target
+    return target if is_site_path(target) else default
 
 
 def current_path() -> str:

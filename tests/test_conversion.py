@@ -31,6 +31,7 @@ from learnhub.creditbank.models import (
     LedgerEntry,
 )
 from learnhub.extensions import db
+from learnhub.inbox import Message
 from tests.helpers import csrf_token_from, sign_in, submit
 
 PARTY = "party-2026"
@@ -572,3 +573,38 @@ def test_demo_conversions_load_twice_without_duplicates(app):
         ]
         assert db.session.scalar(select(func.count(ConversionRule.id))) == 3
         assert list(credits.verify_ledger()) == []
+
+
+def test_the_learner_is_told_of_each_decision_in_their_own_language(client, app, people):
+    """Staff decide on a Chinese page; the learner reads English: the message is English."""
+    approved = _pending(client, app, people)
+    with app.app_context():
+        for staff in ("shenyang_staff", "province"):
+            _user(people[staff]).locale = "zh_CN"
+        db.session.commit()
+    sign_in(client, "sy_staff")
+    page = f"/staff/conversion/{approved.id}"
+    submit(client, f"{page}/approve", {}, page=page)
+    give_credits(app, people["learner"], "2", key="2")
+    sign_out(client)
+    sign_in(client, "wang")
+    apply_on_page(client, rule_id(app, ANY))
+    sign_out(client)
+    with app.app_context():
+        rejected = db.session.scalar(
+            select(ConversionApplication).where(ConversionApplication.id != approved.id)
+        )
+    sign_in(client, "province")
+    page = f"/staff/conversion/{rejected.id}"
+    submit(client, f"{page}/reject", {"reason": "证书名称有误"}, page=page)
+    submit(client, f"{page}/reject", {"reason": "again"}, page=page)  # already decided
+
+    with app.app_context():
+        told = db.session.scalars(
+            select(Message).where(Message.recipient_id == people["learner"]).order_by(Message.id)
+        ).all()
+        assert [(m.subject, m.link) for m in told] == [
+            ("Your conversion to “百年党史学堂专题结业证书” is approved", "/me/conversions"),
+            ("Your conversion to “社区教育结业证书” is not approved", "/me/conversions"),
+        ]
+        assert "证书名称有误" in told[1].body

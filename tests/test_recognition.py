@@ -26,6 +26,7 @@ from learnhub.creditbank.models import (
     RecognitionStatus,
 )
 from learnhub.extensions import db
+from learnhub.inbox import Message
 from learnhub.recognition import services
 from learnhub.recognition.demo import load_demo_recognition
 from learnhub.recognition.services import (
@@ -835,3 +836,34 @@ def test_a_catalogue_type_of_spaces_is_no_type(client, app, people):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(RecognitionApplication.outcome_type_id)) is None
+
+
+# ---- the learner is told, in their site messages ------------------------------------------
+
+
+def messages_to(login: str) -> list[Message]:
+    return list(db.session.scalars(select(Message).where(Message.recipient_id == person(login).id)))
+
+
+def test_each_decision_tells_the_learner_once_with_a_link_to_the_application(ctx):
+    approved, rejected, returned = in_review(), in_review(), in_review()
+    reviewer = person("sy_staff")
+    services.approve(approved, reviewer, "证书有效")
+    services.reject(rejected, reviewer, "与本人无关的证书")
+    services.return_for_evidence(returned, reviewer, "请上传证书背面")
+    told = {m.link: m for m in messages_to("rc_learner")}
+    assert set(told) == {f"/me/recognition/{a.id}" for a in (approved, rejected, returned)}
+    assert "养老护理员培训" in told[f"/me/recognition/{approved.id}"].subject
+    assert "2.00" in told[f"/me/recognition/{approved.id}"].body
+    assert "与本人无关的证书" in told[f"/me/recognition/{rejected.id}"].body
+    assert "请上传证书背面" in told[f"/me/recognition/{returned.id}"].body
+    assert messages_to("sy_staff") == []
+
+
+def test_a_refused_approval_tells_the_learner_nothing(ctx):
+    application = in_review()
+    credit_services.set_account_status(
+        application.account, AccountStatus.FROZEN, "核查中", person("province")
+    )
+    refused(services.approve, application, person("sy_staff"))
+    assert messages_to("rc_learner") == []

@@ -75,6 +75,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "recognition.remove_evidence", "recognition.submit_application",
             "recognition.withdraw_application", "activities.sign_up", "activities.cancel",
             "activities.mine", "activities.make_feed", "activities.revoke_my_feed",
+            "inbox.messages", "inbox.message", "inbox.mark_all_read",
             # the owner, or staff reviewing the application (checked by the view)
             "recognition.evidence_file"),
     **_each(STAFF, "search.terms"),

@@ -231,6 +231,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
     from learnhub.creditbank.models import Certificate
     from learnhub.database import utcnow
     from learnhub.extensions import db
+    from learnhub.inbox import send
     from learnhub.jobs.failures import Failure, record_failure
     from learnhub.learning import services as learning
     from learnhub.media import MediaKind, store_file
@@ -274,6 +275,12 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
                 select(User.id).where(User.username == accounts.editor)
             ),
         }
+        message = send(
+            learner.id, "您报名的《智能手机入门》明天开课", "时间：上午九点\n地点：社区学校",
+            link=f"/courses/{course.id}", topic="browser",
+        )  # fmt: skip
+        db.session.flush()
+        content["message"] = message.id
         content |= _credit_staff_content(accounts, finished)
         content["place"] = _places_content()
         db.session.commit()

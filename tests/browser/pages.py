@@ -89,6 +89,9 @@ PAGE_TYPES = [
         "lesson-quiz-result", "/lessons/{quiz_lesson}", user="learner", submit_empty_form=True
     ),
     PageType("my-learning", "/me", content=True, user="learner"),
+    # Site messages
+    PageType("messages", "/me/messages", content=True, user="learner"),
+    PageType("message", "/me/messages/{message}", user="learner"),
     # Credit bank
     PageType("credits", "/me/credits", content=True, user="learner"),
     PageType("transcript", "/me/credits/transcript", content=True, user="learner"),

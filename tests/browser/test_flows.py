@@ -38,6 +38,13 @@ SHORT_TEXT_READING_SECONDS = 6
 SWITCH = ".mode-switch"
 LARGER = ".text-size-switch button[value=large]"
 STANDARD = ".text-size-switch button[value=standard]"
+MENU = "summary.menu-button"
+
+
+def open_menu(page) -> None:
+    """On a phone in elder mode everything but the elder mode switch is in the menu."""
+    if page.locator(MENU).is_visible() and not page.locator(LARGER).is_visible():
+        page.click(MENU)
 
 
 def test_switches_work_without_javascript_and_persist_across_reload_and_sign_in(visitor, app):
@@ -58,6 +65,7 @@ def test_switches_work_without_javascript_and_persist_across_reload_and_sign_in(
     page.reload()
     assert "mode-elder" in html_classes(page)
 
+    open_menu(page)
     with page.expect_navigation():
         page.click(LARGER)  # A+
     assert html_classes(page) == {"mode-elder", "text-large"} and body_text_px(page) == 30
@@ -67,6 +75,7 @@ def test_switches_work_without_javascript_and_persist_across_reload_and_sign_in(
     assert page.url.endswith("/me/account")
     assert html_classes(page) == {"mode-elder", "text-large"}, "signing in lost the display"
 
+    open_menu(page)
     with page.expect_navigation():
         page.click(STANDARD)  # A−
     assert body_text_px(page) == 20
@@ -76,6 +85,7 @@ def test_switches_work_without_javascript_and_persist_across_reload_and_sign_in(
     with page.expect_navigation():
         page.click(SWITCH)  # on again: now saved on the account
     assert "mode-elder" in html_classes(page) and account_elder_mode(app, learner)
+    open_menu(page)
     with page.expect_navigation():
         page.click(f"{SIGN_OUT_FORM} button")
     assert "mode-elder" in html_classes(page) and page.locator(SIGN_OUT_FORM).count() == 0

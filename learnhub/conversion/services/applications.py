@@ -31,6 +31,7 @@ from learnhub.extensions import db
 
 from ..errors import ConversionError
 from ..models import ApplicationStatus, ConversionApplication, ConversionRule
+from .notices import tell_learner
 
 COMMITTED = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED)
 
@@ -230,6 +231,7 @@ def approve(staff: User, application: ConversionApplication) -> None:
     )  # fmt: skip
     application.certificate_id = certificate.id
     db.session.flush()
+    tell_learner(application)
 
 
 def reject(staff: User, application: ConversionApplication, reason: str) -> None:
@@ -241,6 +243,7 @@ def reject(staff: User, application: ConversionApplication, reason: str) -> None
     credits.lock_account(application.account)
     _decide(application, ApplicationStatus.REJECTED, reviewer_id=staff.id, decision_reason=reason)
     _release(application)
+    tell_learner(application)
 
 
 def _in_scope(query, staff: User):

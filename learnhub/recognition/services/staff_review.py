@@ -25,6 +25,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from ..errors import RecognitionError
+from .notices import tell_learner
 from .states import Status, move
 
 REASON_MAX = 1000
@@ -137,6 +138,7 @@ def approve(application: RecognitionApplication, reviewer: User, note: str = "")
     except CreditError:
         db.session.refresh(application)  # the savepoint undid the state change too
         raise
+    tell_learner(application)
 
 
 def reject(application: RecognitionApplication, reviewer: User, reason: str) -> None:
@@ -146,12 +148,14 @@ def reject(application: RecognitionApplication, reviewer: User, reason: str) -> 
         application, reviewer, status=Status.REJECTED, decided_at=utcnow(),
         decision_reason=reason,
     )  # fmt: skip
+    tell_learner(application)
 
 
 def return_for_evidence(application: RecognitionApplication, reviewer: User, reason: str) -> None:
     """Send the application back to the learner for more evidence or corrections."""
     reason = _reason(reason)
     _decide(application, reviewer, status=Status.RETURNED, decision_reason=reason)
+    tell_learner(application)
 
 
 # ---- the queue ------------------------------------------------------------------------
