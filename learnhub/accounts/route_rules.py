@@ -59,7 +59,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.login", "accounts.logout", "accounts.register", "accounts.forgot",
             "accounts.reset", "accounts.reset_by_email", "accounts.confirm_email",
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
-            "people.activate"),
+            "people.activate", "week.programme"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -98,6 +98,13 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "people.person", "people.change_person", "people.disable_person",
             "people.enable_person", "people.reissue_link", "helpdesk.search",
             "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district"),
+    # The lifelong-learning week: the province opens it, each city registers its own and
+    # links activities (its districts' centres too); the view checks the city and district.
+    **_each(CENTRES,
+            "week.staff_index", "week.city_week", "week.link_activity", "week.unlink_activity",
+            "week.report", "week.report_csv", "week.report_xlsx"),
+    **_each(CITY_AND_PROVINCE, "week.register_city_week"),
+    **_each(PROVINCE, "week.open_week", "week.edit_week"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",

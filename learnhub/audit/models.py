@@ -53,6 +53,12 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # The lifelong-learning week (week/routes.py).
+    WEEK_OPENED = "week.opened"
+    WEEK_CHANGED = "week.changed"
+    CITY_WEEK_REGISTERED = "week.city_registered"  # or its dates changed
+    WEEK_ACTIVITY_LINKED = "week.activity_linked"
+    WEEK_ACTIVITY_UNLINKED = "week.activity_unlinked"
 
 
 ACTION_LABELS = {
@@ -90,6 +96,11 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.WEEK_OPENED: _l("Lifelong-learning week opened"),
+    AuditAction.WEEK_CHANGED: _l("Lifelong-learning week changed"),
+    AuditAction.CITY_WEEK_REGISTERED: _l("City's learning week registered or changed"),
+    AuditAction.WEEK_ACTIVITY_LINKED: _l("Activity added to a city's learning week"),
+    AuditAction.WEEK_ACTIVITY_UNLINKED: _l("Activity removed from a city's learning week"),
 }
 
 
