@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.activities.models import Activity
+from learnhub.cache import CATALOGUE, track_content
 from learnhub.database import UTCDateTime, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
@@ -81,3 +82,9 @@ class WeekActivity(db.Model):
 
     city_week: Mapped[CityWeek] = relationship(back_populates="links")
     activity: Mapped[Activity] = relationship()
+
+
+# The home and city pages (cached for signed-out visitors) show the week going on: a change
+# of a week, a city's week or its programme renews them at once.
+for _model in (LearningWeek, CityWeek, WeekActivity):
+    track_content(_model, CATALOGUE)
