@@ -191,7 +191,7 @@ def _held_sessions(scope: Scope, start: date, end: date, now: datetime):
                 ActivitySession.starts_at < ends,
                 ActivitySession.starts_at <= now,
             )
-        ).tuples()
+        )
     )
 
 
@@ -210,7 +210,7 @@ def _attendances(session_starts: dict) -> list[tuple]:
                    Attendance.undone_at.is_(None))
             .join(User, User.id == Attendance.user_id)
             .where(Attendance.session_id.in_(ids))
-        ).tuples().all()  # fmt: skip
+        ).all()  # fmt: skip
     return found
 
 
@@ -221,7 +221,7 @@ def _signups(session_starts: dict) -> list[tuple[int, int]]:
             select(SignUp.session_id, func.count())
             .where(SignUp.session_id.in_(ids), SignUp.status == SignUpStatus.CONFIRMED)
             .group_by(SignUp.session_id)
-        ).tuples().all()  # fmt: skip
+        ).all()  # fmt: skip
     return found
 
 
@@ -234,15 +234,13 @@ def _credits(attendance_ids: list[int]) -> list[tuple[int, Decimal]]:
             select(LedgerEntry.id, LedgerEntry.business_key, LedgerEntry.amount).where(
                 LedgerEntry.kind == EntryKind.ATTENDANCE, LedgerEntry.business_key.in_(keys)
             )
-        ).tuples().all()  # fmt: skip
+        ).all()  # fmt: skip
         reversed_amounts = dict(
             db.session.execute(
                 select(LedgerEntry.reverses_id, LedgerEntry.amount).where(
                     LedgerEntry.reverses_id.in_([d[0] for d in deposits])
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         for entry_id, key, amount in deposits:
             net = Decimal(amount) + Decimal(reversed_amounts.get(entry_id, 0))
