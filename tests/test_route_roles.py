@@ -61,6 +61,11 @@ PAGES = {
     "/staff/help-desk/": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
+    "/staff/week": ALL_STAFF,
+    "/staff/week/new": PROVINCE,
+    "/staff/week/report": ALL_STAFF,
+    "/staff/week/report.csv": ALL_STAFF,
+    "/staff/week/report.xlsx": ALL_STAFF,
 }
 
 
@@ -122,6 +127,13 @@ BY_RECORD = {
     "staff.dismiss_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
     "staff.retry_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
     "studio.": "tests/test_studio.py::test_dalian_editor_cannot_edit_or_publish_a_shenyang_course",
+    "week.": "tests/week/test_week.py::"
+    "test_another_citys_or_a_countys_staff_cannot_register_a_citys_week",
+    "week.edit_week": "tests/week/test_week.py::test_only_province_staff_open_or_change_a_week",
+    "week.link_activity": "tests/week/test_week.py::"
+    "test_staff_link_their_own_activities_and_are_refused_others",
+    "week.unlink_activity": "tests/week/test_week.py::"
+    "test_staff_link_their_own_activities_and_are_refused_others",
 }
 
 

@@ -36,8 +36,8 @@ from learnhub.activities.models import (
 )
 from learnhub.clock import local_today
 from learnhub.creditbank import services as credits
-from learnhub.creditbank.services.ledger import reverse_entry
 from learnhub.creditbank.models import EntryKind
+from learnhub.creditbank.services.ledger import reverse_entry
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
