@@ -27,6 +27,7 @@ from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.extensions import db
+from learnhub.regions.models import Region
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -68,7 +69,35 @@ def world(app, make_user, make_course):
     return {
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "kind": "text", "action": "freeze",
+        **_week_world(app),
     }  # fmt: skip
+
+
+def _week_world(app) -> dict:
+    """A week of 2030 with 沈阳's week and one activity linked (the week's routes)."""
+    from datetime import date
+
+    from learnhub.activities.models import Activity, ActivityKind, ActivityStatus
+    from learnhub.week import services as week_services
+    from learnhub.week.services import WeekTerms
+
+    with app.app_context():
+        province = db.session.scalar(select(User).where(User.username == "fz_province"))
+        opening = date(2030, 11, 1)
+        week = week_services.open_week(
+            province, 2030, WeekTerms("全民智学", opening, *week_services.default_window(opening))
+        )
+        city_week = week_services.register_city_week(
+            province, week, db.session.get(Region, "210100"), opening, date(2030, 11, 7)
+        )
+        kind = ActivityKind(code="lecture", name="专题讲座", name_en="Lectures")
+        activity = Activity(title="模糊测试活动", kind=kind, city_code="210100", is_online=True,
+                            status=ActivityStatus.PUBLISHED)  # fmt: skip
+        db.session.add(activity)
+        db.session.flush()
+        link = week_services.link_activity(province, city_week, activity)
+        db.session.commit()
+        return {"year": 2030, "city_code": "210100", "link_id": link.id}
 
 
 def _who_posts(rule: str) -> list[str | None]:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from learnhub.forms import ForgivingIntegerField, Form, normalise_text
+from learnhub.forms import ChoiceField, ForgivingIntegerField, Form, normalise_text
 
 YEARS = (2000, 2100)
 
@@ -79,6 +79,7 @@ class PeriodForm(Form):
     class Meta:
         csrf = False
 
+    region = ChoiceField(_l("Region"), validators=[Optional()], choices=[])
     start = DayField(_l("From"), validators=[Optional()])
     end = DayField(_l("To"), validators=[Optional()])
 

@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from learnhub.accounts.access import staff_scope
 from learnhub.accounts.scopes import Scope
 from learnhub.clock import local_today
+from learnhub.extensions import db
 from learnhub.rankings.charts import bar_chart, line_chart
+from learnhub.regions.models import Region, RegionLevel
+from learnhub.regions.services import get_region
 
 from . import exports, services
 from .blueprint import bp
@@ -38,11 +42,38 @@ def default_period(scope: Scope, today: date) -> tuple[date, date]:
     return week.window_start, week.window_end
 
 
+def region_choices(scope: Scope) -> list[tuple[str, str]]:
+    """The regions a staff member may narrow the report to: a province's cities, a city's
+    districts (the empty choice is the whole of their own region)."""
+    if scope.everything:
+        parent = current_app.config["HOME_PROVINCE"]
+    elif scope.whole_city:
+        parent = scope.city_code
+    else:
+        return [("", get_region(scope.district_code).display_name)]
+    children = db.session.scalars(
+        select(Region).where(Region.parent_code == parent).order_by(Region.code)
+    )
+    return [("", get_region(parent).display_name)] + [(r.code, r.display_name) for r in children]
+
+
+def narrowed(scope: Scope, code: str | None) -> Scope:
+    """The staff member's scope, narrowed to one of their cities or districts."""
+    region = get_region(code) if code else None
+    if region is None or not scope.covers_region(region.code, region.level, region.parent_code):
+        return scope
+    if region.level is RegionLevel.CITY:
+        return Scope(city_code=region.code)
+    return Scope(city_code=region.parent_code, district_code=region.code)
+
+
 def _report_of_request() -> tuple[Report | None, PeriodForm]:
     form = PeriodForm(request.args)
-    scope = staff_scope(current_user)
+    own = staff_scope(current_user)
+    form.region.choices = region_choices(own)
     if request.args and not form.validate():
         return None, form
+    scope = narrowed(own, form.region.data)
     start, end = default_period(scope, local_today())
     start = form.start.data or start
     end = form.end.data or max(end, start)
@@ -71,7 +102,8 @@ def report():
     return render_template(
         "week/report.html", report=found, form=form, chart=chart, trend=trend,
         header=exports.report_header(), rows=exports.report_rows(found),
-        query={"start": found.start.isoformat(), "end": found.end.isoformat()},
+        query={"start": found.start.isoformat(), "end": found.end.isoformat(),
+               "region": form.region.data or ""},
     )  # fmt: skip
 
 

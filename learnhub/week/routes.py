@@ -122,9 +122,9 @@ def edit_week(year: int):
 # ---- staff: a city's week ----------------------------------------------------------------------
 
 
-def _week_and_city(year: int, code: str):
+def _week_and_city(year: int, city_code: str):
     week = services.get_week(year)
-    city = get_region(code)
+    city = get_region(city_code)
     if week is None or city is None or city.level is not RegionLevel.CITY:
         abort(404)
     scope = staff_scope(current_user)
@@ -152,15 +152,15 @@ def _city_page(week, city, dates_form=None, link_form=None, status=200):
     ), status  # fmt: skip
 
 
-@bp.get("/staff/week/<int:year>/cities/<code>")
-def city_week(year: int, code: str):
-    week, city = _week_and_city(year, code)
+@bp.get("/staff/week/<int:year>/cities/<city_code>")
+def city_week(year: int, city_code: str):
+    week, city = _week_and_city(year, city_code)
     return _city_page(week, city)
 
 
-@bp.post("/staff/week/<int:year>/cities/<code>/dates")
-def register_city_week(year: int, code: str):
-    week, city = _week_and_city(year, code)
+@bp.post("/staff/week/<int:year>/cities/<city_code>/dates")
+def register_city_week(year: int, city_code: str):
+    week, city = _week_and_city(year, city_code)
     ensure_may_manage_city(current_user, city.code)
     form = CityWeekForm()
     if form.validate_on_submit():
@@ -176,13 +176,13 @@ def register_city_week(year: int, code: str):
         else:
             db.session.commit()
             flash(_("%(city)s's week is saved.", city=city.display_name), "success")
-            return redirect(url_for("week.city_week", year=year, code=city.code))
+            return redirect(url_for("week.city_week", year=year, city_code=city.code))
     return _city_page(week, city, dates_form=form, status=400)
 
 
-@bp.post("/staff/week/<int:year>/cities/<code>/link")
-def link_activity(year: int, code: str):
-    week, city = _week_and_city(year, code)
+@bp.post("/staff/week/<int:year>/cities/<city_code>/link")
+def link_activity(year: int, city_code: str):
+    week, city = _week_and_city(year, city_code)
     city_week = services.city_week_of(week.year, city.code)
     if city_week is None:
         abort(404)
@@ -201,7 +201,7 @@ def link_activity(year: int, code: str):
         else:
             db.session.commit()
             flash(_("Added to the week: %(title)s", title=activity.title), "success")
-            return redirect(url_for("week.city_week", year=year, code=city.code))
+            return redirect(url_for("week.city_week", year=year, city_code=city.code))
     return _city_page(week, city, link_form=form, status=400)
 
 
@@ -216,11 +216,11 @@ def unlink_activity(link_id: int):
     city_week: CityWeek = link.city_week
     week, city = _week_and_city(city_week.year, city_week.city_code)
     if not EmptyForm().validate_on_submit():
-        return redirect(url_for("week.city_week", year=week.year, code=city.code))
+        return redirect(url_for("week.city_week", year=week.year, city_code=city.code))
     try:
         services.unlink_activity(current_user, link)
     except WeekError as error:
         return _refused(error)
     db.session.commit()
     flash(_("Removed from the week."), "success")
-    return redirect(url_for("week.city_week", year=week.year, code=city.code))
+    return redirect(url_for("week.city_week", year=week.year, city_code=city.code))

@@ -123,13 +123,13 @@ def _query() -> str:
             f"&end={today + timedelta(PERIOD['end'])}")  # fmt: skip
 
 
-def _report(app, who: str, suffix: str = ""):
+def _report(app, who: str, suffix: str = "", extra: str = ""):
     client = app.test_client()
     client.set_cookie("learnhub_locale", "en")
     sign_in(client, who)
     with app.app_context():
         query = _query()
-    return client.get(f"/staff/week/report{suffix}?{query}")
+    return client.get(f"/staff/week/report{suffix}?{query}{extra}")
 
 
 def _rows_from_csv(body: bytes) -> dict[str, list[str]]:
@@ -199,3 +199,16 @@ def test_learners_and_bad_periods_are_refused(app, data_set, client):
     backwards = staff_client.get("/staff/week/report.csv?start=2026-05-02&end=2026-05-01")
     assert backwards.status_code == 400
     assert staff_client.get("/staff/week/report?start=2020-01-01&end=2026-01-01").status_code == 400
+
+
+def test_staff_narrow_the_report_within_their_region_only(app, data_set):
+    province = _rows_from_csv(_report(app, "province", ".csv", "&region=210100").data)
+    assert province["Heping District"][:6] == ["2", "5", "3", "1", "6", "1.00"]
+    assert province["Total: Shenyang"][:6] == SHENYANG_ROW[:6]
+    city = _rows_from_csv(_report(app, "shenyang", ".csv", "&region=210102").data)
+    assert set(city) == {"Heping District", "Total: Heping District"}
+    # another city, or another district for a county's staff: refused, nothing shown
+    other = _report(app, "shenyang", ".csv", f"&region={DALIAN}")
+    assert other.status_code == 400 and b"Dalian" not in other.data
+    county = _report(app, "heping", "", "&region=210103")
+    assert county.status_code == 400 and "Shenhe" not in county.get_data(as_text=True)
