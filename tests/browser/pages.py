@@ -210,6 +210,7 @@ PAGE_TYPES = [
     PageType("staff-audit", "/staff/audit", user="province_staff", staff=True),
     # The lifelong-learning week
     PageType("week-programme", "/week/{week_year}"),
+    PageType("home-during-week", "/", content=True),
     PageType("city-during-week", "/c/210100", content=True),
     PageType("staff-week", "/staff/week", content=True, user="province_staff", staff=True),
     PageType(
