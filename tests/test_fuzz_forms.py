@@ -90,7 +90,8 @@ def _week_world(app) -> dict:
         city_week = week_services.register_city_week(
             province, week, db.session.get(Region, "210100"), opening, date(2030, 11, 7)
         )
-        kind = ActivityKind(code="lecture", name="专题讲座", name_en="Lectures")
+        kind = db.session.scalar(select(ActivityKind).where(ActivityKind.code == "lecture"))
+        kind = kind or ActivityKind(code="lecture", name="专题讲座", name_en="Lecture")
         activity = Activity(title="模糊测试活动", kind=kind, city_code="210100", is_online=True,
                             status=ActivityStatus.PUBLISHED)  # fmt: skip
         db.session.add(activity)

@@ -39,18 +39,19 @@ DEMO_CITIES = 8
 ACTIVITIES_PER_CITY = 6
 SMALL_CAPACITY = 3  # one activity per city fills up, so its waiting list shows
 
-# (code, Chinese name, English name): the kinds of the source documents.
+# (code, Chinese name, English name): the standard kinds, as the activities' kinds service
+# (``ensure_activity_kinds`` on main) names them, so switching to it changes nothing.
 KINDS = [
-    ("party_history", "学党史", "Party history"),
+    ("party_history", "学党史", "Party history study"),
     ("book_recommendation", "好书推荐", "Book recommendations"),
-    ("book_reading", "好书诵读", "Reading aloud"),
-    ("lecture", "专题讲座", "Lectures"),
-    ("training", "公益培训", "Free training"),
-    ("contest", "成果竞赛", "Contests"),
-    ("community_forum", "社区大讲堂", "Community forum"),
+    ("book_reading", "好书诵读", "Reading good books aloud"),
+    ("lecture", "专题讲座", "Lecture"),
+    ("public_training", "公益培训", "Free training"),
+    ("competition", "成果竞赛", "Learning competition"),
+    ("community_lecture", "社区大讲堂", "Community lecture hall"),
     ("home_teaching", "送教上门", "Teaching at home"),
-    ("square_dance", "广场舞", "Square dance"),
-    ("fitness", "运动健身", "Sports and fitness"),
+    ("square_dance", "广场舞", "Square dancing"),
+    ("fitness", "运动健身", "Sport and fitness"),
 ]
 
 # (kind code, title, elder friendly, online)
@@ -58,12 +59,12 @@ TOPICS = [
     ("lecture", "智能手机防诈骗讲座", True, False),
     ("book_reading", "百姓读书会：好书诵读", True, False),
     ("square_dance", "广场舞展演", True, False),
-    ("training", "家政服务技能公益培训", False, False),
+    ("public_training", "家政服务技能公益培训", False, False),
     ("party_history", "学党史·悟思想线上课堂", False, True),
     ("fitness", "八段锦健身公开课", True, False),
-    ("community_forum", "社区大讲堂：健康生活", True, False),
+    ("community_lecture", "社区大讲堂：健康生活", True, False),
     ("book_recommendation", "好书推荐·城市书屋分享会", False, True),
-    ("contest", "终身学习成果展示赛", False, False),
+    ("competition", "终身学习成果展示赛", False, False),
     ("home_teaching", "送教上门：老年人数字生活", True, False),
 ]
 

@@ -34,7 +34,8 @@ def week_content(accounts) -> dict[str, object]:
     city_week = services.register_city_week(
         province, week, db.session.get(Region, "210100"), today, today + timedelta(days=3)
     )
-    kind = ActivityKind(code="lecture", name="专题讲座", name_en="Lectures")
+    kind = db.session.scalar(select(ActivityKind).where(ActivityKind.code == "lecture"))
+    kind = kind or ActivityKind(code="lecture", name="专题讲座", name_en="Lecture")
     activity = Activity(
         title="智能手机防诈骗讲座", kind=kind, city_code="210100", district_code="210102",
         is_online=True, online_url="https://example.org/live", status=ActivityStatus.PUBLISHED,
