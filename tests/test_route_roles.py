@@ -58,6 +58,9 @@ PAGES = {
     "/staff/people/new": ALL_STAFF,
     "/staff/people/export.csv": ALL_STAFF,
     "/staff/audit": PROVINCE,
+    "/staff/activities": ALL_STAFF,
+    "/staff/activities/new": ALL_STAFF,
+    "/staff/activities/kinds": PROVINCE,
     "/staff/help-desk/": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
@@ -90,6 +93,17 @@ def test_each_page_by_role_and_region(app, everyone, page):
 # called as the wrong role and from the wrong region by the feature's own tests, which need
 # that record: each is named here. A route in neither table fails the test below.
 BY_RECORD = {
+    "activities.staff_": "tests/test_activity_authoring.py::"
+    "test_other_city_and_other_district_staff_do_not_see_or_change_it",
+    **dict.fromkeys(
+        (
+            "activities.staff_edit_kind",
+            "activities.staff_move_kind",
+            "activities.staff_retire_kind",
+            "activities.staff_restore_kind",
+        ),
+        "tests/test_activity_kinds.py::test_only_province_staff_change_the_kinds",
+    ),
     "conversion.": "tests/test_conversion.py::test_staff_of_another_city_and_learners_get_403",
     "conversion.end_rule": "tests/test_conversion.py::test_only_province_staff_define_rules",
     "conversion.new_version": "tests/test_conversion.py::test_only_province_staff_define_rules",

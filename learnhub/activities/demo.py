@@ -23,6 +23,7 @@ from learnhub.extensions import db
 from learnhub.places.models import Place, PlaceKind
 from learnhub.regions.services import cities_of
 
+from .kinds import ensure_activity_kinds
 from .models import (
     Activity,
     ActivityKind,
@@ -38,21 +39,6 @@ from .models import (
 DEMO_CITIES = 8
 ACTIVITIES_PER_CITY = 6
 SMALL_CAPACITY = 3  # one activity per city fills up, so its waiting list shows
-
-# (code, Chinese name, English name): the standard kinds, as the activities' kinds service
-# (``ensure_activity_kinds`` on main) names them, so switching to it changes nothing.
-KINDS = [
-    ("party_history", "学党史", "Party history study"),
-    ("book_recommendation", "好书推荐", "Book recommendations"),
-    ("book_reading", "好书诵读", "Reading good books aloud"),
-    ("lecture", "专题讲座", "Lecture"),
-    ("public_training", "公益培训", "Free training"),
-    ("competition", "成果竞赛", "Learning competition"),
-    ("community_lecture", "社区大讲堂", "Community lecture hall"),
-    ("home_teaching", "送教上门", "Teaching at home"),
-    ("square_dance", "广场舞", "Square dancing"),
-    ("fitness", "运动健身", "Sport and fitness"),
-]
 
 # (kind code, title, elder friendly, online)
 TOPICS = [
@@ -90,13 +76,8 @@ def load_demo_activities(progress) -> None:
 
 
 def _ensure_kinds() -> dict[str, ActivityKind]:
-    known = {k.code: k for k in db.session.scalars(select(ActivityKind))}
-    for position, (code, name, name_en) in enumerate(KINDS):
-        if code not in known:
-            known[code] = ActivityKind(code=code, name=name, name_en=name_en, position=position)
-            db.session.add(known[code])
-    db.session.flush()
-    return known
+    ensure_activity_kinds()
+    return {k.code: k for k in db.session.scalars(select(ActivityKind))}
 
 
 def _learners_of(city_code: str) -> list[User]:

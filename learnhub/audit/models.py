@@ -53,6 +53,11 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Activities (activities/staff_routes.py, kind_routes.py).
+    ACTIVITY_KINDS_CHANGED = "activities.kinds_changed"  # added, renamed, moved, retired
+    ACTIVITY_SAVED = "activities.saved"  # created or edited
+    ACTIVITY_STATUS_CHANGED = "activities.status"  # published, cancelled, finished
+    ACTIVITY_SESSION_CHANGED = "activities.session"  # added, changed, cancelled
     # The lifelong-learning week (week/routes.py).
     WEEK_OPENED = "week.opened"
     WEEK_CHANGED = "week.changed"
@@ -96,6 +101,10 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.ACTIVITY_KINDS_CHANGED: _l("Activity kinds changed"),
+    AuditAction.ACTIVITY_SAVED: _l("Activity created or edited"),
+    AuditAction.ACTIVITY_STATUS_CHANGED: _l("Activity published, cancelled or finished"),
+    AuditAction.ACTIVITY_SESSION_CHANGED: _l("Activity session added, changed or cancelled"),
     AuditAction.WEEK_OPENED: _l("Lifelong-learning week opened"),
     AuditAction.WEEK_CHANGED: _l("Lifelong-learning week changed"),
     AuditAction.CITY_WEEK_REGISTERED: _l("City's learning week registered or changed"),
