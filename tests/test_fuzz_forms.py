@@ -151,7 +151,7 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "learning",
-              "people", "recognition", "staff", "studio")  # fmt: skip
+              "people", "recognition", "staff", "studio", "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):
