@@ -27,6 +27,7 @@ from . import (
     search,
     staff,
     studio,
+    week,
 )
 from .accounts.cli import users_cli
 from .cache import init_cache
@@ -45,7 +46,7 @@ from .ui import init_ui
 # In the order their blueprints register (the order of URL rules with equal weight).
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
-    rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
+    rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from .accounts.demo import accounts_not_of_the_demo, load_demo_accounts
+from .activities.demo import load_demo_activities
 from .activities.kinds import ensure_activity_kinds
 from .catalogue.demo import load_demo_courses
 from .catalogue.services import ensure_modules
@@ -29,6 +30,7 @@ from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .week.demo import load_demo_week
 
 demo_cli = AppGroup("demo", help="The demo data set.")
 
@@ -43,6 +45,9 @@ def _demo_steps():
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
         ("recovery", load_demo_recovery),
+        # after the places demo (once merged): activities use a city's place if it has one
+        ("activities", load_demo_activities),
+        ("week", load_demo_week),
     ]
 
 

@@ -33,6 +33,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.places.models import PlaceKind
 from learnhub.places.services import PlaceDetails, create_place
+from learnhub.regions.models import Region
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -89,7 +90,36 @@ def world(app, make_user, make_course):
         **activity_ids,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "place_id": place_id, "kind": "text", "action": "freeze",
+        **_week_world(app),
     }  # fmt: skip
+
+
+def _week_world(app) -> dict:
+    """A week of 2030 with 沈阳's week and one activity linked (the week's routes)."""
+    from datetime import date
+
+    from learnhub.activities.models import Activity, ActivityKind, ActivityStatus
+    from learnhub.week import services as week_services
+    from learnhub.week.services import WeekTerms
+
+    with app.app_context():
+        province = db.session.scalar(select(User).where(User.username == "fz_province"))
+        opening = date(2030, 11, 1)
+        week = week_services.open_week(
+            province, 2030, WeekTerms("全民智学", opening, *week_services.default_window(opening))
+        )
+        city_week = week_services.register_city_week(
+            province, week, db.session.get(Region, "210100"), opening, date(2030, 11, 7)
+        )
+        kind = db.session.scalar(select(ActivityKind).where(ActivityKind.code == "lecture"))
+        kind = kind or ActivityKind(code="lecture", name="专题讲座", name_en="Lecture")
+        activity = Activity(title="模糊测试活动", kind=kind, city_code="210100", is_online=True,
+                            status=ActivityStatus.PUBLISHED)  # fmt: skip
+        db.session.add(activity)
+        db.session.flush()
+        link = week_services.link_activity(province, city_week, activity)
+        db.session.commit()
+        return {"year": 2030, "city_code": "210100", "link_id": link.id}
 
 
 def _who_posts(rule: str) -> list[str | None]:
@@ -128,7 +158,7 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "learning",
-              "people", "places", "recognition", "staff", "studio")  # fmt: skip
+              "people", "places", "recognition", "staff", "studio", "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

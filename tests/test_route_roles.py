@@ -66,6 +66,11 @@ PAGES = {
     "/staff/places/new": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
+    "/staff/week": ALL_STAFF,
+    "/staff/week/new": PROVINCE,
+    "/staff/week/report": ALL_STAFF,
+    "/staff/week/report.csv": ALL_STAFF,
+    "/staff/week/report.xlsx": ALL_STAFF,
 }
 
 
@@ -143,6 +148,13 @@ BY_RECORD = {
     "test_staff_of_another_city_or_district_cannot_find_or_sign_up_the_resident",
     "activities.staff_sign_up_for_post": "tests/test_activities_proxy.py::"
     "test_staff_cannot_sign_up_for_another_citys_activity_nor_themselves",
+    "week.": "tests/week/test_week.py::"
+    "test_another_citys_or_a_countys_staff_cannot_register_a_citys_week",
+    "week.edit_week": "tests/week/test_week.py::test_only_province_staff_open_or_change_a_week",
+    "week.link_activity": "tests/week/test_week.py::"
+    "test_staff_link_their_own_activities_and_are_refused_others",
+    "week.unlink_activity": "tests/week/test_week.py::"
+    "test_staff_link_their_own_activities_and_are_refused_others",
 }
 
 

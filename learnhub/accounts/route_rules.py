@@ -61,7 +61,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
             "people.activate", "activities.cover", "places.static", "places.index", "places.place",
             "places.photo", "places.map_page", "activities.index", "activities.detail",
-            "activities.activity_ics", "activities.feed"),
+            "activities.activity_ics", "activities.feed", "week.programme"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -110,6 +110,13 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "places.staff_list", "places.staff_new", "places.staff_edit", "places.staff_hide",
             "places.staff_show", "activities.staff_sign_up_for",
             "activities.staff_sign_up_for_post"),
+    # The lifelong-learning week: the province opens it, each city registers its own and
+    # links activities (its districts' centres too); the view checks the city and district.
+    **_each(CENTRES,
+            "week.staff_index", "week.city_week", "week.link_activity", "week.unlink_activity",
+            "week.report", "week.report_csv", "week.report_xlsx"),
+    **_each(CITY_AND_PROVINCE, "week.register_city_week"),
+    **_each(PROVINCE, "week.open_week", "week.edit_week"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",

@@ -64,6 +64,12 @@ class AuditAction(enum.StrEnum):
     PLACE_SHOWN = "place.shown"
     PLACE_HIDDEN = "place.hidden"
     ACTIVITY_SIGNED_UP_FOR = "activities.signed_up_for"  # 代报名: staff sign a resident up
+    # The lifelong-learning week (week/routes.py).
+    WEEK_OPENED = "week.opened"
+    WEEK_CHANGED = "week.changed"
+    CITY_WEEK_REGISTERED = "week.city_registered"  # or its dates changed
+    WEEK_ACTIVITY_LINKED = "week.activity_linked"
+    WEEK_ACTIVITY_UNLINKED = "week.activity_unlinked"
 
 
 ACTION_LABELS = {
@@ -110,6 +116,11 @@ ACTION_LABELS = {
     AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
     AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
     AuditAction.ACTIVITY_SIGNED_UP_FOR: _l("Resident signed up for an activity by staff"),
+    AuditAction.WEEK_OPENED: _l("Lifelong-learning week opened"),
+    AuditAction.WEEK_CHANGED: _l("Lifelong-learning week changed"),
+    AuditAction.CITY_WEEK_REGISTERED: _l("City's learning week registered or changed"),
+    AuditAction.WEEK_ACTIVITY_LINKED: _l("Activity added to a city's learning week"),
+    AuditAction.WEEK_ACTIVITY_UNLINKED: _l("Activity removed from a city's learning week"),
 }
 
 

@@ -10,6 +10,7 @@ from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
 from learnhub.ui import canonical_redirect, page_number
+from learnhub.week.services import ongoing_city_week, ongoing_city_weeks
 
 from .blueprint import bp
 
@@ -34,6 +35,7 @@ def _render_home() -> str:
         "main/home.html",
         courses=cached_fragment("home", (), _home_courses, CATALOGUE),
         top3=top_cities("clicks", "week", limit=3),
+        week_now=ongoing_city_weeks(),
     )
 
 
@@ -57,6 +59,7 @@ def _city_page(region) -> str:
         city=region,
         courses=courses,
         district_board=city_district_board(region.code),
+        city_week=ongoing_city_week(region.code),
     )
 
 

@@ -38,23 +38,33 @@ def describe(board: Board) -> str:
 
 def to_csv(board: Board) -> bytes:
     header, rows = board_table(board)
+    return csv_bytes(describe(board), header, rows)
+
+
+def to_xlsx(board: Board) -> bytes:
+    header, rows = board_table(board)
+    return xlsx_bytes("rankings", describe(board), header, rows)
+
+
+def csv_bytes(caption: str, header: list[str], rows: list[list]) -> bytes:
+    """A table as CSV: a caption line, the header, the rows; UTF-8 with a BOM for Excel."""
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow([describe(board)])
+    writer.writerow([caption])
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return b"\xef\xbb\xbf" + text.getvalue().encode("utf-8")
 
 
-def to_xlsx(board: Board) -> bytes:
+def xlsx_bytes(sheet_title: str, caption: str, header: list[str], rows: list[list]) -> bytes:
+    """A table as one XLSX sheet: the caption, the header, the rows (decimals as numbers)."""
     from openpyxl import Workbook  # deferred: heavy, and only exports need it
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = "rankings"
-    header, rows = board_table(board)
-    sheet.append([describe(board)])
+    sheet.title = sheet_title
+    sheet.append([caption])
     sheet.append(header)
     for row in rows:
         sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])

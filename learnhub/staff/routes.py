@@ -38,6 +38,8 @@ STAFF_TOOLS = (
     ("recognition.outcomes", _l("Outcome catalogue"), False),
     ("conversion.rules", _l("Conversion rules"), True),
     ("staff.rankings", _l("Province rankings"), False),
+    ("week.staff_index", _l("Lifelong-learning week: dates and programme"), False),
+    ("week.report", _l("Activity report"), False),
     ("search.terms", _l("What people search for"), False),
     ("studio.index", _l("Studio: courses and lessons"), False),
     ("activities.staff_activities", _l("Activities: create, publish, cancel"), False),

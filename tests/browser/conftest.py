@@ -26,6 +26,7 @@ from learnhub.accounts.models import Role
 from tests.helpers import read_text_lesson
 
 from .site import Accounts, Visitor, new_context
+from .week_content import week_content
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -283,6 +284,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         content["message"] = message.id
         content |= _credit_staff_content(accounts, finished)
         content["place"] = _places_content()
+        content |= week_content(accounts)
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
@@ -339,6 +341,8 @@ def _places_content() -> int:
         ]
     ]  # fmt: skip
     return made[0].id
+
+
 def _activity_content(app, accounts) -> dict[str, object]:
     """An activity of 和平区 with a session to come, the learner signed up for it."""
     from sqlalchemy import select

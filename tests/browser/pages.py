@@ -251,6 +251,25 @@ PAGE_TYPES = [
         user="city_staff",
         staff=True,
     ),
+    # The lifelong-learning week
+    PageType("week-programme", "/week/{week_year}"),
+    PageType("home-during-week", "/", content=True),
+    PageType("city-during-week", "/c/210100", content=True),
+    PageType("staff-week", "/staff/week", content=True, user="province_staff", staff=True),
+    PageType(
+        "staff-week-city", "/staff/week/{week_year}/cities/210100", user="city_staff", staff=True
+    ),
+    PageType(
+        "staff-week-new-errors",
+        "/staff/week/new",
+        status=400,
+        submit_empty_form=True,
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-week-report", "/staff/week/report", content=True, user="city_staff", staff=True
+    ),
     PageType("activate-invalid", "/activate/no-such-link", status=400),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
