@@ -23,6 +23,7 @@ from .creditbank.demo import load_demo_credits
 from .extensions import db
 from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
+from .privacy.demo import load_demo_privacy
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
@@ -40,6 +41,7 @@ def _demo_steps():
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
         ("recovery", load_demo_recovery),
+        ("privacy", load_demo_privacy),
     ]
 
 

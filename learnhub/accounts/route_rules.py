@@ -59,7 +59,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.login", "accounts.logout", "accounts.register", "accounts.forgot",
             "accounts.reset", "accounts.reset_by_email", "accounts.confirm_email",
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
-            "people.activate"),
+            "people.activate", "privacy.notice"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -73,7 +73,11 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "recognition.remove_evidence", "recognition.submit_application",
             "recognition.withdraw_application",
             # the owner, or staff reviewing the application (checked by the view)
-            "recognition.evidence_file"),
+            "recognition.evidence_file",
+            # one's own personal data: consent, copy, closing (privacy/routes.py)
+            "privacy.consent", "privacy.withdraw_consent", "privacy.my_data",
+            "privacy.request_export", "privacy.download_export", "privacy.close_account",
+            "privacy.cancel_closing"),
     **_each(STAFF, "search.terms"),
     **_each(WRITERS,
             "studio.index", "studio.course", "studio.new_course", "studio.edit_course",
@@ -97,7 +101,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "conversion.reject", "people.people", "people.export_people", "people.new_person",
             "people.person", "people.change_person", "people.disable_person",
             "people.enable_person", "people.reissue_link", "helpdesk.search",
-            "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district"),
+            "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district",
+            "privacy.retention", "privacy.reveal_mobile"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",

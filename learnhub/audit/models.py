@@ -53,6 +53,10 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Personal information (learnhub/privacy).
+    MOBILE_REVEALED = "privacy.mobile_revealed"  # a learner's full mobile shown, with a reason
+    PERSONAL_DATA_EXPORTED = "privacy.data_exported"  # a person downloaded their own data
+    ACCOUNT_CLOSED = "privacy.account_closed"  # personal fields erased at the person's request
 
 
 ACTION_LABELS = {
@@ -90,6 +94,9 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.MOBILE_REVEALED: _l("Full mobile number shown to staff"),
+    AuditAction.PERSONAL_DATA_EXPORTED: _l("Own data downloaded"),
+    AuditAction.ACCOUNT_CLOSED: _l("Account closed at the person's request"),
 }
 
 
