@@ -93,8 +93,8 @@ def learner_with_everything(app, user_id: int) -> Kept:
                             online_url="https://example.org/live")  # fmt: skip
         db.session.add(activity)
         db.session.flush()
-        later = ActivitySession(activity_id=activity.id, starts_at=utcnow() + timedelta(days=3),
-                                ends_at=utcnow() + timedelta(days=3, hours=2), capacity=10,
+        later = ActivitySession(activity_id=activity.id, starts_at=utcnow() + timedelta(days=30),
+                                ends_at=utcnow() + timedelta(days=30, hours=2), capacity=10,
                                 taken=1)  # fmt: skip
         earlier = ActivitySession(activity_id=activity.id, starts_at=utcnow() - timedelta(days=3),
                                   ends_at=utcnow() - timedelta(days=3, hours=-2), capacity=10,

@@ -111,9 +111,7 @@ def test_withdrawn_consent_leaves_only_the_persons_own_data_and_closing(client, 
     assert "/me/data" in page  # the way out is offered on the page
 
 
-def test_bulk_opening_records_the_paper_agreement_only_when_staff_say_so(
-    app, runner, tmp_path
-):
+def test_bulk_opening_records_the_paper_agreement_only_when_staff_say_so(app, runner, tmp_path):
     version = app.config["PRIVACY_NOTICE_VERSION"]
     csv_file = tmp_path / "learners.csv"
     csv_file.write_text("login,name,city,district\nzhang_wei,张伟,210100,210102\n")
