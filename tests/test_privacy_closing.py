@@ -137,7 +137,7 @@ def test_after_closing_no_page_shows_the_name_or_mobile_and_the_ledger_still_ver
         assert found.status_code != 302, "a closed account is still found by its old mobile"
     for page in (f"/staff/credits/{kept.account_number}", f"/staff/help-desk/learners/{user_id}",
                  "/staff/people", "/staff/credits/requests", "/staff/recognition",
-                 f"/staff/districts/210102", "/staff/cities/210100"):  # fmt: skip
+                 "/staff/districts/210102", "/staff/cities/210100"):  # fmt: skip
         html = staff.get(page).get_data(as_text=True)
         assert NAME not in html and MOBILE not in html and "5678" not in html, page
     searched = client.get("/search", query_string={"q": NAME}).get_data(as_text=True)

@@ -13,7 +13,7 @@ from learnhub.audit import AuditAction, AuditEntry
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.privacy.models import DataExport, ExportStatus
-from learnhub.privacy.services.exports import export_path, expire_exports
+from learnhub.privacy.services.exports import expire_exports, export_path
 from tests.helpers import csrf_token_from, sign_in, submit
 from tests.privacy_steps import PDF, learner_with_everything
 
