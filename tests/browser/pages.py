@@ -78,12 +78,18 @@ PAGE_TYPES = [
     PageType("forgot", "/forgot"),
     PageType("privacy-notice", "/privacy"),
     PageType("privacy-consent", "/privacy/consent", user="learner"),
-    PageType("privacy-consent-errors", "/privacy/consent", status=400, user="learner",
-             submit_empty_form=True),
+    PageType(
+        "privacy-consent-errors",
+        "/privacy/consent",
+        status=400,
+        user="learner",
+        submit_empty_form=True,
+    ),
     PageType("my-data", "/me/data", user="learner"),
     PageType("close-account", "/me/close", user="learner"),
-    PageType("close-account-errors", "/me/close", status=400, user="learner",
-             submit_empty_form=True),
+    PageType(
+        "close-account-errors", "/me/close", status=400, user="learner", submit_empty_form=True
+    ),
     # Courses and learning
     PageType("catalogue", "/courses", content=True),
     PageType("module", "/m/elder-digital", content=True),
