@@ -165,3 +165,20 @@ def test_an_account_opened_without_agreement_asks_after_the_own_password(client,
         "confirm": "my own password 2026"})  # fmt: skip
     assert changed.status_code == 302
     assert "/privacy/consent" in client.get("/me").headers["Location"]
+
+
+def test_demo_learners_agreed_but_one_is_asked_again(app):
+    from learnhub.accounts.demo import DEMO_PASSWORD, load_demo_accounts
+    from learnhub.privacy.demo import ASKED_AGAIN, load_demo_privacy
+
+    with app.app_context():
+        load_demo_accounts(iter)
+        load_demo_privacy(iter)
+        load_demo_privacy(iter)  # again: nothing added twice
+        db.session.commit()
+    learner, asked = app.test_client(), app.test_client()
+    sign_in(learner, "learner", DEMO_PASSWORD)
+    assert learner.get("/me/account").status_code == 200
+    sign_in(asked, ASKED_AGAIN, DEMO_PASSWORD)
+    assert "/privacy/consent" in asked.get("/me/account").headers["Location"]
+    assert len(history(app, user_named(app, "learner").id)) == 1

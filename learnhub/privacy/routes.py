@@ -11,7 +11,6 @@ from flask_login import current_user
 from learnhub.accounts.models import Role
 from learnhub.accounts.passwords import verify_password
 from learnhub.audit import AuditAction, record
-from learnhub.errors import render_error
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.ui import safe_next_url
@@ -42,13 +41,13 @@ def ask_for_consent_first():
     endpoint = request.endpoint or ""
     if endpoint in OPEN_WITHOUT_CONSENT or endpoint.endswith(".static"):
         return None
+    if request.path.startswith("/api/"):
+        return None  # public data only (regions, rankings, search): nothing of the person
     user = current_user
     if not user.is_authenticated or user.role is not Role.LEARNER:
         return None
     if not consent.needs_consent(user):
         return None
-    if request.path.startswith("/api/"):
-        return render_error(403, _("Agree to the privacy notice on the site first."))
     target = request.full_path if request.method == "GET" else request.path
     return redirect(url_for("privacy.consent", next=target.rstrip("?")))
 
