@@ -197,3 +197,26 @@ def test_staff_accounts_are_not_closed_here(client, app, make_user):
     sign_in(client, "shenyang")
     assert ask_to_close(client).status_code == 400
     assert closure_states(app) == []
+
+
+def test_parallel_closing_requests_make_one(app, make_user):
+    import threading
+
+    from learnhub.privacy.services.closing import request_closure
+
+    user_id = make_user(login="learner1")
+    barrier, outcomes = threading.Barrier(3), []
+
+    def run():
+        with app.test_request_context(method="POST"):
+            barrier.wait()
+            outcomes.append(request_closure(db.session.get(User, user_id)).id)
+            db.session.commit()
+
+    workers = [threading.Thread(target=run) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(outcomes) == 3
+    assert closure_states(app) == [ClosureStatus.WAITING]

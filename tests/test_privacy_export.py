@@ -154,3 +154,33 @@ def test_a_download_before_the_zip_is_ready_says_so(client, app, make_user):
         export_id = db.session.scalar(select(DataExport.id))
     response = download(client, export_id)
     assert response.status_code == 409
+
+
+def test_parallel_downloads_of_one_export_give_it_out_once(client, app, make_user, run_jobs):
+    import threading
+
+    from learnhub.accounts.models import User
+    from learnhub.privacy.services.exports import ExportRefused, take_download
+
+    user_id = make_user(login="learner1")
+    sign_in(client, "learner1")
+    export_id = ask_for_export(client, run_jobs)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def run():
+        with app.test_request_context(method="POST"):
+            barrier.wait()
+            try:
+                take_download(db.session.get(User, user_id), export_id)
+                db.session.commit()
+                outcomes.append("sent")
+            except ExportRefused as refused:
+                db.session.rollback()
+                outcomes.append(refused.status)
+
+    workers = [threading.Thread(target=run) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(outcomes, key=str) == [410, 410, 410, "sent"]

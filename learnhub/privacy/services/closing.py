@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from learnhub.accounts.models import DeviceSession, User
 from learnhub.accounts.recovery_models import EmailToken, ResetCode
@@ -70,8 +71,11 @@ def request_closure(user: User, now: datetime | None = None) -> ClosureRequest:
     now = now or utcnow()
     days = int(current_app.config["PRIVACY_CLOSURE_COOLING_OFF_DAYS"])
     closure = ClosureRequest(user_id=user.id, requested_at=now, due_at=now + timedelta(days=days))
-    db.session.add(closure)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a parallel twin is caught by the partial index
+            db.session.add(closure)
+    except IntegrityError:
+        return waiting_request(user)
     return closure
 
 
