@@ -31,7 +31,6 @@ from .settle_first import credit_account_of
 # Never handed out, not even to the person: secrets, and internal names of stored files.
 LEFT_OUT = frozenset({
     "password_hash", "token_hash", "form_token", "stored_name", "dedupe_key", "open_key",
-    "reset_failures", "played_ranges",
 })  # fmt: skip
 PROFILE_FIELDS = (
     "id", "username", "mobile", "display_name", "city_code", "district_code", "birth_year",
