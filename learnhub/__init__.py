@@ -21,6 +21,7 @@ from . import (
     main,
     people,
     places,
+    privacy,
     rankings,
     recognition,
     regions,
@@ -47,6 +48,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
+    privacy,
 )  # fmt: skip
 
 

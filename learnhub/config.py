@@ -190,6 +190,16 @@ class Config:
     RANKINGS_API_RATE_LIMIT = 120  # API and export requests per client address per minute
     RANKINGS_CACHE_SECONDS = 30  # how long a computed board is reused; 0 = no cache
 
+    # Personal information (learnhub.privacy, docs/privacy.md). The privacy notice people
+    # agree to: a new version is asked for again at everyone's next request.
+    PRIVACY_NOTICE_VERSION = "2026-12"
+    PRIVACY_EXPORT_LINK_HOURS = 72  # a built "my data" ZIP may be downloaded once, this long
+    PRIVACY_CLOSURE_COOLING_OFF_DAYS = 7  # a closing request can be taken back this long
+    # How long what is kept only for running the site stays (deleted by scheduled jobs):
+    PRIVACY_SIGN_IN_RECORD_DAYS = 180  # ended device sessions (sign-in records)
+    PRIVACY_SEARCH_LOG_DAYS = 365  # daily counts of search terms
+    PRIVACY_REJECTED_EVIDENCE_DAYS = 180  # evidence of rejected or withdrawn applications
+
     # Credit bank (learnhub.creditbank): credit amounts are strings or numbers with at most
     # two decimals, read as Decimal. Study hours that make one credit (recognition claims
     # and attendance are checked against it).

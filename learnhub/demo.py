@@ -26,6 +26,7 @@ from .extensions import db
 from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
 from .places.demo import load_demo_places
+from .privacy.demo import load_demo_privacy
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
@@ -48,6 +49,7 @@ def _demo_steps():
         # after the places demo (once merged): activities use a city's place if it has one
         ("activities", load_demo_activities),
         ("week", load_demo_week),
+        ("privacy", load_demo_privacy),
     ]
 
 

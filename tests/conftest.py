@@ -205,6 +205,9 @@ def make_user(app):
         name: str = "测试学员",
         **extra,
     ) -> int:
+        # Learners agreed to the current privacy notice, as on /register (pass
+        # notice_version=None for one who has not).
+        extra.setdefault("notice_version", app.config["PRIVACY_NOTICE_VERSION"])
         with app.app_context():
             user = services.register(
                 login, password, name, city, district, role=role,

@@ -18,6 +18,7 @@ GOOD = {
     "city": "210100",
     "district": "210102",
     "birth_year": "1956",
+    "agree": "y",
 }
 
 

@@ -9,7 +9,8 @@ from learnhub.extensions import db
 from tests.helpers import csrf_token_from
 
 GOOD = {"login": "13812345678", "display_name": "李淑珍", "password": "correct horse battery",
-        "confirm": "correct horse battery", "city": "210100", "district": "210102"}  # fmt: skip
+        "confirm": "correct horse battery", "city": "210100", "district": "210102",
+        "agree": "y"}  # fmt: skip
 
 
 def user_count(app):

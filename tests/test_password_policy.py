@@ -13,7 +13,7 @@ from tests.helpers import sign_in, submit
 def register(client, password: str, login: str = "wang_lan", name: str = "王兰"):
     return submit(client, "/register", {
         "login": login, "display_name": name, "password": password, "confirm": password,
-        "city": "210100", "district": "210102",
+        "city": "210100", "district": "210102", "agree": "y",
     })  # fmt: skip
 
 

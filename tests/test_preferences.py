@@ -48,7 +48,8 @@ def test_a_visitor_in_elder_mode_registers_with_elder_mode_on(client, app):
     submit(client, "/register", {"login": "laoren", "display_name": "老人",
                                  "password": "correct horse battery",
                                  "confirm": "correct horse battery",
-                                 "city": "210100", "district": "210102"})  # fmt: skip
+                                 "city": "210100", "district": "210102",
+                                 "agree": "y"})  # fmt: skip
     with app.app_context():
         assert db.session.scalar(select(User.elder_mode).where(User.username == "laoren"))
 

@@ -213,7 +213,7 @@ def registration(n: int, city: str = SHENYANG) -> dict:
     return {
         "login": f"throwaway{n:03d}", "display_name": "测试", "password": "correct horse battery",
         "confirm": "correct horse battery", "city": city, "district": city[:4] + "02",
-        "birth_year": "",
+        "birth_year": "", "agree": "y",
     }  # fmt: skip
 
 

@@ -64,6 +64,7 @@ PAGES = {
     "/staff/help-desk/": ALL_STAFF,
     "/staff/places": ALL_STAFF,
     "/staff/places/new": ALL_STAFF,
+    "/staff/privacy/retention": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
     "/staff/week": ALL_STAFF,
@@ -136,6 +137,8 @@ BY_RECORD = {
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
     "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",
     "recognition.set_outcome_active": "tests/test_recognition.py::test_catalogue_pages",
+    "privacy.reveal_mobile": "tests/test_privacy_exposure.py::"
+    "test_staff_of_another_region_cannot_see_a_learners_mobile",
     "staff.city": "tests/test_staff_access.py::test_city_staff_cannot_open_another_city",
     "staff.district": "tests/test_staff_access.py::"
     "test_county_staff_see_their_district_and_nothing_else",

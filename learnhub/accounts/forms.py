@@ -62,6 +62,10 @@ def _birth_year_field():
                 message=_l("Enter a year between 1900 and this year."),
             ),
         ],
+        description=_l(
+            "Optional. Used only to count learners by age group, so courses for older "
+            "learners reach them, and for the help desk to check it is you when you call."
+        ),
         render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
     )
 
@@ -101,6 +105,10 @@ class RegistrationForm(RegionFields, Form):
         _l("Password again"), _l("Enter the password again."), of="password"
     )
     birth_year = _birth_year_field()
+    agree = BooleanField(
+        _l("I have read the privacy notice and agree to it"),
+        validators=[DataRequired(_l("To register, read the privacy notice and agree to it."))],
+    )
 
     def validate_login(self, field):
         if parse_login_name(field.data or "") is None:

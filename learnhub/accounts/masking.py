@@ -15,3 +15,8 @@ def mask_name(name: str) -> str:
 def mask_mobile(mobile: str | None) -> str:
     """13812345678 → 138****5678."""
     return f"{mobile[:3]}****{mobile[-4:]}" if mobile else ""
+
+
+def mask_login(user) -> str:
+    """The login name as staff see it by default: a username as it is, a mobile masked."""
+    return user.username or mask_mobile(user.mobile)

@@ -104,6 +104,13 @@ class User(UserMixin, db.Model):
     # Wrong reset codes in a row; at RESET_CODE_MAX_FAILURES resets are locked until then.
     reset_failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     reset_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The privacy notice (个人信息保护) the person last agreed to, and when; None: never, or
+    # withdrawn. A newer notice (PRIVACY_NOTICE_VERSION) is asked for at the next request.
+    notice_version: Mapped[str | None] = mapped_column(String(20))
+    notice_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the account was closed at the person's request: personal fields are erased, it
+    # never signs in again; what the ledger proves stays, keyed by the account number.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     city: Mapped[Region] = relationship(foreign_keys=[city_code])
     district: Mapped[Region | None] = relationship(
@@ -132,6 +139,10 @@ class User(UserMixin, db.Model):
     @property
     def login_name(self) -> str:
         return self.username or self.mobile or ""
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.login_name} {self.role}>"

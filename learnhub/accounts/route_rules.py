@@ -61,7 +61,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
             "people.activate", "activities.cover", "places.static", "places.index", "places.place",
             "places.photo", "places.map_page", "activities.index", "activities.detail",
-            "activities.activity_ics", "activities.feed", "week.programme"),
+            "activities.activity_ics", "activities.feed", "week.programme",
+            "privacy.notice"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -77,7 +78,11 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.mine", "activities.make_feed", "activities.revoke_my_feed",
             "inbox.messages", "inbox.message", "inbox.mark_all_read",
             # the owner, or staff reviewing the application (checked by the view)
-            "recognition.evidence_file"),
+            "recognition.evidence_file",
+            # one's own personal data: consent, copy, closing (privacy/routes.py)
+            "privacy.consent", "privacy.withdraw_consent", "privacy.my_data",
+            "privacy.request_export", "privacy.download_export", "privacy.close_account",
+            "privacy.cancel_closing"),
     **_each(STAFF, "search.terms"),
     **_each(WRITERS,
             "studio.index", "studio.course", "studio.new_course", "studio.edit_course",
@@ -109,7 +114,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.staff_edit_session", "activities.staff_cancel_session",
             "places.staff_list", "places.staff_new", "places.staff_edit", "places.staff_hide",
             "places.staff_show", "activities.staff_sign_up_for",
-            "activities.staff_sign_up_for_post"),
+            "activities.staff_sign_up_for_post", "privacy.retention", "privacy.reveal_mobile"),
     # The lifelong-learning week: the province opens it, each city registers its own and
     # links activities (its districts' centres too); the view checks the city and district.
     **_each(CENTRES,

@@ -82,6 +82,7 @@ def register():
                 elder_mode=elder_mode_requested(),
                 address_key=pseudonym(address, "registrations"),
                 network_key=pseudonym(network_of(address), "registrations"),
+                notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
             )
         except services.AccountError as error:
             _refused(form, error)

@@ -6,6 +6,7 @@ Services take plain values and models, flush but never commit; the caller commit
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 
@@ -97,12 +98,15 @@ def register(
     source: RegistrationSource = RegistrationSource.SELF,
     address_key: str | None = None,
     network_key: str | None = None,
+    notice_version: str | None = None,
 ) -> User:
     """Create an account; raise AccountError for a bad or taken login name.
 
     ``source``: the person themselves (/register) or staff (bulk opening, commands);
     ``address_key``/``network_key``: pseudonyms of the registering client's address and
     network (clients.pseudonym), for the rankings' burst checks. Both go with the signal.
+    ``notice_version``: the privacy notice the person agreed to while registering (or on the
+    paper form staff keep, for bulk opening); None leaves it to be asked at sign-in.
     """
     login = parse_login_name(login_text)
     if login is None:
@@ -123,6 +127,8 @@ def register(
         elder_mode=elder_mode,
         role=role,
         managed_region_code=managed_region_code,
+        notice_version=notice_version,
+        notice_agreed_at=utcnow() if notice_version else None,
     )
     if find_user(login) is not None:
         raise AccountError("login", _l("This name is already registered. Sign in instead?"))
@@ -151,7 +157,7 @@ def authenticate(login_text: str, password: str) -> User | None:
     if user is None:
         burn_time_like_a_verify(password)
         return None
-    if not verify_password(user.password_hash, password) or not user.active:
+    if not verify_password(user.password_hash, password) or not user.active or user.is_closed:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -194,3 +200,35 @@ def update_profile(
         user_city_changed.send(
             current_app._get_current_object(), user=user, old_city=old_city, new_city=city_code
         )
+
+
+def record_notice_agreement(user: User, version: str | None) -> None:
+    """The person agreed to this privacy notice version now (None: withdrew their consent)."""
+    user.notice_version = version
+    user.notice_agreed_at = utcnow() if version else None
+    db.session.flush()
+
+
+# What a closed account's name becomes: the same for everyone, so it names nobody.
+CLOSED_NAME = "已注销"
+
+
+def erase_personal_fields(user: User) -> None:
+    """Close the account for good: erase or replace every personal field, end its sessions.
+
+    The row stays (its id keys the credit account, whose ledger must stay verifiable); the
+    login name becomes ``closed_<id>`` (the table needs one) and the password a random hash
+    nobody knows, so it never signs in again. City and district stay for the region counts.
+    """
+    user.display_name = CLOSED_NAME
+    user.username = f"closed_{user.id}"
+    user.mobile = None
+    user.email = None
+    user.email_confirmed_at = None
+    user.birth_year = None
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.must_change_password = False
+    user.active = False
+    user.closed_at = utcnow()
+    end_sessions(user, EndReason.ACCESS_CHANGED)
+    db.session.flush()

@@ -27,11 +27,29 @@ for _model in (Activity, ActivitySession, ActivityKind):
     track_content(_model, ACTIVITIES)
 
 
+@dataclass(frozen=True)
+class UpcomingActivity:
+    """One line of a place's "upcoming activities" (the shape places/place.html reads)."""
+
+    title: str
+    url: str
+    starts_at: object
+    ends_at: object
+
+
 @bp.app_template_global()
-def upcoming_activities_at(place) -> list[ActivitySession]:
+def upcoming_activities_at(place) -> list[UpcomingActivity]:
     """A place's next published sessions, for the place's page (``places.place``)."""
     place_id = place.id if isinstance(place, Place) else int(place)
-    return listing.upcoming_sessions_at(place_id)
+    return [
+        UpcomingActivity(
+            title=session.activity.title,
+            url=url_for("activities.detail", activity_id=session.activity_id),
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+        )
+        for session in listing.upcoming_sessions_at(place_id)
+    ]
 
 
 def _filter_choices():

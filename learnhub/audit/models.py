@@ -70,6 +70,10 @@ class AuditAction(enum.StrEnum):
     CITY_WEEK_REGISTERED = "week.city_registered"  # or its dates changed
     WEEK_ACTIVITY_LINKED = "week.activity_linked"
     WEEK_ACTIVITY_UNLINKED = "week.activity_unlinked"
+    # Personal information (learnhub/privacy).
+    MOBILE_REVEALED = "privacy.mobile_revealed"  # a learner's full mobile shown, with a reason
+    PERSONAL_DATA_EXPORTED = "privacy.data_exported"  # a person downloaded their own data
+    ACCOUNT_CLOSED = "privacy.account_closed"  # personal fields erased at the person's request
 
 
 ACTION_LABELS = {
@@ -121,6 +125,9 @@ ACTION_LABELS = {
     AuditAction.CITY_WEEK_REGISTERED: _l("City's learning week registered or changed"),
     AuditAction.WEEK_ACTIVITY_LINKED: _l("Activity added to a city's learning week"),
     AuditAction.WEEK_ACTIVITY_UNLINKED: _l("Activity removed from a city's learning week"),
+    AuditAction.MOBILE_REVEALED: _l("Full mobile number shown to staff"),
+    AuditAction.PERSONAL_DATA_EXPORTED: _l("Own data downloaded"),
+    AuditAction.ACCOUNT_CLOSED: _l("Account closed at the person's request"),
 }
 
 

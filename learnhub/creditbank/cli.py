@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -72,20 +73,32 @@ def new_key_command():
 @ledger_cli.command("open-accounts")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report; change nothing.")
+@click.option(
+    "--notice-agreed",
+    "notice_version",
+    metavar="VERSION",
+    help="Every learner of the file agreed to this privacy notice version (the current one) "
+    "on a paper form the centre keeps; without it each is asked at their first sign-in.",
+)
 @messages_locale_option
-def open_accounts_command(file: Path, dry_run: bool, locale: str):
+def open_accounts_command(file: Path, dry_run: bool, notice_version: str | None, locale: str):
     """Register the learners of a CSV FILE and open their credit accounts (开户): all or none.
 
     Columns: login,name,city,district[,password]; see docs/credit-bank.md. Learners whose
     login is already registered are skipped. Generated initial passwords are printed once.
     """
+    current = current_app.config["PRIVACY_NOTICE_VERSION"]
+    if notice_version is not None and notice_version != current:
+        raise click.UsageError(f"--notice-agreed: the current privacy notice is {current}.")
     with force_locale(locale):
         try:
             rows = opening.parse_learner_csv(decode_csv(file.read_bytes()))
         except ImportFileError as error:
             fail_with_problems(error.problems)
         with progress_bar(label=_("Opening accounts from %(file)s", file=file.name)) as progress:
-            report = opening.open_accounts(rows, None, dry_run=dry_run, progress=progress)
+            report = opening.open_accounts(
+                rows, None, dry_run=dry_run, progress=progress, notice_version=notice_version
+            )
         if not report.ok or dry_run:
             db.session.rollback()
         else:

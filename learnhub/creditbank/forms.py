@@ -116,3 +116,9 @@ class OpenAccountsForm(Form):
         description=_l("Columns: login, name, city, district, password (optional)."),
     )
     check_only = BooleanField(_l("Only check the file; open no accounts"))
+    notice_agreed = BooleanField(
+        _l(
+            "Every learner in the file agreed to the current privacy notice on a paper form "
+            "our centre keeps (otherwise each is asked at their first sign-in)"
+        )
+    )

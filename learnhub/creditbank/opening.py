@@ -198,27 +198,30 @@ def open_accounts(
     *,
     dry_run: bool = False,
     progress: Callable[[Iterable], Iterable] = iter,
+    notice_version: str | None = None,
 ) -> OpeningReport:
     """Check every row, then register every learner, or none when anything is wrong.
 
-    ``staff`` limits the cities (None: any city, for the command line). The caller commits
-    when the report is ``ok`` (and not a dry run), and otherwise rolls back.
+    ``staff`` limits the cities (None: any city, for the command line). ``notice_version``:
+    the privacy notice every learner of the file agreed to on a paper form the centre keeps
+    (recorded with the time of opening); None: each is asked at their first sign-in. The
+    caller commits when the report is ``ok`` (and not a dry run), and otherwise rolls back.
     """
     report = OpeningReport(dry_run=dry_run)
     context = _Context(staff, districts_by_city(), {})
     for line, row in progress(rows):
         _check_row(context, line, row, report)
     if report.ok and not dry_run:
-        _register_all(report, progress)
+        _register_all(report, progress, notice_version)
     return report
 
 
-def _register_all(report: OpeningReport, progress: Callable) -> None:
+def _register_all(report: OpeningReport, progress: Callable, notice_version: str | None) -> None:
     for row in progress(report.planned):
         try:
             user = register(
                 row.login, row.password, row.name, row.city, row.district,
-                source=RegistrationSource.STAFF,
+                source=RegistrationSource.STAFF, notice_version=notice_version,
             )  # fmt: skip
         except AccountError as error:  # registered meanwhile by someone else
             report.problems.append(_problem(row.line, error.message, "login"))

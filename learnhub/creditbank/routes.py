@@ -191,6 +191,14 @@ def verify_code(code: str):
     url = site_url_for("creditbank.verify_code", code=certificate.code)
     return render_template(
         "creditbank/certificate.html", certificate=certificate, form=VerifyForm(),
-        holder=mask_name(certificate.account.user.display_name), qr=_qr_svg(url),
+        holder=_holder_shown(certificate.account.user), qr=_qr_svg(url),
         is_course=certificate.kind is CertificateKind.COURSE, **template_helpers(),
     )  # fmt: skip
+
+
+def _holder_shown(holder) -> str:
+    """The holder's masked name; no name at all once they closed their account (the
+    certificate still proves itself by its code and the ledger)."""
+    if holder.is_closed:
+        return _("(account closed at the holder's request)")
+    return mask_name(holder.display_name)

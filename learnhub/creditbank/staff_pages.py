@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from learnhub import audit
 from learnhub.accounts.access import CENTRE_ROLES, ensure_may_see_credit_account
+from learnhub.accounts.masking import mask_login
 from learnhub.audit import AuditAction
 from learnhub.extensions import db
 
@@ -99,7 +100,7 @@ def record_credit_action(
 def account_facts(account: CreditAccount) -> list[tuple[str, str]]:
     """The learner, the account number and the balance, for a confirmation page."""
     return [
-        (_("Learner"), f"{account.user.display_name} ({account.user.login_name})"),
+        (_("Learner"), f"{account.user.display_name} ({mask_login(account.user)})"),
         (_("Account number"), format_account_number(account.number)),
         (_("Balance"), format_credits(balance_of(account))),
     ]

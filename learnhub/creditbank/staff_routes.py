@@ -321,14 +321,19 @@ def staff_open_accounts():
         except ImportFileError as error:
             problems = error.problems
         else:
-            report = opening.open_accounts(rows, current_user, dry_run=form.check_only.data)
+            agreed = (
+                current_app.config["PRIVACY_NOTICE_VERSION"] if form.notice_agreed.data else None
+            )
+            report = opening.open_accounts(rows, current_user, dry_run=form.check_only.data,
+                                           notice_version=agreed)  # fmt: skip
             problems = report.problems
             if report.ok and not report.dry_run:
                 scope = staff_scope(current_user)
                 audit.record(AuditAction.CREDIT_ACCOUNTS_OPENED, actor=current_user,
                              city_code=scope.city_code, district_code=scope.district_code,
                              details={"opened": len(report.opened),
-                                      "skipped": len(report.skipped)})  # fmt: skip
+                                      "skipped": len(report.skipped),
+                                      "notice_agreed": agreed})  # fmt: skip
                 db.session.commit()
             else:
                 db.session.rollback()

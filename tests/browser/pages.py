@@ -76,6 +76,20 @@ PAGE_TYPES = [
     PageType("reset", "/reset"),
     PageType("reset-errors", "/reset", status=400, submit_empty_form=True),
     PageType("forgot", "/forgot"),
+    PageType("privacy-notice", "/privacy"),
+    PageType("privacy-consent", "/privacy/consent", user="learner"),
+    PageType(
+        "privacy-consent-errors",
+        "/privacy/consent",
+        status=400,
+        user="learner",
+        submit_empty_form=True,
+    ),
+    PageType("my-data", "/me/data", user="learner"),
+    PageType("close-account", "/me/close", user="learner"),
+    PageType(
+        "close-account-errors", "/me/close", status=400, user="learner", submit_empty_form=True
+    ),
     # Courses and learning
     PageType("catalogue", "/courses", content=True),
     PageType("module", "/m/elder-digital", content=True),
@@ -169,6 +183,13 @@ PAGE_TYPES = [
         staff=True,
     ),
     PageType("staff-open-accounts", "/staff/credits/open-accounts", user="city_staff", staff=True),
+    PageType("staff-retention", "/staff/privacy/retention", user="city_staff", staff=True),
+    PageType(
+        "staff-reveal-mobile",
+        "/staff/privacy/people/{learner_id}/mobile",
+        user="city_staff",
+        staff=True,
+    ),
     PageType(
         "staff-credit-account", "/staff/credits/{credit_account}", user="city_staff", staff=True
     ),

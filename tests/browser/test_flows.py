@@ -165,6 +165,9 @@ def test_an_elder_registers_with_the_keyboard_only(visitor):
     keys.type("长辈 password 2024")
     tab_to("confirm")
     keys.type("长辈 password 2024")
+    tab_to("agree")  # the privacy notice, agreed with the space bar
+    keys.press("Space")
+    keys.press("Tab")  # the submit button
     with page.expect_navigation() as navigation:
         keys.press("Enter")
 

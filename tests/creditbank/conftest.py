@@ -6,6 +6,7 @@ import itertools
 import threading
 
 import pytest
+from flask import current_app
 from sqlalchemy import select, text
 
 from learnhub.accounts import services as account_services
@@ -22,6 +23,7 @@ _numbers = itertools.count(1)
 
 def new_learner(city: str = "210100", district: str = "210102", role=Role.LEARNER, **extra):
     """Register a user in the current app context (opens the account); returns the user."""
+    extra.setdefault("notice_version", current_app.config["PRIVACY_NOTICE_VERSION"])
     user = account_services.register(
         f"cb_user_{next(_numbers)}", "correct horse battery", "王秀英", city, district,
         role=role, **extra,

@@ -13,7 +13,7 @@ need, never this package, so nothing here can import itself back.
 
 from ..amounts import credit_setting, hours_to_credits, parse_credits
 from ..errors import CreditError
-from .account_status import set_account_status
+from .account_status import close_at_holders_request, set_account_status
 from .accounts import account_of, lock_account, open_account
 from .certificates import format_certificate_code, issue_certificate
 from .chain_verification import verify_ledger
@@ -30,6 +30,7 @@ __all__ = [
     "account_of",
     "account_transferred",
     "balance_of",
+    "close_at_holders_request",
     "credit_setting",
     "format_account_number",
     "format_certificate_code",

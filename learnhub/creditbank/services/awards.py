@@ -96,7 +96,7 @@ def pay_pending_awards(account: CreditAccount) -> int:
     return paid
 
 
-def decline_pending_awards(account: CreditAccount, staff: User, reason: str) -> int:
+def decline_pending_awards(account: CreditAccount, staff: User | None, reason: str) -> int:
     """Decline every kept award (the account is closed); returns how many."""
     return sum(
         _settle(award, AwardStatus.DECLINED, staff, reason) for award in pending_awards(account)
