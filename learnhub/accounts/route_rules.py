@@ -71,7 +71,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "recognition.my_application", "recognition.new_application",
             "recognition.edit_application", "recognition.add_evidence",
             "recognition.remove_evidence", "recognition.submit_application",
-            "recognition.withdraw_application",
+            "recognition.withdraw_application", "activities.check_in",
             # the owner, or staff reviewing the application (checked by the view)
             "recognition.evidence_file"),
     **_each(STAFF, "search.terms"),
@@ -98,6 +98,10 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "people.person", "people.change_person", "people.disable_person",
             "people.enable_person", "people.reissue_link", "helpdesk.search",
             "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district"),
+    # Check-in and the roster of a session, of the staff's own region (activities.access).
+    **_each(CENTRES,
+            "activities.check_in_screen", "activities.roster", "activities.tick_attendance",
+            "activities.undo_attendance", "activities.export_roster"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",

@@ -53,6 +53,10 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Activities: attendance (activities/roster_routes.py).
+    ATTENDANCE_TICKED = "activity.attendance_ticked"
+    ATTENDANCE_UNDONE = "activity.attendance_undone"
+    ROSTER_EXPORTED = "activity.roster_exported"  # personal data handed out
 
 
 ACTION_LABELS = {
@@ -90,6 +94,9 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.ATTENDANCE_TICKED: _l("Attendance ticked on a roster"),
+    AuditAction.ATTENDANCE_UNDONE: _l("Attendance undone"),
+    AuditAction.ROSTER_EXPORTED: _l("Activity roster exported"),
 }
 
 
