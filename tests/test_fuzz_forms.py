@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,9 +24,18 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
+from learnhub.activities.models import (
+    Activity,
+    ActivityKind,
+    ActivitySession,
+    ActivityStatus,
+    SignUp,
+    SignUpStatus,
+)
 from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
+from learnhub.database import utcnow
 from learnhub.extensions import db
 from tests.helpers import csrf_token_from, sign_in
 
@@ -65,16 +75,37 @@ def world(app, make_user, make_course):
         credits.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "fz:1", memo="讲座")
         db.session.commit()
         number = account.number
+        session_id = _session_signed_up_for(learner_id)
     return {
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "kind": "text", "action": "freeze",
+        "session_id": session_id,
     }  # fmt: skip
+
+
+def _session_signed_up_for(learner_id: int) -> int:
+    """A session of a 沈阳 activity going on now, the learner signed up (check-in, roster)."""
+    kind = ActivityKind(code="fz", name="讲座", name_en="Lecture")
+    db.session.add(kind)
+    db.session.flush()
+    activity = Activity(title="模糊测试活动", kind_id=kind.id, city_code="210100", is_online=True,
+                        status=ActivityStatus.PUBLISHED)  # fmt: skip
+    db.session.add(activity)
+    db.session.flush()
+    now = utcnow()
+    session = ActivitySession(activity_id=activity.id, starts_at=now - timedelta(minutes=5),
+                              ends_at=now + timedelta(hours=2), capacity=10, taken=1)  # fmt: skip
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(SignUp(session_id=session.id, user_id=learner_id, status=SignUpStatus.CONFIRMED))
+    db.session.commit()
+    return session.id
 
 
 def _who_posts(rule: str) -> list[str | None]:
     if rule.startswith(("/staff", "/studio")):
         return ["fz_province", "fz_city"]
-    if rule.startswith(("/me", "/courses", "/lessons", "/logout")):
+    if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities")):
         return ["fz_learner"]
     return [None]  # sign-in, registration, recovery, activation, preferences
 

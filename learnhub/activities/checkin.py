@@ -110,7 +110,7 @@ def open_sessions(now: datetime) -> list[ActivitySession]:
 def judge(session: ActivitySession, text: str | None, now: datetime) -> Verdict:
     """Whether the code brought for this session is its code of this minute or the last."""
     code = read_code(text)
-    if not code or not code.isalnum():
+    if not (code.isascii() and code.isalnum()):  # also nothing at all, or 签到 typed in
         return Verdict.WRONG
     current = minute_of(now)
     if any(_matches(session.id, minute, code) for minute in (current, current - 1)):
