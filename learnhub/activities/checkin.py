@@ -41,7 +41,7 @@ class Verdict(enum.StrEnum):
 
 
 def opens_before_start() -> timedelta:
-    return timedelta(minutes=current_app.config.get("CHECK_IN_OPENS_MINUTES_BEFORE", 30))
+    return timedelta(minutes=current_app.config["CHECK_IN_OPENS_MINUTES_BEFORE"])
 
 
 def check_in_window(session: ActivitySession) -> tuple[datetime, datetime]:

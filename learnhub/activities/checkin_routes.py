@@ -43,7 +43,7 @@ def _refused(response) -> bool:
 
 # Six digits could be guessed: wrong answers are counted per account and session page.
 wrong_codes_per_account = limiter.limit(
-    lambda: current_app.config.get("CHECK_IN_WRONG_CODES_PER_ACCOUNT", "10/10 minutes"),
+    lambda: current_app.config["CHECK_IN_WRONG_CODES_PER_ACCOUNT"],
     key_func=_account_key, methods=["POST"], deduct_when=_refused, scope="check-in-codes",
 )  # fmt: skip
 
