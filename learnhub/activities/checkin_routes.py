@@ -67,7 +67,7 @@ def check_in_screen(session_id: int):
         context |= {
             "link": link,
             "typed_code": typed_code(session.id, minute),
-            "qr_svg": Markup(qr.svg_inline(scale=8, border=2, omitsize=True)),  # noqa: S704 - segno SVG
+            "qr_svg": Markup(qr.svg_inline(scale=10, border=2)),  # noqa: S704 - segno SVG
             "attended": services.live_attendance_count(session.id),
         }
     response = current_app.make_response(
