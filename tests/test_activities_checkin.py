@@ -322,6 +322,7 @@ def test_a_cancelled_session_or_activity_is_refused(app, people, lecture, what):
     )
     assert_refused(app, refused, "cancelled")
     screen = signed_in(app, "sy_staff").get(f"/staff/activities/sessions/{lecture}/check-in")
+    assert "Refresh" not in screen.headers  # nothing will change on it
     assert "cancelled" in screen.get_data(as_text=True) and "<svg" not in screen.get_data(
         as_text=True
     )

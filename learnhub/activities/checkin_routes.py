@@ -73,10 +73,12 @@ def check_in_screen(session_id: int):
     response = current_app.make_response(
         render_template("activities/checkin/screen.html", **context)
     )
-    # A new code every minute: reload just after the minute turns (or now and then while
-    # check-in is closed, to open by itself).
-    wait = seconds_left_in_minute(now) + 1 if refusal is None else 60
-    response.headers["Refresh"] = str(wait)
+    # A new code every minute: reload just after the minute turns; before check-in opens,
+    # now and then, to show the code by itself. An ended or cancelled session stays put.
+    if refusal is None:
+        response.headers["Refresh"] = str(seconds_left_in_minute(now) + 1)
+    elif services.cancellation_refusal(session) is None and now < session.ends_at:
+        response.headers["Refresh"] = "60"
     response.headers["Cache-Control"] = "no-store"
     return response
 

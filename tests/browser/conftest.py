@@ -380,8 +380,13 @@ def _check_in_content(accounts) -> dict[str, object]:
                           ("learner4", SignUpStatus.WAITING)):  # fmt: skip
         user_id = db.session.scalar(select(User.id).where(User.username == login))
         db.session.add(SignUp(session_id=session.id, user_id=user_id, status=status))
+    ended = ActivitySession(activity_id=activity.id, starts_at=now - timedelta(hours=3),
+                            ends_at=now - timedelta(hours=1), capacity=10)  # fmt: skip
+    db.session.add(ended)
     db.session.flush()
-    return {"check_in_session": session.id}
+    # The page matrix opens the ended session's screen: a live one reloads itself each
+    # minute, which could land in the middle of the checks (test_checkin_flow checks it).
+    return {"check_in_session": session.id, "check_in_ended_session": ended.id}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from learnhub.activities.models import Attendance
 from learnhub.extensions import db
 
+from . import checks
 from .pages import DESKTOP, ELDER, NORMAL
 
 pytestmark = pytest.mark.browser
@@ -22,6 +23,7 @@ def test_a_learner_checks_in_with_the_qr_code_on_a_phone_in_elder_mode(app, visi
     assert screen.locator(".check-in-qr svg").is_visible()  # the QR code itself
     link = screen.get_attribute("#check-in-link", "data-check-in-url")
     assert f"/activities/check-in/{session_id}?code=" in link
+    assert checks.axe_problems(screen) == []  # the live screen (the page matrix: an ended one)
 
     phone = visitor.start(viewport=ELDER_PHONE, mode=ELDER)  # a new window, signed out
     phone.goto(link)
