@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from .accounts.demo import accounts_not_of_the_demo, load_demo_accounts
+from .activities.kinds import ensure_activity_kinds
 from .catalogue.demo import load_demo_courses
 from .catalogue.services import ensure_modules
 from .cli_helpers import progress_bar
@@ -94,6 +95,7 @@ def quickstart_command(host: str, port: int, no_serve: bool, force: bool):
     with progress_bar(label="Regions") as progress:
         load_regions(progress=progress)
     ensure_modules()
+    ensure_activity_kinds()
     db.session.commit()
     _refuse_a_live_database(force)
     load_demo()

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from learnhub import create_app
+from learnhub.activities.kinds import ensure_activity_kinds
 from learnhub.catalogue.services import ensure_modules
 from learnhub.config import normalise_database_url
 from learnhub.extensions import db
@@ -109,6 +110,7 @@ def app_factory(migrated_database_url, tmp_path, monkeypatch):
         with app.app_context():
             load_regions()
             ensure_modules()
+            ensure_activity_kinds()
             db.session.commit()
         run_pending(app)  # what that setup enqueued (the modules' search entries): a clean queue
         made.append(app)

@@ -58,6 +58,9 @@ PAGES = {
     "/staff/people/new": ALL_STAFF,
     "/staff/people/export.csv": ALL_STAFF,
     "/staff/audit": PROVINCE,
+    "/staff/activities": ALL_STAFF,
+    "/staff/activities/new": ALL_STAFF,
+    "/staff/activities/kinds": PROVINCE,
     "/staff/help-desk/": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
@@ -93,6 +96,17 @@ BY_RECORD = {
     "activities.tick_attendance": CHECK_IN_REGIONS,
     "activities.undo_attendance": CHECK_IN_REGIONS,
     "activities.export_roster": CHECK_IN_REGIONS,
+    "activities.staff_": "tests/test_activity_authoring.py::"
+    "test_other_city_and_other_district_staff_do_not_see_or_change_it",
+    **dict.fromkeys(
+        (
+            "activities.staff_edit_kind",
+            "activities.staff_move_kind",
+            "activities.staff_retire_kind",
+            "activities.staff_restore_kind",
+        ),
+        "tests/test_activity_kinds.py::test_only_province_staff_change_the_kinds",
+    ),
     "conversion.": "tests/test_conversion.py::test_staff_of_another_city_and_learners_get_403",
     "conversion.end_rule": "tests/test_conversion.py::test_only_province_staff_define_rules",
     "conversion.new_version": "tests/test_conversion.py::test_only_province_staff_define_rules",

@@ -59,7 +59,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.login", "accounts.logout", "accounts.register", "accounts.forgot",
             "accounts.reset", "accounts.reset_by_email", "accounts.confirm_email",
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
-            "people.activate"),
+            "people.activate", "activities.cover"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -97,7 +97,12 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "conversion.reject", "people.people", "people.export_people", "people.new_person",
             "people.person", "people.change_person", "people.disable_person",
             "people.enable_person", "people.reissue_link", "helpdesk.search",
-            "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district"),
+            "helpdesk.learner", "helpdesk.reset_code", "helpdesk.district",
+            "activities.staff_activities", "activities.staff_activity",
+            "activities.staff_new_activity", "activities.staff_edit_activity",
+            "activities.staff_publish_activity", "activities.staff_finish_activity",
+            "activities.staff_cancel_activity", "activities.staff_new_session",
+            "activities.staff_edit_session", "activities.staff_cancel_session"),
     # Check-in and the roster of a session, of the staff's own region (activities.access).
     **_each(CENTRES,
             "activities.check_in_screen", "activities.roster", "activities.tick_attendance",
@@ -107,7 +112,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",
             "conversion.rules", "conversion.rule", "conversion.new_rule",
             "conversion.new_version", "conversion.end_rule", "recognition.edit_outcome",
-            "recognition.set_outcome_active"),
+            "recognition.set_outcome_active", "activities.staff_kinds",
+            "activities.staff_edit_kind", "activities.staff_move_kind",
+            "activities.staff_retire_kind", "activities.staff_restore_kind"),
 }  # fmt: skip
 
 

@@ -1,6 +1,14 @@
 """Activities (活动): find, sign up, check in, earn credits for attending."""
 
-from . import checkin_routes, roster_routes  # noqa: F401  (they register on bp)
+from . import (  # noqa: F401  (they register on bp and the queue)
+    checkin_routes,
+    cover_routes,
+    kind_routes,
+    kinds_cli,
+    lifecycle_jobs,
+    roster_routes,
+    staff_routes,
+)
 from .blueprint import bp
 from .models import Activity, ActivityKind, ActivitySession, Attendance, SignUp
 

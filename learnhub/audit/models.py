@@ -53,10 +53,15 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Activities (activities/staff_routes.py, kind_routes.py).
+    ACTIVITY_KINDS_CHANGED = "activities.kinds_changed"  # added, renamed, moved, retired
+    ACTIVITY_SAVED = "activities.saved"  # created or edited
+    ACTIVITY_STATUS_CHANGED = "activities.status"  # published, cancelled, finished
+    ACTIVITY_SESSION_CHANGED = "activities.session"  # added, changed, cancelled
     # Activities: attendance (activities/roster_routes.py).
-    ATTENDANCE_TICKED = "activity.attendance_ticked"
-    ATTENDANCE_UNDONE = "activity.attendance_undone"
-    ROSTER_EXPORTED = "activity.roster_exported"  # personal data handed out
+    ATTENDANCE_TICKED = "activities.attendance_ticked"
+    ATTENDANCE_UNDONE = "activities.attendance_undone"
+    ROSTER_EXPORTED = "activities.roster_exported"  # personal data handed out
 
 
 ACTION_LABELS = {
@@ -94,6 +99,10 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.ACTIVITY_KINDS_CHANGED: _l("Activity kinds changed"),
+    AuditAction.ACTIVITY_SAVED: _l("Activity created or edited"),
+    AuditAction.ACTIVITY_STATUS_CHANGED: _l("Activity published, cancelled or finished"),
+    AuditAction.ACTIVITY_SESSION_CHANGED: _l("Activity session added, changed or cancelled"),
     AuditAction.ATTENDANCE_TICKED: _l("Attendance ticked on a roster"),
     AuditAction.ATTENDANCE_UNDONE: _l("Attendance undone"),
     AuditAction.ROSTER_EXPORTED: _l("Activity roster exported"),

@@ -40,6 +40,8 @@ STAFF_TOOLS = (
     ("staff.rankings", _l("Province rankings"), False),
     ("search.terms", _l("What people search for"), False),
     ("studio.index", _l("Studio: courses and lessons"), False),
+    ("activities.staff_activities", _l("Activities: create, publish, cancel"), False),
+    ("activities.staff_kinds", _l("Activity kinds"), True),
     ("staff.jobs", _l("Background jobs and failures"), True),
     ("people.people", _l("Staff accounts: create, change, disable"), False),
     ("people.audit_log", _l("Audit log"), True),

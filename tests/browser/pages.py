@@ -200,6 +200,18 @@ PAGE_TYPES = [
     ),
     PageType("staff-jobs", "/staff/jobs", content=True, user="province_staff", staff=True),
     PageType("staff-people", "/staff/people", user="city_staff", staff=True),
+    # Activities (staff)
+    PageType("staff-activities", "/staff/activities", user="city_staff", staff=True),
+    PageType("staff-activity-new", "/staff/activities/new", user="city_staff", staff=True),
+    PageType(
+        "staff-activity-new-errors",
+        "/staff/activities/new",
+        status=400,
+        user="city_staff",
+        staff=True,
+        submit_empty_form=True,
+    ),
+    PageType("staff-activity-kinds", "/staff/activities/kinds", user="province_staff", staff=True),
     PageType(
         "staff-people-new-errors",
         "/staff/people/new",
