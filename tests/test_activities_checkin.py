@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask_babel import force_locale
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.activities import attendance as services
-from learnhub.activities.checkin import minute_of, qr_code, typed_code
+from learnhub.activities.checkin import Verdict, judge, minute_of, qr_code, typed_code
 from learnhub.activities.models import (
     Activity,
     ActivityKind,
@@ -616,3 +618,18 @@ def test_rankings_count_sessions_held_and_attendances_and_the_rebuild_agrees(app
         rebuild.rebuild(today - timedelta(days=1), today)
         db.session.commit()
     assert region_numbers(app) == live
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+@given(
+    text=st.one_of(
+        st.text(max_size=80), st.sampled_from(["", " ", "\x00", "１２３４５６", "x" * 5000])
+    )
+)
+def test_anything_typed_is_judged_without_failing(app, people, lecture, text):
+    """Whatever a phone sends as the code (any Unicode, NUL, very long): a verdict, never an
+    error (a non-ASCII letter once reached hmac.compare_digest, which refuses it)."""
+    with app.app_context():
+        session = db.session.get(ActivitySession, lecture)
+        assert judge(session, text, utcnow()) in set(Verdict)
