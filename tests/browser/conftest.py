@@ -386,7 +386,10 @@ def _check_in_content(accounts) -> dict[str, object]:
     db.session.flush()
     # The page matrix opens the ended session's screen: a live one reloads itself each
     # minute, which could land in the middle of the checks (test_checkin_flow checks it).
-    return {"check_in_session": session.id, "check_in_ended_session": ended.id}
+    return {
+        "check_in_session": session.id, "check_in_ended_session": ended.id,
+        "check_in_activity": activity.id,
+    }  # fmt: skip
 
 
 @pytest.fixture

@@ -231,6 +231,9 @@ PAGE_TYPES = [
     PageType("check-in", "/activities/check-in/{check_in_session}", user="learner"),
     PageType("check-in-screen", f"{ENDED_SESSION}/check-in", user="city_staff", staff=True),
     PageType("check-in-roster", f"{STAFF_SESSION}/roster", user="city_staff", staff=True),
+    PageType(
+        "staff-activity", "/staff/activities/{check_in_activity}", user="city_staff", staff=True
+    ),
 ]
 
 NORMAL = Mode("normal")
