@@ -157,6 +157,15 @@ class Config:
     MEDIA_MAX_AUDIO_BYTES = 100 * 1024 * 1024
     MEDIA_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
+    # The learning map (/map, learnhub.places): drawn on the server without any outside
+    # service. An operator may lay a tile layer under it: URL templates with {z}, {x}, {y}
+    # (a string, or a list of layers drawn in order, e.g. 天地图's vec_w and cva_w with
+    # their tk= key), the attribution the service asks for, and the zoom level. Off by
+    # default: the map page then contacts no other server.
+    MAP_TILE_URL: str | list[str] | None = None
+    MAP_TILE_ATTRIBUTION = ""
+    MAP_TILE_ZOOM = 7
+
     # Rankings (learnhub.rankings): how views are counted and kept. See docs/rankings.md.
     RANKINGS_DEDUPE_MINUTES = 30  # repeat views of a resource by one visitor count once
     RANKINGS_RATE_LIMIT = 60  # views one visitor may make in the rate window; more are filtered

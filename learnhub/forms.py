@@ -1,5 +1,7 @@
 """Form pieces shared by every feature: fields, refusals shown on a form, upload limits."""
 
+import re
+import secrets
 import unicodedata
 from collections.abc import Mapping
 
@@ -7,7 +9,7 @@ from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import IntegerField, PasswordField, SelectField, TextAreaField
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 # Characters that show nothing yet change how text reads or compares: zero-width spaces and
@@ -90,6 +92,36 @@ class ChoiceField(SelectField):
             return  # InputRequired/Optional decide about empty values
         if not any(str(value) == str(self.data) for value, _label, *_ in self.iter_choices()):
             raise ValidationError(_l("Choose one of the options in the list."))
+
+
+# ---- the one-time token of a form that adds something ------------------------------------
+
+_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_form_token() makes
+
+
+def new_form_token() -> str:
+    """A fresh one-time token for a form that adds something (32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+class FormTokenField(HiddenField):
+    """The form's one-time token: made when the form is shown, sent back with it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(default=new_form_token, **kwargs)
+
+    def process_formdata(self, valuelist):
+        # Only a token we could have made counts; tokens are matched per person, so a
+        # made-up one only ever meets that person's own posts.
+        self.data = valuelist[0] if valuelist and _FORM_TOKEN.fullmatch(valuelist[0]) else None
+
+    def pre_validate(self, form):
+        # Without one, a second post could not be told from a first: refuse it, as the
+        # quiz does, rather than guess.
+        if self.data is None:
+            raise ValidationError(
+                _l("This form is out of date. Open the page again and fill it in there.")
+            )
 
 
 # ---- refusals shown on a form ------------------------------------------------------------

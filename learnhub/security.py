@@ -3,8 +3,7 @@
 from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
+CONTENT_SECURITY_POLICY_PARTS = [
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
@@ -16,8 +15,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",
-    ]
-)
+]  # fmt: skip
+CONTENT_SECURITY_POLICY = "; ".join(CONTENT_SECURITY_POLICY_PARTS)
+
+
+def content_security_policy(image_origins: tuple[str, ...] = ()) -> str:
+    """The site's policy, allowing pictures from these origins too (an operator's map tiles)."""
+    if not image_origins:
+        return CONTENT_SECURITY_POLICY
+    extra = " ".join(image_origins)
+    return "; ".join(
+        f"{part} {extra}" if part.startswith("img-src ") else part
+        for part in CONTENT_SECURITY_POLICY_PARTS
+    )
 
 
 def set_security_headers(response: Response, https: bool) -> Response:

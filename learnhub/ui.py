@@ -21,6 +21,7 @@ PRIMARY_NAV = (
     ("catalogue.index", _l("Study courses")),
     ("learning.my_learning", _l("My learning")),
     ("creditbank.account", _l("My credits")),
+    ("places.map_page", _l("Learning map")),
     ("main.help_page", _l("Help")),
 )
 

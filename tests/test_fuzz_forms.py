@@ -24,12 +24,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
+from learnhub.accounts.scopes import EVERYTHING
 from learnhub.activities.models import Activity, ActivityKind, ActivitySession, SignUp, SignUpStatus
 from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.places.models import PlaceKind
+from learnhub.places.services import PlaceDetails, create_place
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -81,11 +84,14 @@ def world(app, make_user, make_course):
         # The learner is signed up for it (check-in; the roster lists them).
         db.session.add(SignUp(session_id=activity_ids["session_id"], user_id=learner_id,
                               status=SignUpStatus.CONFIRMED))  # fmt: skip
+        place_id = create_place(EVERYTHING, PlaceDetails(
+            name="模糊测试书屋", kind=PlaceKind.LIBRARY, city_code="210100",
+            district_code="210102"), None).id  # fmt: skip
         db.session.commit()
     return {
         **activity_ids,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
-        "number": number, "sequence": 1, "kind": "text", "action": "freeze",
+        "number": number, "sequence": 1, "place_id": place_id, "kind": "text", "action": "freeze",
     }  # fmt: skip
 
 
@@ -125,7 +131,7 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "learning",
-              "people", "recognition", "staff", "studio")  # fmt: skip
+              "people", "places", "recognition", "staff", "studio")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

@@ -62,6 +62,8 @@ PAGES = {
     "/staff/activities/new": ALL_STAFF,
     "/staff/activities/kinds": PROVINCE,
     "/staff/help-desk/": ALL_STAFF,
+    "/staff/places": ALL_STAFF,
+    "/staff/places/new": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
 }
@@ -133,6 +135,7 @@ BY_RECORD = {
     "test_county_staff_cannot_correct_another_districts_learner",
     "people.": "tests/people/test_admin.py::"
     "test_changing_or_disabling_others_beyond_the_rules_is_refused",
+    "places.staff_": "tests/test_places.py::test_staff_of_other_regions_and_learners_are_kept_out",
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
     "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",
     "recognition.set_outcome_active": "tests/test_recognition.py::test_catalogue_pages",

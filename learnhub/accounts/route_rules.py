@@ -59,7 +59,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "accounts.login", "accounts.logout", "accounts.register", "accounts.forgot",
             "accounts.reset", "accounts.reset_by_email", "accounts.confirm_email",
             "accounts.set_elder_mode", "accounts.set_language", "accounts.set_text_size",
-            "people.activate", "activities.cover"),
+            "people.activate", "activities.cover", "places.static", "places.index", "places.place",
+            "places.photo", "places.map_page"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -102,7 +103,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.staff_new_activity", "activities.staff_edit_activity",
             "activities.staff_publish_activity", "activities.staff_finish_activity",
             "activities.staff_cancel_activity", "activities.staff_new_session",
-            "activities.staff_edit_session", "activities.staff_cancel_session"),
+            "activities.staff_edit_session", "activities.staff_cancel_session",
+            "places.staff_list", "places.staff_new", "places.staff_edit", "places.staff_hide",
+            "places.staff_show"),
     # Check-in and the roster of a session, of the staff's own region (activities.access).
     **_each(CENTRES,
             "activities.check_in_screen", "activities.roster", "activities.tick_attendance",

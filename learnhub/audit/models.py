@@ -62,6 +62,11 @@ class AuditAction(enum.StrEnum):
     ATTENDANCE_TICKED = "activities.attendance_ticked"
     ATTENDANCE_UNDONE = "activities.attendance_undone"
     ROSTER_EXPORTED = "activities.roster_exported"  # personal data handed out
+    # Learning places (places/staff_routes.py).
+    PLACE_CREATED = "place.created"
+    PLACE_CHANGED = "place.changed"
+    PLACE_SHOWN = "place.shown"
+    PLACE_HIDDEN = "place.hidden"
 
 
 ACTION_LABELS = {
@@ -106,6 +111,10 @@ ACTION_LABELS = {
     AuditAction.ATTENDANCE_TICKED: _l("Attendance ticked on a roster"),
     AuditAction.ATTENDANCE_UNDONE: _l("Attendance undone"),
     AuditAction.ROSTER_EXPORTED: _l("Activity roster exported"),
+    AuditAction.PLACE_CREATED: _l("Learning place added"),
+    AuditAction.PLACE_CHANGED: _l("Learning place changed"),
+    AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
+    AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
 }
 
 

@@ -2,4 +2,10 @@
 
 from flask import Blueprint
 
-bp = Blueprint("places", __name__, template_folder="templates")
+bp = Blueprint(
+    "places",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/places",
+)

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +61,8 @@ class Place(db.Model):
         CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="longitude"),
         CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="latitude"),
         CheckConstraint("seats IS NULL OR seats >= 0", name="seats"),
+        # A staff form that adds a place is taken once: its one-time token, per person.
+        UniqueConstraint("created_by_id", "form_token", name="uq_learning_place_form_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -80,6 +83,7 @@ class Place(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")  # plain text
     published: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    form_token: Mapped[str | None] = mapped_column(String(43))  # the form that added it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

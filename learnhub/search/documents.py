@@ -1,7 +1,7 @@
 """What the index holds, read from the database: one SearchDocument per course and lesson.
 
-Only published courses and the lessons of published courses are searchable. Activities will
-join here (a loader in DOCUMENT_LOADERS) when they exist.
+Only published courses and the lessons of published courses are searchable. Places and
+activities have their own loader (offline.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from learnhub.catalogue.models import (
 from .schema import SearchDocument, document_key
 
 BATCH = 500
+KINDS = ("course", "lesson", "module")  # the kinds of change resolve_changes() takes
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -35,7 +36,7 @@ def plain_text(body_html: str) -> str:
     return " ".join(html.unescape(_TAG.sub(" ", body_html or "")).split())
 
 
-def _labels(labels: Iterable) -> list[str]:
+def in_every_language(labels: Iterable) -> list[str]:
     """A label in every interface language, so "elder" and 老年 both find the course."""
     words = []
     for code in current_app.config["LANGUAGES"]:
@@ -49,8 +50,9 @@ def course_document(course: Course) -> SearchDocument:
     labels.append(LEVEL_LABELS[course.level])
     region = course.region
     secondary = " ".join(
-        [course.summary or "", course.module.name_zh, course.module.name_en, *_labels(labels),
-         region.name if region else "", region.name_en if region else ""]
+        [course.summary or "", course.module.name_zh, course.module.name_en,
+         *in_every_language(labels), region.name if region else "",
+         region.name_en if region else ""]
     )  # fmt: skip
     return SearchDocument(
         kind="course",

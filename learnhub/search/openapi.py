@@ -14,7 +14,7 @@ def search_paths() -> dict:
     return {
         "/api/v1/search": {
             "get": {
-                "summary": "Published courses and lessons matching what was typed",
+                "summary": "Published courses, lessons, places and activities matching a query",
                 "operationId": "search",
                 "parameters": [
                     query_parameter("q", query, "What was typed (Chinese, pinyin or initials)."),
@@ -50,15 +50,16 @@ def search_schemas() -> dict:
     hit = {
         "type": "object",
         "properties": {
-            "kind": {"type": "string", "enum": ["course", "lesson"]},
+            "kind": {"type": "string", "enum": ["course", "lesson", "place", "activity"]},
             "id": {"type": "integer"},
             "url": {"type": "string"},
             "title": {"type": "string"},
             "title_html": {"type": "string"},
             "snippet_html": {"type": "string"},
-            "course": titled,
-            "module": {"type": "object", "properties": {"slug": {"type": "string"},
-                                                        "name": {"type": "string"}}},
+            "label": {"type": "string", "description": "What a place or activity is."},
+            "course": {**titled, "type": ["object", "null"]},
+            "module": {"type": ["object", "null"], "properties": {"slug": {"type": "string"},
+                                                                  "name": {"type": "string"}}},
         },
     }  # fmt: skip
     return {

@@ -78,8 +78,9 @@ def _hit_json(hit: services.Hit) -> dict:
         "title": hit.title.striptags(),
         "title_html": str(hit.title),
         "snippet_html": str(hit.snippet),
-        "course": {"id": hit.course.id, "title": hit.course.title},
-        "module": {"slug": hit.module.slug, "name": hit.module.name},
+        "label": hit.label,
+        "course": {"id": hit.course.id, "title": hit.course.title} if hit.course else None,
+        "module": {"slug": hit.module.slug, "name": hit.module.name} if hit.module else None,
     }
 
 

@@ -15,8 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app, url_for
-from markupsafe import Markup, escape
+from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,8 +26,8 @@ from learnhub.clock import local_today
 from learnhub.extensions import db
 
 from . import jobs, sync, text
-from .documents import plain_text
-from .index import IndexUnavailable, SearchIndex
+from .hits import Hit, hits_for
+from .index import IndexUnavailable
 from .models import SearchTermCount
 from .results import MAX_RESULTS, IndexHit, IndexResults
 
@@ -88,17 +87,6 @@ def forget_popularity() -> None:
 
 
 @dataclass(frozen=True)
-class Hit:
-    kind: str  # course, lesson
-    object_id: int
-    url: str
-    title: Markup  # escaped, matches in <mark>
-    snippet: Markup
-    course: Course
-    module: Module
-
-
-@dataclass(frozen=True)
 class Facet:
     slug: str
     name: str
@@ -153,7 +141,7 @@ def search(query: str, page: int = 1, sort: str = "relevance",
         results.some_words = found.total > 0
     results.total = found.total
     results.facets = _facets(found.facets)
-    results.hits = _hits(found.hits, found.highlight_terms)
+    results.hits = hits_for(found.hits, found.highlight_terms)
     if found.total < FEW_RESULTS and not results.from_database:
         results.suggestion = _suggestion(cleaned)
     if not results.hits:
@@ -196,71 +184,6 @@ def _facets(counts: dict[str, int]) -> list[Facet]:
         select(Module).where(Module.slug.in_(counts)).order_by(Module.position, Module.id)
     )
     return [Facet(m.slug, m.name, counts[m.slug]) for m in modules]
-
-
-def _hits(found: list[IndexHit], terms: frozenset[str]) -> list[Hit]:
-    """Hits as pages show them, re-checked against the database (the index may lag a moment)."""
-    course_ids = {h.object_id for h in found if h.kind == "course"}
-    lesson_ids = {h.object_id for h in found if h.kind == "lesson"}
-    courses = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Course).where(Course.id.in_(course_ids)).options(selectinload(Course.module))
-        )
-    }
-    lessons = {
-        lesson.id: lesson
-        for lesson in db.session.scalars(
-            select(Lesson)
-            .where(Lesson.id.in_(lesson_ids))
-            .options(selectinload(Lesson.course).selectinload(Course.module))
-        )
-    }
-    hits = []
-    for found_hit in found:
-        if found_hit.kind == "course" and found_hit.object_id in courses:
-            course = courses[found_hit.object_id]
-            if course.status is CourseStatus.PUBLISHED:
-                hits.append(_course_hit(course, terms))
-        elif found_hit.kind == "lesson" and found_hit.object_id in lessons:
-            lesson = lessons[found_hit.object_id]
-            if lesson.course.status is CourseStatus.PUBLISHED:
-                hits.append(_lesson_hit(lesson, terms))
-    return hits
-
-
-def _course_hit(course: Course, terms: frozenset[str]) -> Hit:
-    return Hit(
-        kind="course",
-        object_id=course.id,
-        url=url_for("learning.course", course_id=course.id),
-        title=_marked(course.title, terms, whole=True),
-        snippet=_marked(course.summary, terms),
-        course=course,
-        module=course.module,
-    )
-
-
-def _lesson_hit(lesson: Lesson, terms: frozenset[str]) -> Hit:
-    return Hit(
-        kind="lesson",
-        object_id=lesson.id,
-        url=url_for("learning.lesson", lesson_id=lesson.id),
-        title=_marked(lesson.title, terms, whole=True),
-        snippet=_marked(plain_text(lesson.body_html), terms),
-        course=lesson.course,
-        module=lesson.course.module,
-    )
-
-
-def _marked(value: str, terms: frozenset[str], whole: bool = False, length: int = 120) -> Markup:
-    """The text with the searched words in <mark>, escaped; its start if none is in it."""
-    value = value or ""
-    html = SearchIndex.highlight(value, terms, whole=whole, length=length)
-    if html:
-        return Markup(html)  # noqa: S704 - built by Whoosh's HtmlFormatter, which escapes
-    shown = value if whole or len(value) <= length else value[:length] + "…"
-    return escape(shown)
 
 
 def popular_courses(limit: int = 6) -> list[Course]:

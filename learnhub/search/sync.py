@@ -15,6 +15,7 @@ Studio, importer and demo code need not know any of this: they change models and
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable
 
@@ -22,11 +23,14 @@ from flask import Flask, current_app
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from learnhub.activities.models import Activity, ActivityKind
+from learnhub.activities.signals import activity_cancelled, activity_published
 from learnhub.catalogue.models import Course, CourseAudience, CourseStatus, Lesson, Module
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.places.models import Place
 
-from . import documents
+from . import documents, offline
 from .index import IndexUnavailable, SearchIndex
 from .models import PendingIndexChange
 
@@ -39,8 +43,14 @@ _TRACKED = {
     ),
     Lesson: frozenset({"title", "body_html", "course_id"}),
     Module: frozenset({"slug", "name_zh", "name_en"}),
-}
-_KINDS = {Course: "course", Lesson: "lesson", Module: "module"}
+    Place: frozenset({"name", "kind", "city_code", "district_code", "address", "description",
+                      "published"}),
+    Activity: frozenset({"title", "kind_id", "organiser", "city_code", "place_id",
+                         "description_html", "status", "published_at"}),
+    ActivityKind: frozenset({"name", "name_en"}),
+}  # fmt: skip
+_KINDS = {Course: "course", Lesson: "lesson", Module: "module", Place: "place",
+          Activity: "activity", ActivityKind: "activity_kind"}  # fmt: skip
 _QUEUED = "learnhub_search_queued"  # session.info: keys queued in this transaction
 BATCH = 500
 
@@ -52,6 +62,10 @@ def search_index(app: Flask | None = None) -> SearchIndex:
 
 def init_app(app: Flask) -> None:
     app.extensions["learnhub_search"] = SearchIndex(app.config["SEARCH_DIR"])
+    # Publishing or cancelling may be done by a statement the flush does not see (a
+    # conditional UPDATE): the activities feature's signals queue the activity too.
+    activity_published.connect(_queue_activity)
+    activity_cancelled.connect(_queue_activity)
     session_class = db.session.session_factory.class_
     for name, listener in (
         ("after_flush", _queue_changes),
@@ -80,8 +94,17 @@ def changed_objects(session: Session) -> set[tuple[str, int]]:
 
 
 def _queue_changes(session: Session, _flush_context) -> None:
+    queue_changes(session, changed_objects(session))
+
+
+def _queue_activity(activity, **_extra) -> None:
+    queue_changes(db.session(), {("activity", activity.id)})
+
+
+def queue_changes(session: Session, changes: set[tuple[str, int]]) -> None:
+    """Queue index changes in the session's transaction (once per transaction each)."""
     queued: set = session.info.setdefault(_QUEUED, set())
-    new = changed_objects(session) - queued
+    new = changes - queued
     if not new:
         return
     now = utcnow()
@@ -151,9 +174,14 @@ def _drain(index: SearchIndex) -> int:
             ).all()
             if not rows:
                 return applied
+            changes = [(kind, object_id) for _id, kind, object_id in rows]
             docs, remove_keys, remove_courses = documents.resolve_changes(
-                session, [(kind, object_id) for _id, kind, object_id in rows]
+                session, [change for change in changes if change[0] in documents.KINDS]
             )
+            more_docs, more_keys = offline.resolve_changes(
+                session, [change for change in changes if change[0] in offline.KINDS]
+            )
+            docs, remove_keys = docs + more_docs, remove_keys + more_keys
             # End the read before writing the index: on SQLite it holds the database's
             # write lock, which every editor's commit would otherwise wait for.
             session.rollback()
@@ -188,7 +216,9 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
             course_ids = documents.searchable_course_ids(session)
             if progress is not None:
                 course_ids = progress(course_ids)  # advances as the courses are read
-            counted = _Counter(documents.course_documents(session, course_ids))
+            counted = _Counter(itertools.chain(
+                documents.course_documents(session, course_ids), offline.offline_documents(session)
+            ))  # fmt: skip
             index.rebuild(counted, procs=procs)
         _drain(index)
     if _queue_has_rows():
@@ -211,14 +241,16 @@ class _Counter:
 
 
 def searchable_count() -> int:
-    """How many documents a rebuild would write (published courses and their lessons)."""
+    """How many documents a rebuild would write (published courses and their lessons,
+    published places and activities)."""
     with Session(db.engine) as session:
         published = Course.status == CourseStatus.PUBLISHED
         courses = session.scalar(select(func.count()).select_from(Course).where(published))
         lessons = session.scalar(
             select(func.count()).select_from(Lesson).join(Course).where(published)
         )
-    return (courses or 0) + (lessons or 0)
+        offline_count = offline.offline_count(session)
+    return (courses or 0) + (lessons or 0) + offline_count
 
 
 def index_needs_rebuilding() -> bool:

@@ -42,6 +42,7 @@ STAFF_TOOLS = (
     ("studio.index", _l("Studio: courses and lessons"), False),
     ("activities.staff_activities", _l("Activities: create, publish, cancel"), False),
     ("activities.staff_kinds", _l("Activity kinds"), True),
+    ("places.staff_list", _l("Learning places: add, change, hide"), False),
     ("staff.jobs", _l("Background jobs and failures"), True),
     ("people.people", _l("Staff accounts: create, change, disable"), False),
     ("people.audit_log", _l("Audit log"), True),

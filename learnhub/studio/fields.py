@@ -7,20 +7,20 @@ one-time token of a form that adds something.
 from __future__ import annotations
 
 import re
-import secrets
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms import SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from learnhub.forms import normalise_text
+from learnhub.forms import FormTokenField, new_form_token, normalise_text
+
+__all__ = ["FormTokenField", "new_form_token"]  # moved to learnhub.forms, used here too
 from learnhub.media import MediaError, MediaKind, check_stream
 
 _DURATION = re.compile(r"^(?:(\d+):)?(\d+):([0-5]\d)$")
-_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_form_token() makes
 
 
 def strip_text(value):
@@ -112,28 +112,3 @@ class MediaFile(FileField):
             check_stream(self.upload, self.kind)
         except MediaError as error:
             raise ValidationError(str(error.message)) from None
-
-
-def new_form_token() -> str:
-    """A fresh one-time token for a form that adds something (32 URL-safe characters)."""
-    return secrets.token_urlsafe(24)
-
-
-class FormTokenField(HiddenField):
-    """The form's one-time token: made when the form is shown, sent back with it."""
-
-    def __init__(self, **kwargs):
-        super().__init__(default=new_form_token, **kwargs)
-
-    def process_formdata(self, valuelist):
-        # Only a token we could have made counts; tokens are matched per person, so a
-        # made-up one only ever meets that person's own posts.
-        self.data = valuelist[0] if valuelist and _FORM_TOKEN.fullmatch(valuelist[0]) else None
-
-    def pre_validate(self, form):
-        # Without one, a second post could not be told from a first: refuse it, as the
-        # quiz does, rather than guess.
-        if self.data is None:
-            raise ValidationError(
-                _l("This form is out of date. Open the page again and fill it in there.")
-            )

@@ -276,6 +276,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         }
         content |= _credit_staff_content(accounts, finished)
         content |= _check_in_content(accounts)
+        content["place"] = _places_content()
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
@@ -303,6 +304,34 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         db.session.commit()
         rebuild_index()
     return content
+
+
+def _places_content() -> int:
+    """Three learning places of 沈阳 (one with everything an elder needs) and one of 大连;
+    returns the first one's id."""
+    from decimal import Decimal
+
+    from learnhub.accounts.scopes import EVERYTHING
+    from learnhub.places.models import PlaceKind
+    from learnhub.places.services import PlaceDetails, create_place
+
+    made = [
+        create_place(EVERYTHING, PlaceDetails(
+            name=name, kind=kind, city_code=city, district_code=district, address=address,
+            longitude=Decimal(lon), latitude=Decimal(lat), opening_hours="周一至周五 8:30—17:00",
+            phone="024-23456789", step_free=True, lift=True, seats=60,
+            description="开设书法、声乐、智能手机等课程。",
+        ), None)
+        for name, kind, city, district, address, lon, lat in [
+            ("和平区社区教育学院", PlaceKind.COMMUNITY_COLLEGE, "210100", "210102",
+             "沈阳市和平区南京北街1号", "123.42", "41.79"),
+            ("沈河区城市书屋", PlaceKind.LIBRARY, "210100", "210103", "沈阳市沈河区青年大街8号",
+             "123.46", "41.80"),
+            ("大连市老年大学", PlaceKind.ELDER_UNIVERSITY, "210200", "210202",
+             "大连市中山区人民路5号", "121.64", "38.92"),
+        ]
+    ]  # fmt: skip
+    return made[0].id
 
 
 def _credit_staff_content(accounts, finished) -> dict[str, object]:

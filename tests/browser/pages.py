@@ -112,6 +112,11 @@ PAGE_TYPES = [
     PageType("rankings-city", "/rankings/cities/210100", content=True),
     PageType("search", "/search?q={search_found}"),
     PageType("search-empty", "/search?q={search_typo}"),
+    # Learning places and the learning map
+    PageType("places", "/places", content=True),
+    PageType("place", "/places/{place}"),
+    PageType("map", "/map", content=True),
+    PageType("map-near", "/map?district=210102", content=True),
     # Errors
     PageType("not-found", "/no-such-page", status=404),
     PageType("forbidden", "/staff/", status=403, user="learner"),
@@ -222,6 +227,16 @@ PAGE_TYPES = [
     ),
     PageType("staff-person", "/staff/people/{staff_person}", user="province_staff", staff=True),
     PageType("staff-audit", "/staff/audit", user="province_staff", staff=True),
+    PageType("staff-places", "/staff/places", content=True, user="city_staff", staff=True),
+    PageType("staff-place-edit", "/staff/places/{place}/edit", user="city_staff", staff=True),
+    PageType(
+        "staff-place-new-errors",
+        "/staff/places/new",
+        status=400,
+        submit_empty_form=True,
+        user="city_staff",
+        staff=True,
+    ),
     PageType("activate-invalid", "/activate/no-such-link", status=400),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
