@@ -219,7 +219,12 @@ def test_the_typed_code_on_the_screen_checks_in_too(app, people, lecture):
 
 def test_the_code_of_the_previous_minute_is_still_accepted(app, people, lecture):
     client = signed_in(app, "13812345678")
-    assert post_code(client, lecture, current_code(app, lecture, minutes_ago=1)).status_code == 200
+    for _attempt in range(3):  # again if the minute turned meanwhile (the code would be older)
+        minute = minute_of(utcnow())
+        response = post_code(client, lecture, current_code(app, lecture, minutes_ago=1))
+        if minute_of(utcnow()) == minute:
+            break
+    assert response.status_code == 200
 
 
 # ---- refusals: each reaches its rule (a valid CSRF token, the right person) -------------------
