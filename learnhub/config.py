@@ -204,6 +204,11 @@ class Config:
     # two decimals, read as Decimal. Study hours that make one credit (recognition claims
     # and attendance are checked against it).
     CREDIT_HOURS_PER_CREDIT = 16
+    # Check-in at activity sessions (learnhub.activities.checkin): how long before a session's
+    # start its code is shown, and how many refused codes one account may send (six digits
+    # could be guessed).
+    CHECK_IN_OPENS_MINUTES_BEFORE = 30
+    CHECK_IN_WRONG_CODES_PER_ACCOUNT = "10 per 10 minutes"
     CREDIT_MAX_PER_RECOGNITION = "20"  # the most credits one recognition may claim
     CREDIT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024  # per evidence file (PDF, JPG, PNG)
     CREDIT_EVIDENCE_DIR: str | None = None  # None → instance/credit-evidence (never public)

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role, User
 from learnhub.accounts.scopes import EVERYTHING
-from learnhub.activities.models import Activity, ActivityKind, ActivitySession
+from learnhub.activities.models import Activity, ActivityKind, ActivitySession, SignUp, SignUpStatus
 from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
@@ -82,6 +82,9 @@ def world(app, make_user, make_course):
         db.session.commit()
         activity_ids = {"activity_id": activity.id, "session_id": activity.sessions[0].id,
                         "kind_id": activity.kind_id}  # fmt: skip
+        # The learner is signed up for it (check-in; the roster lists them).
+        db.session.add(SignUp(session_id=activity_ids["session_id"], user_id=learner_id,
+                              status=SignUpStatus.CONFIRMED))  # fmt: skip
         place_id = create_place(EVERYTHING, PlaceDetails(
             name="模糊测试书屋", kind=PlaceKind.LIBRARY, city_code="210100",
             district_code="210102"), None).id  # fmt: skip

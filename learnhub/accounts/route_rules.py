@@ -76,7 +76,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "recognition.remove_evidence", "recognition.submit_application",
             "recognition.withdraw_application", "activities.sign_up", "activities.cancel",
             "activities.mine", "activities.make_feed", "activities.revoke_my_feed",
-            "inbox.messages", "inbox.message", "inbox.mark_all_read",
+            "inbox.messages", "inbox.message", "inbox.mark_all_read", "activities.check_in",
             # the owner, or staff reviewing the application (checked by the view)
             "recognition.evidence_file",
             # one's own personal data: consent, copy, closing (privacy/routes.py)
@@ -122,6 +122,10 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "week.report", "week.report_csv", "week.report_xlsx"),
     **_each(CITY_AND_PROVINCE, "week.register_city_week"),
     **_each(PROVINCE, "week.open_week", "week.edit_week"),
+    # Check-in and the roster of a session, of the staff's own region (activities.access).
+    **_each(CENTRES,
+            "activities.check_in_screen", "activities.roster", "activities.tick_attendance",
+            "activities.undo_attendance", "activities.export_roster"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",

@@ -1,6 +1,7 @@
 """Activities (活动): find, sign up, check in, earn credits for attending."""
 
 from . import (  # noqa: F401  (they register on bp and the queue)
+    checkin_routes,
     cover_routes,
     kind_routes,
     kinds_cli,
@@ -9,6 +10,7 @@ from . import (  # noqa: F401  (they register on bp and the queue)
     proxy_routes,
     public_routes,
     reminders,
+    roster_routes,
     staff_routes,
 )
 from .blueprint import bp

@@ -1,12 +1,11 @@
 """Demo activities (``flask demo load``): at least 40 published activities in 8 cities, each
 with a past session (held, with attendance) and upcoming ones (sign-ups, a waiting list).
 
-Everything is relative to today, so a demo site started on any day has a current week. The
-steps that other features own are kept apart, so the lead can switch them to those
-features' services: :func:`sign_up` (the sign-up service), :func:`record_attendance` (the
-check-in service) and :func:`post_attendance_credits` — which posts nothing for now: the
-demo writes no ledger rows of its own (the credit bank's rule), so its attendance has no
-credits until the attendance service pays them.
+Everything is relative to today, so a demo site started on any day has a current week.
+Upcoming sessions are filled through the sign-up service and attendance is ticked through
+the attendance service, which pays its credits through the credit bank (the demo writes no
+ledger rows of its own); only the sign-ups of sessions already held are written as history,
+since the sign-up service rightly refuses a session in the past.
 """
 
 from __future__ import annotations
@@ -23,14 +22,13 @@ from learnhub.extensions import db
 from learnhub.places.models import Place, PlaceKind
 from learnhub.regions.services import cities_of
 
+from . import attendance, signups
 from .kinds import ensure_activity_kinds
 from .models import (
     Activity,
     ActivityKind,
     ActivitySession,
     ActivityStatus,
-    Attendance,
-    AttendanceMethod,
     CreditRule,
     SignUp,
     SignUpStatus,
@@ -61,7 +59,6 @@ def load_demo_activities(progress) -> None:
     today = local_today()
     staff = db.session.scalar(select(User).where(User.role == Role.PROVINCE_STAFF).limit(1))
     cities = cities_of(current_app.config["HOME_PROVINCE"])[:DEMO_CITIES]
-    held = []
     for number, city in enumerate(progress(cities)):
         learners = _learners_of(city.code)
         place = _place_of(city)
@@ -70,9 +67,8 @@ def load_demo_activities(progress) -> None:
             activity = _activity(city, place, kinds, topic, staff, today, number, index)
             if activity is None:
                 continue  # made by an earlier run
-            held += _fill(activity, learners, staff, small=index == 0)
+            _fill(activity, learners, staff, small=index == 0)
     db.session.flush()
-    post_attendance_credits(held)
 
 
 def _ensure_kinds() -> dict[str, ActivityKind]:
@@ -146,23 +142,21 @@ def _activity(city, place, kinds, topic, staff, today, number, index) -> Activit
     return activity
 
 
-def _fill(activity: Activity, learners: list[User], staff, small: bool) -> list[Attendance]:
+def _fill(activity: Activity, learners: list[User], staff, small: bool) -> None:
     """Sign-ups for every session (more than fit on the small one: a waiting list), and
     attendance at the session already held by most of those signed up."""
     past, upcoming = activity.sessions
     people = learners if small else learners[: max(len(learners) - 1, 1)]
     for person in people:
-        sign_up(upcoming, person)
-    held = []
+        signups.sign_up(person, upcoming)
     for person in people[: past.capacity]:
-        sign_up(past, person)
+        _signed_up_before(past, person)
     for person in people[: past.capacity][:-1] or people[:1]:
-        held.append(record_attendance(past, person, staff))
-    return held
+        attendance.tick(past, person, staff)
 
 
-def sign_up(session: ActivitySession, person: User) -> SignUp:
-    """Sign a person up (confirmed while there is room, else on the waiting list)."""
+def _signed_up_before(session: ActivitySession, person: User) -> SignUp:
+    """A sign-up of a session already held (history: the service refuses past sessions)."""
     confirmed = session.taken < session.capacity
     signup = SignUp(
         session=session, user_id=person.id,
@@ -173,19 +167,3 @@ def sign_up(session: ActivitySession, person: User) -> SignUp:
         session.taken += 1
     db.session.add(signup)
     return signup
-
-
-def record_attendance(session: ActivitySession, person: User, staff) -> Attendance:
-    """Tick a person present on the roster (as staff do for people without a phone)."""
-    attendance = Attendance(
-        session=session, user_id=person.id, method=AttendanceMethod.ROSTER,
-        recorded_by_id=staff.id if staff else None, checked_in_at=session.starts_at,
-    )  # fmt: skip
-    db.session.add(attendance)
-    return attendance
-
-
-def post_attendance_credits(attendances: list[Attendance]) -> None:
-    """Pay the credits of the demo's attendance: the attendance service's job. Until it is
-    merged the demo posts nothing (it must not write ledger rows itself)."""
-    return None

@@ -58,6 +58,10 @@ class AuditAction(enum.StrEnum):
     ACTIVITY_SAVED = "activities.saved"  # created or edited
     ACTIVITY_STATUS_CHANGED = "activities.status"  # published, cancelled, finished
     ACTIVITY_SESSION_CHANGED = "activities.session"  # added, changed, cancelled
+    # Activities: attendance (activities/roster_routes.py).
+    ATTENDANCE_TICKED = "activities.attendance_ticked"
+    ATTENDANCE_UNDONE = "activities.attendance_undone"
+    ROSTER_EXPORTED = "activities.roster_exported"  # personal data handed out
     # Learning places (places/staff_routes.py).
     PLACE_CREATED = "place.created"
     PLACE_CHANGED = "place.changed"
@@ -115,6 +119,9 @@ ACTION_LABELS = {
     AuditAction.ACTIVITY_SAVED: _l("Activity created or edited"),
     AuditAction.ACTIVITY_STATUS_CHANGED: _l("Activity published, cancelled or finished"),
     AuditAction.ACTIVITY_SESSION_CHANGED: _l("Activity session added, changed or cancelled"),
+    AuditAction.ATTENDANCE_TICKED: _l("Attendance ticked on a roster"),
+    AuditAction.ATTENDANCE_UNDONE: _l("Attendance undone"),
+    AuditAction.ROSTER_EXPORTED: _l("Activity roster exported"),
     AuditAction.PLACE_CREATED: _l("Learning place added"),
     AuditAction.PLACE_CHANGED: _l("Learning place changed"),
     AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),

@@ -23,6 +23,8 @@ REGISTRATIONS = "registrations"  # self-registrations that staff did not exclude
 STAFF_OPENED = "staff_opened"  # accounts opened by staff (bulk opening): staff boards only
 COMPLETIONS = "completions"
 CREDITS = "credits"  # stored in hundredths of a credit
+ACTIVITIES_HELD = "activities_held"  # sessions with at least one attendance (场次)
+ATTENDANCES = "attendances"  # live attendances at activity sessions (人次)
 ACTIVE_LEARNERS = "active_learners"  # not summed: distinct learners from LearnerDay
 VIEW_CURSOR = "views"
 

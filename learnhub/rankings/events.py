@@ -27,6 +27,7 @@ from .aggregates import (
     insert_new,
     insert_statement,
 )
+from .attendance import connect_attendance_counting
 from .credits import connect_credit_counting
 from .models import UNKNOWN, CompletionEvent, CourseDay, RegistrationEvent
 
@@ -129,7 +130,8 @@ def on_course_completed(_sender, completion, **_extra) -> None:
 
 
 def connect_signals() -> None:
-    """Count registrations, completions and credits inside the transactions that make them."""
+    """Count registrations, completions, credits and attendance in the transactions making them."""
     user_registered.connect(on_user_registered)
     course_completed.connect(on_course_completed)
     connect_credit_counting()
+    connect_attendance_counting()

@@ -26,6 +26,8 @@ from learnhub.regions.models import Region, RegionLevel
 
 from .aggregates import (
     ACTIVE_LEARNERS,
+    ACTIVITIES_HELD,
+    ATTENDANCES,
     CLICKS,
     COMPLETIONS,
     CREDITS,
@@ -42,6 +44,8 @@ METRICS = {
     ACTIVE_LEARNERS: _l("Active learners"),
     COMPLETIONS: _l("Course completions"),
     CREDITS: _l("Credits earned"),
+    ACTIVITIES_HELD: _l("Activities held"),
+    ATTENDANCES: _l("Attendances"),
 }
 STAFF_METRICS = {
     **METRICS,

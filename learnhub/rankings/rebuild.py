@@ -13,6 +13,7 @@ from learnhub.extensions import db
 from . import counting
 from .aggregates import VIEW_CURSOR, forget_cached_boards, locked_cursor
 from .aggregation import aggregate_views
+from .attendance import add_activity_days
 from .credits import add_credits
 from .events import add_completions, add_registrations
 from .models import (
@@ -59,6 +60,7 @@ def rebuild(start: date, end: date, today: date | None = None, progress=None) ->
     _rebuild_registrations(start, end)
     _rebuild_completions(start, end)
     _rebuild_credits(start, end)
+    add_activity_days(start, end)
     db.session.flush()
     forget_cached_boards()
 

@@ -283,6 +283,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         db.session.flush()
         content["message"] = message.id
         content |= _credit_staff_content(accounts, finished)
+        content |= _check_in_content(accounts)
         content["place"] = _places_content()
         content |= week_content(accounts)
         db.session.commit()
@@ -397,6 +398,57 @@ def _credit_staff_content(accounts, finished) -> dict[str, object]:
         "frozen_account": frozen.number,
         "kept_award": db.session.scalar(select(PendingAward.id)),
     }
+
+
+def _check_in_content(accounts) -> dict[str, object]:
+    """A session of a 和平区 lecture going on now (1.50 credits for attending): the learner
+    is signed up, learner4 is on the waiting list (check-in screen, confirmation, roster)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.activities.models import (
+        Activity,
+        ActivityKind,
+        ActivitySession,
+        ActivityStatus,
+        CreditRule,
+        SignUp,
+        SignUpStatus,
+    )  # fmt: skip
+    from learnhub.database import utcnow
+    from learnhub.extensions import db
+
+    kind = ActivityKind(code="browser-lecture", name="专题讲座", name_en="Lecture")
+    db.session.add(kind)
+    db.session.flush()
+    activity = Activity(
+        title="社区大讲堂：智能手机防诈骗", kind_id=kind.id, city_code="210100",
+        district_code="210102", is_online=True, status=ActivityStatus.PUBLISHED,
+        credit_rule=CreditRule.FIXED, credit_cents=150,
+    )  # fmt: skip
+    db.session.add(activity)
+    db.session.flush()
+    now = utcnow()
+    session = ActivitySession(activity_id=activity.id, starts_at=now - timedelta(minutes=10),
+                              ends_at=now + timedelta(hours=2), capacity=1, taken=1)  # fmt: skip
+    db.session.add(session)
+    db.session.flush()
+    for login, status in ((accounts.learner, SignUpStatus.CONFIRMED),
+                          ("learner4", SignUpStatus.WAITING)):  # fmt: skip
+        user_id = db.session.scalar(select(User.id).where(User.username == login))
+        db.session.add(SignUp(session_id=session.id, user_id=user_id, status=status))
+    ended = ActivitySession(activity_id=activity.id, starts_at=now - timedelta(hours=3),
+                            ends_at=now - timedelta(hours=1), capacity=10)  # fmt: skip
+    db.session.add(ended)
+    db.session.flush()
+    # The page matrix opens the ended session's screen: a live one reloads itself each
+    # minute, which could land in the middle of the checks (test_checkin_flow checks it).
+    return {
+        "check_in_session": session.id, "check_in_ended_session": ended.id,
+        "check_in_activity": activity.id,
+    }  # fmt: skip
 
 
 @pytest.fixture

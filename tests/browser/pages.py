@@ -65,6 +65,8 @@ class Mode:
 # ``{name}`` in a path is filled in from the `site_content` fixture (conftest.py): a course
 # with a text, a video, an audio and a quiz lesson the learner is enrolled in, and a
 # finished course whose certificate the learner holds.
+STAFF_SESSION = "/staff/activities/sessions/{check_in_session}"
+ENDED_SESSION = "/staff/activities/sessions/{check_in_ended_session}"
 PAGE_TYPES = [
     PageType("home", "/"),
     PageType("help", "/help"),
@@ -296,6 +298,13 @@ PAGE_TYPES = [
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
     PageType("studio-course-form", "/studio/courses/{course}/edit", user="editor", staff=True),
     PageType("studio-quiz-lesson", "/studio/lessons/{quiz_lesson}/edit", user="editor", staff=True),
+    # Check-in (签到): the learner's confirmation, the staff's screen and roster
+    PageType("check-in", "/activities/check-in/{check_in_session}", user="learner"),
+    PageType("check-in-screen", f"{ENDED_SESSION}/check-in", user="city_staff", staff=True),
+    PageType("check-in-roster", f"{STAFF_SESSION}/roster", user="city_staff", staff=True),
+    PageType(
+        "staff-activity", "/staff/activities/{check_in_activity}", user="city_staff", staff=True
+    ),
 ]
 
 NORMAL = Mode("normal")

@@ -7,6 +7,7 @@ from sqlalchemy import distinct, func, select
 from learnhub.activities.models import Activity, Attendance, SignUp, SignUpStatus
 from learnhub.clock import local_today
 from learnhub.creditbank.models import LedgerEntry
+from learnhub.creditbank.services import verify_ledger
 from learnhub.extensions import db
 from learnhub.week.models import CityWeek, LearningWeek, WeekActivity
 
@@ -34,11 +35,12 @@ def test_the_demo_has_a_current_week_with_activities_in_eight_cities(runner, app
         assert first[0] >= 40 and first[1] == first[0] and first[2] > 0
         waiting = select(func.count()).where(SignUp.status == SignUpStatus.WAITING)
         assert db.session.scalar(waiting.select_from(SignUp)) > 0
-        # the demo pays no credits itself: the attendance service will
+        # each attendance is paid once, through the attendance service and the ledger
         paid = select(func.count(LedgerEntry.id)).where(
             LedgerEntry.business_key.like("attendance:%")
         )
-        assert db.session.scalar(paid) == 0
+        assert db.session.scalar(paid) == first[2]
+        assert list(verify_ledger()) == []
         db.session.rollback()
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():

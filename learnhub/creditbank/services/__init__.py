@@ -15,6 +15,7 @@ from ..amounts import credit_setting, hours_to_credits, parse_credits
 from ..errors import CreditError
 from .account_status import close_at_holders_request, set_account_status
 from .accounts import account_of, lock_account, open_account
+from .awards import award_deposit, take_back_award
 from .certificates import format_certificate_code, issue_certificate
 from .chain_verification import verify_ledger
 from .holds import hold_credits, release_hold, settle_hold
@@ -29,6 +30,7 @@ __all__ = [
     "accept_transfer",
     "account_of",
     "account_transferred",
+    "award_deposit",
     "balance_of",
     "close_at_holders_request",
     "credit_setting",
@@ -46,5 +48,6 @@ __all__ = [
     "release_hold",
     "set_account_status",
     "settle_hold",
+    "take_back_award",
     "verify_ledger",
 ]

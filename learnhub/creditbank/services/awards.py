@@ -1,4 +1,5 @@
-"""Awards for finished learning: a course completion pays its credits and gets a certificate.
+"""Awards for finished learning: a course completion pays its credits and gets a certificate;
+an activity attendance pays its credits (activities.attendance), and undoing it takes them back.
 
 A completion on a frozen account is kept as a pending award and paid when the account is
 unfrozen (or declined by staff with a reason the learner sees on /me/credits); one on a
@@ -29,7 +30,7 @@ from ..models import (
 from ..pending_models import AwardStatus, PendingAward
 from .accounts import open_account, refuse_staff_action
 from .certificates import issue_certificate
-from .ledger import find_entry, post_entry
+from .ledger import find_entry, post_entry, post_reversal, reversal_of
 
 
 def award_course_completion(completion) -> LedgerEntry | None:
@@ -38,20 +39,52 @@ def award_course_completion(completion) -> LedgerEntry | None:
     course = completion.course
     if course.credits is None or Decimal(course.credits) <= 0:
         return None
-    account = open_account(completion.user)
-    key = f"course_completion:{completion.id}"
-    award = PendingAward(
-        account_id=account.id, kind=EntryKind.COMPLETION, business_key=key,
-        amount=Decimal(course.credits).quantize(CREDIT_QUANTUM), module_id=course.module_id,
-        title=course.title, earned_at=completion.completed_at,
+    return award_deposit(
+        completion.user, EntryKind.COMPLETION, f"course_completion:{completion.id}",
+        Decimal(course.credits), course.title, completion.completed_at, course.module_id,
     )  # fmt: skip
-    if account.status is AccountStatus.ACTIVE or find_entry(account, award.kind, key) is not None:
+
+
+def award_deposit(
+    user: User, kind: EntryKind, business_key: str, amount: Decimal, title: str, earned_at,
+    module_id: int | None = None,
+) -> LedgerEntry | None:  # fmt: skip
+    """Pay earned credits (a completion, an attendance) once per business key, opening the
+    learner's account if they have none; on a frozen account keep the award until it is
+    unfrozen, on a closed one record it as declined. Returns the entry when paid now."""
+    account = open_account(user)
+    award = PendingAward(
+        account_id=account.id, kind=kind, business_key=business_key,
+        amount=Decimal(amount).quantize(CREDIT_QUANTUM), module_id=module_id,
+        title=title[:200], earned_at=earned_at or utcnow(),
+    )  # fmt: skip
+    if account.status is AccountStatus.ACTIVE or find_entry(account, kind, business_key):
         return _pay(account, award)
     if account.status is AccountStatus.CLOSED:
         # Declined without a staff reason: the pages say the account is closed.
         award.status, award.decided_at = AwardStatus.DECLINED, utcnow()
     _keep(award)
     return None
+
+
+def take_back_award(
+    user: User, kind: EntryKind, business_key: str, memo: str, staff: User | None
+) -> LedgerEntry | None:
+    """Undo an award whose reason is gone (an attendance undone): a kept award is declined
+    with the memo, a paid one reversed through the ledger's reversal; once, whatever races.
+    The caller has checked that ``staff`` may undo the business. Returns the reversal."""
+    account = open_account(user)
+    kept = db.session.scalar(
+        select(PendingAward).where(
+            PendingAward.account_id == account.id, PendingAward.business_key == business_key
+        )
+    )
+    if kept is not None and _settle(kept, AwardStatus.DECLINED, staff, memo):
+        return None
+    entry = find_entry(account, kind, business_key)
+    if entry is None or reversal_of(entry) is not None:
+        return None  # nothing was paid (a closed account), or it is reversed already
+    return post_reversal(entry, memo, staff)
 
 
 def _keep(award: PendingAward) -> None:
@@ -67,6 +100,8 @@ def _pay(account: CreditAccount, award: PendingAward) -> LedgerEntry:
         account, award.amount, award.kind, award.business_key, memo=award.title,
         module_id=award.module_id,
     )  # fmt: skip
+    if award.kind is not EntryKind.COMPLETION:
+        return entry  # only a course earns a certificate
     issue_certificate(
         account, CertificateKind.COURSE, award.business_key, award.title, entry.amount,
         award.earned_at,

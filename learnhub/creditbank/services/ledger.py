@@ -197,6 +197,14 @@ def reverse_entry(entry: LedgerEntry, staff: User, memo: str) -> LedgerEntry:
     revoked with the reversal's memo as the reason. A second reversal is refused.
     """
     refuse_staff_action(entry.account, staff)
+    return post_reversal(entry, memo, staff)
+
+
+def post_reversal(entry: LedgerEntry, memo: str, posted_by: User | None) -> LedgerEntry:
+    """The reversal itself, for a caller that has checked who may ask for it: staff on the
+    credit pages (:func:`reverse_entry`), or a feature taking back what its own business
+    paid (an undone attendance, whose staff answer to the activity's region, not the
+    account's). The same key ``entry:<id>`` as every reversal: once, whoever asks first."""
     memo = (memo or "").strip()
     if not memo:
         raise CreditError("memo", _l("Say why the entry is reversed."))
@@ -206,7 +214,7 @@ def reverse_entry(entry: LedgerEntry, staff: User, memo: str) -> LedgerEntry:
         raise CreditError(None, _l("Reject or revoke the conversion instead."))
     reversal = post_entry(
         entry.account, -entry.amount, EntryKind.REVERSAL, f"entry:{entry.id}",
-        posted_by=staff, memo=memo, module_id=entry.module_id, reverses=entry,
+        posted_by=posted_by, memo=memo, module_id=entry.module_id, reverses=entry,
         already=_l("This entry has already been reversed."),
     )  # fmt: skip
     revoke_certificates_for(entry.account, entry.business_key, memo)
