@@ -27,6 +27,7 @@ from . import (
     search,
     staff,
     studio,
+    submissions,
 )
 from .accounts.cli import users_cli
 from .cache import init_cache
@@ -46,6 +47,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
+    submissions,
 )  # fmt: skip
 
 

@@ -53,6 +53,13 @@ class AuditAction(enum.StrEnum):
     REGISTRATIONS_DECIDED = "rankings.registrations_decided"
     JOB_HANDLED = "jobs.handled"  # a failed job sent again or dismissed
     STAFF_LIST_EXPORTED = "staff.list_exported"
+    # Submissions (材料报送, submissions/).
+    SUBMISSION_TASK_SET = "submissions.task_set"
+    SUBMISSION_TASK_CLOSED = "submissions.task_closed"
+    SUBMISSION_SAVED = "submissions.saved"  # a draft's texts, figures or files changed
+    SUBMISSION_SUBMITTED = "submissions.submitted"
+    SUBMISSION_REVIEWED = "submissions.reviewed"  # accepted or returned
+    SUBMISSIONS_DOWNLOADED = "submissions.downloaded"  # the ZIP of accepted materials
 
 
 ACTION_LABELS = {
@@ -90,6 +97,12 @@ ACTION_LABELS = {
     AuditAction.REGISTRATIONS_DECIDED: _l("Registration burst excluded or counted again"),
     AuditAction.JOB_HANDLED: _l("Failed job sent again or dismissed"),
     AuditAction.STAFF_LIST_EXPORTED: _l("Staff list exported"),
+    AuditAction.SUBMISSION_TASK_SET: _l("Submission task set"),
+    AuditAction.SUBMISSION_TASK_CLOSED: _l("Submission task closed"),
+    AuditAction.SUBMISSION_SAVED: _l("Submission draft changed"),
+    AuditAction.SUBMISSION_SUBMITTED: _l("Materials submitted"),
+    AuditAction.SUBMISSION_REVIEWED: _l("Submission accepted or returned"),
+    AuditAction.SUBMISSIONS_DOWNLOADED: _l("Accepted materials downloaded"),
 }
 
 
