@@ -66,11 +66,19 @@ class TaskForm(Form):
         validators=[InputRequired(_l("Enter a number of days, for example 3."))],
     )  # fmt: skip
     units = ChoiceField(
-        _l("Who must submit"), choices=UNIT_CHOICES,
+        _l("Who must submit"),
         validators=[InputRequired(_l("Choose which units must submit."))],
     )  # fmt: skip
-    cities = CheckboxesField(_l("Cities"), choices=[], validators=[Optional()])
+    cities = CheckboxesField(_l("Cities"), validators=[Optional()])
     city = ChoiceField(_l("City (for its districts and counties)"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices are given after the fields are made (wtforms warns of tuples given before).
+        self.units.choices = UNIT_CHOICES
+        kinds = [("", _l("(unused)"))] + [(k.value, v) for k, v in ITEM_KIND_LABELS.items()]
+        for n in range(ITEM_ROWS):
+            self[f"item{n}_kind"].choices = kinds
 
     def validate_due_time(self, field):
         if field.data and not TIME.match(field.data):
@@ -87,10 +95,8 @@ class TaskForm(Form):
 
 
 def _add_item_rows() -> None:
-    kinds = [("", _l("(unused)"))] + [(k.value, v) for k, v in ITEM_KIND_LABELS.items()]
     for n in range(ITEM_ROWS):
-        setattr(TaskForm, f"item{n}_kind", ChoiceField(_l("Kind"), choices=kinds,
-                                                       validators=[Optional()]))  # fmt: skip
+        setattr(TaskForm, f"item{n}_kind", ChoiceField(_l("Kind"), validators=[Optional()]))
         setattr(TaskForm, f"item{n}_label", StringField(
             _l("Name of the item"), filters=[normalise_text], validators=[Length(max=40)],
         ))  # fmt: skip
@@ -141,11 +147,13 @@ class FileForm(Form):
 
 class ReviewForm(Form):
     decision = ChoiceField(
-        _l("Decision"),
-        choices=[("accepted", _l("Accept")), ("returned", _l("Return for changes"))],
-        validators=[InputRequired(_l("Choose accept or return."))],
+        _l("Decision"), validators=[InputRequired(_l("Choose accept or return."))]
     )
     comments = TextAreaField(
         _l("Comments for the unit (needed to return it)"), filters=[strip_text],
         validators=[Length(max=2000)], render_kw={"rows": 3},
     )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [("accepted", _l("Accept")), ("returned", _l("Return for changes"))]

@@ -90,6 +90,8 @@ def _page(task, region, draft_form=None, file_form=None, review_form=None, statu
     )
     draft_files = drafts.files_of(submission)
     latest = submission.latest_version if submission else None
+    forms = [f for f in (draft_form, file_form, review_form) if f is not None]
+    refusals = [p for f in forms for p in getattr(f, "general_problems", [])]
     return render_template(
         "submissions/unit.html", task=task, region=region, submission=submission,
         status=board_status(submission), labels=BOARD_STATUS_LABELS, editable=editable,
@@ -98,7 +100,7 @@ def _page(task, region, draft_form=None, file_form=None, review_form=None, statu
         file_form=file_form or _file_form(task), review_form=review_form or ReviewForm(),
         entries=drafts.draft_entries(submission), draft_files=draft_files,
         problems=drafts.problems_of(task, submission) if submission else [],
-        reader_length=reader_length,
+        reader_length=reader_length, refusals=refusals,
         entries_of_latest=drafts.version_entries(latest) if latest else {},
         files_of_latest=drafts.files_of(submission, latest.id) if latest else [],
     ), status  # fmt: skip
