@@ -27,6 +27,7 @@ from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .submissions.demo import load_demo_submissions
 
 demo_cli = AppGroup("demo", help="The demo data set.")
 
@@ -40,6 +41,7 @@ def _demo_steps():
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
         ("recovery", load_demo_recovery),
+        ("submissions", load_demo_submissions),
     ]
 
 

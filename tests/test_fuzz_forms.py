@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,7 +27,10 @@ from learnhub.accounts.models import Role, User
 from learnhub.catalogue.models import Lesson, QuizQuestion
 from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
+from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.submissions.models import ItemKind
+from learnhub.submissions.tasks import ItemRule, create_task
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -65,10 +69,23 @@ def world(app, make_user, make_course):
         credits.post_entry(account, Decimal("2"), EntryKind.ATTENDANCE, "fz:1", memo="讲座")
         db.session.commit()
         number = account.number
+        task_id = _submission_task()
     return {
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "kind": "text", "action": "freeze",
+        "task_id": task_id, "unit_code": "210100",
     }  # fmt: skip
+
+
+def _submission_task() -> int:
+    """A task of the province that 沈阳 (fz_city) must answer: a text, photos and figures."""
+    province = db.session.scalar(select(User).where(User.username == "fz_province"))
+    items = [ItemRule(ItemKind.TEXT, "展板文字", 300), ItemRule(ItemKind.PHOTOS, "照片", 2),
+             ItemRule(ItemKind.FIGURES, "数据", field_names=["活动场次", "参与人次"])]  # fmt: skip
+    task = create_task(province, "活动周材料", "", utcnow() + timedelta(days=5), 3, ["210100"],
+                       items)  # fmt: skip
+    db.session.commit()
+    return task.id
 
 
 def _who_posts(rule: str) -> list[str | None]:

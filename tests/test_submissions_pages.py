@@ -273,3 +273,17 @@ def test_learners_and_county_staff_cannot_set_tasks(app, people):
     assert _client(app, "learner").get("/staff/submissions/").status_code == 403
     assert _client(app, "heping").get("/staff/submissions/tasks/new").status_code == 403
     assert _client(app, "heping").get("/staff/submissions/").status_code == 200
+
+
+def test_only_the_owner_sees_the_board_closes_and_downloads(app, people):
+    task_id = _task(app, owner="shenyang", units=(HEPING, SHENHE))
+    board = f"/staff/submissions/tasks/{task_id}"
+    for login in ("dalian", "heping", "province"):
+        client = _client(app, login)
+        token = _token(client, "/staff/submissions/")
+        assert client.get(board).status_code == 404, login
+        assert client.get(f"{board}/accepted.zip").status_code == 404, login
+        closing = client.post(f"{board}/close", data={"csrf_token": token})
+        assert closing.status_code == 404, login
+    with app.app_context():
+        assert task_of(task_id).closed_at is None

@@ -224,7 +224,8 @@ def remove_file(staff: User, task: SubmissionTask, row: SubmissionFile) -> Path 
 
 
 def problems_of(task: SubmissionTask, submission: Submission) -> list[str]:
-    """What the draft still lacks, item by item (empty: it may be submitted)."""
+    """What the draft still lacks, item by item (empty: it may be submitted). An item whose
+    minimum is 0 is optional; a form of figures is always filled in whole."""
     entries = draft_entries(submission)
     counts: dict[int, int] = {}
     for row in files_of(submission):
@@ -234,17 +235,17 @@ def problems_of(task: SubmissionTask, submission: Submission) -> list[str]:
         entry = entries.get(item.id)
         if item.kind is ItemKind.TEXT:
             have = reader_length(entry.text if entry else "")
-            if have < max(item.min_count, 1):
+            if have < item.min_count:
                 problems.append(
                     _l("%(item)s: at least %(count)d characters (now %(have)d).",
-                       item=item.label, count=max(item.min_count, 1), have=have)
+                       item=item.label, count=item.min_count, have=have)
                 )  # fmt: skip
         elif item.kind is ItemKind.FIGURES:
             values = entry.figures if entry else {}
             if any(values.get(name) is None for name in item.field_names):
                 problems.append(_l("%(item)s: fill in every figure.", item=item.label))
         else:
-            need, have = max(item.min_count, 1), counts.get(item.id, 0)
+            need, have = item.min_count, counts.get(item.id, 0)
             if have < need:
                 problems.append(
                     _l("%(item)s: at least %(count)d files (now %(have)d).",

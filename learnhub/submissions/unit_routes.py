@@ -26,6 +26,7 @@ from .forms import FileForm, ReviewForm, draft_form_class
 from .models import (
     BOARD_STATUS_LABELS,
     FILE_KINDS,
+    ITEM_KIND_LABELS,
     Decision,
     ItemKind,
     SubmissionFile,
@@ -43,14 +44,14 @@ def allow_large_uploads(endpoint: str | None, _values) -> None:
         allow_upload_of(files.MAX_UPLOAD_BYTES)
 
 
-def _task_and_unit(task_id: int, code: str) -> tuple[SubmissionTask, Region]:
+def _task_and_unit(task_id: int, unit_code: str) -> tuple[SubmissionTask, Region]:
     task = db.get_or_404(SubmissionTask, task_id)
-    region = db.get_or_404(Region, code)
+    region = db.get_or_404(Region, unit_code)
     return task, region
 
 
-def _visible(task_id: int, code: str) -> tuple[SubmissionTask, Region]:
-    task, region = _task_and_unit(task_id, code)
+def _visible(task_id: int, unit_code: str) -> tuple[SubmissionTask, Region]:
+    task, region = _task_and_unit(task_id, unit_code)
     if not may_see(current_user, task, region.code):
         abort(404)
     return task, region
@@ -100,17 +101,17 @@ def _page(task, region, draft_form=None, file_form=None, review_form=None, statu
         file_form=file_form or _file_form(task), review_form=review_form or ReviewForm(),
         entries=drafts.draft_entries(submission), draft_files=draft_files,
         problems=drafts.problems_of(task, submission) if submission else [],
-        reader_length=reader_length, refusals=refusals,
+        reader_length=reader_length, refusals=refusals, kind_labels=ITEM_KIND_LABELS,
         entries_of_latest=drafts.version_entries(latest) if latest else {},
         files_of_latest=drafts.files_of(submission, latest.id) if latest else [],
     ), status  # fmt: skip
 
 
-@bp.get("/tasks/<int:task_id>/units/<code>")
+@bp.get("/tasks/<int:task_id>/units/<unit_code>")
 @role_required(*CENTRE_ROLES)
-def unit(task_id: int, code: str):
+def unit(task_id: int, unit_code: str):
     """The unit's draft and versions."""
-    task, region = _visible(task_id, code)
+    task, region = _visible(task_id, unit_code)
     return _page(task, region)
 
 
@@ -122,11 +123,11 @@ def _figures(task, form) -> dict[int, dict[str, int | None]]:
     }  # fmt: skip
 
 
-@bp.post("/tasks/<int:task_id>/units/<code>")
+@bp.post("/tasks/<int:task_id>/units/<unit_code>")
 @role_required(*CENTRE_ROLES)
-def save_draft(task_id: int, code: str):
+def save_draft(task_id: int, unit_code: str):
     """Keep the texts and figures typed so far."""
-    task, region = _task_and_unit(task_id, code)
+    task, region = _task_and_unit(task_id, unit_code)
     submission = drafts.submission_of(task, region.code)
     form = _draft_form(task, submission, formdata=request.form)
     if not form.validate_on_submit():
@@ -144,14 +145,14 @@ def save_draft(task_id: int, code: str):
         return _page(task, region, draft_form=form, status=400)
     db.session.commit()
     flash(_("The draft is saved."))
-    return redirect(url_for("submissions.unit", task_id=task.id, code=region.code))
+    return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
 
-@bp.post("/tasks/<int:task_id>/units/<code>/files")
+@bp.post("/tasks/<int:task_id>/units/<unit_code>/files")
 @role_required(*CENTRE_ROLES)
-def add_file(task_id: int, code: str):
+def add_file(task_id: int, unit_code: str):
     """Add a photo, document or video to the draft (checked by its content)."""
-    task, region = _task_and_unit(task_id, code)
+    task, region = _task_and_unit(task_id, unit_code)
     form = _file_form(task, submitted=True)
     if not form.validate_on_submit() or form.upload is None:
         if not may_see(current_user, task, region.code):
@@ -171,13 +172,13 @@ def add_file(task_id: int, code: str):
         return _page(task, region, file_form=form, status=400)
     db.session.commit()
     flash(_("The file is added."))
-    return redirect(url_for("submissions.unit", task_id=task.id, code=region.code))
+    return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
 
-@bp.post("/tasks/<int:task_id>/units/<code>/files/<int:file_id>/delete")
+@bp.post("/tasks/<int:task_id>/units/<unit_code>/files/<int:file_id>/delete")
 @role_required(*CENTRE_ROLES)
-def remove_file(task_id: int, code: str, file_id: int):
-    task, region = _task_and_unit(task_id, code)
+def remove_file(task_id: int, unit_code: str, file_id: int):
+    task, region = _task_and_unit(task_id, unit_code)
     row = db.get_or_404(SubmissionFile, file_id)
     if row.submission.task_id != task.id or row.submission.region_code != region.code:
         abort(404)
@@ -195,14 +196,14 @@ def remove_file(task_id: int, code: str, file_id: int):
         if path is not None:
             path.unlink(missing_ok=True)
         flash(_("The file is removed."))
-    return redirect(url_for("submissions.unit", task_id=task.id, code=region.code))
+    return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
 
-@bp.post("/tasks/<int:task_id>/units/<code>/submit")
+@bp.post("/tasks/<int:task_id>/units/<unit_code>/submit")
 @role_required(*CENTRE_ROLES)
-def submit(task_id: int, code: str):
+def submit(task_id: int, unit_code: str):
     """Send the draft as a new version (every item's rule is checked first)."""
-    task, region = _task_and_unit(task_id, code)
+    task, region = _task_and_unit(task_id, unit_code)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -219,14 +220,14 @@ def submit(task_id: int, code: str):
         flash(_("Submitted after the due time: it is marked late."))
     else:
         flash(_("Submitted. The task's owner will accept it or return it with comments."))
-    return redirect(url_for("submissions.unit", task_id=task.id, code=region.code))
+    return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
 
-@bp.post("/tasks/<int:task_id>/units/<code>/review")
+@bp.post("/tasks/<int:task_id>/units/<unit_code>/review")
 @role_required(*CENTRE_ROLES)
-def decide(task_id: int, code: str):
+def decide(task_id: int, unit_code: str):
     """Accept the latest version, or return it with comments (the task's owner)."""
-    task, region = _task_and_unit(task_id, code)
+    task, region = _task_and_unit(task_id, unit_code)
     submission = drafts.submission_of(task, region.code)
     if submission is None:
         abort(404)
@@ -235,7 +236,7 @@ def decide(task_id: int, code: str):
         if not may_see(current_user, task, region.code):
             abort(404)
         return _page(task, region, review_form=form, status=400)
-    link = url_for("submissions.unit", task_id=task.id, code=region.code)
+    link = url_for("submissions.unit", task_id=task.id, unit_code=region.code)
     try:
         review.decide(current_user, submission, Decision(form.decision.data),
                       form.comments.data or "", link)  # fmt: skip
@@ -250,11 +251,11 @@ def decide(task_id: int, code: str):
     return redirect(url_for("submissions.task", task_id=task.id))
 
 
-@bp.get("/tasks/<int:task_id>/units/<code>/versions/<int:number>")
+@bp.get("/tasks/<int:task_id>/units/<unit_code>/versions/<int:number>")
 @role_required(*CENTRE_ROLES)
-def version(task_id: int, code: str, number: int):
+def version(task_id: int, unit_code: str, number: int):
     """One submitted version, as it was sent."""
-    task, region = _visible(task_id, code)
+    task, region = _visible(task_id, unit_code)
     submission = drafts.submission_of(task, region.code)
     found = (
         next((v for v in submission.versions if v.number == number), None) if submission else None
