@@ -11,11 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from learnhub.accounts.demo import load_demo_accounts
 from learnhub.audit import AuditAction, AuditEntry
+from learnhub.clock import local_today, site_timezone
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox import Message
 from learnhub.submissions import board, drafts, review, tasks
+from learnhub.submissions.demo import load_demo_submissions
 from learnhub.submissions.errors import SubmissionError, SubmissionRefused
 from learnhub.submissions.jobs import remind_units_every_morning
 from learnhub.submissions.models import (
@@ -25,6 +28,7 @@ from learnhub.submissions.models import (
     SubmissionEntry,
     SubmissionFile,
     SubmissionStatus,
+    SubmissionTask,
     SubmissionVersion,
 )
 from tests.submission_steps import (
@@ -324,3 +328,28 @@ def test_the_board_counts_each_state(people):
     assert counts[BoardStatus.SUBMITTED] == 1 and counts[BoardStatus.DRAFT] == 1
     assert counts[BoardStatus.NOT_STARTED] == 0
     assert utcnow() < task.due_at
+
+
+def test_the_demo_sets_the_learning_week_tasks_in_many_states_once(app):
+    with in_english(app):
+        load_demo_accounts(iter)
+        load_demo_submissions(iter)
+        db.session.commit()
+        load_demo_submissions(iter)  # again: nothing more
+        db.session.commit()
+        found = db.session.scalars(select(SubmissionTask).order_by(SubmissionTask.id)).all()
+        due = [(t.title, t.due_at.astimezone(site_timezone()).strftime("%m-%d")) for t in found]
+        assert due == [
+            ("全民终身学习活动周工作方案和宣传展板材料", "10-21"),
+            ("活动周特色案例和终身学习先进典型", "10-25"),
+            ("活动周工作总结", "12-10"),
+            ("终身学习资源清单和明年行动计划", "12-31"),
+            ("终身学习资源清单和明年行动计划", "12-31"),
+        ]  # fmt: skip
+        assert {t.due_at.year for t in found} == {local_today().year}
+        states = set()
+        for task in found:
+            states |= {row.status for row in board.board(task)}
+        assert {BoardStatus.ACCEPTED, BoardStatus.RETURNED, BoardStatus.NOT_STARTED,
+                BoardStatus.DRAFT, BoardStatus.SUBMITTED} <= states  # fmt: skip
+        assert len(found[0].units) == 14 and found[4].owner_region_code == SHENYANG
