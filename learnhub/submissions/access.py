@@ -3,6 +3,8 @@ units that must submit (each unit's own staff, acting only for it)."""
 
 from __future__ import annotations
 
+from flask import current_app
+
 from learnhub.accounts.models import Role
 
 from .models import SubmissionTask
@@ -20,16 +22,24 @@ def unit_of(user) -> str | None:
     return user.managed_region_code
 
 
+def owner_region_of(user) -> str | None:
+    """The region whose tasks the user sets and reviews: the province for province staff,
+    their city for city staff; None for everyone else."""
+    if not (user and user.is_authenticated) or user.role not in OWNER_ROLES:
+        return None
+    if user.role is Role.PROVINCE_STAFF:
+        return current_app.config["HOME_PROVINCE"]
+    return user.managed_region_code
+
+
 def may_set_tasks(user) -> bool:
     """Province staff set tasks for cities (and districts), city staff for their districts."""
-    return bool(
-        user and user.is_authenticated and user.role in OWNER_ROLES and user.managed_region_code
-    )
+    return owner_region_of(user) is not None
 
 
 def owns(user, task: SubmissionTask) -> bool:
     """Whether the user is staff of the level that set the task (its board, its reviews)."""
-    return may_set_tasks(user) and user.managed_region_code == task.owner_region_code
+    return owner_region_of(user) == task.owner_region_code
 
 
 def must_submit(task: SubmissionTask, region_code: str | None) -> bool:

@@ -24,6 +24,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from . import demo_files, drafts, review, tasks
+from .access import owner_region_of
 from .models import Decision, ItemKind, SubmissionTask
 
 SHENYANG, DALIAN, HEPING, SHENHE = "210100", "210200", "210102", "210103"
@@ -106,7 +107,7 @@ def _due(task: DemoTask) -> datetime:
 def _existing(owner: User, title: str) -> SubmissionTask | None:
     return db.session.scalar(
         select(SubmissionTask).where(
-            SubmissionTask.owner_region_code == owner.managed_region_code,
+            SubmissionTask.owner_region_code == owner_region_of(owner),
             SubmissionTask.title == title,
         )
     )

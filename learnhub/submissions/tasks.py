@@ -17,7 +17,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 
-from .access import may_set_tasks, owns
+from .access import may_set_tasks, owner_region_of, owns
 from .errors import SubmissionError, SubmissionRefused
 from .files import MAX_ITEM_MB
 from .models import ItemKind, SubmissionTask, TaskItem, TaskUnit
@@ -60,10 +60,16 @@ def region_label(region_code: str) -> tuple[str | None, str | None]:
     return region.parent_code, region.code
 
 
+def owner_home(staff: User) -> Region | None:
+    """The region (the province, or a city) whose tasks the staff member sets."""
+    code = owner_region_of(staff)
+    return db.session.get(Region, code) if code else None
+
+
 def _allowed_units(staff: User) -> dict[str, Region]:
     """The units this staff member may ask: the province's cities and districts for
     province staff, their own city's districts for city staff."""
-    owner = staff.managed_region
+    owner = owner_home(staff)
     if owner is None:
         return {}
     if owner.level is RegionLevel.PROVINCE:
@@ -77,7 +83,7 @@ def _allowed_units(staff: User) -> dict[str, Region]:
 def unit_codes_for(staff: User, choice: str, cities: list[str], city: str | None) -> list[str]:
     """The units of a choice: every city, the chosen cities, or every district of a city."""
     allowed = _allowed_units(staff)
-    home = staff.managed_region
+    home = owner_home(staff)
     if choice == "all_cities" and home is not None and home.level is RegionLevel.PROVINCE:
         return [c.code for c in home.children]
     if choice == "chosen_cities" and home is not None and home.level is RegionLevel.PROVINCE:
@@ -152,7 +158,7 @@ def create_task(
     _check_items(items)
     task = SubmissionTask(
         title=title.strip()[:120], instructions_html=sanitise_html(instructions),
-        owner_region_code=staff.managed_region_code, due_at=due_at, remind_days=remind_days,
+        owner_region_code=owner_region_of(staff), due_at=due_at, remind_days=remind_days,
         created_by_id=staff.id,
     )  # fmt: skip
     task.units = [TaskUnit(region_code=code) for code in sorted(set(unit_codes))]
@@ -169,7 +175,7 @@ def create_task(
     ]
     db.session.add(task)
     db.session.flush()
-    city, district = region_label(staff.managed_region_code)
+    city, district = region_label(task.owner_region_code)
     record(AuditAction.SUBMISSION_TASK_SET, actor=staff, city_code=city, district_code=district,
            details={"task": task.id, "title": task.title, "units": len(task.units)})  # fmt: skip
     return task
@@ -194,7 +200,7 @@ def tasks_owned_by(staff: User) -> list[SubmissionTask]:
     return list(
         db.session.scalars(
             select(SubmissionTask)
-            .where(SubmissionTask.owner_region_code == staff.managed_region_code)
+            .where(SubmissionTask.owner_region_code == owner_region_of(staff))
             .order_by(SubmissionTask.due_at.desc())
         )
     )
@@ -216,7 +222,7 @@ def tasks_for_unit(region_code: str | None) -> list[SubmissionTask]:
 
 def city_choices(staff: User) -> list[Region]:
     """The cities a staff member may ask for (province staff: all; city staff: their own)."""
-    home = staff.managed_region
+    home = owner_home(staff)
     if home is None:
         return []
     if home.level is RegionLevel.PROVINCE:

@@ -275,6 +275,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
             ),
         }
         content |= _credit_staff_content(accounts, finished)
+        content |= _submission_content(accounts)
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
@@ -338,6 +339,26 @@ def _credit_staff_content(accounts, finished) -> dict[str, object]:
         "frozen_account": frozen.number,
         "kept_award": db.session.scalar(select(PendingAward.id)),
     }
+
+
+def _submission_content(accounts) -> dict[str, object]:
+    """A task of the province that Shenyang and Dalian must answer, for the pages of
+    submissions (tests/browser/test_submissions_flow.py fills one in through the page)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.database import utcnow
+    from learnhub.extensions import db
+    from learnhub.submissions.tasks import create_task
+    from tests.submission_steps import BOARD_ITEMS, INSTRUCTIONS
+
+    province = db.session.scalar(select(User).where(User.username == accounts.province_staff))
+    task = create_task(province, "活动周工作方案和宣传展板材料", INSTRUCTIONS,
+                       utcnow() + timedelta(days=10), 3, ["210100", "210200"],
+                       BOARD_ITEMS)  # fmt: skip
+    return {"submission_task": task.id}
 
 
 @pytest.fixture
