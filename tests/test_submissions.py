@@ -264,6 +264,15 @@ def test_only_the_owner_decides_and_a_return_needs_comments(people):
     review.decide(user("province"), submission, Decision.ACCEPTED, "", "/x")
     db.session.commit()
     assert submission.status is SubmissionStatus.ACCEPTED
+    entry = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == str(AuditAction.SUBMISSION_REVIEWED),
+            AuditEntry.refused.is_(False),
+        )
+    )
+    assert entry.actor_id == user("province").id and entry.city_code == SHENYANG
+    assert entry.details["decision"] == "accepted" and entry.details["version"] == 1
+    assert _actions(AuditAction.SUBMISSION_REVIEWED, refused=True) == 1  # 沈阳's own try
     told = db.session.scalars(select(Message).where(Message.recipient_id == user("shenyang").id))
     assert [m.subject for m in told] == ["Accepted: 活动周工作方案和宣传展板材料"]
     with pytest.raises(SubmissionError, match="cannot be changed"):

@@ -5,6 +5,7 @@ region's staff, each with a valid CSRF token and a role the route rule lets thro
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from learnhub.audit import AuditAction, AuditEntry
 from learnhub.extensions import db
 from learnhub.submissions import drafts
-from learnhub.submissions.models import ItemKind, SubmissionFile, SubmissionTask
+from learnhub.submissions.models import ItemKind, SubmissionFile, SubmissionTask, SubmissionVersion
 from tests.helpers import csrf_token_from, sign_in, submit
 from tests.submission_steps import (
     DALIAN,
@@ -26,9 +27,11 @@ from tests.submission_steps import (
     SHENYANG,
     fill_and_submit,
     in_english,
+    item,
     make_people,
     make_task,
     task_of,
+    user,
 )
 
 
@@ -287,3 +290,41 @@ def test_only_the_owner_sees_the_board_closes_and_downloads(app, people):
         assert closing.status_code == 404, login
     with app.app_context():
         assert task_of(task_id).closed_at is None
+
+
+def test_two_submits_at_once_make_one_version(app, people):
+    task_id = _task(app)
+    with in_english(app):
+        fill_and_submit_draft_only(task_id)
+    page = _unit(task_id, SHENYANG)
+    clients = [_client(app, "shenyang") for _ in range(2)]
+    tokens = [_token(client, page) for client in clients]
+    barrier, statuses = threading.Barrier(2), []
+
+    def post(client, token):
+        barrier.wait()
+        statuses.append(client.post(f"{page}/submit", data={"csrf_token": token}).status_code)
+
+    threads = [
+        threading.Thread(target=post, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 302 in statuses and all(status in (302, 303, 400) for status in statuses), statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SubmissionVersion.id))) == 1
+
+
+def fill_and_submit_draft_only(task_id: int) -> None:
+    """Everything the task asks, saved as a draft (not submitted)."""
+    task = task_of(task_id)
+    staff = user("shenyang")
+    text, photos, documents, figures = (item(task, k) for k in ItemKind if k is not ItemKind.VIDEO)
+    drafts.save_draft(staff, task, SHENYANG, {text.id: PLAN_TEXT},
+                      {figures.id: {"活动场次": 1, "参与人次": 2}})  # fmt: skip
+    for caption in ("开幕式", "读书会"):
+        drafts.add_file(staff, task, SHENYANG, photos, io.BytesIO(JPEG), "p.jpg", caption)
+    drafts.add_file(staff, task, SHENYANG, documents, io.BytesIO(PDF), "方案.pdf", "")
+    db.session.commit()

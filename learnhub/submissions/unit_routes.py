@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from learnhub.accounts.access import role_required
 from learnhub.accounts.scopes import CENTRE_ROLES
@@ -55,6 +56,13 @@ def _visible(task_id: int, unit_code: str) -> tuple[SubmissionTask, Region]:
     if not may_see(current_user, task, region.code):
         abort(404)
     return task, region
+
+
+def _changed_meanwhile(task, region):
+    """Two posts at once (two staff of a unit, a double click): the database let one win."""
+    db.session.rollback()
+    flash(_("Someone changed this submission at the same moment. Check it, then try again."))
+    return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code), 303)
 
 
 def _refused(error: SubmissionRefused):
@@ -137,13 +145,15 @@ def save_draft(task_id: int, unit_code: str):
     texts = {i.id: form[f"text_{i.id}"].data or "" for i in task.items if i.kind is ItemKind.TEXT}
     try:
         drafts.save_draft(current_user, task, region.code, texts, _figures(task, form))
+        db.session.commit()
+    except IntegrityError:
+        return _changed_meanwhile(task, region)
     except SubmissionRefused as error:
         return _refused(error)
     except SubmissionError as error:
         db.session.rollback()
         show_problems(form, {error.field: error.message})
         return _page(task, region, draft_form=form, status=400)
-    db.session.commit()
     flash(_("The draft is saved."))
     return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
@@ -162,16 +172,18 @@ def add_file(task_id: int, unit_code: str):
         return _page(task, region, file_form=form, status=400)
     item = next((i for i in task.items if str(i.id) == form.item.data), None)
     try:
-        drafts.add_file(current_user, task, region.code, item, form.upload.stream,
-                        form.upload.filename, form.caption.data or "")  # fmt: skip
+        row = drafts.add_file(current_user, task, region.code, item, form.upload.stream,
+                              form.upload.filename, form.caption.data or "")  # fmt: skip
+        db.session.commit()
+    except IntegrityError:
+        return _changed_meanwhile(task, region)
     except SubmissionRefused as error:
         return _refused(error)
     except SubmissionError as error:
         db.session.rollback()
         show_problems(form, {error.field: error.message})
         return _page(task, region, file_form=form, status=400)
-    db.session.commit()
-    flash(_("The file is added."))
+    flash(_("The file %(name)s is added.", name=row.caption or row.original_name))
     return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
 
@@ -208,6 +220,9 @@ def submit(task_id: int, unit_code: str):
         abort(400)
     try:
         version = drafts.submit(current_user, task, region.code)
+        db.session.commit()
+    except IntegrityError:
+        return _changed_meanwhile(task, region)
     except SubmissionRefused as error:
         return _refused(error)
     except SubmissionError as error:
@@ -215,7 +230,6 @@ def submit(task_id: int, unit_code: str):
         form = _draft_form(task, drafts.submission_of(task, region.code))
         show_problems(form, {None: error.message})
         return _page(task, region, draft_form=form, status=400)
-    db.session.commit()
     if version.late:
         flash(_("Submitted after the due time: it is marked late."))
     else:
