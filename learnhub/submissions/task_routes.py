@@ -46,8 +46,9 @@ def index():
         for task in tasks.tasks_for_unit(unit)
     ]
     return render_template(
-        "submissions/index.html", to_do=to_do, owned=tasks.tasks_owned_by(current_user),
-        may_set=may_set_tasks(current_user), labels=BOARD_STATUS_LABELS, now=utcnow(),
+        "submissions/index.html", to_do=to_do, has_unit=unit is not None,
+        owned=tasks.tasks_owned_by(current_user), may_set=may_set_tasks(current_user),
+        labels=BOARD_STATUS_LABELS, now=utcnow(),
     )  # fmt: skip
 
 
