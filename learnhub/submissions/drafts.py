@@ -42,12 +42,16 @@ MAX_CAPTION = 10
 MAX_FILES_PER_ITEM = 60
 
 
-def submission_of(task: SubmissionTask, region_code: str) -> Submission | None:
-    return db.session.scalar(
-        select(Submission).where(
-            Submission.task_id == task.id, Submission.region_code == region_code
-        )
+def submission_of(task: SubmissionTask, region_code: str, lock: bool = False) -> Submission | None:
+    """The unit's submission for the task. ``lock``: for a change, read it afresh and hold
+    its row until the commit, so a second post at the same moment waits and then sees the
+    first one's result (two submits never make two versions)."""
+    query = select(Submission).where(
+        Submission.task_id == task.id, Submission.region_code == region_code
     )
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def _refuse(staff: User, task: SubmissionTask, region_code: str, message) -> None:
@@ -65,7 +69,7 @@ def editable_submission(staff: User, task: SubmissionTask, region_code: str) -> 
         _refuse(staff, task, region_code, _l("You can only submit for your own unit."))
     if task.closed:
         raise SubmissionError(_l("This task is closed: nothing more can be submitted."))
-    submission = submission_of(task, region_code)
+    submission = submission_of(task, region_code, lock=True)
     if submission is None:
         submission = Submission(task_id=task.id, region_code=region_code)
         db.session.add(submission)
@@ -254,6 +258,14 @@ def problems_of(task: SubmissionTask, submission: Submission) -> list[str]:
     return [str(p) for p in problems]
 
 
+def _last_version_number(submission: Submission) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.max(SubmissionVersion.number), 0)).where(
+            SubmissionVersion.submission_id == submission.id
+        )
+    )
+
+
 def submit(
     staff: User, task: SubmissionTask, region_code: str, now: datetime | None = None
 ) -> SubmissionVersion:
@@ -265,7 +277,7 @@ def submit(
         raise SubmissionError(" ".join(problems))
     now = now or utcnow()
     version = SubmissionVersion(
-        submission_id=submission.id, number=len(submission.versions) + 1, submitted_at=now,
+        submission_id=submission.id, number=_last_version_number(submission) + 1, submitted_at=now,
         submitted_by_id=staff.id, late=now > task.due_at,
     )  # fmt: skip
     db.session.add(version)
