@@ -28,6 +28,7 @@ from . import (
     search,
     staff,
     studio,
+    submissions,
     week,
 )
 from .accounts.cli import users_cli
@@ -48,7 +49,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
-    privacy,
+    privacy, submissions,
 )  # fmt: skip
 
 

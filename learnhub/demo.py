@@ -31,6 +31,7 @@ from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .submissions.demo import load_demo_submissions
 from .week.demo import load_demo_week
 
 demo_cli = AppGroup("demo", help="The demo data set.")
@@ -50,6 +51,7 @@ def _demo_steps():
         ("activities", load_demo_activities),
         ("week", load_demo_week),
         ("privacy", load_demo_privacy),
+        ("submissions", load_demo_submissions),
     ]
 
 

@@ -34,6 +34,8 @@ from learnhub.extensions import db
 from learnhub.places.models import PlaceKind
 from learnhub.places.services import PlaceDetails, create_place
 from learnhub.regions.models import Region
+from learnhub.submissions.models import ItemKind
+from learnhub.submissions.tasks import ItemRule, create_task
 from tests.helpers import csrf_token_from, sign_in
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
@@ -89,12 +91,25 @@ def world(app, make_user, make_course):
             name="模糊测试书屋", kind=PlaceKind.LIBRARY, city_code="210100",
             district_code="210102"), None).id  # fmt: skip
         db.session.commit()
+        task_id = _submission_task()
     return {
         **activity_ids,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "place_id": place_id, "kind": "text", "action": "freeze",
         **_week_world(app),
+        "task_id": task_id, "unit_code": "210100",
     }  # fmt: skip
+
+
+def _submission_task() -> int:
+    """A task of the province that 沈阳 (fz_city) must answer: a text, photos and figures."""
+    province = db.session.scalar(select(User).where(User.username == "fz_province"))
+    items = [ItemRule(ItemKind.TEXT, "展板文字", 300), ItemRule(ItemKind.PHOTOS, "照片", 2),
+             ItemRule(ItemKind.FIGURES, "数据", field_names=["活动场次", "参与人次"])]  # fmt: skip
+    task = create_task(province, "活动周材料", "", utcnow() + timedelta(days=5), 3, ["210100"],
+                       items)  # fmt: skip
+    db.session.commit()
+    return task.id
 
 
 def _week_world(app) -> dict:
@@ -160,8 +175,9 @@ def _post_rules(app):
 
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
-BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "learning",
-              "people", "places", "recognition", "staff", "studio", "week")  # fmt: skip
+BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "inbox",
+              "learning", "people", "places", "privacy", "recognition", "staff", "studio",
+              "submissions", "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

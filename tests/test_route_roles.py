@@ -62,6 +62,8 @@ PAGES = {
     "/staff/activities/new": ALL_STAFF,
     "/staff/activities/kinds": PROVINCE,
     "/staff/help-desk/": ALL_STAFF,
+    "/staff/submissions/": ALL_STAFF,
+    "/staff/submissions/tasks/new": CITY_AND_UP,
     "/staff/places": ALL_STAFF,
     "/staff/places/new": ALL_STAFF,
     "/staff/privacy/retention": ALL_STAFF,
@@ -154,6 +156,20 @@ BY_RECORD = {
     "test_staff_of_another_city_or_learners_cannot_exclude_a_citys_registrations",
     "staff.dismiss_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
     "staff.retry_job": "tests/test_jobs.py::test_only_province_staff_see_or_touch_the_jobs",
+    "submissions.": "tests/test_submissions_pages.py::"
+    "test_other_units_staff_are_kept_out_and_their_posts_refused",
+    "submissions.task": "tests/test_submissions_pages.py::"
+    "test_only_the_owner_sees_the_board_closes_and_downloads",
+    "submissions.close_task": "tests/test_submissions_pages.py::"
+    "test_only_the_owner_sees_the_board_closes_and_downloads",
+    "submissions.archive": "tests/test_submissions_pages.py::"
+    "test_only_the_owner_sees_the_board_closes_and_downloads",
+    "submissions.decide": "tests/test_submissions_pages.py::"
+    "test_the_owner_cannot_submit_for_a_unit_nor_a_unit_decide",
+    "submissions.file": "tests/test_submissions_pages.py::"
+    "test_files_are_sent_privately_to_the_unit_and_the_owner_only",
+    "submissions.version": "tests/test_submissions_pages.py::"
+    "test_a_city_sees_its_districts_submissions_for_its_own_tasks",
     "studio.": "tests/test_studio.py::test_dalian_editor_cannot_edit_or_publish_a_shenyang_course",
     "activities.staff_sign_up_for": "tests/test_activities_proxy.py::"
     "test_staff_of_another_city_or_district_cannot_find_or_sign_up_the_resident",

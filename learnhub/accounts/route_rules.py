@@ -114,7 +114,12 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.staff_edit_session", "activities.staff_cancel_session",
             "places.staff_list", "places.staff_new", "places.staff_edit", "places.staff_hide",
             "places.staff_show", "activities.staff_sign_up_for",
-            "activities.staff_sign_up_for_post", "privacy.retention", "privacy.reveal_mobile"),
+            "activities.staff_sign_up_for_post", "privacy.retention", "privacy.reveal_mobile",
+            # submissions: the unit's staff or the task's owner (checked by the view)
+            "submissions.index", "submissions.task", "submissions.close_task",
+            "submissions.archive", "submissions.unit", "submissions.save_draft",
+            "submissions.add_file", "submissions.remove_file", "submissions.submit",
+            "submissions.decide", "submissions.version", "submissions.file"),
     # The lifelong-learning week: the province opens it, each city registers its own and
     # links activities (its districts' centres too); the view checks the city and district.
     **_each(CENTRES,
@@ -126,7 +131,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
     **_each(CENTRES,
             "activities.check_in_screen", "activities.roster", "activities.tick_attendance",
             "activities.undo_attendance", "activities.export_roster"),
-    **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst"),
+    **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst",
+            "submissions.new_task"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",
             "conversion.rules", "conversion.rule", "conversion.new_rule",

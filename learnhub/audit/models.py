@@ -78,6 +78,13 @@ class AuditAction(enum.StrEnum):
     MOBILE_REVEALED = "privacy.mobile_revealed"  # a learner's full mobile shown, with a reason
     PERSONAL_DATA_EXPORTED = "privacy.data_exported"  # a person downloaded their own data
     ACCOUNT_CLOSED = "privacy.account_closed"  # personal fields erased at the person's request
+    # Submissions (材料报送, submissions/).
+    SUBMISSION_TASK_SET = "submissions.task_set"
+    SUBMISSION_TASK_CLOSED = "submissions.task_closed"
+    SUBMISSION_SAVED = "submissions.saved"  # a draft's texts, figures or files changed
+    SUBMISSION_SUBMITTED = "submissions.submitted"
+    SUBMISSION_REVIEWED = "submissions.reviewed"  # accepted or returned
+    SUBMISSIONS_DOWNLOADED = "submissions.downloaded"  # the ZIP of accepted materials
 
 
 ACTION_LABELS = {
@@ -135,6 +142,12 @@ ACTION_LABELS = {
     AuditAction.MOBILE_REVEALED: _l("Full mobile number shown to staff"),
     AuditAction.PERSONAL_DATA_EXPORTED: _l("Own data downloaded"),
     AuditAction.ACCOUNT_CLOSED: _l("Account closed at the person's request"),
+    AuditAction.SUBMISSION_TASK_SET: _l("Submission task set"),
+    AuditAction.SUBMISSION_TASK_CLOSED: _l("Submission task closed"),
+    AuditAction.SUBMISSION_SAVED: _l("Submission draft changed"),
+    AuditAction.SUBMISSION_SUBMITTED: _l("Materials submitted"),
+    AuditAction.SUBMISSION_REVIEWED: _l("Submission accepted or returned"),
+    AuditAction.SUBMISSIONS_DOWNLOADED: _l("Accepted materials downloaded"),
 }
 
 

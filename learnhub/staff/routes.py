@@ -31,6 +31,7 @@ from .blueprint import bp
 # its feature registers the endpoint; each page checks access again itself.
 STAFF_TOOLS = (
     ("helpdesk.search", _l("Help desk: find a learner, reset a password"), False),
+    ("submissions.index", _l("Submissions: tasks, materials and who is late"), False),
     ("creditbank.staff_search", _l("Credit accounts: find, freeze, reverse, adjust"), False),
     ("creditbank.staff_open_accounts", _l("Open credit accounts in bulk"), False),
     ("recognition.queue", _l("Recognition applications to review"), False),

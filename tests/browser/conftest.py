@@ -286,6 +286,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         content |= _check_in_content(accounts)
         content["place"] = _places_content()
         content |= week_content(accounts)
+        content |= _submission_content(accounts)
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
@@ -449,6 +450,32 @@ def _check_in_content(accounts) -> dict[str, object]:
         "check_in_session": session.id, "check_in_ended_session": ended.id,
         "check_in_activity": activity.id,
     }  # fmt: skip
+
+
+def _submission_content(accounts) -> dict[str, object]:
+    """A task of the province that Shenyang and Dalian must answer, for the pages of
+    submissions (tests/browser/test_submissions_flow.py fills one in through the page)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.accounts.services import register
+    from learnhub.database import utcnow
+    from learnhub.extensions import db
+    from learnhub.submissions.tasks import create_task
+    from tests.submission_steps import BOARD_ITEMS, INSTRUCTIONS, fill_and_submit
+
+    province = db.session.scalar(select(User).where(User.username == accounts.province_staff))
+    task = create_task(province, "活动周工作方案和宣传展板材料", INSTRUCTIONS,
+                       utcnow() + timedelta(days=10), 3, ["210100", "210200"],
+                       BOARD_ITEMS)  # fmt: skip
+    # Dalian's centre has submitted, after the due time (the board shows it late).
+    register("dalian_staff", accounts.password, "大连市指导中心", "210200", "210202",
+             role=Role.CITY_STAFF, managed_region_code="210200")  # fmt: skip
+    db.session.commit()
+    fill_and_submit(task.id, "dalian_staff", "210200", now=task.due_at + timedelta(hours=2))
+    return {"submission_task": task.id}
 
 
 @pytest.fixture

@@ -264,6 +264,27 @@ PAGE_TYPES = [
     ),
     PageType("staff-person", "/staff/people/{staff_person}", user="province_staff", staff=True),
     PageType("staff-audit", "/staff/audit", user="province_staff", staff=True),
+    PageType("staff-submissions", "/staff/submissions/", user="city_staff", staff=True),
+    PageType(
+        "staff-submissions-new-task-errors",
+        "/staff/submissions/tasks/new",
+        status=400,
+        submit_empty_form=True,
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-submissions-board",
+        "/staff/submissions/tasks/{submission_task}",
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-submissions-unit",
+        "/staff/submissions/tasks/{submission_task}/units/210100",
+        user="city_staff",
+        staff=True,
+    ),
     PageType("staff-places", "/staff/places", content=True, user="city_staff", staff=True),
     PageType("staff-place-edit", "/staff/places/{place}/edit", user="city_staff", staff=True),
     PageType(

@@ -37,6 +37,7 @@ SHOTS = [
             "rankings",
             "search-empty",
             "studio-course",
+            "staff-submissions-board",
         )
         for mode in (NORMAL, ELDER)
     ],
