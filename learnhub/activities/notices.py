@@ -17,7 +17,7 @@ from sqlalchemy import select
 from learnhub.accounts.models import User
 from learnhub.clock import site_timezone
 from learnhub.extensions import db
-from learnhub.inbox import send
+from learnhub.inbox import path_for, send
 
 from .models import Activity, ActivitySession, SignUp, SignUpStatus
 
@@ -25,9 +25,7 @@ LIVE_SIGNUPS = (SignUpStatus.CONFIRMED, SignUpStatus.WAITING)
 
 
 def activity_link(activity: Activity) -> str:
-    # TODO(lead, at merge): url_for("activities.detail", activity_id=...) once the public
-    # pages (helper actpublic) are merged; the path is the same.
-    return f"/activities/{activity.id}"
+    return path_for("activities.detail", activity_id=activity.id)
 
 
 def topic_of(activity: Activity) -> str:

@@ -27,7 +27,7 @@ from learnhub.accounts.models import User
 from learnhub.audit import AuditAction, record
 from learnhub.database import utcnow
 from learnhub.extensions import db
-from learnhub.inbox import send
+from learnhub.inbox import path_for, send
 
 from .models import Activity, ActivitySession, ActivityStatus, SignUp, SignUpStatus
 
@@ -45,7 +45,7 @@ class SignUpRefused(ValueError):
 
 def activity_path(activity_id: int) -> str:
     """The activity's public page, as a path (inbox links are paths on this site)."""
-    return f"/activities/{activity_id}"
+    return path_for("activities.detail", activity_id=activity_id)
 
 
 def waiting_list_limit() -> int:
