@@ -19,6 +19,7 @@ from . import (
     inbox,
     learning,
     main,
+    news,
     people,
     places,
     rankings,
@@ -46,6 +47,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
+    news,
 )  # fmt: skip
 
 

@@ -63,6 +63,9 @@ class AuditAction(enum.StrEnum):
     PLACE_CHANGED = "place.changed"
     PLACE_SHOWN = "place.shown"
     PLACE_HIDDEN = "place.hidden"
+    # News (news/staff_routes.py).
+    NEWS_SAVED = "news.saved"  # written or changed
+    NEWS_STATUS_CHANGED = "news.status"  # published or withdrawn
 
 
 ACTION_LABELS = {
@@ -108,6 +111,8 @@ ACTION_LABELS = {
     AuditAction.PLACE_CHANGED: _l("Learning place changed"),
     AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
     AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
+    AuditAction.NEWS_SAVED: _l("News written or changed"),
+    AuditAction.NEWS_STATUS_CHANGED: _l("News published or withdrawn"),
 }
 
 
