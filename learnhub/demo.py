@@ -24,6 +24,7 @@ from .creditbank.demo import load_demo_credits
 from .extensions import db
 from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
+from .news.demo import load_demo_news
 from .places.demo import load_demo_places
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
@@ -38,6 +39,7 @@ def _demo_steps():
         ("accounts", load_demo_accounts),
         ("courses", load_demo_courses),
         ("places", load_demo_places),
+        ("news", load_demo_news),
         ("credits", load_demo_credits),
         ("recognition", load_demo_recognition),
         ("conversions", load_demo_conversions),

@@ -13,6 +13,7 @@ from learnhub.accounts.models import Role
 from learnhub.audit import AuditAction, AuditEntry
 from learnhub.extensions import db
 from learnhub.news import NewsItem, NewsKind, NewsStatus, publish_story, services
+from learnhub.news.demo import load_demo_news
 from learnhub.news.services import NewsDetails
 from tests.helpers import csrf_token_from, sign_in, submit
 
@@ -248,3 +249,13 @@ def test_publish_story_publishes_a_sanitised_model_story(app):
         db.session.rollback()
         assert db.session.scalar(select(func.count(NewsItem.id))) == 1
     assert "坚持学习" in app.test_client().get(f"/news/{news_id}").get_data(as_text=True)
+
+
+def test_the_demo_news_load_once_and_are_public(app):
+    with app.app_context():
+        load_demo_news()
+        load_demo_news()
+        db.session.commit()
+        assert db.session.scalar(select(func.count(NewsItem.id))) == 12
+    page = app.test_client().get("/news?city=province").get_data(as_text=True)
+    assert "关于做好2020年全民终身学习活动周相关工作的通知" in page

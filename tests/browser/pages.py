@@ -115,6 +115,10 @@ PAGE_TYPES = [
     PageType("place", "/places/{place}"),
     PageType("map", "/map", content=True),
     PageType("map-near", "/map?district=210102", content=True),
+    # News
+    PageType("news", "/news", content=True),
+    PageType("news-filtered", "/news?kind=notice&city=province", content=True),
+    PageType("news-story", "/news/{news}", content=True),
     # Errors
     PageType("not-found", "/no-such-page", status=404),
     PageType("forbidden", "/staff/", status=403, user="learner"),
@@ -230,6 +234,22 @@ PAGE_TYPES = [
     PageType(
         "staff-place-new-errors",
         "/staff/places/new",
+        status=400,
+        submit_empty_form=True,
+        user="city_staff",
+        staff=True,
+    ),
+    PageType("staff-news", "/staff/news", content=True, user="city_staff", staff=True),
+    PageType(
+        "staff-news-edit",
+        "/staff/news/{news}/edit",
+        content=True,
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-news-new-errors",
+        "/staff/news/new",
         status=400,
         submit_empty_form=True,
         user="city_staff",
