@@ -25,6 +25,7 @@ from . import (
     rankings,
     recognition,
     regions,
+    satisfaction,
     search,
     staff,
     studio,
@@ -47,7 +48,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
-    news,
+    news, satisfaction,
 )  # fmt: skip
 
 

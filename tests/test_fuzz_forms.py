@@ -134,7 +134,8 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "learning",
-              "news", "people", "places", "recognition", "staff", "studio")  # fmt: skip
+              "news", "people", "places", "recognition", "satisfaction", "staff",
+              "studio")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

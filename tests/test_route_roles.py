@@ -66,6 +66,8 @@ PAGES = {
     "/staff/places/new": ALL_STAFF,
     "/staff/news": ALL_STAFF,
     "/staff/news/new": ALL_STAFF,
+    "/staff/satisfaction": ALL_STAFF,
+    "/staff/satisfaction.csv": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
 }
