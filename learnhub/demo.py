@@ -30,6 +30,7 @@ from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .satisfaction.demo import load_demo_ratings
 
 demo_cli = AppGroup("demo", help="The demo data set.")
 
@@ -44,6 +45,7 @@ def _demo_steps():
         ("recognition", load_demo_recognition),
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
+        ("ratings", load_demo_ratings),
         ("recovery", load_demo_recovery),
     ]
 

@@ -23,6 +23,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.learning import services as learning
 from learnhub.satisfaction import Rating, services
+from learnhub.satisfaction.demo import load_demo_ratings
 from tests.helpers import read_text_lesson, sign_in, submit
 
 
@@ -164,3 +165,12 @@ def test_staff_see_figures_of_their_region_only_and_export_them(app, client, mak
     assert export.data.startswith("\ufeff".encode())
     text = export.data.decode("utf-8-sig")
     assert "社区书法讲座" in text and "大连合唱活动" not in text
+
+
+def test_demo_ratings_rate_each_completion_once(app, finished):
+    with app.app_context():
+        load_demo_ratings()
+        load_demo_ratings()
+        db.session.commit()
+        (rating,) = db.session.scalars(select(Rating))
+        assert rating.course_id == finished and 3 <= rating.score <= 5
