@@ -277,6 +277,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         content |= _credit_staff_content(accounts, finished)
         content["place"] = _places_content()
         content["news"] = _news_content()
+        content["finished_course"] = finished_id  # its page offers the rating form
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
