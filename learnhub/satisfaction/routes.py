@@ -9,6 +9,7 @@ import io
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from learnhub.accounts.access import CENTRE_ROLES, role_required, staff_scope
@@ -21,7 +22,12 @@ from . import services
 from .blueprint import bp
 from .forms import RatingForm
 
-KIND_LABELS = {"course": "课程", "activity": "活动", "place": "学习场所", "city": "城市"}
+KIND_LABELS = {
+    "course": _l("Course"),
+    "activity": _l("Activity"),
+    "place": _l("Learning place"),
+    "city": _l("City"),
+}
 
 
 @bp.app_template_global()
@@ -91,9 +97,9 @@ def staff_export():
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads the Chinese right only with a BOM
     writer = csv.writer(out)
-    writer.writerow(["类别", "名称", "地区", "评价人数", "平均分"])
+    writer.writerow([_("Kind"), _("Name"), _("Region"), _("Ratings"), _("Mean score")])
     for f in services.staff_figures(staff_scope(current_user)):
-        writer.writerow([KIND_LABELS[f.kind], _safe(f.name), f.region, f.count, f.mean])
+        writer.writerow([str(KIND_LABELS[f.kind]), _safe(f.name), f.region, f.count, f.mean])
     response = current_app.response_class(
         out.getvalue(),
         mimetype="text/csv; charset=utf-8",
