@@ -19,12 +19,14 @@ from . import (
     inbox,
     learning,
     main,
+    news,
     people,
     places,
     privacy,
     rankings,
     recognition,
     regions,
+    satisfaction,
     search,
     staff,
     studio,
@@ -49,7 +51,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
-    privacy, submissions,
+    privacy, submissions, news, satisfaction,
 )  # fmt: skip
 
 

@@ -189,6 +189,9 @@ class Config:
     RANKINGS_MAX_RANGE_DAYS = 731  # longest custom date range a board accepts
     RANKINGS_API_RATE_LIMIT = 120  # API and export requests per client address per minute
     RANKINGS_CACHE_SECONDS = 30  # how long a computed board is reused; 0 = no cache
+    # Satisfaction (learnhub.satisfaction): a course's or activity's ratings are shown once
+    # this many learners rated it (fewer would name the few).
+    SATISFACTION_MIN_RATINGS = 5
 
     # Personal information (learnhub.privacy, docs/privacy.md). The privacy notice people
     # agree to: a new version is asked for again at everyone's next request.

@@ -25,12 +25,14 @@ from .creditbank.demo import load_demo_credits
 from .extensions import db
 from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
+from .news.demo import load_demo_news
 from .places.demo import load_demo_places
 from .privacy.demo import load_demo_privacy
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .satisfaction.demo import load_demo_ratings
 from .submissions.demo import load_demo_submissions
 from .week.demo import load_demo_week
 
@@ -42,14 +44,15 @@ def _demo_steps():
         ("accounts", load_demo_accounts),
         ("courses", load_demo_courses),
         ("places", load_demo_places),
+        ("news", load_demo_news),
         ("credits", load_demo_credits),
         ("recognition", load_demo_recognition),
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
         ("recovery", load_demo_recovery),
-        # after the places demo (once merged): activities use a city's place if it has one
-        ("activities", load_demo_activities),
+        ("activities", load_demo_activities),  # at the places above
         ("week", load_demo_week),
+        ("ratings", load_demo_ratings),  # of the completions and attendance above
         ("privacy", load_demo_privacy),
         ("submissions", load_demo_submissions),
     ]

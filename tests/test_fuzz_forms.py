@@ -31,6 +31,8 @@ from learnhub.creditbank import services as credits
 from learnhub.creditbank.models import EntryKind
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.news.models import NewsKind
+from learnhub.news.services import NewsDetails, create_news
 from learnhub.places.models import PlaceKind
 from learnhub.places.services import PlaceDetails, create_place
 from learnhub.regions.models import Region
@@ -90,12 +92,16 @@ def world(app, make_user, make_course):
         place_id = create_place(EVERYTHING, PlaceDetails(
             name="模糊测试书屋", kind=PlaceKind.LIBRARY, city_code="210100",
             district_code="210102"), None).id  # fmt: skip
+        news_id = create_news(EVERYTHING, NewsDetails(
+            title="模糊测试新闻", kind=NewsKind.WORK, city_code="210100",
+            body_html="<p>正文</p>"), None).id  # fmt: skip
         db.session.commit()
         task_id = _submission_task()
     return {
         **activity_ids,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
-        "number": number, "sequence": 1, "place_id": place_id, "kind": "text", "action": "freeze",
+        "number": number, "sequence": 1, "place_id": place_id, "news_id": news_id,
+        "kind": "text", "action": "freeze",
         **_week_world(app),
         "task_id": task_id, "unit_code": "210100",
     }  # fmt: skip
@@ -176,8 +182,8 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "inbox",
-              "learning", "people", "places", "privacy", "recognition", "staff", "studio",
-              "submissions", "week")  # fmt: skip
+              "learning", "news", "people", "places", "privacy", "recognition", "satisfaction",
+              "staff", "studio", "submissions", "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

@@ -66,6 +66,10 @@ PAGES = {
     "/staff/submissions/tasks/new": CITY_AND_UP,
     "/staff/places": ALL_STAFF,
     "/staff/places/new": ALL_STAFF,
+    "/staff/news": ALL_STAFF,
+    "/staff/news/new": ALL_STAFF,
+    "/staff/satisfaction": ALL_STAFF,
+    "/staff/satisfaction.csv": ALL_STAFF,
     "/staff/privacy/retention": ALL_STAFF,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
@@ -143,6 +147,8 @@ BY_RECORD = {
     "test_county_staff_cannot_correct_another_districts_learner",
     "people.": "tests/people/test_admin.py::"
     "test_changing_or_disabling_others_beyond_the_rules_is_refused",
+    "news.staff_": "tests/test_news.py::"
+    "test_staff_of_another_city_cannot_change_publish_or_see_a_draft",
     "places.staff_": "tests/test_places.py::test_staff_of_other_regions_and_learners_are_kept_out",
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
     "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",

@@ -62,7 +62,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "people.activate", "activities.cover", "places.static", "places.index", "places.place",
             "places.photo", "places.map_page", "activities.index", "activities.detail",
             "activities.activity_ics", "activities.feed", "week.programme",
-            "privacy.notice"),
+            "privacy.notice", "news.index", "news.story", "news.image", "news.feed"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
@@ -82,7 +82,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
             # one's own personal data: consent, copy, closing (privacy/routes.py)
             "privacy.consent", "privacy.withdraw_consent", "privacy.my_data",
             "privacy.request_export", "privacy.download_export", "privacy.close_account",
-            "privacy.cancel_closing"),
+            "privacy.cancel_closing", "satisfaction.rate_course", "satisfaction.rate_activity"),
     **_each(STAFF, "search.terms"),
     **_each(WRITERS,
             "studio.index", "studio.course", "studio.new_course", "studio.edit_course",
@@ -119,7 +119,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "submissions.index", "submissions.task", "submissions.close_task",
             "submissions.archive", "submissions.unit", "submissions.save_draft",
             "submissions.add_file", "submissions.remove_file", "submissions.submit",
-            "submissions.decide", "submissions.version", "submissions.file"),
+            "submissions.decide", "submissions.version", "submissions.file",
+            "news.staff_list", "news.staff_new", "news.staff_edit", "news.staff_publish",
+            "news.staff_withdraw", "satisfaction.staff_figures", "satisfaction.staff_export"),
     # The lifelong-learning week: the province opens it, each city registers its own and
     # links activities (its districts' centres too); the view checks the city and district.
     **_each(CENTRES,

@@ -85,6 +85,9 @@ class AuditAction(enum.StrEnum):
     SUBMISSION_SUBMITTED = "submissions.submitted"
     SUBMISSION_REVIEWED = "submissions.reviewed"  # accepted or returned
     SUBMISSIONS_DOWNLOADED = "submissions.downloaded"  # the ZIP of accepted materials
+    # News (news/staff_routes.py).
+    NEWS_SAVED = "news.saved"  # written or changed
+    NEWS_STATUS_CHANGED = "news.status"  # published or withdrawn
 
 
 ACTION_LABELS = {
@@ -148,6 +151,8 @@ ACTION_LABELS = {
     AuditAction.SUBMISSION_SUBMITTED: _l("Materials submitted"),
     AuditAction.SUBMISSION_REVIEWED: _l("Submission accepted or returned"),
     AuditAction.SUBMISSIONS_DOWNLOADED: _l("Accepted materials downloaded"),
+    AuditAction.NEWS_SAVED: _l("News written or changed"),
+    AuditAction.NEWS_STATUS_CHANGED: _l("News published or withdrawn"),
 }
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
+from learnhub.news import latest_news
 from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
@@ -36,6 +37,7 @@ def _render_home() -> str:
         courses=cached_fragment("home", (), _home_courses, CATALOGUE),
         top3=top_cities("clicks", "week", limit=3),
         week_now=ongoing_city_weeks(),
+        news_items=latest_news(),
     )
 
 
@@ -60,6 +62,7 @@ def _city_page(region) -> str:
         courses=courses,
         district_board=city_district_board(region.code),
         city_week=ongoing_city_week(region.code),
+        news_items=latest_news(region.code),
     )
 
 

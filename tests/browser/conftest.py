@@ -285,6 +285,8 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         content |= _credit_staff_content(accounts, finished)
         content |= _check_in_content(accounts)
         content["place"] = _places_content()
+        content["news"] = _news_content()
+        content["finished_course"] = finished_id  # its page offers the rating form
         content |= week_content(accounts)
         content |= _submission_content(accounts)
         db.session.commit()
@@ -363,6 +365,28 @@ def _activity_content(app, accounts) -> dict[str, object]:
         sign_up(learner, db.session.get(ActivitySession, session_id))
         db.session.commit()
     return {"activity": activity_id}
+
+
+def _news_content() -> int:
+    """Published news of the province and of 沈阳 (one with a heading and a list); returns
+    the first one's id."""
+    from learnhub.accounts.scopes import EVERYTHING
+    from learnhub.news.models import NewsKind, NewsStatus
+    from learnhub.news.services import NewsDetails, create_news, set_status
+
+    made = []
+    for title, kind, city, body in [
+        ("关于举办2020年全民终身学习活动周的通知", NewsKind.NOTICE, None,
+         "<h2>活动主题</h2><p>终身学习 成就梦想。</p><ul><li>10月21日前报送方案</li>"
+         "<li>12月10日前报送总结</li></ul>"),
+        ("沈阳市社区教育学院开展智能手机培训", NewsKind.WORK, "210100",
+         "<p>和平区组织老年人学习使用智能手机。</p>"),
+    ]:  # fmt: skip
+        details = NewsDetails(title=title, kind=kind, city_code=city, body_html=body)
+        item = create_news(EVERYTHING, details, None)
+        set_status(EVERYTHING, item, NewsStatus.PUBLISHED)
+        made.append(item)
+    return made[0].id
 
 
 def _credit_staff_content(accounts, finished) -> dict[str, object]:

@@ -97,6 +97,7 @@ PAGE_TYPES = [
     PageType("module", "/m/elder-digital", content=True),
     PageType("course", "/courses/{course}"),
     PageType("course-enrolled", "/courses/{course}", user="learner"),
+    PageType("course-finished-rating", "/courses/{finished_course}", user="learner"),
     PageType("lesson-text", "/lessons/{text_lesson}", user="learner"),
     PageType("lesson-video", "/lessons/{video_lesson}", user="learner"),
     PageType("lesson-audio", "/lessons/{audio_lesson}", user="learner"),
@@ -141,6 +142,10 @@ PAGE_TYPES = [
     PageType("place", "/places/{place}"),
     PageType("map", "/map", content=True),
     PageType("map-near", "/map?district=210102", content=True),
+    # News
+    PageType("news", "/news", content=True),
+    PageType("news-filtered", "/news?kind=notice&city=province", content=True),
+    PageType("news-story", "/news/{news}", content=True),
     # Errors
     PageType("not-found", "/no-such-page", status=404),
     PageType("forbidden", "/staff/", status=403, user="learner"),
@@ -314,6 +319,23 @@ PAGE_TYPES = [
     PageType(
         "staff-week-report", "/staff/week/report", content=True, user="city_staff", staff=True
     ),
+    PageType("staff-news", "/staff/news", content=True, user="city_staff", staff=True),
+    PageType(
+        "staff-news-edit",
+        "/staff/news/{news}/edit",
+        content=True,
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-news-new-errors",
+        "/staff/news/new",
+        status=400,
+        submit_empty_form=True,
+        user="city_staff",
+        staff=True,
+    ),
+    PageType("staff-satisfaction", "/staff/satisfaction", user="city_staff", staff=True),
     PageType("activate-invalid", "/activate/no-such-link", status=400),
     PageType("studio", "/studio/", content=True, user="editor", staff=True),
     PageType("studio-course", "/studio/courses/{course}", user="editor", staff=True),
