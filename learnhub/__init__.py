@@ -21,10 +21,12 @@ from . import (
     main,
     people,
     places,
+    pools,
     rankings,
     recognition,
     regions,
     search,
+    selections,
     staff,
     studio,
 )
@@ -46,6 +48,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities,
+    pools, selections,
 )  # fmt: skip
 
 

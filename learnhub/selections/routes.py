@@ -1,0 +1,3 @@
+"""Routes."""
+
+from .blueprint import bp  # noqa
