@@ -14,7 +14,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox.models import Message
 from learnhub.pools import services as pools
-from learnhub.selections import services
+from learnhub.selections import review, services
 from learnhub.selections.models import CityQuota, Consent, Nomination, Review, SelectionStage
 from learnhub.selections.services import SelectionError
 from tests.selection_steps import (
@@ -170,9 +170,9 @@ def reviewing(app, ids):
     for login, city in (("sy_expert", SHENYANG), ("dl_expert", DALIAN)):
         expert = pools.add_expert(province, user(ids["province"]), expert_details(login, city),
                                   user(ids[login]))  # fmt: skip
-        services.assign_reviewer(province, selection(selection_id), expert)
+        review.assign_reviewer(province, selection(selection_id), expert)
         experts[city] = expert
-    services.start_review(province, selection(selection_id))
+    review.start_review(province, selection(selection_id))
     db.session.commit()
     return selection_id, sy, dl, experts
 
@@ -185,9 +185,9 @@ def all_scores(selection_id, first, second):
 def test_an_expert_does_not_score_a_nominee_of_their_own_city(app, ids):
     with app.app_context():
         selection_id, sy, _dl, experts = reviewing(app, ids)
-        assert services.reviewable(experts[SHENYANG], selection(selection_id)) == [_dl]
+        assert review.reviewable(experts[SHENYANG], selection(selection_id)) == [_dl]
         with pytest.raises(SelectionError, match="own city"):
-            services.score(experts[SHENYANG], sy, all_scores(selection_id, 8, 4))
+            review.score(experts[SHENYANG], sy, all_scores(selection_id, 8, 4))
         db.session.rollback()
         assert db.session.scalar(select(func.count(Review.id))) == 0
 
@@ -198,7 +198,7 @@ def test_a_score_outside_the_range_is_refused(app, ids, first, second):
         selection_id, sy, _dl, experts = reviewing(app, ids)
         scores = all_scores(selection_id, first, second)
         with pytest.raises(SelectionError, match="from 0 to"):
-            services.score(experts[DALIAN], sy, {k: v for k, v in scores.items() if v is not None})
+            review.score(experts[DALIAN], sy, {k: v for k, v in scores.items() if v is not None})
         db.session.rollback()
         assert db.session.scalar(select(func.count(Review.id))) == 0
 
@@ -208,7 +208,7 @@ def test_scoring_after_the_review_closed_is_refused(app, ids):
         selection_id, sy, _dl, experts = reviewing(app, ids)
         later = utcnow() + timedelta(days=30)
         with pytest.raises(SelectionError, match="closed"):
-            services.score(experts[DALIAN], sy, all_scores(selection_id, 8, 4), now=later)
+            review.score(experts[DALIAN], sy, all_scores(selection_id, 8, 4), now=later)
 
 
 def test_an_expert_not_assigned_cannot_score(app, ids, make_user):
@@ -217,31 +217,31 @@ def test_an_expert_not_assigned_cannot_score(app, ids, make_user):
         other = pools.add_expert(staff_scope(user(ids["province"])), user(ids["province"]),
                                  expert_details("别的专家", DALIAN), None)  # fmt: skip
         with pytest.raises(SelectionError, match="not a reviewer"):
-            services.score(other, sy, all_scores(selection_id, 8, 4))
+            review.score(other, sy, all_scores(selection_id, 8, 4))
 
 
 def test_ranking_by_weighted_mean_then_winners_confirmed_and_published(app, ids):
     with app.app_context():
         selection_id, sy, dl, experts = reviewing(app, ids)
         # Dalian's expert scores the Shenyang nominee, and the other way round.
-        services.score(experts[DALIAN], sy, all_scores(selection_id, 10, 5), "事迹感人")
-        services.score(experts[SHENYANG], dl, all_scores(selection_id, 5, 5))
+        review.score(experts[DALIAN], sy, all_scores(selection_id, 10, 5), "事迹感人")
+        review.score(experts[SHENYANG], dl, all_scores(selection_id, 5, 5))
         # A changed score replaces the first one.
-        services.score(experts[SHENYANG], dl, all_scores(selection_id, 4, 5))
+        review.score(experts[SHENYANG], dl, all_scores(selection_id, 4, 5))
         province = staff_scope(user(ids["province"]))
-        ranked = services.ranking(province, selection(selection_id))
+        ranked = review.ranking(province, selection(selection_id))
         assert [(r.nomination.id, str(r.mean)) for r in ranked] == [
             (sy.id, "100.00"), (dl.id, "60.00")]  # (2·4/10 + 1·5/5)/3 = 60 %  # fmt: skip
         assert ranked[0].reviews[0].comment == "事迹感人"
         with pytest.raises(SelectionError, match="Only province staff"):
-            services.ranking(staff_scope(user(ids["sy_city"])), selection(selection_id))
-        services.confirm_winners(province, selection(selection_id), {sy.id})
-        services.publish(province, selection(selection_id))
+            review.ranking(staff_scope(user(ids["sy_city"])), selection(selection_id))
+        review.confirm_winners(province, selection(selection_id), {sy.id})
+        review.publish(province, selection(selection_id))
         db.session.commit()
         assert selection(selection_id).stage is SelectionStage.PUBLISHED
-        assert services.winners(selection(selection_id)) == [sy]
-        assert services.star_wins(user(ids["sy_star"])) == [sy]
-        assert services.star_wins(user(ids["dl_star"])) == []
+        assert review.winners(selection(selection_id)) == [sy]
+        assert review.star_wins(user(ids["sy_star"])) == [sy]
+        assert review.star_wins(user(ids["dl_star"])) == []
 
 
 def test_experts_of_the_pool_only_are_assigned(app, ids):
@@ -250,8 +250,8 @@ def test_experts_of_the_pool_only_are_assigned(app, ids):
         teacher = pools.register(user(ids["sy_star"]), pools.PoolKind.TEACHER,
                                  expert_details("老师", SHENYANG))  # fmt: skip
         with pytest.raises(SelectionError, match="expert pool"):
-            services.assign_reviewer(staff_scope(user(ids["province"])), selection(selection_id),
+            review.assign_reviewer(staff_scope(user(ids["province"])), selection(selection_id),
                                      teacher)  # fmt: skip
         with pytest.raises(SelectionError, match="Only province staff"):
-            services.assign_reviewer(staff_scope(user(ids["sy_city"])), selection(selection_id),
+            review.assign_reviewer(staff_scope(user(ids["sy_city"])), selection(selection_id),
                                      teacher)  # fmt: skip

@@ -63,6 +63,14 @@ class AuditAction(enum.StrEnum):
     PLACE_CHANGED = "place.changed"
     PLACE_SHOWN = "place.shown"
     PLACE_HIDDEN = "place.hidden"
+    # Pools and selections (pools/routes.py, selections/staff_routes.py).
+    POOL_MEMBER_DECIDED = "pools.member_decided"  # approved or declined
+    POOL_EXPERT_ADDED = "pools.expert_added"
+    VOLUNTEER_HOURS_RECORDED = "pools.hours_recorded"
+    SELECTION_OPENED = "selections.opened"
+    SELECTION_NOMINATED = "selections.nominated"
+    SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
+    SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
 
 
 ACTION_LABELS = {
@@ -108,6 +116,15 @@ ACTION_LABELS = {
     AuditAction.PLACE_CHANGED: _l("Learning place changed"),
     AuditAction.PLACE_SHOWN: _l("Learning place shown to the public"),
     AuditAction.PLACE_HIDDEN: _l("Learning place hidden from the public"),
+    AuditAction.POOL_MEMBER_DECIDED: _l("Teacher or volunteer approved or declined"),
+    AuditAction.POOL_EXPERT_ADDED: _l("Expert added to the pool"),
+    AuditAction.VOLUNTEER_HOURS_RECORDED: _l("Volunteer's hours recorded"),
+    AuditAction.SELECTION_OPENED: _l("Selection opened"),
+    AuditAction.SELECTION_NOMINATED: _l("Nomination made"),
+    AuditAction.SELECTION_REVIEWER_ASSIGNED: _l("Expert assigned to review a selection"),
+    AuditAction.SELECTION_STAGE_CHANGED: _l(
+        "Selection review started, winners confirmed or published"
+    ),
 }
 
 

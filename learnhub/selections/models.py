@@ -84,6 +84,10 @@ class Selection(db.Model):
     quotas: Mapped[list[CityQuota]] = relationship(back_populates="selection")
 
     @property
+    def stage_label(self) -> str:
+        return str(STAGE_LABELS[self.stage])
+
+    @property
     def questions(self) -> list[str]:
         return [line.strip() for line in self.form_fields.splitlines() if line.strip()]
 
@@ -164,6 +168,10 @@ class Nomination(db.Model):
 
     selection: Mapped[Selection] = relationship()
     nominee: Mapped[User | None] = relationship(foreign_keys=[nominee_id])
+
+    @property
+    def consent_label(self) -> str:
+        return str(CONSENT_LABELS[self.consent])
 
     @property
     def published_parts(self) -> frozenset[str]:
