@@ -89,8 +89,8 @@ def in_review(app, ids):
                                   login, "故事", {}, nominee=user(ids[login]))  # fmt: skip
             services.answer_consent(user(ids[login]), n, True, ["name", "story"])
             nominations[city] = n.id
-        expert = pools.add_expert(province, user(ids["province"]),
-                                  expert_details("大连专家", DALIAN), user(ids["dl_expert"]))  # fmt: skip
+        details = expert_details("大连专家", DALIAN)
+        expert = pools.add_expert(province, user(ids["province"]), details, user(ids["dl_expert"]))
         selection = db.session.get(Selection, selection_id)
         review.assign_reviewer(province, selection, expert)
         review.start_review(province, selection)
@@ -184,3 +184,23 @@ def test_an_expert_is_added_by_city_staff_for_their_own_city_only(app, client, i
     with app.app_context():
         expert = db.session.scalar(select(PoolMember).where(PoolMember.kind == PoolKind.EXPERT))
         assert (expert.city_code, expert.user_id) == (DALIAN, ids["dl_expert"])
+
+
+def test_only_the_province_reviews_confirms_and_publishes(app, client, ids):
+    selection_id, nominations, _criteria = in_review(app, ids)
+    sign_in_en(client, "sy_city")
+    page = f"/staff/selections/{selection_id}"
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    posts = [("reviewers", {"expert_id": "1"}), ("start-review", {}),
+             ("confirm", {"winner": nominations[SHENYANG]}), ("publish", {})]  # fmt: skip
+    for action, data in posts:
+        response = client.post(f"{page}/{action}", data={"csrf_token": token, **data})
+        assert response.status_code == 403
+    with app.app_context():
+        assert not db.session.scalar(select(func.count(Nomination.id)).where(Nomination.winner))
+        assert db.session.get(Selection, selection_id).stage.value == "reviewing"
+    # A learner who is no expert sees no review pages.
+    learner = app.test_client()
+    sign_in_en(learner, "sy_star2")
+    assert learner.get("/review").status_code == 404
+    assert learner.get(f"/review/nominations/{nominations[DALIAN]}").status_code == 404
