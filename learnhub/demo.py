@@ -25,10 +25,12 @@ from .extensions import db
 from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
 from .places.demo import load_demo_places
+from .pools.demo import load_demo_pools
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
+from .selections.demo import load_demo_selections
 
 demo_cli = AppGroup("demo", help="The demo data set.")
 
@@ -43,6 +45,8 @@ def _demo_steps():
         ("conversions", load_demo_conversions),
         ("activity", load_demo_activity),
         ("recovery", load_demo_recovery),
+        ("pools", load_demo_pools),
+        ("selections", load_demo_selections),
     ]
 
 
