@@ -123,7 +123,7 @@ PAGE_TYPES = [
         status=400,
         user="learner",
         submit_empty_form=True,
-    ),  # fmt: skip
+    ),
     PageType("staff-pools", "/staff/pools?kind=volunteer", user="city_staff", staff=True),
     PageType("staff-expert-new", "/staff/pools/experts/new", user="city_staff", staff=True),
     PageType("staff-selections", "/staff/selections", user="province_staff", staff=True),
