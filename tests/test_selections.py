@@ -5,14 +5,26 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.access import staff_scope
+from learnhub.activities.kinds import ensure_activity_kinds
+from learnhub.activities.models import (
+    Activity,
+    ActivityKind,
+    ActivitySession,
+    Attendance,
+    AttendanceMethod,
+)
+from learnhub.creditbank import services as credits
+from learnhub.creditbank.models import EntryKind
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox.models import Message
+from learnhub.learning.models import CourseCompletion
 from learnhub.pools import services as pools
 from learnhub.selections import review, services
 from learnhub.selections.models import CityQuota, Consent, Nomination, Review, SelectionStage
@@ -255,3 +267,32 @@ def test_experts_of_the_pool_only_are_assigned(app, ids):
         with pytest.raises(SelectionError, match="Only province staff"):
             review.assign_reviewer(staff_scope(user(ids["sy_city"])), selection(selection_id),
                                      teacher)  # fmt: skip
+
+
+def test_the_attached_record_comes_from_the_ledger_completions_and_attendance(
+    app, ids, make_course
+):
+    course_id = make_course(title="智能手机入门", lessons=("text",))
+    with app.app_context():
+        learner = user(ids["sy_star"])
+        account = credits.account_of(learner)
+        credits.post_entry(account, Decimal("2.5"), EntryKind.ATTENDANCE, "t:1", memo="讲座")
+        db.session.add(CourseCompletion(user_id=learner.id, course_id=course_id))
+        ensure_activity_kinds()
+        kind_id = db.session.scalar(select(ActivityKind.id))
+        activity = Activity(title="讲座", kind_id=kind_id, city_code=SHENYANG, is_online=True,
+                            online_url="https://x.cn/1")  # fmt: skip
+        for day in (3, 4):  # two sessions of one activity count as one activity
+            start = utcnow() - timedelta(days=day)
+            activity.sessions.append(ActivitySession(starts_at=start,
+                                     ends_at=start + timedelta(hours=1), capacity=9))  # fmt: skip
+        db.session.add(activity)
+        db.session.flush()
+        for session in activity.sessions:
+            db.session.add(Attendance(session_id=session.id, user_id=learner.id,
+                                      method=AttendanceMethod.ROSTER))  # fmt: skip
+        db.session.commit()
+        selection_id = open_star_selection(ids)
+        nomination = nominate(ids, selection_id)
+        assert json.loads(nomination.record_json) == {
+            "courses_completed": 1, "credits": "2.50", "activities_attended": 1}  # fmt: skip
