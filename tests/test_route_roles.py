@@ -69,6 +69,7 @@ PAGES = {
     "/staff/pools/experts/new": CITY_AND_UP,
     "/staff/selections": ALL_STAFF,
     "/staff/selections/new": PROVINCE,
+    "/staff/selections/kinds": PROVINCE,
     "/studio/": WRITERS,
     "/studio/courses/new": WRITERS,
 }

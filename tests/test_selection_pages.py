@@ -12,7 +12,7 @@ from learnhub.extensions import db
 from learnhub.pools import services as pools
 from learnhub.pools.models import MemberStatus, PoolKind, PoolMember
 from learnhub.selections import review, services
-from learnhub.selections.models import Consent, Nomination, Review, Selection
+from learnhub.selections.models import Consent, Nomination, Review, Selection, SelectionKind
 from tests.activity_staff_steps import sign_in_en
 from tests.helpers import csrf_token_from, submit
 from tests.selection_steps import (
@@ -204,3 +204,26 @@ def test_only_the_province_reviews_confirms_and_publishes(app, client, ids):
     sign_in_en(learner, "sy_star2")
     assert learner.get("/review").status_code == 404
     assert learner.get(f"/review/nominations/{nominations[DALIAN]}").status_code == 404
+
+
+def test_the_province_edits_the_list_of_kinds(app, client, ids):
+    sign_in_en(client, "province")
+    assert "百姓学习之星" in client.get("/staff/selections/kinds").get_data(as_text=True)
+    assert submit(client, "/staff/selections/kinds", {"name": "学习型家庭"}).status_code == 302
+    again = submit(client, "/staff/selections/kinds", {"name": "学习型家庭"})
+    assert again.status_code == 400 and "already a kind" in again.get_data(as_text=True)
+    with app.app_context():
+        kind_id = db.session.scalar(
+            select(SelectionKind.id).where(SelectionKind.name == "学习型家庭")
+        )
+    token = csrf_token_from(client.get("/staff/selections/kinds").get_data(as_text=True))
+    client.post(f"/staff/selections/kinds/{kind_id}/retire", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.get(SelectionKind, kind_id).retired
+    city = app.test_client()
+    sign_in_en(city, "sy_city")
+    own_token = csrf_token_from(city.get("/me/account").get_data(as_text=True))
+    response = city.post(
+        f"/staff/selections/kinds/{kind_id}/restore", data={"csrf_token": own_token}
+    )
+    assert response.status_code == 403

@@ -121,7 +121,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.staff_edit_kind", "activities.staff_move_kind",
             "activities.staff_retire_kind", "activities.staff_restore_kind",
             "selections.open_selection", "selections.assign_reviewer", "selections.start_review",
-            "selections.confirm_winners", "selections.publish"),
+            "selections.confirm_winners", "selections.publish", "selections.staff_kinds",
+            "selections.retire_kind", "selections.restore_kind"),
 }  # fmt: skip
 
 

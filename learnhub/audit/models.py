@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     POOL_MEMBER_DECIDED = "pools.member_decided"  # approved or declined
     POOL_EXPERT_ADDED = "pools.expert_added"
     VOLUNTEER_HOURS_RECORDED = "pools.hours_recorded"
+    SELECTION_KINDS_CHANGED = "selections.kinds_changed"  # added, retired, used again
     SELECTION_OPENED = "selections.opened"
     SELECTION_NOMINATED = "selections.nominated"
     SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
@@ -119,6 +120,7 @@ ACTION_LABELS = {
     AuditAction.POOL_MEMBER_DECIDED: _l("Teacher or volunteer approved or declined"),
     AuditAction.POOL_EXPERT_ADDED: _l("Expert added to the pool"),
     AuditAction.VOLUNTEER_HOURS_RECORDED: _l("Volunteer's hours recorded"),
+    AuditAction.SELECTION_KINDS_CHANGED: _l("Kinds of selection changed"),
     AuditAction.SELECTION_OPENED: _l("Selection opened"),
     AuditAction.SELECTION_NOMINATED: _l("Nomination made"),
     AuditAction.SELECTION_REVIEWER_ASSIGNED: _l("Expert assigned to review a selection"),

@@ -12,7 +12,7 @@ from learnhub.accounts.models import User
 from learnhub.extensions import db
 from learnhub.forms import form_status, show_problems
 
-from . import review, services, staff_routes  # noqa: F401  (staff routes register on bp)
+from . import kind_routes, review, services, staff_routes  # noqa: F401  (they register on bp)
 from .blueprint import bp
 from .forms import ConsentForm, ScoreForm
 from .models import Nomination, Review, Selection, SelectionKind, SelectionStage
