@@ -18,6 +18,7 @@ from learnhub.accounts.models import User
 from learnhub.activities.models import Activity
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
+from learnhub.regions.models import Region
 
 
 class PoolKind(enum.StrEnum):
@@ -70,6 +71,7 @@ class PoolMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    city: Mapped[Region] = relationship(foreign_keys=[city_code])
 
     @property
     def kind_label(self) -> str:

@@ -25,6 +25,7 @@ from learnhub.accounts.models import User
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.pools.models import PoolMember
+from learnhub.regions.models import Region
 
 
 class SelectionKind(db.Model):
@@ -128,6 +129,7 @@ class CityQuota(db.Model):
     used: Mapped[int] = mapped_column(Integer, default=0)
 
     selection: Mapped[Selection] = relationship(back_populates="quotas")
+    city: Mapped[Region] = relationship(foreign_keys=[city_code])
 
 
 class Consent(enum.StrEnum):
@@ -168,6 +170,7 @@ class Nomination(db.Model):
 
     selection: Mapped[Selection] = relationship()
     nominee: Mapped[User | None] = relationship(foreign_keys=[nominee_id])
+    city: Mapped[Region] = relationship(foreign_keys=[city_code])
 
     @property
     def consent_label(self) -> str:
