@@ -22,12 +22,14 @@ from . import (
     news,
     people,
     places,
+    pools,
     privacy,
     rankings,
     recognition,
     regions,
     satisfaction,
     search,
+    selections,
     staff,
     studio,
     submissions,
@@ -51,7 +53,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
-    privacy, submissions, news, satisfaction,
+    privacy, submissions, news, satisfaction, pools, selections,
 )  # fmt: skip
 
 

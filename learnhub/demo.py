@@ -27,12 +27,14 @@ from .helpdesk.demo import load_demo_recovery
 from .i18n import compile_catalogues
 from .news.demo import load_demo_news
 from .places.demo import load_demo_places
+from .pools.demo import load_demo_pools
 from .privacy.demo import load_demo_privacy
 from .rankings.demo import load_demo_activity
 from .recognition.demo import load_demo_recognition
 from .regions.models import Region
 from .regions.services import load_regions
 from .satisfaction.demo import load_demo_ratings
+from .selections.demo import load_demo_selections
 from .submissions.demo import load_demo_submissions
 from .week.demo import load_demo_week
 
@@ -55,6 +57,8 @@ def _demo_steps():
         ("ratings", load_demo_ratings),  # of the completions and attendance above
         ("privacy", load_demo_privacy),
         ("submissions", load_demo_submissions),
+        ("pools", load_demo_pools),
+        ("selections", load_demo_selections),
     ]
 
 

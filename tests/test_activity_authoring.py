@@ -40,6 +40,12 @@ from tests.helpers import submit
 from tests.test_media import GIF, PNG, WEBP, fetch
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def staff(app, make_user):
     return make_staff(app, make_user)

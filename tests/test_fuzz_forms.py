@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from learnhub.accounts.access import staff_scope
 from learnhub.accounts.models import Role, User
 from learnhub.accounts.scopes import EVERYTHING
 from learnhub.activities.models import Activity, ActivityKind, ActivitySession, SignUp, SignUpStatus
@@ -35,10 +36,15 @@ from learnhub.news.models import NewsKind
 from learnhub.news.services import NewsDetails, create_news
 from learnhub.places.models import PlaceKind
 from learnhub.places.services import PlaceDetails, create_place
+from learnhub.pools import services as pools
+from learnhub.pools.models import PoolKind
 from learnhub.regions.models import Region
+from learnhub.selections import services as selections
+from learnhub.selections.models import Selection
 from learnhub.submissions.models import ItemKind
 from learnhub.submissions.tasks import ItemRule, create_task
 from tests.helpers import csrf_token_from, sign_in
+from tests.selection_steps import open_star_selection
 
 # The same examples on every run, so CI is repeatable; LEARNHUB_FUZZ_EXPLORE=1 draws new ones
 # each run (what found the two faults fixed so far: a 400-digit credit amount, a type of
@@ -96,9 +102,11 @@ def world(app, make_user, make_course):
             title="模糊测试新闻", kind=NewsKind.WORK, city_code="210100",
             body_html="<p>正文</p>"), None).id  # fmt: skip
         db.session.commit()
+        selection_ids = _selection_world(learner_id)
         task_id = _submission_task()
     return {
         **activity_ids,
+        **selection_ids,
         "course_id": course_id, "lesson_id": lesson_id, "question_id": question_id,
         "number": number, "sequence": 1, "place_id": place_id, "news_id": news_id,
         "kind": "text", "action": "freeze",
@@ -146,10 +154,29 @@ def _week_world(app) -> dict:
         return {"year": 2030, "city_code": "210100", "link_id": link.id}
 
 
+def _selection_world(learner_id: int) -> dict:
+    """A selection taking nominations, the learner nominated, and the learner's
+    registration as a volunteer (waiting for staff)."""
+    ids = {"province": db.session.scalar(select(User.id).where(User.username == "fz_province"))}
+    selection_id = open_star_selection(ids)
+    learner = db.session.get(User, learner_id)
+    city = db.session.scalar(select(User).where(User.username == "fz_city"))
+    nomination = selections.nominate(
+        staff_scope(city), city,
+        db.session.get(Selection, selection_id), "210100", "王秀英", "故事", {},
+        nominee=learner,
+    )  # fmt: skip
+    member = pools.register(learner, PoolKind.VOLUNTEER, pools.MemberDetails(
+        "王秀英", "社区", "书法", "210100", None, "13800000000", "周末"))  # fmt: skip
+    db.session.commit()
+    return {"selection_id": selection_id, "nomination_id": nomination.id, "member_id": member.id}
+
+
 def _who_posts(rule: str) -> list[str | None]:
     if rule.startswith(("/staff", "/studio")):
         return ["fz_province", "fz_city"]
-    if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities")):
+    if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities", "/pools",
+                        "/selections", "/review")):  # fmt: skip
         return ["fz_learner"]
     return [None]  # sign-in, registration, recovery, activation, preferences
 
@@ -182,8 +209,9 @@ def _post_rules(app):
 
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "inbox",
-              "learning", "news", "people", "places", "privacy", "recognition", "satisfaction",
-              "staff", "studio", "submissions", "week")  # fmt: skip
+              "learning", "news", "people", "places", "pools", "privacy", "recognition",
+              "satisfaction", "selections", "staff", "studio", "submissions",
+              "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

@@ -22,6 +22,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def staff(make_user):
     make_user(login="sy_city", role=Role.CITY_STAFF, managed=SHENYANG, name="沈阳中心")

@@ -19,6 +19,12 @@ from learnhub.search import sync
 from tests.search.helpers import commit_and_index, indexed_keys
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 def add_place(name: str, **extra) -> Place:
     details = PlaceDetails(
         name=name,
@@ -68,7 +74,8 @@ def test_a_place_is_found_by_its_kind_and_district(app):
 
 def test_hiding_renaming_and_showing_a_place_update_the_index(app):
     with app.app_context():
-        place = add_place("和平城市书屋")
+        # a teaching point: "书屋" can only come from its name (a library's kind says 城市书屋)
+        place = add_place("和平城市书屋", kind=PlaceKind.TEACHING_POINT)
         services.set_published(EVERYTHING, place, False)
         commit_and_index()
         assert ("place", place.id) not in indexed_keys("书屋")

@@ -66,6 +66,12 @@ PAGES = {
     "/staff/submissions/tasks/new": CITY_AND_UP,
     "/staff/places": ALL_STAFF,
     "/staff/places/new": ALL_STAFF,
+    "/staff/pools": ALL_STAFF,
+    "/staff/pools/hours": ALL_STAFF,
+    "/staff/pools/experts/new": CITY_AND_UP,
+    "/staff/selections": ALL_STAFF,
+    "/staff/selections/new": PROVINCE,
+    "/staff/selections/kinds": PROVINCE,
     "/staff/news": ALL_STAFF,
     "/staff/news/new": ALL_STAFF,
     "/staff/satisfaction": ALL_STAFF,
@@ -150,6 +156,20 @@ BY_RECORD = {
     "news.staff_": "tests/test_news.py::"
     "test_staff_of_another_city_cannot_change_publish_or_see_a_draft",
     "places.staff_": "tests/test_places.py::test_staff_of_other_regions_and_learners_are_kept_out",
+    "pools.": "tests/test_selection_pages.py::"
+    "test_a_learner_registers_as_a_volunteer_and_staff_of_their_region_decide",
+    "selections.": "tests/test_selection_pages.py::"
+    "test_other_citys_staff_cannot_nominate_for_a_learner_of_another_city",
+    **dict.fromkeys(
+        (
+            "selections.assign_reviewer",
+            "selections.start_review",
+            "selections.confirm_winners",
+            "selections.publish",
+            "selections.staff_selection",
+        ),
+        "tests/test_selection_pages.py::test_only_the_province_reviews_confirms_and_publishes",
+    ),
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
     "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",
     "recognition.set_outcome_active": "tests/test_recognition.py::test_catalogue_pages",

@@ -27,6 +27,12 @@ from learnhub.satisfaction.demo import load_demo_ratings
 from tests.helpers import read_text_lesson, sign_in, submit
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
 @pytest.fixture
 def finished(app, make_course, make_user):
     """A learner ("student") who completed a one-lesson course of 沈阳, and three who did not

@@ -62,9 +62,12 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "people.activate", "activities.cover", "places.static", "places.index", "places.place",
             "places.photo", "places.map_page", "activities.index", "activities.detail",
             "activities.activity_ics", "activities.feed", "week.programme",
-            "privacy.notice", "news.index", "news.story", "news.image", "news.feed"),
+            "privacy.notice", "news.index", "news.story", "news.image", "news.feed",
+            "selections.winners_index", "selections.winners", "selections.star"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
+            "pools.mine", "pools.join", "selections.consent", "selections.my_reviews",
+            "selections.score",
             "accounts.account", "accounts.email", "accounts.remove_email", "accounts.password",
             "accounts.end_all_devices", "accounts.end_device", "learning.my_learning",
             "learning.enrol", "learning.leave", "learning.mark_read", "learning.media_report",
@@ -121,7 +124,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "submissions.add_file", "submissions.remove_file", "submissions.submit",
             "submissions.decide", "submissions.version", "submissions.file",
             "news.staff_list", "news.staff_new", "news.staff_edit", "news.staff_publish",
-            "news.staff_withdraw", "satisfaction.staff_figures", "satisfaction.staff_export"),
+            "news.staff_withdraw", "satisfaction.staff_figures", "satisfaction.staff_export",
+            "pools.staff_pools", "pools.approve", "pools.decline", "pools.record_service",
+            "pools.staff_hours", "selections.staff_selections", "selections.staff_selection"),
     # The lifelong-learning week: the province opens it, each city registers its own and
     # links activities (its districts' centres too); the view checks the city and district.
     **_each(CENTRES,
@@ -134,14 +139,17 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "activities.check_in_screen", "activities.roster", "activities.tick_attendance",
             "activities.undo_attendance", "activities.export_roster"),
     **_each(CITY_AND_PROVINCE, "staff.registration_bursts", "staff.decide_registration_burst",
-            "submissions.new_task"),
+            "submissions.new_task", "pools.new_expert", "selections.nominate"),
     **_each(PROVINCE,
             "staff.jobs", "staff.retry_job", "staff.dismiss_job", "people.audit_log",
             "conversion.rules", "conversion.rule", "conversion.new_rule",
             "conversion.new_version", "conversion.end_rule", "recognition.edit_outcome",
             "recognition.set_outcome_active", "activities.staff_kinds",
             "activities.staff_edit_kind", "activities.staff_move_kind",
-            "activities.staff_retire_kind", "activities.staff_restore_kind"),
+            "activities.staff_retire_kind", "activities.staff_restore_kind",
+            "selections.open_selection", "selections.assign_reviewer", "selections.start_review",
+            "selections.confirm_winners", "selections.publish", "selections.staff_kinds",
+            "selections.retire_kind", "selections.restore_kind"),
 }  # fmt: skip
 
 

@@ -88,6 +88,15 @@ class AuditAction(enum.StrEnum):
     # News (news/staff_routes.py).
     NEWS_SAVED = "news.saved"  # written or changed
     NEWS_STATUS_CHANGED = "news.status"  # published or withdrawn
+    # Pools and selections (pools/routes.py, selections/staff_routes.py).
+    POOL_MEMBER_DECIDED = "pools.member_decided"  # approved or declined
+    POOL_EXPERT_ADDED = "pools.expert_added"
+    VOLUNTEER_HOURS_RECORDED = "pools.hours_recorded"
+    SELECTION_KINDS_CHANGED = "selections.kinds_changed"  # added, retired, used again
+    SELECTION_OPENED = "selections.opened"
+    SELECTION_NOMINATED = "selections.nominated"
+    SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
+    SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
 
 
 ACTION_LABELS = {
@@ -153,6 +162,16 @@ ACTION_LABELS = {
     AuditAction.SUBMISSIONS_DOWNLOADED: _l("Accepted materials downloaded"),
     AuditAction.NEWS_SAVED: _l("News written or changed"),
     AuditAction.NEWS_STATUS_CHANGED: _l("News published or withdrawn"),
+    AuditAction.POOL_MEMBER_DECIDED: _l("Teacher or volunteer approved or declined"),
+    AuditAction.POOL_EXPERT_ADDED: _l("Expert added to the pool"),
+    AuditAction.VOLUNTEER_HOURS_RECORDED: _l("Volunteer's hours recorded"),
+    AuditAction.SELECTION_KINDS_CHANGED: _l("Kinds of selection changed"),
+    AuditAction.SELECTION_OPENED: _l("Selection opened"),
+    AuditAction.SELECTION_NOMINATED: _l("Nomination made"),
+    AuditAction.SELECTION_REVIEWER_ASSIGNED: _l("Expert assigned to review a selection"),
+    AuditAction.SELECTION_STAGE_CHANGED: _l(
+        "Selection review started, winners confirmed or published"
+    ),
 }
 
 

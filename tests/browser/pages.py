@@ -140,6 +140,21 @@ PAGE_TYPES = [
     # Learning places and the learning map
     PageType("places", "/places", content=True),
     PageType("place", "/places/{place}"),
+    # Selections and pools (the expert's scoring page: test_expert_scoring.py)
+    PageType("selections", "/selections"),
+    PageType("pools-mine", "/pools/mine", user="learner"),
+    PageType("pools-join", "/pools/join/volunteer", user="learner"),
+    PageType(
+        "pools-join-errors",
+        "/pools/join/volunteer",
+        status=400,
+        user="learner",
+        submit_empty_form=True,
+    ),
+    PageType("staff-pools", "/staff/pools?kind=volunteer", user="city_staff", staff=True),
+    PageType("staff-expert-new", "/staff/pools/experts/new", user="city_staff", staff=True),
+    PageType("staff-selections", "/staff/selections", user="province_staff", staff=True),
+    PageType("staff-selection-new", "/staff/selections/new", user="province_staff", staff=True),
     PageType("map", "/map", content=True),
     PageType("map-near", "/map?district=210102", content=True),
     # News

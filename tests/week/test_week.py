@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from learnhub.activities.models import Activity, ActivityStatus
@@ -17,6 +18,12 @@ from learnhub.week.models import CityWeek, LearningWeek, WeekActivity
 from tests.helpers import sign_in, submit
 
 from .conftest import DALIAN, HEPING, SHENHE, SHENYANG
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
 
 
 def open_this_year(app, staff) -> LearningWeek:

@@ -1,0 +1,7 @@
+"""Pools of people the centres call on: experts (专家库), teachers (师资库), volunteers."""
+
+from . import routes  # noqa: F401  (they register on bp)
+from .blueprint import bp
+from .models import MemberStatus, PoolKind, PoolMember, VolunteerService
+
+__all__ = ["MemberStatus", "PoolKind", "PoolMember", "VolunteerService", "bp"]
