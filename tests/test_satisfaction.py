@@ -15,6 +15,7 @@ from learnhub.activities.models import (
     Activity,
     ActivityKind,
     ActivitySession,
+    ActivityStatus,
     Attendance,
     AttendanceMethod,
 )
@@ -180,3 +181,25 @@ def test_demo_ratings_rate_each_completion_once(app, finished):
         db.session.commit()
         (rating,) = db.session.scalars(select(Rating))
         assert rating.course_id == finished and 3 <= rating.score <= 5
+
+
+def test_an_attendee_rates_an_activity_from_its_page(app, client, make_user):
+    with app.app_context():
+        came = make_user(login="came")
+        make_user(login="stayed_home")
+        activity = attended_activity([came])
+        activity.status = ActivityStatus.PUBLISHED
+        db.session.commit()
+        activity_id = activity.id
+    form_action = f'action="/activities/{activity_id}/rating"'
+    sign_in(client, "stayed_home")
+    assert form_action not in client.get(f"/activities/{activity_id}").get_data(as_text=True)
+    attendee = app.test_client()
+    sign_in(attendee, "came")
+    assert form_action in attendee.get(f"/activities/{activity_id}").get_data(as_text=True)
+    response = submit(attendee, f"/activities/{activity_id}/rating", {"score": "4"},
+                      page=f"/activities/{activity_id}")  # fmt: skip
+    assert response.status_code in (302, 303)
+    with app.app_context():
+        (rating,) = db.session.scalars(select(Rating)).all()
+        assert rating.score == 4 and rating.activity_id == activity_id
