@@ -122,6 +122,10 @@ class Config:
     # Request limits (Flask-Limiter): where the counters live. memory:// counts in each
     # process; with several workers or hosts use Redis, e.g. redis://cache.internal:6379/2.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Stated for every app: Flask-Limiter keeps one Limiter, and an app built without this
+    # setting would inherit whatever the previous app in the process chose (an app built
+    # with limits off turned them off for every app built after it).
+    RATELIMIT_ENABLED = True
     RATELIMIT_KEY_PREFIX = "learnhub-limits"
     RATELIMIT_HEADERS_ENABLED = True
     # What people search for (/search/terms): different terms one client counts a day

@@ -61,3 +61,9 @@ def test_behind_our_proxy_each_client_counts_alone_and_cannot_pick_its_address(a
     assert [through_proxy("203.0.113.7") for _ in range(3)] == [200, 200, 429]
     assert through_proxy("198.51.100.9") == 200  # another client has its own budget
     assert through_proxy("203.0.113.7", forged="192.0.2.1") == 429  # the forged part is ignored
+
+
+def test_an_app_built_without_limits_leaves_the_next_app_its_limits(app_factory):
+    app_factory(RATELIMIT_ENABLED=False)  # e.g. a load test's app in the same process
+    client = app_factory(RANKINGS_API_RATE_LIMIT=1).test_client()
+    assert [client.get("/api/v1/rankings").status_code for _ in range(2)] == [200, 429]
