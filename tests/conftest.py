@@ -121,6 +121,11 @@ def app_factory(migrated_database_url, tmp_path, monkeypatch):
         with made[0].app_context():
             db.session.remove()
             _empty_all_tables()
+    # Every app's engine, not only the first: an engine dropped with connections in its pool
+    # leaves psycopg to warn (ResourceWarning) in whichever later test the collector runs.
+    for each in made:
+        with each.app_context():
+            db.session.remove()
             db.engine.dispose()
 
 
