@@ -188,36 +188,41 @@ def _lifecycle_refused(activity: Activity, error: AuthoringError):
     return page, 400
 
 
-@bp.post("/staff/activities/<int:activity_id>/publish")
-@centre_staff
-def staff_publish_activity(activity_id: int):
+def _change_status(activity_id: int, change, status: str, done_message: str):
+    """Publish or finish: the lifecycle rule decides; a refusal shows the activity's page."""
     activity = activity_for_staff(activity_id, current_user)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        lifecycle.publish_activity(activity)
+        change(activity)
     except AuthoringError as error:
         return _lifecycle_refused(activity, error)
-    _record(AuditAction.ACTIVITY_STATUS_CHANGED, activity, status="published")
+    _record(AuditAction.ACTIVITY_STATUS_CHANGED, activity, status=status)
     db.session.commit()
-    flash(_("The activity is published: residents can find it and sign up."))
+    flash(done_message)
     return redirect(url_for("activities.staff_activity", activity_id=activity.id))
+
+
+@bp.post("/staff/activities/<int:activity_id>/publish")
+@centre_staff
+def staff_publish_activity(activity_id: int):
+    return _change_status(
+        activity_id,
+        lifecycle.publish_activity,
+        "published",
+        _("The activity is published: residents can find it and sign up."),
+    )
 
 
 @bp.post("/staff/activities/<int:activity_id>/finish")
 @centre_staff
 def staff_finish_activity(activity_id: int):
-    activity = activity_for_staff(activity_id, current_user)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        lifecycle.finish_activity(activity)
-    except AuthoringError as error:
-        return _lifecycle_refused(activity, error)
-    _record(AuditAction.ACTIVITY_STATUS_CHANGED, activity, status="finished")
-    db.session.commit()
-    flash(_("The activity is marked as finished."))
-    return redirect(url_for("activities.staff_activity", activity_id=activity.id))
+    return _change_status(
+        activity_id,
+        lifecycle.finish_activity,
+        "finished",
+        _("The activity is marked as finished."),
+    )
 
 
 @bp.route("/staff/activities/<int:activity_id>/cancel", methods=["GET", "POST"])

@@ -70,6 +70,24 @@ def _refused(error: SubmissionRefused):
     return render_template("submissions/refused.html", message=error.message), 403
 
 
+def _commit_or_answer(task, region, work, form=None, form_name="draft_form"):
+    """Run ``work`` and commit. Returns (its result, None), or (None, the answer to give):
+    a race lost, a refusal, or the unit's page with the problem shown on ``form``."""
+    try:
+        result = work()
+        db.session.commit()
+    except IntegrityError:
+        return None, _changed_meanwhile(task, region)
+    except SubmissionRefused as error:
+        return None, _refused(error)
+    except SubmissionError as error:
+        db.session.rollback()
+        form = form or _draft_form(task, drafts.submission_of(task, region.code))
+        show_problems(form, {error.field: error.message})
+        return None, _page(task, region, status=400, **{form_name: form})
+    return result, None
+
+
 def _draft_form(task, submission, formdata=None):
     entries = drafts.draft_entries(submission)
     values = {}
@@ -143,17 +161,15 @@ def save_draft(task_id: int, unit_code: str):
             abort(404)
         return _page(task, region, draft_form=form, status=400)
     texts = {i.id: form[f"text_{i.id}"].data or "" for i in task.items if i.kind is ItemKind.TEXT}
-    try:
-        drafts.save_draft(current_user, task, region.code, texts, _figures(task, form))
-        db.session.commit()
-    except IntegrityError:
-        return _changed_meanwhile(task, region)
-    except SubmissionRefused as error:
-        return _refused(error)
-    except SubmissionError as error:
-        db.session.rollback()
-        show_problems(form, {error.field: error.message})
-        return _page(task, region, draft_form=form, status=400)
+    figures = _figures(task, form)
+    _saved, answer = _commit_or_answer(
+        task,
+        region,
+        lambda: drafts.save_draft(current_user, task, region.code, texts, figures),
+        form,
+    )
+    if answer:
+        return answer
     flash(_("The draft is saved."))
     return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
@@ -171,18 +187,16 @@ def add_file(task_id: int, unit_code: str):
             show_problems(form, {"file": _("Choose a file first.")})
         return _page(task, region, file_form=form, status=400)
     item = next((i for i in task.items if str(i.id) == form.item.data), None)
-    try:
-        row = drafts.add_file(current_user, task, region.code, item, form.upload.stream,
-                              form.upload.filename, form.caption.data or "")  # fmt: skip
-        db.session.commit()
-    except IntegrityError:
-        return _changed_meanwhile(task, region)
-    except SubmissionRefused as error:
-        return _refused(error)
-    except SubmissionError as error:
-        db.session.rollback()
-        show_problems(form, {error.field: error.message})
-        return _page(task, region, file_form=form, status=400)
+    row, answer = _commit_or_answer(
+        task,
+        region,
+        lambda: drafts.add_file(current_user, task, region.code, item, form.upload.stream,
+                                form.upload.filename, form.caption.data or ""),
+        form,
+        "file_form",
+    )  # fmt: skip
+    if answer:
+        return answer
     flash(_("The file %(name)s is added.", name=row.caption or row.original_name))
     return redirect(url_for("submissions.unit", task_id=task.id, unit_code=region.code))
 
@@ -218,18 +232,11 @@ def submit(task_id: int, unit_code: str):
     task, region = _task_and_unit(task_id, unit_code)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        version = drafts.submit(current_user, task, region.code)
-        db.session.commit()
-    except IntegrityError:
-        return _changed_meanwhile(task, region)
-    except SubmissionRefused as error:
-        return _refused(error)
-    except SubmissionError as error:
-        db.session.rollback()
-        form = _draft_form(task, drafts.submission_of(task, region.code))
-        show_problems(form, {None: error.message})
-        return _page(task, region, draft_form=form, status=400)
+    version, answer = _commit_or_answer(
+        task, region, lambda: drafts.submit(current_user, task, region.code)
+    )
+    if answer:
+        return answer
     if version.late:
         flash(_("Submitted after the due time: it is marked late."))
     else:
