@@ -22,23 +22,18 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import queue
-import secrets
-import shutil
-import tempfile
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.catalogue_bench import (
-    _create_postgres_database,
-    _drop_postgres_database,
+    bench_instance,
     ensure_wrk,
     gunicorn,
-    requests_per_second,
+    load_each,
+    server_arguments,
 )
 
 ACTIVITIES = 300
@@ -167,54 +162,33 @@ def drive(base: str, requests: list[tuple[str, str, dict, bytes | None]], thread
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=2000)
-    parser.add_argument("--duration", type=int, default=8, help="seconds of wrk load per URL")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--database-url", help="PostgreSQL server (a fresh database is made)")
+    server_arguments(parser, duration=8)
     args = parser.parse_args()
     wrk = ensure_wrk()
 
-    instance = Path(tempfile.mkdtemp(prefix="learnhub-bench-"))
-    env = {**os.environ, "LEARNHUB_INSTANCE_PATH": str(instance),
-           "SECRET_KEY": secrets.token_urlsafe(32)}  # fmt: skip
-    env.pop("DATABASE_URL", None)
-    database = None
-    if args.database_url:
-        database = _create_postgres_database(args.database_url)
-        env["DATABASE_URL"] = database[1]
-    os.environ.update(env)
-
-    started = time.perf_counter()
-    target, signed_in = fill_database(args.learners)
-    print(f"filled {ACTIVITIES} activities and {len(signed_in):,} signed-in learners in "
-          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-    pages = [("trivial route", "/bench/trivial"), ("/activities", "/activities"),
-             ("/activities?view=month", "/activities?view=month"),
-             ("/activities?city=210100&free=1 (built each time)", "/activities?city=210100&free=1"),
-             ("/activities?view=month&elder=1 (built each time)",
-              "/activities?view=month&elder=1")]  # fmt: skip
-    posts = [
-        ("POST", f"/activities/sessions/{target}/sign-up",
-         {"Cookie": f"learnhub_session={cookie}",
-          "Content-Type": "application/x-www-form-urlencoded"},
-         f"csrf_token={token}".encode())
-        for cookie, token in signed_in
-    ]  # fmt: skip
-    trivial_gets = [("GET", "/bench/trivial", {}, None)] * len(posts)
-    try:
+    with bench_instance(args.database_url) as env:
+        started = time.perf_counter()
+        target, signed_in = fill_database(args.learners)
+        print(f"filled {ACTIVITIES} activities and {len(signed_in):,} signed-in learners in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        pages = [("trivial route", "/bench/trivial"), ("/activities", "/activities"),
+                 ("/activities?view=month", "/activities?view=month"),
+                 ("/activities?city=210100&free=1 (built each time)",
+                  "/activities?city=210100&free=1"),
+                 ("/activities?view=month&elder=1 (built each time)",
+                  "/activities?view=month&elder=1")]  # fmt: skip
+        posts = [
+            ("POST", f"/activities/sessions/{target}/sign-up",
+             {"Cookie": f"learnhub_session={cookie}",
+              "Content-Type": "application/x-www-form-urlencoded"},
+             f"csrf_token={token}".encode())
+            for cookie, token in signed_in
+        ]  # fmt: skip
+        trivial_gets = [("GET", "/bench/trivial", {}, None)] * len(posts)
         with gunicorn(args.workers, env, "bench.activities_bench:bench_app()") as base:
-            for _name, path in pages:  # warm up every worker
-                requests_per_second(wrk, base + path, 2, args.connections)
-            results = [
-                (name, requests_per_second(wrk, base + path, args.duration, args.connections))
-                for name, path in pages
-            ]
+            results = load_each(wrk, base, pages, args)
             client_trivial, _ = drive(base, trivial_gets, args.connections)
             client_sign_up, statuses = drive(base, posts, args.connections)
-    finally:
-        if database:
-            _drop_postgres_database(*database)
-        shutil.rmtree(instance, ignore_errors=True)
 
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{backend}, gunicorn {args.workers} workers, {args.connections} connections")

@@ -153,47 +153,65 @@ def requests_per_second(wrk: str, url: str, duration: int, connections: int) -> 
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--courses", type=int, default=10_000)
-    parser.add_argument("--lessons-per-course", type=int, default=10)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
+def server_arguments(parser: argparse.ArgumentParser, duration: int) -> None:
+    """The options every bench that runs the site under gunicorn takes."""
+    parser.add_argument("--duration", type=int, default=duration, help="seconds of load per URL")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--database-url", help="PostgreSQL server (a fresh database is made)")
-    args = parser.parse_args()
-    wrk = ensure_wrk()
 
+
+@contextmanager
+def bench_instance(database_url: str | None):
+    """A fresh instance folder (and PostgreSQL database, if given) set in this process's
+    environment; yields the environment for gunicorn; removes both afterwards."""
     instance = Path(tempfile.mkdtemp(prefix="learnhub-bench-"))
     env = {**os.environ, "LEARNHUB_INSTANCE_PATH": str(instance),
            "SECRET_KEY": secrets.token_urlsafe(32)}  # fmt: skip
     env.pop("DATABASE_URL", None)
     database = None
-    if args.database_url:
-        database = _create_postgres_database(args.database_url)
+    if database_url:
+        database = _create_postgres_database(database_url)
         env["DATABASE_URL"] = database[1]
     os.environ.update(env)
-
-    started = time.perf_counter()
-    slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
-    print(f"filled {len(course_ids):,} courses and {len(course_ids) * args.lessons_per_course:,}"
-          f" lessons in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    course = course_ids[len(course_ids) // 2]
-    pages = [("trivial route", "/bench/trivial"), ("home page", "/"),
-             (f"module page /m/{slugs[0]}", f"/m/{slugs[0]}"),
-             (f"course page /courses/{course}", f"/courses/{course}")]  # fmt: skip
     try:
-        with gunicorn(args.workers, env) as base:
-            for _name, path in pages:  # warm up every worker and cache
-                requests_per_second(wrk, base + path, 2, args.connections)
-            results = [
-                (name, requests_per_second(wrk, base + path, args.duration, args.connections))
-                for name, path in pages
-            ]
+        yield env
     finally:
         if database:
             _drop_postgres_database(*database)
         shutil.rmtree(instance, ignore_errors=True)
+
+
+def load_each(wrk: str, base: str, pages: list[tuple[str, str]], args) -> list[tuple[str, float]]:
+    """Warm every worker on each page, then measure each: (name, requests per second)."""
+    for _name, path in pages:
+        requests_per_second(wrk, base + path, 2, args.connections)
+    return [
+        (name, requests_per_second(wrk, base + path, args.duration, args.connections))
+        for name, path in pages
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--courses", type=int, default=10_000)
+    parser.add_argument("--lessons-per-course", type=int, default=10)
+    server_arguments(parser, duration=10)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+
+    with bench_instance(args.database_url) as env:
+        started = time.perf_counter()
+        slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
+        print(f"filled {len(course_ids):,} courses and "
+              f"{len(course_ids) * args.lessons_per_course:,} lessons in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        course = course_ids[len(course_ids) // 2]
+        pages = [("trivial route", "/bench/trivial"), ("home page", "/"),
+                 (f"module page /m/{slugs[0]}", f"/m/{slugs[0]}"),
+                 (f"course page /courses/{course}", f"/courses/{course}")]  # fmt: skip
+        with gunicorn(args.workers, env) as base:
+            results = load_each(wrk, base, pages, args)
 
     baseline = results[0][1]
     backend = "PostgreSQL" if args.database_url else "SQLite"
