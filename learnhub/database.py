@@ -14,8 +14,9 @@ import enum
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, Enum, event
+from sqlalchemy import DateTime, Enum, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -105,3 +106,31 @@ def init_database(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
+
+
+# ---- forms that add something, once ------------------------------------------------------
+
+
+class AlreadySent(Exception):
+    """This form went through before: nothing was added this time. ``earlier`` is what the
+    first post recorded (e.g. the id of what it made; None if that is gone)."""
+
+    def __init__(self, earlier):
+        super().__init__(f"form already sent ({earlier})")
+        self.earlier = earlier
+
+
+def add_once(row, earlier, **key) -> None:
+    """Add ``row``, whose unique constraint covers the columns named in ``key`` (a person
+    and their form's one-time token), in a savepoint. If that constraint refuses it, the
+    same form went through before: raise AlreadySent with the earlier row's ``earlier``
+    column. Two copies of one post at the same moment meet at the constraint, whatever the
+    concurrency (PostgreSQL makes the second wait for the first)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        found = db.session.execute(select(earlier).filter_by(**key)).first()
+        if found is None:  # another constraint refused the row: not ours to explain
+            raise
+        raise AlreadySent(found[0]) from None

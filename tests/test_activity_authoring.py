@@ -1,6 +1,7 @@
 """Staff create and edit activities and their sessions, each within their own region."""
 
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -38,6 +39,7 @@ from tests.activity_staff_steps import (
 )
 from tests.helpers import submit
 from tests.test_media import GIF, PNG, WEBP, fetch
+from tests.test_studio import opened_form, post_twice
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +72,37 @@ def test_county_staff_create_a_draft_of_their_district(client, app, staff):
         assert entry.district_code == HEPING and entry.details["activity"] == activity_id
     page = client.get(f"/staff/activities/{activity_id}").get_data(as_text=True)
     assert "社区大讲堂：健康养生" in page and "Draft" in page
+
+
+def test_an_activity_form_sent_twice_adds_one_activity_and_says_so(client, app, staff):
+    sign_in_en(client, "heping")
+    first, second, page = post_twice(client, "/staff/activities/new", activity_fields(staff))
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]  # back to that activity
+    assert count(app, Activity) == 1
+    assert "This form was already sent; nothing new was added." in page
+
+
+def test_two_presses_at_the_same_moment_add_one_activity(client, app, staff):
+    sign_in_en(client, "heping")
+    data = {**activity_fields(staff), **opened_form(client, "/staff/activities/new")}
+    session_cookie = client.get_cookie("learnhub_session").value
+    start = threading.Barrier(2)
+    locations = []
+
+    def post():
+        twin = app.test_client()
+        twin.set_cookie("learnhub_session", session_cookie)
+        start.wait()
+        locations.append(twin.post("/staff/activities/new", data=data).headers["Location"])
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(locations) == 2 and locations[0] == locations[1]
+    assert count(app, Activity) == 1
 
 
 def test_levels_each_staff_member_may_choose(client, app, staff):

@@ -23,7 +23,7 @@ from learnhub.catalogue.authoring import AuthoringError, raise_if, refuse, store
 from learnhub.catalogue.content import sanitise_html
 from learnhub.creditbank.amounts import parse_credits
 from learnhub.creditbank.errors import CreditError
-from learnhub.database import utcnow
+from learnhub.database import add_once, utcnow
 from learnhub.extensions import db
 from learnhub.media import MediaKind, discard
 from learnhub.places.models import Place
@@ -221,13 +221,20 @@ def refuse_if_closed(activity: Activity) -> None:
 # ---- saving -----------------------------------------------------------------------------
 
 
-def create_activity(details: ActivityDetails, user, cover: BinaryIO | None = None) -> Activity:
-    """A new draft activity of the user's region."""
+def create_activity(
+    details: ActivityDetails,
+    user,
+    cover: BinaryIO | None = None,
+    form_token: str | None = None,
+) -> Activity:
+    """A new draft activity of the user's region. ``form_token``: the one-time token of the
+    form that adds it; a second post of that form raises AlreadySent with the first one's id
+    (a double click or "send again" adds one activity, whatever the concurrency)."""
     problems, (city, district) = details_problems(details, user, None)
     raise_if(problems)
-    activity = Activity(status=ActivityStatus.DRAFT, created_by_id=user.id)
+    activity = Activity(status=ActivityStatus.DRAFT, created_by_id=user.id, form_token=form_token)
     _apply(activity, details, city, district)
-    db.session.add(activity)
+    add_once(activity, Activity.id, created_by_id=user.id, form_token=form_token)
     db.session.flush()
     if cover is not None:
         set_cover(activity, cover)

@@ -15,7 +15,13 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnhub.clock import site_timezone
-from learnhub.forms import ChoiceField, ForgivingIntegerField, Form, normalise_text
+from learnhub.forms import (
+    ChoiceField,
+    ForgivingIntegerField,
+    Form,
+    FormTokenField,
+    normalise_text,
+)
 from learnhub.media import MediaError, MediaKind, check_stream
 
 from .authoring import (
@@ -162,9 +168,12 @@ class ActivityForm(Form):
         render_kw={"accept": "image/jpeg,image/png"},
     )
     remove_cover = BooleanField(_l("Remove the cover picture"))
+    form_token = FormTokenField(label=_l("This form"))
 
-    def __init__(self, *args, kinds, regions, places, has_cover: bool, **kwargs):
+    def __init__(self, *args, kinds, regions, places, has_cover: bool, adds: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        if not adds:
+            del self.form_token  # only the form that adds an activity carries one
         choose = ("", _l("Choose…"))
         self.kind.choices = [choose] + [(str(k.id), kind_name(k)) for k in kinds]
         self.region.choices = [choose] + [(r.code, r.display_name) for r in regions]

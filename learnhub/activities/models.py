@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -80,6 +81,7 @@ class Activity(db.Model):
         CheckConstraint("district_code IS NULL OR city_code IS NOT NULL", name="district_city"),
         CheckConstraint("is_online OR place_id IS NOT NULL OR status = 'draft'", name="where"),
         Index("ix_activity_status_city", "status", "city_code"),
+        UniqueConstraint("created_by_id", "form_token", name="uq_activity_form_token"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +108,7 @@ class Activity(db.Model):
     )
     cancel_reason: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    form_token: Mapped[str | None] = mapped_column(String(43))  # the form that added it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

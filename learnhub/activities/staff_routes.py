@@ -14,6 +14,7 @@ from learnhub.accounts.access import CENTRE_ROLES, role_required, staff_scope
 from learnhub.audit import AuditAction
 from learnhub.catalogue.authoring import AuthoringError
 from learnhub.creditbank.amounts import format_credits
+from learnhub.database import AlreadySent
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, max_bytes
@@ -95,6 +96,7 @@ def _activity_form(activity: Activity | None = None) -> ActivityForm:
         regions=authoring.allowed_regions(current_user),
         places=_places_for(current_user),
         has_cover=bool(activity and activity.cover_name),
+        adds=activity is None,
     )
 
 
@@ -140,7 +142,15 @@ def staff_new_activity():
     form = _activity_form()
     if form.validate_on_submit():
         try:
-            activity = authoring.create_activity(form.details(), current_user, form.cover.upload)
+            activity = authoring.create_activity(
+                form.details(), current_user, form.cover.upload, form.form_token.data
+            )
+        except AlreadySent as sent:
+            db.session.rollback()
+            flash(_("This form was already sent; nothing new was added."))
+            if sent.earlier is None:
+                return redirect(url_for("activities.staff_activities"))
+            return redirect(url_for("activities.staff_activity", activity_id=sent.earlier))
         except AuthoringError as error:
             _refused(form, error)
         else:

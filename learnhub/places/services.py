@@ -15,10 +15,10 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from learnhub.accounts.scopes import Scope
+from learnhub.database import add_once
 from learnhub.extensions import db
 from learnhub.media import MediaError, MediaKind, check_stream, store_stream
 from learnhub.regions.models import Region, RegionLevel
@@ -205,14 +205,6 @@ def _store_photo(place: Place, photo: BinaryIO | None) -> str | None:
     return old
 
 
-class AlreadySent(Exception):
-    """The form that adds a place went through before: nothing new is added."""
-
-    def __init__(self, place_id: int | None):
-        super().__init__("form already sent")
-        self.place_id = place_id
-
-
 def create_place(
     scope: Scope,
     details: PlaceDetails,
@@ -232,16 +224,7 @@ def create_place(
         form_token=form_token,
     )
     _apply(place, details)
-    try:
-        with db.session.begin_nested():
-            db.session.add(place)
-    except IntegrityError:
-        earlier = db.session.scalar(
-            select(Place.id).where(
-                Place.created_by_id == place.created_by_id, Place.form_token == form_token
-            )
-        )
-        raise AlreadySent(earlier) from None
+    add_once(place, Place.id, created_by_id=place.created_by_id, form_token=form_token)
     _store_photo(place, photo)
     db.session.flush()
     return place

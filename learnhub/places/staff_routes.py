@@ -14,6 +14,7 @@ from flask_login import current_user
 from learnhub import audit
 from learnhub.accounts.access import CENTRE_ROLES, role_required, staff_scope
 from learnhub.audit import AuditAction
+from learnhub.database import AlreadySent
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, discard, max_bytes
@@ -106,7 +107,7 @@ def staff_new():
                 form.photo_upload,
                 form_token=form.form_token.data,
             )
-        except services.AlreadySent:
+        except AlreadySent:
             db.session.rollback()
             flash(_("This form was already sent; nothing new was added."))
             return redirect(url_for("places.staff_list"))

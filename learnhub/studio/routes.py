@@ -26,6 +26,7 @@ from learnhub.catalogue.models import (
     QuizQuestion,
 )
 from learnhub.catalogue.services import list_modules
+from learnhub.database import AlreadySent
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, max_bytes
@@ -130,10 +131,10 @@ def new_course():
             course = services.create_course_once(
                 form.details(), current_user, form.form_token.data, form.cover.upload
             )
-        except services.AlreadySent as sent:
+        except AlreadySent as sent:
             return _already_sent(
-                url_for("studio.course", course_id=sent.course_id)
-                if sent.course_id
+                url_for("studio.course", course_id=sent.earlier)
+                if sent.earlier
                 else url_for("studio.index")
             )
         except AuthoringError as error:
@@ -248,7 +249,7 @@ def new_lesson(course_id: int, kind: str):
             lesson = services.add_lesson_once(
                 found, lesson_kind, form.details(), current_user, form.form_token.data, form.upload
             )
-        except services.AlreadySent:
+        except AlreadySent:
             return _already_sent(url_for("studio.course", course_id=found.id, _anchor="lessons"))
         except AuthoringError as error:
             _show_problems(form, error)
@@ -335,7 +336,7 @@ def new_question(lesson_id: int):
     if form.validate_on_submit():
         try:
             services.add_question_once(lesson, form.details(), current_user, form.form_token.data)
-        except services.AlreadySent:
+        except AlreadySent:
             return _already_sent(questions)
         except AuthoringError as error:
             _show_problems(form, error)

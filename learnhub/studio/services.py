@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from learnhub.accounts.access import editable_region_codes
@@ -19,6 +18,7 @@ from learnhub.catalogue.course_authoring import CourseDetails, create_course
 from learnhub.catalogue.lesson_authoring import LessonDetails, add_lesson
 from learnhub.catalogue.models import Course, CourseStatus, Lesson, LessonKind, QuizQuestion
 from learnhub.catalogue.question_authoring import QuestionDetails, add_question
+from learnhub.database import add_once
 from learnhub.extensions import db
 
 from .models import SentForm
@@ -26,37 +26,17 @@ from .models import SentForm
 # ---- forms that add something, once ------------------------------------------------------
 
 
-class AlreadySent(Exception):
-    """This form went through before: nothing was added this time.
-
-    ``course_id`` is the course the first post created or added to (None if it is gone).
-    """
-
-    def __init__(self, course_id: int | None):
-        super().__init__(f"form already sent (course {course_id})")
-        self.course_id = course_id
-
-
 def _claim_form(sent_by: User, form_token: str, course: Course | None) -> SentForm:
-    """Record that this form is going through; AlreadySent if it went through before.
+    """Record that this form is going through; AlreadySent (with the course the first post
+    created or added to) if it went through before.
 
     The row is only kept if the caller commits: a post refused for its content leaves the
-    token free, so the corrected form can still be sent. Two copies of one post at the same
-    moment meet at the unique constraint (PostgreSQL makes the second wait for the first).
+    token free, so the corrected form can still be sent.
     """
     sent = SentForm(
         user_id=sent_by.id, form_token=form_token, course_id=course.id if course else None
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(sent)
-    except IntegrityError:
-        earlier = db.session.scalar(
-            select(SentForm.course_id).where(
-                SentForm.user_id == sent_by.id, SentForm.form_token == form_token
-            )
-        )
-        raise AlreadySent(earlier) from None
+    add_once(sent, SentForm.course_id, user_id=sent_by.id, form_token=form_token)
     return sent
 
 
