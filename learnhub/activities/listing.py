@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from learnhub.clock import local_date, local_midnight, local_today
+from learnhub.clock import local_midnight, local_today, site_timezone
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.places.models import Place
@@ -44,26 +44,6 @@ class Filters:
     @property
     def any(self) -> bool:
         return bool(self.chosen)
-
-
-def districts_by_city(province_code: str) -> dict[Region, list[Region]]:
-    """Each city of the province with its districts, in two queries (the regions' own
-    helper loads each city's districts one query at a time)."""
-    cities = list(
-        db.session.scalars(
-            select(Region)
-            .where(Region.parent_code == province_code, Region.level == RegionLevel.CITY)
-            .order_by(Region.code)
-        )
-    )
-    groups: dict[str, list[Region]] = {city.code: [] for city in cities}
-    for district in db.session.scalars(
-        select(Region)
-        .where(Region.parent_code.in_(groups), Region.level == RegionLevel.DISTRICT)
-        .order_by(Region.code)
-    ):
-        groups[district.parent_code].append(district)
-    return {city: groups[city.code] for city in cities}
 
 
 def kinds() -> list[ActivityKind]:
@@ -179,7 +159,19 @@ def upcoming_page(filters: Filters, page: int):
 class CalendarDay:
     day: date
     in_range: bool  # False for the days of the neighbouring months that fill a month's grid
-    sessions: list[ActivitySession]
+    sessions: list[CalendarEntry]
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One session on the calendar: only what the calendar shows (a month holds hundreds)."""
+
+    id: int
+    activity_id: int
+    starts_at: datetime
+    clock: str  # the start, HH:MM in China time
+    title: str
+    free_places: int
 
 
 def read_day(text: str | None) -> date:
@@ -208,27 +200,43 @@ def calendar_range(view: str, day: date) -> tuple[date, date, date, date]:
 
 def calendar_days(filters: Filters, view: str, day: date) -> list[CalendarDay]:
     """Each day of the week (or of the month's grid, Monday first) with the published,
-    not cancelled sessions that start on it in China time."""
+    not cancelled sessions that start on it in China time. A month's grid shows the days
+    of the neighbouring months empty (the page lists only the month's own)."""
     first, after, *_ = calendar_range(view, day)
     month = day.month
-    sessions = db.session.scalars(
-        select(ActivitySession)
+    if view == "month":
+        start = day.replace(day=1)
+        end = (start + timedelta(days=31)).replace(day=1)
+    else:
+        start, end = first, after
+    rows = db.session.execute(
+        select(
+            ActivitySession.id,
+            ActivitySession.activity_id,
+            ActivitySession.starts_at,
+            ActivitySession.capacity - ActivitySession.taken,
+            Activity.title,
+        )
         .join(Activity, Activity.id == ActivitySession.activity_id)
         .join(ActivityKind, ActivityKind.id == Activity.kind_id)
         .outerjoin(Place, Place.id == Activity.place_id)
         .where(
-            ActivitySession.starts_at >= local_midnight(first),
-            ActivitySession.starts_at < local_midnight(after),
+            ActivitySession.starts_at >= local_midnight(start),
+            ActivitySession.starts_at < local_midnight(end),
             ActivitySession.cancelled_at.is_(None),
             *([ActivitySession.taken < ActivitySession.capacity] if filters.free else []),
             *_activity_conditions(filters),
         )
-        .options(selectinload(ActivitySession.activity))
         .order_by(ActivitySession.starts_at, ActivitySession.id)
-    ).all()
-    by_day: dict[date, list[ActivitySession]] = {}
-    for session in sessions:
-        by_day.setdefault(local_date(session.starts_at), []).append(session)
+    )
+    zone = site_timezone()
+    by_day: dict[date, list[CalendarEntry]] = {}
+    for session_id, activity_id, starts_at, free, title in rows:
+        local = starts_at.astimezone(zone)
+        entry = CalendarEntry(
+            session_id, activity_id, starts_at, local.strftime("%H:%M"), title, max(free, 0)
+        )
+        by_day.setdefault(local.date(), []).append(entry)
     days = []
     current = first
     while current < after:

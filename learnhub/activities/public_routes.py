@@ -4,16 +4,18 @@ up and cancelling, and the private calendar feed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learnhub.cache import cached_page, track_content
+from learnhub.cache import cached_page, cached_value, track_content
 from learnhub.database import expect_write, utcnow
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.places.models import Place
+from learnhub.regions.services import districts_by_city
 from learnhub.ui import page_number, safe_next_url
 
 from . import listing, signups
@@ -52,9 +54,27 @@ def upcoming_activities_at(place) -> list[UpcomingActivity]:
     ]
 
 
+class Choice(NamedTuple):
+    """A city, district or kind in the filters (picklable, for the cache)."""
+
+    code: str
+    display_name: str
+    name_en: str = ""
+
+
 def _filter_choices():
-    districts = listing.districts_by_city(current_app.config["HOME_PROVINCE"])
-    return {"cities": list(districts), "districts": districts, "kinds": listing.kinds()}
+    """The filters' cities, districts and kinds: the same for every visitor, so cached."""
+    province = current_app.config["HOME_PROVINCE"]
+    return cached_value("activity_filters", (province,), lambda: _choices_of(province), ACTIVITIES)
+
+
+def _choices_of(province: str) -> dict:
+    districts = {
+        Choice(city.code, city.display_name): [Choice(d.code, d.display_name) for d in group]
+        for city, group in districts_by_city(province).items()
+    }
+    kinds = [Choice(k.code, k.name, k.name_en) for k in listing.kinds()]
+    return {"cities": list(districts), "districts": districts, "kinds": kinds}
 
 
 @bp.get("/activities")
