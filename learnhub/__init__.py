@@ -40,6 +40,7 @@ from .cache import init_cache
 from .clients import init_proxies
 from .config import PROJECT_ROOT, instance_path, load_config
 from .database import init_database
+from .backups import backup_command, restore_command
 from .demo import demo_cli, quickstart_command
 from .errors import init_errors
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -97,3 +98,5 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(quickstart_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
