@@ -36,11 +36,11 @@ from . import (
     week,
 )
 from .accounts.cli import users_cli
+from .backups import backup_command, restore_command
 from .cache import init_cache
 from .clients import init_proxies
 from .config import PROJECT_ROOT, instance_path, load_config
 from .database import init_database
-from .backups import backup_command, restore_command
 from .demo import demo_cli, quickstart_command
 from .errors import init_errors
 from .extensions import csrf, db, limiter, login_manager, migrate

@@ -99,7 +99,7 @@ def _libpq(url: str) -> str:
 
 def _run(command: list[str]) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+        done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed tool, no shell
     except FileNotFoundError:
         raise BackupError(f"{command[0]} is not installed (Debian: postgresql-client).") from None
     if done.returncode:
@@ -110,8 +110,9 @@ def verify_ledger_of(database_url: str) -> tuple[bool, str]:
     """Run ``flask ledger verify`` on another database (a backup's copy) with this
     installation's settings (keys, anchors): (checks out, what it printed)."""
     env = {**os.environ, "DATABASE_URL": database_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "learnhub", "ledger", "verify"],
+    command = [sys.executable, "-m", "flask", "--app", "learnhub", "ledger", "verify"]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and command, no shell
+        command,
         capture_output=True,
         text=True,
         env=env,
