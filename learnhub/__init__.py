@@ -33,6 +33,7 @@ from . import (
     staff,
     studio,
     submissions,
+    topics,
     week,
 )
 from .accounts.cli import users_cli
@@ -54,7 +55,7 @@ from .ui import init_ui
 FEATURES = (
     main, accounts, regions, catalogue, learning, creditbank, recognition, conversion,
     rankings, search, studio, staff, people, helpdesk, inbox, places, activities, week,
-    privacy, submissions, news, satisfaction, pools, selections,
+    privacy, submissions, news, satisfaction, pools, selections, topics,
 )  # fmt: skip
 
 

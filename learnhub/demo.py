@@ -36,6 +36,7 @@ from .regions.services import load_regions
 from .satisfaction.demo import load_demo_ratings
 from .selections.demo import load_demo_selections
 from .submissions.demo import load_demo_submissions
+from .topics.demo import load_demo_topics
 from .week.demo import load_demo_week
 
 demo_cli = AppGroup("demo", help="The demo data set.")
@@ -59,6 +60,7 @@ def _demo_steps():
         ("submissions", load_demo_submissions),
         ("pools", load_demo_pools),
         ("selections", load_demo_selections),
+        ("topics", load_demo_topics),  # of the courses, activities and news above
     ]
 
 

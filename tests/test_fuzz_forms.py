@@ -111,6 +111,7 @@ def world(app, make_user, make_course):
         "number": number, "sequence": 1, "place_id": place_id, "news_id": news_id,
         "kind": "text", "action": "freeze",
         **_week_world(app),
+        "topic_id": _topic(app),
         "task_id": task_id, "unit_code": "210100",
     }  # fmt: skip
 
@@ -152,6 +153,19 @@ def _week_world(app) -> dict:
         link = week_services.link_activity(province, city_week, activity)
         db.session.commit()
         return {"year": 2030, "city_code": "210100", "link_id": link.id}
+
+
+def _topic(app) -> int:
+    """A draft topic of the province (the topics' routes)."""
+    from learnhub.topics import services as topics
+    from learnhub.topics.services import TopicDetails
+
+    with app.app_context():
+        province = db.session.scalar(select(User).where(User.username == "fz_province"))
+        details = TopicDetails(slug="fuzz", title="模糊测试专题", body_html="<p>正文</p>")
+        topic = topics.create_topic(province, details)
+        db.session.commit()
+        return topic.id
 
 
 def _selection_world(learner_id: int) -> dict:
@@ -211,7 +225,7 @@ def _post_rules(app):
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "inbox",
               "learning", "news", "people", "places", "pools", "privacy", "recognition",
               "satisfaction", "selections", "staff", "studio", "submissions",
-              "week")  # fmt: skip
+              "topics", "week")  # fmt: skip
 
 
 def test_every_post_route_is_fuzzed(app):

@@ -74,6 +74,8 @@ PAGES = {
     "/staff/selections/kinds": PROVINCE,
     "/staff/news": ALL_STAFF,
     "/staff/news/new": ALL_STAFF,
+    "/staff/topics": PROVINCE,
+    "/staff/topics/new": PROVINCE,
     "/staff/satisfaction": ALL_STAFF,
     "/staff/satisfaction.csv": ALL_STAFF,
     "/staff/privacy/retention": ALL_STAFF,
@@ -156,6 +158,8 @@ BY_RECORD = {
     "news.staff_": "tests/test_news.py::"
     "test_staff_of_another_city_cannot_change_publish_or_see_a_draft",
     "places.staff_": "tests/test_places.py::test_staff_of_other_regions_and_learners_are_kept_out",
+    "topics.staff_": "tests/test_topics.py::"
+    "test_others_are_refused_every_page_and_write_even_with_a_valid_token",
     "pools.": "tests/test_selection_pages.py::"
     "test_a_learner_registers_as_a_volunteer_and_staff_of_their_region_decide",
     "selections.": "tests/test_selection_pages.py::"

@@ -63,7 +63,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "places.photo", "places.map_page", "activities.index", "activities.detail",
             "activities.activity_ics", "activities.feed", "week.programme",
             "privacy.notice", "news.index", "news.story", "news.image", "news.feed",
-            "selections.winners_index", "selections.winners", "selections.star"),
+            "selections.winners_index", "selections.winners", "selections.star",
+            "topics.index", "topics.topic", "topics.cover"),
     # A person's own things (the view checks they are theirs).
     **_each(SIGNED_IN,
             "pools.mine", "pools.join", "selections.consent", "selections.my_reviews",
@@ -150,6 +151,10 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "selections.open_selection", "selections.assign_reviewer", "selections.start_review",
             "selections.confirm_winners", "selections.publish", "selections.staff_kinds",
             "selections.retire_kind", "selections.restore_kind"),
+    # Topics (专题) speak for the whole province: its staff alone write them.
+    **_each(PROVINCE,
+            "topics.staff_list", "topics.staff_new", "topics.staff_edit", "topics.staff_publish",
+            "topics.staff_withdraw"),
 }  # fmt: skip
 
 

@@ -97,6 +97,9 @@ class AuditAction(enum.StrEnum):
     SELECTION_NOMINATED = "selections.nominated"
     SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
     SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
+    # Topics (topics/staff_routes.py).
+    TOPIC_SAVED = "topics.saved"  # created or changed
+    TOPIC_STATUS_CHANGED = "topics.status"  # published or withdrawn
 
 
 ACTION_LABELS = {
@@ -172,6 +175,8 @@ ACTION_LABELS = {
     AuditAction.SELECTION_STAGE_CHANGED: _l(
         "Selection review started, winners confirmed or published"
     ),
+    AuditAction.TOPIC_SAVED: _l("Topic created or changed"),
+    AuditAction.TOPIC_STATUS_CHANGED: _l("Topic published or withdrawn"),
 }
 
 

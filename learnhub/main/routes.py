@@ -10,10 +10,13 @@ from learnhub.news import latest_news
 from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
+from learnhub.topics import published_topics
 from learnhub.ui import canonical_redirect, page_number
 from learnhub.week.services import ongoing_city_week, ongoing_city_weeks
 
 from .blueprint import bp
+
+HOME_TOPICS = 6  # the home page's block of topics; /topics lists them all
 
 
 def _home_courses() -> str:
@@ -38,6 +41,7 @@ def _render_home() -> str:
         top3=top_cities("clicks", "week", limit=3),
         week_now=ongoing_city_weeks(),
         news_items=latest_news(),
+        topics=published_topics(limit=HOME_TOPICS),
     )
 
 

@@ -47,6 +47,7 @@ STAFF_TOOLS = (
     ("activities.staff_kinds", _l("Activity kinds"), True),
     ("places.staff_list", _l("Learning places: add, change, hide"), False),
     ("news.staff_list", _l("News: notices, work news, stories"), False),
+    ("topics.staff_list", _l("Topics: special pages beside the modules"), True),
     ("satisfaction.staff_figures", _l("Satisfaction of courses, activities and places"), False),
     ("pools.staff_pools", _l("Experts, teachers and volunteers"), False),
     ("selections.staff_selections", _l("Selections: nominations and expert review"), False),

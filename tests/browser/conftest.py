@@ -316,6 +316,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         db.session.commit()
         rebuild_index()
     content |= _activity_content(app, accounts)
+    content |= _topic_content(app, content)
     return content
 
 
@@ -365,6 +366,32 @@ def _activity_content(app, accounts) -> dict[str, object]:
         sign_up(learner, db.session.get(ActivitySession, session_id))
         db.session.commit()
     return {"activity": activity_id}
+
+
+def _topic_content(app, content: dict) -> dict[str, object]:
+    """A published topic of the province with a course, an activity and a news item, with a
+    heading and a list in its text; returns its address and number."""
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.extensions import db
+    from learnhub.topics import TopicStatus
+    from learnhub.topics import services as topics
+    from learnhub.topics.services import TopicDetails
+
+    with app.app_context():
+        province = db.session.scalar(select(User).where(User.role == Role.PROVINCE_STAFF))
+        details = TopicDetails(
+            slug="anti-fraud", title="反诈防骗", summary="守住钱袋子：识破电信网络诈骗的常见套路。",
+            body_html="<p>电信网络诈骗的套路不断翻新。</p><h2>牢记“三不一多”</h2>"
+            "<ul><li>未知链接不点击</li><li>转账汇款多核实</li></ul>",
+            course_ids=[content["finished_course"], content["course"]],
+            activity_ids=[content["activity"]], news_ids=[content["news"]],
+        )  # fmt: skip
+        topic = topics.create_topic(province, details)
+        topics.set_status(province, topic, TopicStatus.PUBLISHED)
+        db.session.commit()
+        return {"topic": topic.slug, "topic_id": topic.id}
 
 
 def _news_content() -> int:

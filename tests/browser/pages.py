@@ -161,6 +161,9 @@ PAGE_TYPES = [
     PageType("news", "/news", content=True),
     PageType("news-filtered", "/news?kind=notice&city=province", content=True),
     PageType("news-story", "/news/{news}", content=True),
+    # Topics
+    PageType("topics", "/topics", content=True),
+    PageType("topic", "/topics/{topic}", content=True),
     # Errors
     PageType("not-found", "/no-such-page", status=404),
     PageType("forbidden", "/staff/", status=403, user="learner"),
@@ -348,6 +351,18 @@ PAGE_TYPES = [
         status=400,
         submit_empty_form=True,
         user="city_staff",
+        staff=True,
+    ),
+    PageType("staff-topics", "/staff/topics", content=True, user="province_staff", staff=True),
+    PageType(
+        "staff-topic-edit", "/staff/topics/{topic_id}/edit", user="province_staff", staff=True
+    ),
+    PageType(
+        "staff-topic-new-errors",
+        "/staff/topics/new",
+        status=400,
+        submit_empty_form=True,
+        user="province_staff",
         staff=True,
     ),
     PageType("staff-satisfaction", "/staff/satisfaction", user="city_staff", staff=True),
