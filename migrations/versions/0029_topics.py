@@ -1,10 +1,7 @@
 """topics (专题): a topic page, its chosen courses, activities and news (issue 16).
 
-Chained after 0023_selections, the revision id inside 0027_selections.py (main's head when
-written); the lead re-chains.
-
 Revision ID: 0028_topics
-Revises: 0023_selections
+Revises: 0028_activity_once
 Create Date: 2026-12-06 01:18:26.183704
 
 """
@@ -14,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0028_topics'
-down_revision = '0023_selections'
+down_revision = '0028_activity_once'
 branch_labels = None
 depends_on = None
 
