@@ -217,3 +217,23 @@ def test_the_rules_beneath_the_pages(app, world):
             teachers.name_teachers(user(world["sy_city"]), [], activity=activity)
         assert [m.name for m in teachers.teachers_of(activity=activity)] == ["王老师"]
         db.session.rollback()
+
+
+def test_who_opens_the_pages_by_role_and_region(app, world):
+    expected = {
+        # who: (沈阳's course, 和平区's activity)
+        None: (302, 302),
+        "sy_star": (403, 403),  # a learner
+        "heping_editor": (404, 403),  # writes 和平区's courses; activities are the centres'
+        "heping": (404, 200),  # 和平区's centre: the city's course is not theirs
+        "dl_city": (404, 404),
+        "sy_city": (200, 200),
+        "province": (200, 200),
+    }
+    for who, statuses in expected.items():
+        client = app.test_client()
+        if who:
+            sign_in_en(client, who)
+        found = (client.get(course_url(world)).status_code,
+                 client.get(activity_url(world)).status_code)  # fmt: skip
+        assert found == statuses, who
