@@ -182,6 +182,10 @@ def _selection_world(learner_id: int) -> dict:
     )  # fmt: skip
     member = pools.register(learner, PoolKind.VOLUNTEER, pools.MemberDetails(
         "王秀英", "社区", "书法", "210100", None, "13800000000", "周末"))  # fmt: skip
+    # …and an approved teacher, offered on the pages that name a course's or an activity's.
+    teacher = pools.register(learner, PoolKind.TEACHER, pools.MemberDetails(
+        "王秀英", "老年大学", "书法", "210100", None, "13800000000", "周末"))  # fmt: skip
+    pools.decide(EVERYTHING, teacher, True, city)
     db.session.commit()
     return {"selection_id": selection_id, "nomination_id": nomination.id, "member_id": member.id}
 

@@ -162,6 +162,10 @@ BY_RECORD = {
     "test_others_are_refused_every_page_and_write_even_with_a_valid_token",
     "pools.": "tests/test_selection_pages.py::"
     "test_a_learner_registers_as_a_volunteer_and_staff_of_their_region_decide",
+    **dict.fromkeys(
+        ("pools.course_teachers", "pools.activity_teachers"),
+        "tests/test_pool_teachers.py::test_who_opens_the_pages_by_role_and_region",
+    ),
     "selections.": "tests/test_selection_pages.py::"
     "test_other_citys_staff_cannot_nominate_for_a_learner_of_another_city",
     **dict.fromkeys(

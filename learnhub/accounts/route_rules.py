@@ -92,7 +92,9 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "studio.index", "studio.course", "studio.new_course", "studio.edit_course",
             "studio.publish", "studio.unpublish", "studio.archive", "studio.new_lesson",
             "studio.edit_lesson", "studio.delete_lesson", "studio.move_lesson",
-            "studio.new_question", "studio.edit_question", "studio.delete_question"),
+            "studio.new_question", "studio.edit_question", "studio.delete_question",
+            # a course's teachers, named from the pool by whoever may edit the course
+            "pools.course_teachers"),
     # The centres' work, each over its own region (checked by the view on the record).
     **_each(CENTRES,
             "staff.dashboard", "staff.rankings", "staff.city", "staff.district",
@@ -127,7 +129,8 @@ ROUTE_RULES: dict[str, RouteRule] = {
             "news.staff_list", "news.staff_new", "news.staff_edit", "news.staff_publish",
             "news.staff_withdraw", "satisfaction.staff_figures", "satisfaction.staff_export",
             "pools.staff_pools", "pools.approve", "pools.decline", "pools.record_service",
-            "pools.staff_hours", "selections.staff_selections", "selections.staff_selection"),
+            "pools.staff_hours", "pools.activity_teachers", "selections.staff_selections",
+            "selections.staff_selection"),
     # The lifelong-learning week: the province opens it, each city registers its own and
     # links activities (its districts' centres too); the view checks the city and district.
     **_each(CENTRES,

@@ -92,6 +92,7 @@ class AuditAction(enum.StrEnum):
     POOL_MEMBER_DECIDED = "pools.member_decided"  # approved or declined
     POOL_EXPERT_ADDED = "pools.expert_added"
     VOLUNTEER_HOURS_RECORDED = "pools.hours_recorded"
+    POOL_TEACHERS_NAMED = "pools.teachers_named"  # a course's or an activity's teachers
     SELECTION_KINDS_CHANGED = "selections.kinds_changed"  # added, retired, used again
     SELECTION_OPENED = "selections.opened"
     SELECTION_NOMINATED = "selections.nominated"
@@ -168,6 +169,7 @@ ACTION_LABELS = {
     AuditAction.POOL_MEMBER_DECIDED: _l("Teacher or volunteer approved or declined"),
     AuditAction.POOL_EXPERT_ADDED: _l("Expert added to the pool"),
     AuditAction.VOLUNTEER_HOURS_RECORDED: _l("Volunteer's hours recorded"),
+    AuditAction.POOL_TEACHERS_NAMED: _l("Teachers of a course or activity named"),
     AuditAction.SELECTION_KINDS_CHANGED: _l("Kinds of selection changed"),
     AuditAction.SELECTION_OPENED: _l("Selection opened"),
     AuditAction.SELECTION_NOMINATED: _l("Nomination made"),

@@ -1,5 +1,6 @@
-"""Demo pools: experts of four cities (two can sign in and score), teachers, and
-volunteers — one still waiting for approval. Loading twice adds nothing."""
+"""Demo pools: experts of four cities (two can sign in and score), teachers — named on a
+few courses and activities — and volunteers, one still waiting for approval. Loading
+twice adds nothing."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from sqlalchemy import select
 from learnhub.accounts.models import Role, User
 from learnhub.accounts.scopes import EVERYTHING
 from learnhub.accounts.services import register
+from learnhub.activities.authoring import CLOSED_STATUSES
 from learnhub.activities.models import Activity
+from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 
-from . import services
+from . import services, teachers
 from .models import MemberStatus, PoolKind, PoolMember
 
 DEMO_PASSWORD = "learnhub-demo"  # noqa: S105 - the demo accounts' documented password
@@ -71,4 +74,33 @@ def load_demo_pools(progress: Callable) -> None:
                 )
                 if activity is not None:
                     services.record_service(EVERYTHING, member, activity, "3.5", province)
+    db.session.flush()
+    _name_demo_teachers(province)
+
+
+def _name_demo_teachers(province: User) -> None:
+    """The approved demo teachers on the first published courses and on an activity of
+    their city each (a course or activity that already has teachers is left alone)."""
+    approved = db.session.scalars(
+        select(PoolMember)
+        .where(PoolMember.kind == PoolKind.TEACHER, PoolMember.status == MemberStatus.APPROVED)
+        .order_by(PoolMember.id)
+    ).all()
+    if not approved:
+        return
+    courses = db.session.scalars(
+        select(Course).where(Course.status == CourseStatus.PUBLISHED).order_by(Course.id).limit(3)
+    ).all()
+    ids = [m.id for m in approved]
+    for course, chosen in zip(courses, (ids[:1], ids[1:2] or ids[:1], ids[:2]), strict=False):
+        if not teachers.teachers_of(course=course):
+            teachers.name_teachers(province, chosen, course=course)
+    for member in approved:
+        activity = db.session.scalar(
+            select(Activity)
+            .where(Activity.city_code == member.city_code, Activity.status.not_in(CLOSED_STATUSES))
+            .order_by(Activity.id)
+        )
+        if activity is not None and not teachers.teachers_of(activity=activity):
+            teachers.name_teachers(province, [member.id], activity=activity)
     db.session.flush()

@@ -11,11 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.accounts.models import User
 from learnhub.activities.models import Activity
+from learnhub.cache import CATALOGUE, track_content
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
@@ -100,3 +101,47 @@ class VolunteerService(db.Model):
 
     member: Mapped[PoolMember] = relationship()
     activity: Mapped[Activity] = relationship()
+
+
+class CourseTeacher(db.Model):
+    """A teacher of the pool named on a course, shown to its learners in ``position`` order."""
+
+    __tablename__ = "course_teacher"
+    __table_args__ = (
+        UniqueConstraint("course_id", "member_id", name="uq_course_teacher_member"),
+        CheckConstraint("position >= 1", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("pool_member.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[PoolMember] = relationship()
+
+
+class ActivityTeacher(db.Model):
+    """A teacher of the pool named on an activity, shown on its page in ``position`` order."""
+
+    __tablename__ = "activity_teacher"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "member_id", name="uq_activity_teacher_member"),
+        CheckConstraint("position >= 1", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("pool_member.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    named_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[PoolMember] = relationship()
+
+
+# The course page is cached for visitors who are not signed in: naming its teachers, or a
+# teacher's details changing, shows at once (the activity page is not cached).
+for _model in (CourseTeacher, PoolMember):
+    track_content(_model, CATALOGUE)

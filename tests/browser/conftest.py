@@ -317,7 +317,34 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         rebuild_index()
     content |= _activity_content(app, accounts)
     content |= _topic_content(app, content)
+    _teacher_content(app, accounts, content)
     return content
+
+
+def _teacher_content(app, accounts, content: dict) -> None:
+    """A teacher of the pool named on the course and on the activity (their panels)."""
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.accounts.scopes import EVERYTHING
+    from learnhub.activities.models import Activity
+    from learnhub.catalogue.models import Course
+    from learnhub.extensions import db
+    from learnhub.pools import services as pools
+    from learnhub.pools import teachers
+    from learnhub.pools.models import PoolKind
+
+    with app.app_context():
+        learner = db.session.scalar(select(User).where(User.username == "learner2"))
+        province = db.session.scalar(select(User).where(User.username == accounts.province_staff))
+        member = pools.register(learner, PoolKind.TEACHER, pools.MemberDetails(
+            "王秀英", "和平区老年大学", "书法", "210100", None, "13800000000", "周末"))  # fmt: skip
+        pools.decide(EVERYTHING, member, True, province)
+        teachers.name_teachers(province, [member.id],
+                               course=db.session.get(Course, content["course"]))  # fmt: skip
+        teachers.name_teachers(province, [member.id],
+                               activity=db.session.get(Activity, content["activity"]))  # fmt: skip
+        db.session.commit()
 
 
 def _places_content() -> int:

@@ -153,6 +153,18 @@ PAGE_TYPES = [
     ),
     PageType("staff-pools", "/staff/pools?kind=volunteer", user="city_staff", staff=True),
     PageType("staff-expert-new", "/staff/pools/experts/new", user="city_staff", staff=True),
+    PageType(
+        "staff-course-teachers",
+        "/staff/pools/teachers/course/{course}",
+        user="province_staff",
+        staff=True,
+    ),
+    PageType(
+        "staff-activity-teachers",
+        "/staff/pools/teachers/activity/{activity}",
+        user="city_staff",
+        staff=True,
+    ),
     PageType("staff-selections", "/staff/selections", user="province_staff", staff=True),
     PageType("staff-selection-new", "/staff/selections/new", user="province_staff", staff=True),
     PageType("map", "/map", content=True),
