@@ -1,11 +1,15 @@
 """Error pages, CSRF rejection, cookies and response headers."""
 
 import pytest
+from huey.storage import RedisStorage
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import User
 from learnhub.accounts.route_rules import ANYONE, ROUTE_RULES
 from learnhub.extensions import db
+from learnhub.jobs.queue import queue
+from learnhub.search.index import SearchIndex
+from learnhub.search.sync import rebuild_index
 from tests.helpers import csrf_token_from
 
 GOOD = {"login": "13812345678", "display_name": "李淑珍", "password": "correct horse battery",
@@ -120,5 +124,31 @@ def test_pages_load_nothing_from_other_origins(client):
     assert "http://" not in page and "https://" not in page and 'src="//' not in page
 
 
-def test_health_check_reports_the_database(client):
-    assert client.get("/healthz").json == {"status": "ok"}
+def test_health_check_reports_the_database_the_job_queue_and_search(app, client):
+    with app.app_context():
+        rebuild_index()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json == {
+        "status": "ok",
+        "checks": {"database": "ok", "jobs": "ok", "search": "ok"},
+    }
+
+
+def test_a_missing_search_index_is_degraded_but_keeps_the_host_in(app, client, tmp_path):
+    app.extensions["learnhub_search"] = SearchIndex(str(tmp_path / "never-built"))
+    answer = client.get("/healthz")
+    assert answer.status_code == 200  # search falls back to the database meanwhile
+    assert answer.json["status"] == "degraded" and answer.json["checks"]["search"] == "missing"
+
+
+def test_an_unreachable_job_queue_takes_the_host_out(app, client):
+    working = queue.storage
+    queue.storage = RedisStorage(name="learnhub", url="redis://127.0.0.1:1/0")  # nobody there
+    try:
+        answer = client.get("/healthz")
+    finally:
+        queue.storage = working
+    assert answer.status_code == 503
+    assert answer.json["status"] == "down" and answer.json["checks"]["jobs"] == "unavailable"
+    assert answer.json["checks"]["database"] == "ok"

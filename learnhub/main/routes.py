@@ -6,10 +6,12 @@ from sqlalchemy import text
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
+from learnhub.jobs.queue import queue
 from learnhub.news import latest_news
 from learnhub.rankings.leaderboard import city_district_board, top_cities
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
+from learnhub.search.sync import search_index
 from learnhub.topics import published_topics
 from learnhub.ui import canonical_redirect, page_number
 from learnhub.week.services import ongoing_city_week, ongoing_city_weeks
@@ -77,6 +79,22 @@ def help_page():
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness and database reachability for load balancers."""
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """What a load balancer and monitoring ask: 503 when the database or the job queue
+    cannot be reached (the site cannot work), "degraded" when the search index is missing
+    or broken (search falls back to the database meanwhile, so the host stays in)."""
+    checks = {"database": _check(lambda: db.session.execute(text("SELECT 1")))}
+    checks["jobs"] = _check(queue.pending_count)
+    checks["search"] = search_index().status()
+    down = checks["database"] != "ok" or checks["jobs"] != "ok"
+    status = "down" if down else "ok" if checks["search"] == "ok" else "degraded"
+    return {"status": status, "checks": checks}, 503 if down else 200
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception:  # any failure to reach it is the answer, logged for the operator
+        current_app.logger.exception("health check failed")
+        db.session.rollback()
+        return "unavailable"
+    return "ok"
