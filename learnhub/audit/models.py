@@ -97,6 +97,8 @@ class AuditAction(enum.StrEnum):
     SELECTION_NOMINATED = "selections.nominated"
     SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
     SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
+    SELECTION_WITHDRAWN = "selections.withdrawn"
+    SELECTION_SCORED = "selections.scored"  # an expert's scores or comment, from → to
 
 
 ACTION_LABELS = {
@@ -172,6 +174,8 @@ ACTION_LABELS = {
     AuditAction.SELECTION_STAGE_CHANGED: _l(
         "Selection review started, winners confirmed or published"
     ),
+    AuditAction.SELECTION_WITHDRAWN: _l("Nomination withdrawn"),
+    AuditAction.SELECTION_SCORED: _l("Expert's scores saved"),
 }
 
 
