@@ -103,7 +103,7 @@ def test_publishing_puts_each_winners_story_in_the_news_with_only_what_they_agre
     unnamed = public.get(f"/news/{by_nomination[dl_id]}").get_data(as_text=True)
     assert "大连学员" not in unnamed  # the name was withheld
     assert "A learner of 大连市 is a winner" in unnamed and "带动邻里读书" in unnamed
-    assert "0 courses completed, 0.00 credits, 0 activities attended" in unnamed
+    assert "Learning record: 0 courses completed, 0.00 credits, 0 activities attended" in unnamed
     winners = public.get(f"/selections/{year}/{kind_id}").get_data(as_text=True)
     assert f'href="/news/{by_nomination[sy_id]}"' in winners
     assert f'href="/news/{by_nomination[dl_id]}"' in winners

@@ -297,7 +297,7 @@ def _publish_story(selection: Selection, nomination: Nomination) -> NewsItem:
         if "record" in parts and record:
             paragraphs.append(
                 _(
-                    "On learnhub: %(courses)s courses completed, %(credits)s credits, "
+                    "Learning record: %(courses)s courses completed, %(credits)s credits, "
                     "%(activities)s activities attended.",
                     courses=record.get("courses_completed", 0),
                     credits=record.get("credits", "0"),
