@@ -178,6 +178,8 @@ BY_RECORD = {
         ),
         "tests/test_selection_pages.py::test_only_the_province_reviews_confirms_and_publishes",
     ),
+    "selections.withdraw": "tests/test_selection_winners.py::"
+    "test_another_citys_staff_cannot_withdraw_a_nomination",
     "recognition.": "tests/test_recognition.py::test_other_citys_staff_and_learners_are_kept_out",
     "recognition.edit_outcome": "tests/test_recognition.py::test_catalogue_pages",
     "recognition.set_outcome_active": "tests/test_recognition.py::test_catalogue_pages",

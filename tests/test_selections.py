@@ -27,7 +27,14 @@ from learnhub.inbox.models import Message
 from learnhub.learning.models import CourseCompletion
 from learnhub.pools import services as pools
 from learnhub.selections import review, services
-from learnhub.selections.models import CityQuota, Consent, Nomination, Review, SelectionStage
+from learnhub.selections.models import (
+    CityQuota,
+    Consent,
+    Nomination,
+    Review,
+    ReviewScore,
+    SelectionStage,
+)
 from learnhub.selections.services import SelectionError
 from tests.selection_steps import (
     DALIAN,
@@ -151,9 +158,11 @@ def test_a_learner_who_declined_frees_the_place_and_cannot_be_nominated_again(ap
         nomination = nominate(ids, selection_id)
         services.answer_consent(user(ids["sy_star"]), nomination, agree=False, parts=[])
         db.session.commit()
-        with pytest.raises(SelectionError, match="declined"):
+        with pytest.raises(SelectionError, match="This learner declined to be nominated"):
             nominate(ids, selection_id)
         db.session.rollback()
+        assert nominations(selection_id) == 1  # the declined one only, no new place taken
+        assert db.session.scalar(select(CityQuota.used).where(CityQuota.city_code == SHENYANG)) == 0
         nominate(ids, selection_id, nominee="sy_star2")  # the place is free again
         assert nominations(selection_id) == 2
 
@@ -204,7 +213,7 @@ def test_an_expert_does_not_score_a_nominee_of_their_own_city(app, ids):
     with app.app_context():
         selection_id, sy, _dl, experts = reviewing(app, ids)
         assert review.reviewable(experts[SHENYANG], selection(selection_id)) == [_dl]
-        with pytest.raises(SelectionError, match="own city"):
+        with pytest.raises(SelectionError, match="Experts do not review nominees of their own"):
             review.score(experts[SHENYANG], sy, all_scores(selection_id, 8, 4))
         db.session.rollback()
         assert db.session.scalar(select(func.count(Review.id))) == 0
@@ -224,9 +233,21 @@ def test_a_score_outside_the_range_is_refused(app, ids, first, second):
 def test_scoring_after_the_review_closed_is_refused(app, ids):
     with app.app_context():
         selection_id, sy, _dl, experts = reviewing(app, ids)
+        review.score(experts[DALIAN], sy, all_scores(selection_id, 8, 4))
+        db.session.commit()
         later = utcnow() + timedelta(days=30)
-        with pytest.raises(SelectionError, match="closed"):
-            review.score(experts[DALIAN], sy, all_scores(selection_id, 8, 4), now=later)
+        with pytest.raises(SelectionError, match="This selection's review is closed"):
+            review.score(experts[DALIAN], sy, all_scores(selection_id, 2, 1), now=later)
+        db.session.rollback()
+        # Once the winners are confirmed, the review is closed too, whatever the date.
+        province = staff_scope(user(ids["province"]))
+        review.confirm_winners(province, selection(selection_id), {sy.id})
+        db.session.commit()
+        with pytest.raises(SelectionError, match="This selection's review is closed"):
+            review.score(experts[DALIAN], sy, all_scores(selection_id, 2, 1))
+        db.session.rollback()
+        scores = db.session.scalars(select(ReviewScore.score).order_by(ReviewScore.id))
+        assert list(scores) == [8, 4]  # the first scores stand
 
 
 def test_an_expert_not_assigned_cannot_score(app, ids, make_user):

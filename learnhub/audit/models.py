@@ -98,6 +98,8 @@ class AuditAction(enum.StrEnum):
     SELECTION_NOMINATED = "selections.nominated"
     SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
     SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
+    SELECTION_WITHDRAWN = "selections.withdrawn"
+    SELECTION_SCORED = "selections.scored"  # an expert's scores or comment, from → to
     # Topics (topics/staff_routes.py).
     TOPIC_SAVED = "topics.saved"  # created or changed
     TOPIC_STATUS_CHANGED = "topics.status"  # published or withdrawn
@@ -179,6 +181,8 @@ ACTION_LABELS = {
     ),
     AuditAction.TOPIC_SAVED: _l("Topic created or changed"),
     AuditAction.TOPIC_STATUS_CHANGED: _l("Topic published or withdrawn"),
+    AuditAction.SELECTION_WITHDRAWN: _l("Nomination withdrawn"),
+    AuditAction.SELECTION_SCORED: _l("Expert's scores saved"),
 }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from learnhub.accounts.models import User
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
+from learnhub.news.models import NewsItem
 from learnhub.pools.models import PoolMember
 from learnhub.regions.models import Region
 
@@ -152,7 +153,11 @@ STORY_PARTS = ("name", "photo", "story", "record")
 
 class Nomination(db.Model):
     __tablename__ = "selection_nomination"
-    __table_args__ = (UniqueConstraint("selection_id", "nominee_id", name="uq_selection_nominee"),)
+    __table_args__ = (
+        UniqueConstraint("selection_id", "nominee_id", name="uq_selection_nominee"),
+        # One published story per winner, and a story tells of one winner only.
+        UniqueConstraint("news_id", name="uq_selection_nomination_news"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id"), index=True)
@@ -165,12 +170,15 @@ class Nomination(db.Model):
     consent: Mapped[Consent] = mapped_column(string_enum(Consent, "nomination_consent", 10))
     publish_parts: Mapped[str] = mapped_column(String(60), default="")  # comma-separated
     winner: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The winner's 典型事迹 in the news, once the selection is published.
+    news_id: Mapped[int | None] = mapped_column(ForeignKey("news_item.id"))
     nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     selection: Mapped[Selection] = relationship()
     nominee: Mapped[User | None] = relationship(foreign_keys=[nominee_id])
     city: Mapped[Region] = relationship(foreign_keys=[city_code])
+    news: Mapped[NewsItem | None] = relationship()
 
     @property
     def consent_label(self) -> str:

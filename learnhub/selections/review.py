@@ -3,18 +3,26 @@ weighted mean score, the winners and publishing. Services flush, never commit.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from markupsafe import escape
+from sqlalchemy import select, update
 
+from learnhub import audit
 from learnhub.accounts.models import User
 from learnhub.accounts.scopes import Scope
+from learnhub.audit import AuditAction
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox import services as inbox
+from learnhub.news import NewsError, NewsItem, publish_story
 from learnhub.pools.models import MemberStatus, PoolKind, PoolMember
 
 from .models import (
@@ -128,9 +136,11 @@ def score(
         select(Review).where(Review.nomination_id == nomination.id, Review.expert_id == expert.id)
     )
     if review is None:
-        review = Review(nomination_id=nomination.id, expert_id=expert.id)
+        review = Review(nomination_id=nomination.id, expert_id=expert.id, comment="")
         db.session.add(review)
-    review.comment = comment.strip()[:2000]
+    before = {s.criterion_id: s.score for s in review.scores}
+    before_comment, comment = review.comment or "", comment.strip()[:2000]
+    review.comment = comment
     review.updated_at = now
     by_criterion = {s.criterion_id: s for s in review.scores}
     for criterion in selection.criteria:
@@ -139,7 +149,36 @@ def score(
         else:
             review.scores.append(ReviewScore(criterion_id=criterion.id, score=scores[criterion.id]))
     db.session.flush()
+    _record_scoring(expert, nomination, before, before_comment, review)
     return review
+
+
+def _record_scoring(
+    expert: PoolMember, nomination: Nomination, before: dict, before_comment: str, review: Review
+) -> None:
+    """An audit entry of what the save changed (nothing changed: no entry)."""
+    names = {c.id: c.name for c in nomination.selection.criteria}
+    was, now = {}, {}
+    for given in review.scores:
+        if before.get(given.criterion_id) != given.score:
+            was[names[given.criterion_id]] = before.get(given.criterion_id)
+            now[names[given.criterion_id]] = given.score
+    if before_comment != review.comment:
+        was["comment"], now["comment"] = before_comment, review.comment
+    if not now:
+        return
+    audit.record(
+        AuditAction.SELECTION_SCORED,
+        actor=expert.user,
+        city_code=nomination.city_code,
+        details={
+            "selection": nomination.selection_id,
+            "nomination": nomination.id,
+            "expert": expert.id,
+            "from": was,
+            "to": now,
+        },
+    )
 
 
 @dataclass
@@ -206,20 +245,72 @@ def confirm_winners(
 
 
 def publish(scope: Scope, selection: Selection) -> None:
+    """Publish the confirmed winners: each gets a site message and a 典型事迹 in the news.
+    The stage moves by one conditional UPDATE, so two publishers at once publish once."""
     province_only(scope)
     if selection.stage is not SelectionStage.CONFIRMED:
         raise SelectionError(_l("Confirm the winners before publishing."))
-    selection.stage = SelectionStage.PUBLISHED
+    moved = db.session.execute(
+        update(Selection)
+        .where(Selection.id == selection.id, Selection.stage == SelectionStage.CONFIRMED)
+        .values(stage=SelectionStage.PUBLISHED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise SelectionError(_l("Confirm the winners before publishing."))
+    db.session.refresh(selection)
     for nomination in winners(selection):
+        if nomination.news_id is None:
+            nomination.news_id = _publish_story(selection, nomination).id
+        link = (
+            f"/stars/{nomination.nominee_id}"
+            if "name" in nomination.published_parts
+            else f"/news/{nomination.news_id}"
+        )
         if nomination.nominee_id is not None:
             inbox.send(
                 nomination.nominee_id,
                 str(_l("You are a winner of “%(title)s”", title=selection.title)),
-                link=f"/stars/{nomination.nominee_id}",
+                link=link,
                 topic=INBOX_TOPIC,
                 dedupe_key=f"selection-winner:{nomination.id}",
             )
     db.session.flush()
+
+
+def _publish_story(selection: Selection, nomination: Nomination) -> NewsItem:
+    """The winner's story in the site's language, with only the parts they agreed to show."""
+    parts = nomination.published_parts
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        city, title = nomination.city.name, selection.title
+        if "name" in parts:
+            shown = nomination.name
+            lead = _("%(name)s of %(city)s is a winner of “%(title)s”.", name=shown, city=city,
+                     title=title)  # fmt: skip
+        else:
+            shown = _("A learner of %(city)s", city=city)
+            lead = _("A learner of %(city)s is a winner of “%(title)s”.", city=city, title=title)
+        paragraphs = [lead]
+        if "story" in parts:
+            paragraphs += [line.strip() for line in nomination.story.splitlines() if line.strip()]
+        record = json.loads(nomination.record_json or "{}")
+        if "record" in parts and record:
+            paragraphs.append(
+                _(
+                    "Learning record: %(courses)s courses completed, %(credits)s credits, "
+                    "%(activities)s activities attended.",
+                    courses=record.get("courses_completed", 0),
+                    credits=record.get("credits", "0"),
+                    activities=record.get("activities_attended", 0),
+                )
+            )
+        headline = _("%(title)s: %(name)s", title=title, name=shown)
+    html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    try:
+        return publish_story(headline[:120], html, nomination.city_code, source="selection",
+                             summary=lead[:300])  # fmt: skip
+    except NewsError as error:
+        raise SelectionError(error.message) from None
 
 
 def winners(selection: Selection) -> list[Nomination]:

@@ -152,6 +152,14 @@ def _give_back_quota_place(nomination: Nomination) -> None:
     )
 
 
+def taking_nominations(selection: Selection, now: datetime | None = None) -> bool:
+    """Whether nominations may be made (and withdrawn) now."""
+    now = now or utcnow()
+    return selection.stage is SelectionStage.NOMINATING and (
+        selection.nominations_open_at <= now < selection.nominations_close_at
+    )
+
+
 def nominate(
     scope: Scope,
     staff: User,
@@ -167,9 +175,7 @@ def nominate(
     now = now or utcnow()
     if scope.district_code is not None or not scope.covers(city_code):
         raise SelectionError(_l("You may nominate for your own city only."))
-    if selection.stage is not SelectionStage.NOMINATING or not (
-        selection.nominations_open_at <= now < selection.nominations_close_at
-    ):
+    if not taking_nominations(selection, now):
         raise SelectionError(_l("This selection is not taking nominations now."))
     for_learner = selection.kind.for_learners
     if for_learner:
@@ -219,16 +225,31 @@ def nominate(
             ),
             link=f"/selections/nominations/{nomination.id}/consent",
             topic=INBOX_TOPIC,
-            dedupe_key=f"selection-nomination:{nomination.id}",
         )
     return nomination
 
 
-def withdraw(scope: Scope, nomination: Nomination) -> None:
-    if not scope.covers(nomination.city_code) or scope.district_code is not None:
+def withdraw(scope: Scope, nomination: Nomination, now: datetime | None = None) -> None:
+    """City staff withdraw their city's nomination while nominations are open: the quota
+    place is free again, and a learner who was asked to agree is told."""
+    now = now or utcnow()
+    if scope.district_code is not None or not scope.covers(nomination.city_code):
         raise SelectionError(_l("This nomination belongs to another city."))
-    if nomination.selection.stage is not SelectionStage.NOMINATING:
-        raise SelectionError(_l("Nominations can no longer be withdrawn."))
+    selection = nomination.selection
+    if not taking_nominations(selection, now):
+        raise SelectionError(_l("Nominations are closed: a nomination can no longer be withdrawn."))
+    if nomination.consent is Consent.DECLINED:
+        # Declining freed the place already, and the nomination keeps the learner's answer.
+        raise SelectionError(_l("The nominee declined: their place is already free."))
+    if nomination.nominee is not None:
+        # No dedupe key: ids of deleted nominations may be used again (SQLite).
+        inbox.send(
+            nomination.nominee.id,
+            _l("Your nomination for “%(title)s” is withdrawn", title=selection.title),
+            _l("Your city's centre withdrew the nomination. There is nothing you need to do."),
+            topic=INBOX_TOPIC,
+            locale=inbox.recipient_locale(nomination.nominee.locale),
+        )
     _give_back_quota_place(nomination)
     db.session.delete(nomination)
     db.session.flush()

@@ -119,6 +119,7 @@ def staff_selection(selection_id: int):
     return render_template(
         "selections/staff_selection.html", selection=selection, nominations=list(nominations),
         quotas=quotas, stages=STAGE_LABELS, province=scope.everything, button=EmptyForm(),
+        can_withdraw=scope.district_code is None and services.taking_nominations(selection),
         **context,
     )  # fmt: skip
 
@@ -156,6 +157,27 @@ def nominate(selection_id: int):
     return render_template(
         "selections/staff_nominate.html", form=form, selection=selection
     ), form_status(form)
+
+
+@bp.post("/staff/selections/<int:selection_id>/nominations/<int:nomination_id>/withdraw")
+def withdraw(selection_id: int, nomination_id: int):
+    nomination = db.get_or_404(Nomination, nomination_id)
+    if nomination.selection_id != selection_id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    selection, name, city_code = nomination.selection, nomination.name, nomination.city_code
+    try:
+        services.withdraw(staff_scope(current_user), nomination)
+    except services.SelectionError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        _record(AuditAction.SELECTION_WITHDRAWN, selection, city_code,
+                nomination=nomination_id, name=name)  # fmt: skip
+        db.session.commit()
+        flash(_("The nomination of “%(name)s” is withdrawn.", name=name))
+    return _done(selection)
 
 
 def _province_post(selection_id: int) -> Selection:

@@ -289,6 +289,7 @@ def site_content(app, accounts, make_course, make_user) -> dict[str, object]:
         content["finished_course"] = finished_id  # its page offers the rating form
         content |= week_content(accounts)
         content |= _submission_content(accounts)
+        content |= _selection_content(accounts)
         db.session.commit()
         db.session.rollback()  # end the reads: the views are written on a connection of their own
         for n, (city, district) in enumerate([("210100", "210102")] * 3 + [("210200", "210202")]):
@@ -554,6 +555,74 @@ def _submission_content(accounts) -> dict[str, object]:
     db.session.commit()
     fill_and_submit(task.id, "dalian_staff", "210200", now=task.due_at + timedelta(hours=2))
     return {"submission_task": task.id}
+
+
+def _selection_content(accounts) -> dict[str, object]:
+    """A published 百姓学习之星 like the demo's: four nominees of 沈阳 and 大连 scored by two
+    experts, three winners (one asked not to be named), their stories in the news."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from learnhub.accounts.models import User
+    from learnhub.accounts.scopes import EVERYTHING
+    from learnhub.accounts.services import register
+    from learnhub.database import utcnow
+    from learnhub.extensions import db
+    from learnhub.pools import services as pools
+    from learnhub.selections import kinds, review, services
+    from learnhub.selections.models import SelectionKind
+
+    province = db.session.scalar(select(User).where(User.username == accounts.province_staff))
+    kinds.ensure_standard_kinds()
+    star = db.session.scalar(select(SelectionKind).where(SelectionKind.name == "百姓学习之星"))
+    start = utcnow() - timedelta(days=1)
+    selection = services.open_selection(
+        EVERYTHING, province, star, start.year, f"{start.year}年辽宁省百姓学习之星",
+        {"210100": 2, "210200": 2},
+        [services.CriterionDraft("学习事迹", Decimal(40), 10),
+         services.CriterionDraft("学习成效", Decimal(30), 10),
+         services.CriterionDraft("示范带动", Decimal(30), 10)],
+        "主要学习经历", (start, start + timedelta(days=20), start + timedelta(days=40)),
+    )  # fmt: skip
+    nominees = [
+        ("star_li", "李秀英", "210100", "210102", ["name", "story", "record"],
+         "退休后坚持在社区学院学习十年，带动邻里组建读书会，累计服务居民三百余人次。"),
+        ("star_zhang", "张建国", "210100", "210103", ["name", "story"],
+         "从零开始学习智能手机和摄影，如今在社区当志愿讲师，教老年人用手机挂号。"),
+        ("star_wang", "王桂兰", "210200", "210202", ["story", "record"],
+         "下岗后通过社区教育学习面点技能，创办小店，又免费为社区居民开设技能课程。"),
+        ("star_liu", "刘志强", "210200", "210202", ["name"], "坚持参加老年大学书法班。"),
+    ]  # fmt: skip
+    made = []
+    for login, name, city, district, parts, story in nominees:
+        learner = register(login, accounts.password, name, city, district)
+        nomination = services.nominate(EVERYTHING, province, selection, city, name, story,
+                                       {"主要学习经历": "社区学院"}, nominee=learner)  # fmt: skip
+        services.answer_consent(learner, nomination, True, parts)
+        made.append(nomination)
+    experts = []
+    for login, name, city, district in (("expert_sy", "赵教授", "210100", "210102"),
+                                        ("expert_dl", "孙教授", "210200", "210202")):  # fmt: skip
+        account = register(login, accounts.password, name, city, district)
+        details = pools.MemberDetails(name, "辽宁大学", "社区教育", city, district,
+                                      "13800000000", "周末")  # fmt: skip
+        expert = pools.add_expert(EVERYTHING, province, details, account)
+        review.assign_reviewer(EVERYTHING, selection, expert)
+        experts.append(expert)
+    review.start_review(EVERYTHING, selection)
+    for expert in experts:
+        for number, nomination in enumerate(review.reviewable(expert, selection)):
+            scores = {c.id: 9 - number * 2 + c.position % 2 for c in selection.criteria}
+            review.score(expert, nomination, scores, "事迹突出，示范作用明显。")
+    review.confirm_winners(EVERYTHING, selection, {n.id for n in made[:3]})
+    review.publish(EVERYTHING, selection)
+    db.session.flush()
+    return {
+        "selection": selection.id, "selection_year": selection.year,
+        "selection_kind": star.id,
+    }  # fmt: skip
 
 
 @pytest.fixture

@@ -167,6 +167,13 @@ PAGE_TYPES = [
     ),
     PageType("staff-selections", "/staff/selections", user="province_staff", staff=True),
     PageType("staff-selection-new", "/staff/selections/new", user="province_staff", staff=True),
+    PageType("selections-winners", "/selections/{selection_year}/{selection_kind}"),
+    PageType(
+        "staff-selection-ranking",
+        "/staff/selections/{selection}",
+        user="province_staff",
+        staff=True,
+    ),
     PageType("map", "/map", content=True),
     PageType("map-near", "/map?district=210102", content=True),
     # News

@@ -38,6 +38,8 @@ SHOTS = [
             "search-empty",
             "studio-course",
             "staff-submissions-board",
+            "selections-winners",
+            "staff-selection-ranking",
         )
         for mode in (NORMAL, ELDER)
     ],
