@@ -15,13 +15,14 @@ def report_header() -> list[str]:
         _("Region"), _("Activities held"), _("Attendances"), _("Participants"),
         _("Elders (60 and over)"), _("Sign-ups"), _("Credits awarded"), _("Population"),
         _("Attendances per 10,000 residents"), _("Participants per 10,000 residents"),
+        _("Ratings"), _("Mean satisfaction (1–5)"),
     ]  # fmt: skip
 
 
 def figures_row(name: str, f: Figures) -> list:
     return [
         name, f.sessions, f.attendances, f.participants, f.elders, f.signups, f.credits,
-        f.population, f.attendances_per_10k, f.participants_per_10k,
+        f.population, f.attendances_per_10k, f.participants_per_10k, f.ratings, f.mean_rating,
     ]  # fmt: skip
 
 

@@ -12,7 +12,9 @@ What counts, all by the session's start in China time within the period:
 - sign-ups: confirmed sign-ups of those sessions (not the waiting list, not cancelled ones);
 - credits: what the credit bank's ledger paid for those attendances (``attendance:<id>``
   entries) net of their reversals — the ledger is the truth, whatever the activity promised;
-- per 10,000 residents: attendances and participants over the region's population.
+- per 10,000 residents: attendances and participants over the region's population;
+- satisfaction: the ratings (1–5) learners gave the activities held, each activity counted
+  once however many of its sessions fell in the period, and their mean.
 
 A region's total counts each person once, so it is not always the sum of its rows.
 """
@@ -44,6 +46,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
 from learnhub.regions.services import cities_of, get_region
+from learnhub.satisfaction.models import Rating
 
 from .services import SHOWN_STATUSES
 
@@ -63,6 +66,14 @@ class Figures:
     people: set = field(default_factory=set)
     elder_people: set = field(default_factory=set)
     population: int | None = None
+    ratings: int = 0
+    rating_points: int = 0
+
+    @property
+    def mean_rating(self) -> Decimal | None:
+        if not self.ratings:
+            return None
+        return (Decimal(self.rating_points) / self.ratings).quantize(Decimal("0.1"))
 
     @property
     def participants(self) -> int:
@@ -135,6 +146,11 @@ def build_report(scope: Scope, start: date, end: date, now: datetime | None = No
     for attendance_id, amount in _credits(list(session_of)):
         for figures in _targets(by_code, rows, group_of[session_of[attendance_id]], total):
             figures.credits += amount
+    group_of_activity = {s.activity_id: group_of[s.id] for s, _c, _d in sessions}
+    for activity_id, count, points in _ratings(list(group_of_activity)):
+        for figures in _targets(by_code, rows, group_of_activity[activity_id], total):
+            figures.ratings += count
+            figures.rating_points += points
     rows = [row for row in rows if row.code != WHOLE or row.figures.sessions]
     return Report(region_name, start, end, rows, total, dict(sorted(daily.items())))
 
@@ -223,6 +239,18 @@ def _signups(session_starts: dict) -> list[tuple[int, int]]:
             .group_by(SignUp.session_id)
         ).all()  # fmt: skip
     return found
+
+
+def _ratings(activity_ids: list[int]) -> list[tuple[int, int, int]]:
+    """(activity id, ratings, sum of their scores) of the activities."""
+    found = []
+    for ids in _chunks(activity_ids):
+        found += db.session.execute(
+            select(Rating.activity_id, func.count(), func.sum(Rating.score))
+            .where(Rating.activity_id.in_(ids))
+            .group_by(Rating.activity_id)
+        ).all()  # fmt: skip
+    return [(activity_id, count, int(points)) for activity_id, count, points in found]
 
 
 def _credits(attendance_ids: list[int]) -> list[tuple[int, Decimal]]:

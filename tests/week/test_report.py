@@ -13,6 +13,9 @@ The data set (days from today; Shenyang's population set to 30,000, Dalian's to 
 - E, 和平区: a session at −20, before the period (not counted).
 
 Credits from the ledger: S1 u1 0.50, S1 u2 0.50, S2 u4 0.50 reversed, S6 u2 1.00.
+
+Ratings: A by u1 5 and u2 4 (A counted once, though two of its sessions were held), C by u2
+3, E by u1 1 (not held in the period: not counted).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from learnhub.creditbank.services.ledger import reverse_entry
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
+from learnhub.satisfaction.models import Rating
 from tests.helpers import sign_in
 
 from .conftest import DALIAN, HEPING, SHENYANG, ZHONGSHAN
@@ -60,11 +64,11 @@ def data_set(app, staff, make_user, make_activity):
         "u5": make_user(login="learner_u5", birth_year=year - 60),
         "u6": make_user(login="learner_u6"),
     }
-    _a, (s1, s2, s3, s4) = make_activity("A", SHENYANG, HEPING, days=(-3, -2, -1, 2))
+    a, (s1, s2, s3, s4) = make_activity("A", SHENYANG, HEPING, days=(-3, -2, -1, 2))
     _b, (s5,) = make_activity("B", SHENYANG, days=(-5,))
-    _c, (s6,) = make_activity("C", DALIAN, ZHONGSHAN, days=(-4,))
+    c, (s6,) = make_activity("C", DALIAN, ZHONGSHAN, days=(-4,))
     _d, (sd,) = make_activity("D", SHENYANG, days=(-3,), status=ActivityStatus.CANCELLED)
-    _e, (se,) = make_activity("E", SHENYANG, HEPING, days=(-20,))
+    e, (se,) = make_activity("E", SHENYANG, HEPING, days=(-20,))
     with app.app_context():
         db.session.get(ActivitySession, s3).cancelled_at = utcnow()
         db.session.get(Region, SHENYANG).population = 30_000
@@ -101,6 +105,8 @@ def data_set(app, staff, make_user, make_activity):
         attend(s5, "u5")
         attend(sd, "u1")
         attend(se, "u1")
+        for activity, who, score in ((a, "u1", 5), (a, "u2", 4), (c, "u2", 3), (e, "u1", 1)):
+            db.session.add(Rating(activity_id=activity, user_id=people[who], score=score))
         for attendance_id, amount in paid.items():
             _pay(people, attendance_id, amount)
         entry = _pay(people, undone, "0.50")
@@ -140,9 +146,10 @@ def _rows_from_csv(body: bytes) -> dict[str, list[str]]:
     return {line[0]: line[1:] for line in lines[2:]}
 
 
-# sessions, attendances, participants, elders, sign-ups, credits, population, per 10k ×2
-SHENYANG_ROW = ["3", "6", "4", "2", "6", "1.00", "30000", "2.00", "1.33"]
-DALIAN_ROW = ["1", "1", "1", "0", "1", "1.00", "20000", "0.50", "0.50"]
+# sessions, attendances, participants, elders, sign-ups, credits, population, per 10k ×2,
+# ratings and their mean
+SHENYANG_ROW = ["3", "6", "4", "2", "6", "1.00", "30000", "2.00", "1.33", "2", "4.5"]
+DALIAN_ROW = ["1", "1", "1", "0", "1", "1.00", "20000", "0.50", "0.50", "1", "3.0"]
 
 
 def test_province_report_counts_exactly_what_was_held(app, data_set):
@@ -157,6 +164,7 @@ def test_province_report_counts_exactly_what_was_held(app, data_set):
         )
     assert total[6] == str(population)
     assert Decimal(total[7]) == (Decimal(70_000) / population).quantize(Decimal("0.01"))
+    assert total[9:] == ["3", "4.0"]  # (5 + 4 + 3) / 3
 
 
 def test_xlsx_has_the_same_numbers(app, data_set):
@@ -164,7 +172,7 @@ def test_xlsx_has_the_same_numbers(app, data_set):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = {row[0]: list(row[1:]) for row in sheet.iter_rows(min_row=3, values_only=True)}
-    assert rows["Shenyang"] == [3, 6, 4, 2, 6, 1.0, 30000, 2.0, 1.33]
+    assert rows["Shenyang"] == [3, 6, 4, 2, 6, 1.0, 30000, 2.0, 1.33, 2, 4.5]
     assert rows["Dalian"][:6] == [1, 1, 1, 0, 1, 1.0]
 
 
@@ -188,6 +196,11 @@ def test_the_report_page_shows_charts_and_the_table(app, data_set):
     assert response.status_code == 200
     assert html.count('role="img"') == 2 and "Heping District" in html
     assert "report.csv" in html and "report.xlsx" in html
+    satisfaction = html.split("<caption>Satisfaction by region</caption>", 1)[1].split("</table>")[
+        0
+    ]
+    heping = satisfaction.split("Heping District</th>", 1)[1].split("</tr>")[0]
+    assert '<td class="num">2</td>' in heping and '<td class="num">4.5</td>' in heping
 
 
 def test_learners_and_bad_periods_are_refused(app, data_set, client):
