@@ -47,7 +47,8 @@ from .errors import init_errors
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n import init_i18n
 from .jobs.cli import jobs_cli
-from .jobs.queue import bind_app
+from .jobs.queue import bind_app, queue
+from .metrics import init_metrics
 from .security import init_security
 from .ui import init_ui
 
@@ -87,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     init_security(app)
     init_errors(app)
     bind_app(app)
+    init_metrics(app, queue.pending_count)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -127,6 +127,9 @@ class Config:
     # with limits off turned them off for every app built after it).
     RATELIMIT_ENABLED = True
     RATELIMIT_KEY_PREFIX = "learnhub-limits"
+    # /metrics (Prometheus) answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is
+    # not there at all. Several processes: set PROMETHEUS_MULTIPROC_DIR (docs/deployment.md).
+    METRICS_TOKEN: str | None = None
     RATELIMIT_HEADERS_ENABLED = True
     # What people search for (/search/terms): different terms one client counts a day
     # (each term once); bots and floods count for nothing (learnhub/search/term_limits.py).

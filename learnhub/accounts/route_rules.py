@@ -51,7 +51,7 @@ ROUTE_RULES: dict[str, RouteRule] = {
     # view, which knows the course); sign-in, registration, recovery and activation.
     **_each(ANYONE,
             "static", "learning.static", "main.home", "main.city", "main.help_page",
-            "main.healthz", "catalogue.index", "catalogue.module", "catalogue.media",
+            "main.healthz", "metrics", "catalogue.index", "catalogue.module", "catalogue.media",
             "learning.course", "learning.course_speech", "learning.lesson",
             "learning.lesson_speech", "rankings.board", "rankings.city_board", "rankings.export",
             "rankings.api_rankings", "rankings.api_openapi", "search.results", "search.api_search",

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.metrics import JOBS_FAILED
 
 from .models import OPEN_STATUSES, FailedJob, FailureStatus
 from .queue import bound_app, queue, scheduled_job
@@ -106,6 +107,7 @@ def _on_error(_signal: str, task: Task, exception: BaseException | None = None) 
     if task.retries and not isinstance(task, PeriodicTask):
         return  # it will be tried again
     failure = failure_of(task, exception or TimeoutError("the job took too long"))
+    JOBS_FAILED.labels(job=failure.name).inc()
     try:
         with bound_app().app_context():
             record_failure(failure)

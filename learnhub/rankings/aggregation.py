@@ -28,6 +28,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.metrics import CLICK_OUTCOMES, count_on_commit
 
 from . import counting
 from .aggregates import (
@@ -187,6 +188,8 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
                 learners[(day, user_id)] = (event_id, city, district)
     add_region_amounts(CLICKS, clicks)
     add_region_amounts(FILTERED, filtered)
+    count_on_commit(CLICK_OUTCOMES, sum(clicks.values()), outcome="counted")
+    count_on_commit(CLICK_OUTCOMES, sum(filtered.values()), outcome="filtered")
     add_to(CourseDay, ("metric", "day", "course_id", "city_code"), course_clicks)
     add_learner_days({(d, u, c, k) for (d, u), (_id, c, k) in learners.items()})
     return seen

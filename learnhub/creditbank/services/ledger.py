@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from learnhub.accounts.models import User
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.metrics import LEDGER_POSTINGS, count_on_commit
 
 from ..amounts import ZERO, parse_credits
 from ..errors import CreditError
@@ -160,6 +161,7 @@ def post_entry(
             db.session.expire(account)
             continue  # a parallel posting took the key or the sequence number: look again
         entry_posted.send(current_app._get_current_object(), entry=entry)
+        count_on_commit(LEDGER_POSTINGS, kind=kind.value)
         return entry
     raise RuntimeError(f"could not post {kind}:{business_key} to account {account.id}")
 
