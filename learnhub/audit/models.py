@@ -97,6 +97,8 @@ class AuditAction(enum.StrEnum):
     SELECTION_NOMINATED = "selections.nominated"
     SELECTION_REVIEWER_ASSIGNED = "selections.reviewer_assigned"
     SELECTION_STAGE_CHANGED = "selections.stage"  # review started, winners confirmed, published
+    # Search (search/synonym_routes.py).
+    SEARCH_SYNONYMS_CHANGED = "search.synonyms_changed"  # a group added, changed or deleted
 
 
 ACTION_LABELS = {
@@ -172,6 +174,7 @@ ACTION_LABELS = {
     AuditAction.SELECTION_STAGE_CHANGED: _l(
         "Selection review started, winners confirmed or published"
     ),
+    AuditAction.SEARCH_SYNONYMS_CHANGED: _l("Search synonyms changed"),
 }
 
 
