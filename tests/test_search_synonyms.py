@@ -168,7 +168,8 @@ def test_a_word_typed_from_the_terms_page_can_join_an_existing_group(app, staff,
 
 
 def test_a_second_process_on_the_same_database_sees_the_change(app, staff, fraud_course):
-    """Another worker (its own app and cache): it reads the list anew at its next search."""
+    """Another app on the same database (caching off: it reads the list at each search)
+    finds the course right after a change made through the first one."""
     second = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config[
         "SQLALCHEMY_DATABASE_URI"], "SEARCH_DIR": app.config["SEARCH_DIR"],
         "CACHE_FRAGMENTS": False})  # fmt: skip
