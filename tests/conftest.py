@@ -79,6 +79,7 @@ def migrated_database_url(database_url):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         flask_migrate.upgrade()
+        _empty_all_tables()  # rows of the migrations' data steps (the starter synonyms)
         db.engine.dispose()
     return database_url
 

@@ -191,7 +191,7 @@ def _selection_world(learner_id: int) -> dict:
 
 
 def _who_posts(rule: str) -> list[str | None]:
-    if rule.startswith(("/staff", "/studio")):
+    if rule.startswith(("/staff", "/studio", "/search/synonyms")):
         return ["fz_province", "fz_city"]
     if rule.startswith(("/me", "/courses", "/lessons", "/logout", "/activities", "/pools",
                         "/selections", "/review")):  # fmt: skip
@@ -228,7 +228,7 @@ def _post_rules(app):
 # The blueprints whose routes take posts, fuzzed one by one (``-k activities`` runs one).
 BLUEPRINTS = ("accounts", "activities", "conversion", "creditbank", "helpdesk", "inbox",
               "learning", "news", "people", "places", "pools", "privacy", "recognition",
-              "satisfaction", "selections", "staff", "studio", "submissions",
+              "satisfaction", "search", "selections", "staff", "studio", "submissions",
               "topics", "week")  # fmt: skip
 
 

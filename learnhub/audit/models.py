@@ -103,6 +103,8 @@ class AuditAction(enum.StrEnum):
     # Topics (topics/staff_routes.py).
     TOPIC_SAVED = "topics.saved"  # created or changed
     TOPIC_STATUS_CHANGED = "topics.status"  # published or withdrawn
+    # Search (search/synonym_routes.py).
+    SEARCH_SYNONYMS_CHANGED = "search.synonyms_changed"  # a group added, changed or deleted
 
 
 ACTION_LABELS = {
@@ -183,6 +185,7 @@ ACTION_LABELS = {
     AuditAction.TOPIC_STATUS_CHANGED: _l("Topic published or withdrawn"),
     AuditAction.SELECTION_WITHDRAWN: _l("Nomination withdrawn"),
     AuditAction.SELECTION_SCORED: _l("Expert's scores saved"),
+    AuditAction.SEARCH_SYNONYMS_CHANGED: _l("Search synonyms changed"),
 }
 
 

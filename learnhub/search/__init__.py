@@ -5,7 +5,7 @@ content inside its transaction and ``jobs.py`` has the worker apply it, so the c
 changes the catalogue never calls search.
 """
 
-from . import cli, jobs, routes, sync  # noqa: F401  (they register on bp and the queue)
+from . import cli, jobs, routes, sync, synonym_routes  # noqa: F401  (they register on bp, queue)
 from .blueprint import bp
 
 

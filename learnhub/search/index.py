@@ -46,6 +46,7 @@ from .results import IndexResults, highlight, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
 from .suggestions import did_you_mean
+from .text import SynonymMap
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +194,13 @@ class SearchIndex:
 
     def search(self, query_text: str, *, module: str | None = None, sort: str = "relevance",
                offset: int = 0, limit: int = 10, boosts: Mapping[int, float] | None = None,
-               match_all: bool = True) -> IndexResults:  # fmt: skip
-        """One page of results, the total and the module facets. Raises IndexUnavailable."""
-        tree, terms = interpret(query_text, match_all)
+               match_all: bool = True,
+               synonyms: SynonymMap | None = None) -> IndexResults:  # fmt: skip
+        """One page of results, the total and the module facets. Raises IndexUnavailable.
+
+        ``synonyms`` maps a word to every word of its group (synonyms.synonym_map()).
+        """
+        tree, terms = interpret(query_text, match_all, synonyms)
         if tree is None:
             return IndexResults([], 0, {}, terms)
         with self._checkout() as state:

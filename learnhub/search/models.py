@@ -1,12 +1,13 @@
-"""Search tables: changes waiting for the index, and what people searched for."""
+"""Search tables: changes waiting for the index, what people searched for, and synonyms."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from learnhub.cache import track_content
 from learnhub.database import UTCDateTime, utcnow
 from learnhub.extensions import db
 
@@ -40,3 +41,43 @@ class SearchTermCount(db.Model):
     term: Mapped[str] = mapped_column(String(100))
     searches: Mapped[int] = mapped_column(Integer, default=0)
     empty_searches: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Synonym terms are cut at this length; a query word longer than this is never a term.
+SYNONYM_TERM_LENGTH = 20
+SYNONYMS = "search_synonyms"  # the cached content: a change to a group bumps its version
+
+
+class SearchSynonymGroup(db.Model):
+    """Words a learner may type for one topic (防骗, 反诈, 诈骗): any of them finds the others.
+
+    Applied at query time (see queries.interpret), so a change needs no reindex.
+    """
+
+    __tablename__ = "search_synonym_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    terms: Mapped[list[SearchSynonymTerm]] = relationship(
+        back_populates="group", order_by="SearchSynonymTerm.id", cascade="all, delete-orphan"
+    )
+
+
+class SearchSynonymTerm(db.Model):
+    """One word of a group, normalised (text.normalise). A word is in one group at most: the
+    unique constraint says so, whoever adds it at the same moment."""
+
+    __tablename__ = "search_synonym_term"
+    __table_args__ = (CheckConstraint("term <> ''", name="term_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("search_synonym_group.id", ondelete="CASCADE"), index=True
+    )
+    term: Mapped[str] = mapped_column(String(SYNONYM_TERM_LENGTH), unique=True)
+
+    group: Mapped[SearchSynonymGroup] = relationship(back_populates="terms")
+
+
+track_content(SearchSynonymGroup, SYNONYMS)
+track_content(SearchSynonymTerm, SYNONYMS)

@@ -3,6 +3,10 @@
 A query is a small tree: ("term", field, text) | ("all", [nodes]) | ("any", [nodes]),
 answered with set algebra on postings (see scoring.py). Built from terms, never parsed: no
 input can be query syntax.
+
+Synonyms (staff's groups, see synonyms.py) are applied here, at query time: a typed word, or
+the whole typed phrase, that is a group's word is answered as any of the group's words, each
+analysed as if it had been typed. The index never holds them, so a change needs no reindex.
 """
 
 from __future__ import annotations
@@ -10,9 +14,22 @@ from __future__ import annotations
 from . import text
 from .schema import content_terms
 
+Synonyms = text.SynonymMap
 
-def interpret(query_text: str, match_all: bool) -> tuple[tuple | None, frozenset[str]]:
+
+def interpret(query_text: str, match_all: bool,
+              synonyms: Synonyms | None = None) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
     """What the visitor typed, as a query tree, and the content words to highlight."""
+    synonyms = synonyms or {}
+    pieces = text.query_pieces(query_text)
+    whole = "".join(pieces)
+    if len(pieces) > 1 and whole in synonyms:  # 建党100周年 is cut into three pieces
+        return _any_of(synonyms[whole])
+    return _interpret_pieces(pieces, match_all, synonyms)
+
+
+def _interpret_pieces(pieces: list[str], match_all: bool,
+                      synonyms: Synonyms) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
     words: list[tuple] = []
     highlight_terms: set[str] = set()
     latin_run: list[str] = []
@@ -25,17 +42,27 @@ def interpret(query_text: str, match_all: bool) -> tuple[tuple | None, frozenset
             words.append(("any", [("all", typed), joined]))
         latin_run.clear()
 
-    for piece in text.query_pieces(query_text):
+    for piece in pieces:
         if text.is_latin(piece):
             alternatives = [("term", "pinyin", text.fold_pinyin(piece))]
             for stem in content_terms(piece):
                 alternatives.append(("term", "content", stem))
                 highlight_terms.add(stem)
+            if piece in synonyms:
+                others, terms = _any_of(synonyms[piece], leave_out=piece)
+                alternatives.extend(others[1] if others else ())
+                highlight_terms |= terms
             words.append(("any", alternatives))
             latin_run.append(piece)
             continue
         close_latin_run()
-        for word in text.query_words(piece):
+        for word, group in text.with_synonyms(text.query_words(piece), synonyms):
+            if group:
+                tree, terms = _any_of(group)
+                if tree is not None:
+                    words.append(tree)
+                    highlight_terms |= terms
+                continue
             for term in content_terms(word):
                 words.append(("term", "content", term))
                 highlight_terms.add(term)
@@ -44,3 +71,23 @@ def interpret(query_text: str, match_all: bool) -> tuple[tuple | None, frozenset
         return None, frozenset()
     tree = words[0] if len(words) == 1 else ("all" if match_all else "any", words)
     return tree, frozenset(highlight_terms)
+
+
+def _any_of(group: tuple[str, ...], leave_out: str = "") -> tuple[tuple | None, frozenset[str]]:
+    """Any word of a synonym group, each read as a query of its own (all of its parts)."""
+    read = [_interpret_pieces(text.query_pieces(w), True, {}) for w in group if w != leave_out]
+    # A word that needs all of parts one of which is a word of the group adds nothing (防诈骗
+    # = 防 + 诈骗 beside 诈骗), and would only highlight its other parts (防) everywhere.
+    single = {tree for tree, _terms in read if tree is not None and tree[0] == "term"}
+    alternatives: list[tuple] = []
+    highlight_terms: set[str] = set()
+    for tree, terms in read:
+        if tree is None or tree in alternatives:
+            continue
+        if tree[0] == "all" and any(c[0] == "term" and c in single for c in tree[1]):
+            continue
+        alternatives.append(tree)
+        highlight_terms |= terms
+    if not alternatives:
+        return None, frozenset()
+    return ("any", alternatives), frozenset(highlight_terms)

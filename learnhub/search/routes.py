@@ -12,6 +12,7 @@ from learnhub.ui import page_number
 
 from . import services, text
 from .blueprint import bp
+from .synonyms import synonym_map
 from .term_limits import search_counts
 
 log = logging.getLogger(__name__)
@@ -96,4 +97,5 @@ def _course_json(course) -> dict:
 @role_required(*STAFF_ROLES)
 def terms():
     days = 30
-    return render_template("search/terms.html", terms=services.searched_terms(days), days=days)
+    return render_template("search/terms.html", terms=services.searched_terms(days), days=days,
+                           synonyms=synonym_map())  # fmt: skip

@@ -130,9 +130,17 @@ class QueryEngine:
         """For a one-word query matching very many: the documents with the word in the title.
 
         (Or repeated as often in the body.) Only these are scored when they fill the page:
-        an approximation that keeps the broadest queries fast.
+        an approximation that keeps the broadest queries fast. A word with synonyms (any of
+        several one-word content terms, see queries.py) counts as one word here.
         """
-        if self.tree[0] != "term":
+        if self.tree[0] == "term":
+            words = [self.tree]
+        elif self.tree[0] == "any" and all(n[:2] == ("term", "content") for n in self.tree[1]):
+            words = self.tree[1]
+        else:
             return None
-        postings = self.postings(leaf, self.tree[1], self.tree[2]).weights
-        return {d for d, w in postings.items() if w >= PART_WEIGHTS[0] and d in found}
+        strong: set[int] = set()
+        for _term, fieldname, value in words:
+            postings = self.postings(leaf, fieldname, value).weights
+            strong.update(d for d, w in postings.items() if w >= PART_WEIGHTS[0] and d in found)
+        return strong

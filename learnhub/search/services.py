@@ -30,6 +30,7 @@ from .hits import Hit, hits_for
 from .index import IndexUnavailable
 from .models import SearchTermCount
 from .results import MAX_RESULTS, IndexHit, IndexResults
+from .synonyms import synonym_map
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +158,12 @@ def _find(results: SearchResults, match_all: bool = True) -> IndexResults:
     if not results.from_database:
         try:
             return index.search(results.query, boosts=popularity_boosts(), match_all=match_all,
-                                **options)  # fmt: skip
+                                synonyms=synonym_map(), **options)  # fmt: skip
         except IndexUnavailable:
             log.warning("search index unusable; searching the database", exc_info=True)
             results.from_database = True
             _ask_for_rebuild()
-    return database_search(results.query, match_all=match_all, **options)
+    return database_search(results.query, match_all=match_all, synonyms=synonym_map(), **options)
 
 
 def _ask_for_rebuild() -> None:
@@ -205,23 +206,29 @@ def popular_courses(limit: int = 6) -> list[Course]:
 
 def database_search(query: str, *, module: str | None = None, sort: str = "relevance",
                     offset: int = 0, limit: int = PER_PAGE,
-                    match_all: bool = True) -> IndexResults:  # fmt: skip
+                    match_all: bool = True,
+                    synonyms: text.SynonymMap | None = None) -> IndexResults:  # fmt: skip
     """The same question asked of the database with LIKE: no pinyin, no stemming, slower.
 
-    Used only while no index is usable (missing, being rebuilt, damaged).
+    Used only while no index is usable (missing, being rebuilt, damaged). A word of a
+    synonym group matches any word of its group, as in the index's search.
     """
-    words = [w for p in text.query_pieces(query) for w in text.query_words(p)]
-    if not words:
+    typed = [w for p in text.query_pieces(query) for w in text.query_words(p)]
+    choices = [group or (word,) for word, group in text.with_synonyms(typed, synonyms or {})]
+    if not choices:
         return IndexResults([], 0, {})
+    words = [w for choice in choices for w in choice]
     combine = and_ if match_all else or_
     published = Course.status == CourseStatus.PUBLISHED
     course_match = combine(
-        *(or_(Course.title.icontains(w, autoescape=True),
-              Course.summary.icontains(w, autoescape=True)) for w in words)
+        *(or_(*(or_(Course.title.icontains(w, autoescape=True),
+                    Course.summary.icontains(w, autoescape=True)) for w in choice))
+          for choice in choices)
     )  # fmt: skip
     lesson_match = combine(
-        *(or_(Lesson.title.icontains(w, autoescape=True),
-              Lesson.body_html.icontains(w, autoescape=True)) for w in words)
+        *(or_(*(or_(Lesson.title.icontains(w, autoescape=True),
+                    Lesson.body_html.icontains(w, autoescape=True)) for w in choice))
+          for choice in choices)
     )  # fmt: skip
     title_words = [Course.title.icontains(w, autoescape=True) for w in words]
     course_rows = db.session.execute(

@@ -11,7 +11,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from pypinyin import Style, lazy_pinyin
 
@@ -146,6 +146,33 @@ def query_words(piece: str) -> list[str]:
     if is_latin(piece):
         return [piece]
     return [w for w, _s, _e in segment(piece, search_mode=False)]
+
+
+# A synonym group's word → every word of its group (itself included); see synonyms.py.
+SynonymMap = Mapping[str, tuple[str, ...]]
+
+
+def with_synonyms(words: Sequence[str], synonyms: SynonymMap) -> list[tuple[str, tuple[str, ...]]]:
+    """Query words with the synonym group each stands for (an empty tuple: none).
+
+    Neighbouring words whose run is a group's word count as that word, longest run first,
+    so 反诈 cut as 反 + 诈 still finds its group, and 手机支付 its own before 手机's.
+    """
+    if not synonyms:
+        return [(word, ()) for word in words]
+    found: list[tuple[str, tuple[str, ...]]] = []
+    i = 0
+    while i < len(words):
+        for end in range(len(words), i, -1):
+            run = "".join(words[i:end])
+            if run in synonyms:
+                found.append((run, synonyms[run]))
+                i = end
+                break
+        else:
+            found.append((words[i], ()))
+            i += 1
+    return found
 
 
 def pinyin_of(word: str) -> str:

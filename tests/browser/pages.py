@@ -137,6 +137,16 @@ PAGE_TYPES = [
     PageType("rankings-city", "/rankings/cities/210100", content=True),
     PageType("search", "/search?q={search_found}"),
     PageType("search-empty", "/search?q={search_typo}"),
+    PageType("staff-search-terms", "/search/terms", user="city_staff", staff=True),
+    PageType("staff-search-synonyms", "/search/synonyms?term=反诈", user="city_staff", staff=True),
+    PageType(
+        "staff-search-synonyms-errors",
+        "/search/synonyms",
+        status=400,
+        user="city_staff",
+        staff=True,
+        submit_empty_form=True,
+    ),
     # Learning places and the learning map
     PageType("places", "/places", content=True),
     PageType("place", "/places/{place}"),
