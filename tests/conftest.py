@@ -131,6 +131,13 @@ def app_factory(migrated_database_url, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def english(app):
+    """The site in English (its default is zh_CN), for tests that compare the English
+    messages: a module opts in with ``pytestmark = pytest.mark.usefixtures("english")``."""
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+
+
+@pytest.fixture
 def app(app_factory):
     """An application on the test database, with the region tree and modules loaded."""
     return app_factory()

@@ -1,6 +1,7 @@
 """Helpers for tests that act as a user in the browser-less test client."""
 
 import re
+import threading
 from datetime import timedelta
 
 from learnhub.database import utcnow
@@ -46,3 +47,28 @@ def read_text_lesson(user, lesson, opened_ago: timedelta = timedelta(hours=1)):
     readings on the learner's one study clock. Returns the lesson's progress."""
     learning.visit_lesson(user, lesson, now=utcnow() - opened_ago)
     return learning.mark_text_read(user, lesson)
+
+
+def race(calls) -> list:
+    """Run each call in its own thread, all released at the same moment (a barrier), as
+    parallel requests would arrive; their results in order."""
+    start = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        start.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def twin(app, client):
+    """Another client with ``client``'s session: a second tab, or a script replaying it."""
+    other = app.test_client()
+    other.set_cookie("learnhub_session", client.get_cookie("learnhub_session").value)
+    return other

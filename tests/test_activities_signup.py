@@ -3,8 +3,6 @@ rule through the real endpoints, and hundreds of parallel presses on the real da
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 
@@ -14,7 +12,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.inbox.models import Message
 from tests.activity_steps import confirmed_count, make_activity, signups_of, taken
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, race, sign_in, submit
 
 
 def press(client, activity_id: int, session_id: int, action: str = "sign-up"):
@@ -162,22 +160,6 @@ def test_signing_up_needs_a_valid_csrf_token_and_a_signed_in_person(app, client,
 
 
 # ---- hundreds at once ---------------------------------------------------------------------
-
-
-def race(calls):
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        start.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 """Staff create and edit activities and their sessions, each within their own region."""
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
@@ -37,15 +36,11 @@ from tests.activity_staff_steps import (
     sign_in_en,
     sign_up,
 )
-from tests.helpers import submit
+from tests.helpers import race, submit, twin
 from tests.test_media import GIF, PNG, WEBP, fetch
 from tests.test_studio import opened_form, post_twice
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture
@@ -86,22 +81,10 @@ def test_an_activity_form_sent_twice_adds_one_activity_and_says_so(client, app, 
 def test_two_presses_at_the_same_moment_add_one_activity(client, app, staff):
     sign_in_en(client, "heping")
     data = {**activity_fields(staff), **opened_form(client, "/staff/activities/new")}
-    session_cookie = client.get_cookie("learnhub_session").value
-    start = threading.Barrier(2)
-    locations = []
-
-    def post():
-        twin = app.test_client()
-        twin.set_cookie("learnhub_session", session_cookie)
-        start.wait()
-        locations.append(twin.post("/staff/activities/new", data=data).headers["Location"])
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(locations) == 2 and locations[0] == locations[1]
+    tabs = [twin(app, client) for _ in range(2)]
+    answers = race([lambda tab=tab: tab.post("/staff/activities/new", data=data) for tab in tabs])
+    locations = [answer.headers["Location"] for answer in answers]
+    assert locations[0] == locations[1]
     assert count(app, Activity) == 1
 
 

@@ -22,10 +22,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture

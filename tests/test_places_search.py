@@ -18,11 +18,7 @@ from learnhub.places.services import PlaceDetails
 from learnhub.search import sync
 from tests.search.helpers import commit_and_index, indexed_keys
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 def add_place(name: str, **extra) -> Place:

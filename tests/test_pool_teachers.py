@@ -24,10 +24,7 @@ from tests.selection_steps import DALIAN, SHENYANG, people, user
 CONTACT = "13800000000"
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture

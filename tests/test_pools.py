@@ -16,11 +16,7 @@ from learnhub.pools.services import PoolError
 from tests.activity_staff_steps import sign_in_en
 from tests.selection_steps import DALIAN, SHENYANG, expert_details, people, user
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture

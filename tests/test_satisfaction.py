@@ -27,11 +27,7 @@ from learnhub.satisfaction import Rating, services
 from learnhub.satisfaction.demo import load_demo_ratings
 from tests.helpers import read_text_lesson, sign_in, submit
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture

@@ -29,10 +29,7 @@ BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
            "HTTP_ACCEPT": "text/html"}  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 @pytest.fixture

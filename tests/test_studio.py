@@ -2,7 +2,6 @@
 
 import io
 import re
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +18,7 @@ from learnhub.catalogue.models import (
 )
 from learnhub.extensions import db
 from learnhub.media import media_root
-from tests.helpers import csrf_token_from, sign_in, submit
+from tests.helpers import csrf_token_from, race, sign_in, submit, twin
 from tests.test_media import GIF, MP3_TAGGED, MP4, PNG, fetch
 
 PROVINCE, SHENYANG, DALIAN = "210000", "210100", "210200"
@@ -211,22 +210,10 @@ def test_two_course_forms_with_the_same_content_create_two_courses(client, app, 
 def test_simultaneous_double_submit_creates_one_course(client, app, people):
     sign_in_en(client, "prov_editor")
     data = {**course_fields(app), **opened_form(client, "/studio/courses/new")}
-    session_cookie = client.get_cookie("learnhub_session").value
-    start = threading.Barrier(2)
-    locations = []
-
-    def post():
-        twin = app.test_client()
-        twin.set_cookie("learnhub_session", session_cookie)
-        start.wait()
-        locations.append(twin.post("/studio/courses/new", data=data).headers["Location"])
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(locations) == 2 and locations[0] == locations[1]
+    tabs = [twin(app, client) for _ in range(2)]
+    answers = race([lambda tab=tab: tab.post("/studio/courses/new", data=data) for tab in tabs])
+    locations = [answer.headers["Location"] for answer in answers]
+    assert locations[0] == locations[1]
     assert count(app, Course) == 1
 
 

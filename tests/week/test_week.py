@@ -19,11 +19,7 @@ from tests.helpers import sign_in, submit
 
 from .conftest import DALIAN, HEPING, SHENHE, SHENYANG
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages these tests compare are the English ones (the site's default is zh_CN)."""
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
 
 
 def open_this_year(app, staff) -> LearningWeek:
