@@ -48,6 +48,7 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 from .i18n import init_i18n
 from .jobs.cli import jobs_cli
 from .jobs.queue import bind_app, queue
+from .logs import init_logging
 from .metrics import init_metrics
 from .security import init_security
 from .ui import init_ui
@@ -89,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     init_errors(app)
     bind_app(app)
     init_metrics(app, queue.pending_count)
+    init_logging(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -130,6 +130,10 @@ class Config:
     # /metrics (Prometheus) answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is
     # not there at all. Several processes: set PROMETHEUS_MULTIPROC_DIR (docs/deployment.md).
     METRICS_TOKEN: str | None = None
+    # "json": one JSON object a line with the request id, for a log collector; "text":
+    # Flask's plain lines. LOG_LEVEL: the lowest level written by the site's loggers.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     RATELIMIT_HEADERS_ENABLED = True
     # What people search for (/search/terms): different terms one client counts a day
     # (each term once); bots and floods count for nothing (learnhub/search/term_limits.py).
