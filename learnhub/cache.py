@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import cache
+from .extensions import cache, db
 from .ui import elder_mode_requested, text_size_requested
 
 CATALOGUE = "catalogue"
@@ -93,6 +93,13 @@ _content_of_model: dict[type, str] = {}
 def track_content(model: type, content: str) -> None:
     """Bump ``content``'s version whenever a commit inserts, changes or deletes ``model``."""
     _content_of_model[model] = content
+
+
+def bump_on_commit(content: str) -> None:
+    """Bump ``content``'s version when the current transaction commits (not if it rolls
+    back): for changes the ORM does not see, such as bulk UPDATEs and upserts. Bumping before
+    the commit would let a request in between cache the old numbers under the new version."""
+    db.session.info.setdefault(_CHANGED, set()).add(content)
 
 
 def _note_changes(session: Session, _context) -> None:

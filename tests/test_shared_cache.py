@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import Counter
 
 import pytest
+import redis
 from sqlalchemy import text
 
 from learnhub import create_app
 from learnhub.catalogue.models import Course
+from learnhub.clock import local_today
 from learnhub.extensions import db
+from learnhub.rankings.aggregates import CLICKS, add_region_amounts, forget_cached_boards
+from learnhub.rankings.leaderboard import Period, totals
 from tests.conftest import TEST_CONFIG
+from tests.test_rankings import HEPING, SHENYANG
 
 REDIS_URL = os.environ.get("LEARNHUB_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set LEARNHUB_TEST_REDIS_URL to test Redis")
@@ -24,8 +30,6 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="set LEARNHUB_TEST_REDIS_U
 @pytest.fixture
 def two_workers(app):
     """Two app processes' worth of state on one database and one Redis cache."""
-    import redis
-
     prefix = f"learnhub-test-{secrets.token_hex(4)}:"
     config = {
         **TEST_CONFIG,
@@ -71,3 +75,30 @@ def test_a_page_one_worker_cached_is_served_by_the_other(two_workers, make_cours
         db.session.commit()
     page = second.test_client().get(f"/courses/{course_id}").get_data(as_text=True)
     assert "共享的课" in page and "绕过缓存的改动" not in page  # the first worker's page
+
+
+def _add_clicks(app, amount: int, bump: bool = True) -> None:
+    """New numbers, as the aggregator writes them (in another process)."""
+    with app.app_context():
+        add_region_amounts(CLICKS, Counter({(local_today(), SHENYANG, HEPING): amount}))
+        if bump:
+            forget_cached_boards()
+        db.session.commit()
+
+
+def test_a_board_is_the_same_on_every_worker_and_new_numbers_show_at_once(two_workers):
+    first, second = two_workers
+    with first.app_context():
+        period = Period(local_today(), local_today())
+    _add_clicks(second, 3)
+    with first.app_context():
+        assert totals(CLICKS, period) == {SHENYANG: 3}  # computed here, kept in Redis
+    prefix = first.config["CACHE_KEY_PREFIX"]
+    boards = list(redis.Redis.from_url(REDIS_URL).scan_iter(f"{prefix}board:*"))
+    assert boards  # in Redis, where another host reads it, not in this process's memory
+    _add_clicks(second, 100, bump=False)  # numbers written behind the cache's back
+    with second.app_context():
+        assert totals(CLICKS, period) == {SHENYANG: 3}  # the first worker's board
+    _add_clicks(second, 5)  # the aggregator's commit: every worker's boards are renewed
+    with first.app_context():
+        assert totals(CLICKS, period) == {SHENYANG: 108}
