@@ -11,12 +11,14 @@ at once with "database is locked", whatever the timeout.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -106,6 +108,28 @@ def init_database(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
+
+
+# ---- work that waits for the commit -------------------------------------------------------
+
+_ON_COMMIT = "learnhub_on_commit"
+
+
+def on_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the current transaction commits; forget it if it rolls back
+    (for effects outside the database: counters, notices to other processes)."""
+    db.session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for action in session.info.pop(_ON_COMMIT, []):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_commit(session: Session) -> None:
+    session.info.pop(_ON_COMMIT, None)
 
 
 # ---- forms that add something, once ------------------------------------------------------

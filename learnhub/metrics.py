@@ -27,10 +27,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from .extensions import db
+from .database import on_commit
 
 # Labelled by endpoint (the route's name), never by path: an address with ids or a made-up
 # path would make a new series per request.
@@ -51,24 +49,11 @@ LEDGER_POSTINGS = Counter(
 )
 JOBS_FAILED = Counter("learnhub_jobs_failed_total", "Background jobs that failed for good", ["job"])
 
-_PENDING = "learnhub_metrics_pending"
-
 
 def count_on_commit(counter, amount: float = 1, **labels) -> None:
     """Add to ``counter`` when the current transaction commits (nothing if it rolls back)."""
     if amount:
-        db.session.info.setdefault(_PENDING, []).append((counter, labels, amount))
-
-
-@event.listens_for(Session, "after_commit")
-def _add_pending(session: Session) -> None:
-    for counter, labels, amount in session.info.pop(_PENDING, []):
-        (counter.labels(**labels) if labels else counter).inc(amount)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+        on_commit(lambda: (counter.labels(**labels) if labels else counter).inc(amount))
 
 
 class _QueueCollector:
