@@ -87,7 +87,7 @@ def add_synonyms():
         abort(400)
     group = db.session.get(SearchSynonymGroup, form.group.data)
     if group is None:
-        return _refused(_("This group is no longer there. Look at the list again."))
+        return _group_gone()
     before = _terms_of(group)
     try:
         added = synonyms.add_terms(group, form.terms.data)
@@ -131,13 +131,18 @@ def delete_synonym_group():
         abort(400)
     group = db.session.get(SearchSynonymGroup, form.group.data)
     if group is None:
-        return _refused(_("This group is no longer there. Look at the list again."))
+        return _group_gone()
     label, before = synonyms.group_label(group), _terms_of(group)
     synonyms.delete_group(group)
     _record(form.group.data, "group_deleted", before=before, after=[])
     db.session.commit()
     flash(_("The group “%(group)s” is deleted.", group=label))
     return redirect(url_for("search.synonyms_page"))
+
+
+def _group_gone():
+    """Another staff member deleted the group meanwhile."""
+    return _refused(_("This group is no longer there. Look at the list again."))
 
 
 def _refused(*problems: str, typed=None):
