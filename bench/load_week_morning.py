@@ -99,7 +99,7 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=16, help="learners at once")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--courses", type=int, default=30)
-    parser.add_argument("--learners", type=int, default=1500, help="prepared accounts")
+    parser.add_argument("--learners", type=int, default=1000, help="prepared accounts")
     parser.add_argument("--driver", choices=("locust", "threads"), default="locust")
     parser.add_argument("--faults", action="store_true", help="kill workers mid-run")
     parser.add_argument("--cheap-hashes", action="store_true", help="Argon2id at test cost")

@@ -55,6 +55,12 @@ class Stats:
                 counts[1] += 1
                 self.failures.append(f"{kind}: {failure}")
 
+    def refused(self, kind: str, detail: str) -> None:
+        """A request answered as expected whose answer was a refusal after all."""
+        with self._lock:
+            self.kinds[kind][1] += 1
+            self.failures.append(f"{kind}: {detail}")
+
 
 class Browser:
     """One learner's browser on the site: ``session`` is a requests.Session, or locust's
@@ -164,19 +170,15 @@ def learners_morning(browser: Browser, morning: Morning, plan: Plan, rng: random
     token = _csrf(html)
     _write(morning.enrolled, course["id"], lambda: browser.post(
         f"/courses/{course['id']}/enrol", "enrolment", {"csrf_token": token}))  # fmt: skip
-    lessons = course["lessons"]
-    for position, lesson_id in enumerate(lessons):
-        _view(browser, morning, "lesson", lesson_id, f"/lessons/{lesson_id}", "lesson view")
-        time.sleep(READING_PAUSE)
-        last = position == len(lessons) - 1
-        kind = "completion (credits)" if last else "lesson progress"
-        done = lambda lesson_id=lesson_id, kind=kind: _mark_read(browser, lesson_id, kind, token)  # noqa: E731
-        if last:
-            _write(morning.completed, course["id"], done)
-        else:
-            done()
-            if rng.random() < 0.2:
-                return  # stops after the first lesson: progress, no completion
+    *first, last = course["lessons"]
+    for lesson_id in first:
+        _open_lesson(browser, morning, lesson_id)
+        _mark_read(browser, lesson_id, "lesson progress", token)
+        if rng.random() < 0.2:
+            return  # stops after the first lesson: progress, no completion
+    _open_lesson(browser, morning, last)
+    _write(morning.completed, course["id"], lambda: _mark_read(
+        browser, last, "completion (credits)", token))  # fmt: skip
     browser.page("/me/credits", "my credits")
 
 
@@ -194,6 +196,12 @@ def _view(browser: Browser, morning: Morning, kind: str, number: int, path: str,
     if morning.views.get(key) == YES:
         return browser.page(path, name)
     return _write(morning.views, key, lambda: browser.page(path, name))
+
+
+def _open_lesson(browser: Browser, morning: Morning, lesson_id: int) -> None:
+    """Open a lesson (its reading starts) and read it for the time it needs."""
+    _view(browser, morning, "lesson", lesson_id, f"/lessons/{lesson_id}", "lesson view")
+    time.sleep(READING_PAUSE)
 
 
 def _write(where, key, send):
@@ -224,7 +232,7 @@ def _mark_read(browser: Browser, lesson_id: int, kind: str, token: str) -> None:
     response = browser.post(f"/lessons/{lesson_id}/read", kind, {"csrf_token": token})
     if response.headers.get("Location", "").endswith(f"/lessons/{lesson_id}"):
         # Sent back to the lesson: not read long enough (a refusal, nothing written).
-        browser.stats.add(kind, 0.0, f"lesson {lesson_id} not accepted as read")
+        browser.stats.refused(kind, f"lesson {lesson_id} not accepted as read")
         raise Failed(kind, f"lesson {lesson_id} not accepted as read", maybe=False)
 
 
