@@ -85,7 +85,9 @@ class Browser:
         if response.status_code not in expect:
             detail = f"{method} {path} answered {response.status_code}"
             self.stats.add(kind, seconds, detail)
-            raise Failed(kind, detail, maybe=response.status_code >= 500)
+            # 0: locust's way of saying no answer came (the connection died)
+            maybe = response.status_code >= 500 or response.status_code == 0
+            raise Failed(kind, detail, maybe=maybe)
         self.stats.add(kind, seconds, None)
         return response
 
