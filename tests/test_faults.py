@@ -40,4 +40,4 @@ def test_a_morning_with_killed_workers_loses_nothing_committed(own_environment):
     ]
     assert outcome["jobs_waiting_at_restart"] > 0  # and all of them ran (no problem above)
     completions = [s for m in outcome["mornings"] for s in m["completed"].values() if s == "yes"]
-    assert len(completions) >= 4  # credits were paid while the workers died
+    assert len(completions) >= 2  # credits were paid while the workers died
