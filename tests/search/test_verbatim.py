@@ -25,6 +25,7 @@ from learnhub.search.index import SearchIndex
 from learnhub.search.results import MAX_RESULTS
 from learnhub.search.schema import SearchDocument
 from tests.search.helpers import add_course, commit_and_index, indexed_keys
+from tests.test_places_search import add_activity, add_place
 
 SHORTEST, LONGEST = 2, 8
 
@@ -125,6 +126,16 @@ def test_every_run_of_generated_titles_finds_its_document(tmp_path):
     finally:
         index.close()
     assert sum(checked) > 300
+
+
+def test_every_run_of_a_place_and_an_activity_finds_it(app):
+    """Through the places and activities features, as test_places_search.py adds them."""
+    with app.app_context():
+        place = add_place("和平区鸭绿江街道市民学习中心")
+        activity = add_activity("抗美援朝精神读书分享会", place)
+        titles = {("place", place.id): place.name, ("activity", activity.id): activity.title}
+        db.session.rollback()
+        assert missed(sync.search_index(), titles) == []
 
 
 def test_the_runs_the_issue_names_find_their_title():
