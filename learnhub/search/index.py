@@ -52,7 +52,20 @@ log = logging.getLogger(__name__)
 
 
 class IndexUnavailable(Exception):
-    """The index is missing, half-built or damaged: search the database instead, rebuild."""
+    """The index is missing, half-built, damaged or outdated: search the database, rebuild."""
+
+
+def _open_index(storage: FileStorage):
+    """The generation's index, refused when an older version of learnhub built it.
+
+    An index whose fields are not SCHEMA's (the grams field is new, for instance) would
+    fail at the first query or write naming a missing field: it counts as unusable, so
+    the site searches the database and the worker rebuilds it (as a damaged one).
+    """
+    ix = storage.open_index()
+    if set(ix.schema.names()) != set(SCHEMA.names()):
+        raise IndexUnavailable("the search index was built by an older version: rebuild it")
+    return ix
 
 
 # ---- opening a generation ------------------------------------------------------------
@@ -109,7 +122,7 @@ class _OpenSearcher:
 def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _OpenSearcher:
     storage = _Storage(generation)
     try:
-        searcher = storage.open_index().searcher()
+        searcher = _open_index(storage).searcher()
         leaves = []
         for subsearcher, offset in searcher.leaf_searchers():
             reader = subsearcher.reader()
@@ -169,16 +182,19 @@ class SearchIndex:
         return path if path.is_dir() else None
 
     def status(self) -> str:
-        """ "ok", "missing" (never built) or "broken" (cannot be opened or read)."""
+        """ "ok", "missing" (never built), "outdated" (built with other fields) or "broken"."""
         generation = self.current_generation()
         if generation is None:
             return "missing"
         storage = _Storage(generation)
         try:
-            with storage.open_index().searcher() as searcher:
+            with _open_index(storage).searcher() as searcher:
                 searcher.doc_count()
                 for _ in searcher.reader().iter_docs():
                     break
+        except IndexUnavailable:
+            log.warning("search index %s was built by an older version", generation)
+            return "outdated"
         except Exception:
             log.warning("search index %s cannot be read", generation, exc_info=True)
             return "broken"
@@ -299,7 +315,9 @@ class SearchIndex:
         storage = _Storage(generation)
         try:
             try:
-                writer = storage.open_index().writer(timeout=10.0)
+                writer = _open_index(storage).writer(timeout=10.0)
+            except IndexUnavailable:
+                raise
             except Exception as error:
                 raise IndexUnavailable(str(error)) from error
             try:

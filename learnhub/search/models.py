@@ -1,10 +1,19 @@
-"""Search tables: changes waiting for the index, what people searched for, and synonyms."""
+"""Search tables: changes waiting for the index, lessons' plain text, what people searched
+for, and synonyms."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.cache import track_content
@@ -25,6 +34,22 @@ class PendingIndexChange(db.Model):
     kind: Mapped[str] = mapped_column(String(16))  # course, lesson, module
     object_id: Mapped[int] = mapped_column(Integer)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LessonText(db.Model):
+    """A lesson's text without its HTML, for the database search while no index is usable.
+
+    Written by the flush that adds the lesson or changes its body_html (sync.py), so a
+    LIKE on it matches what learners read, never the markup ("strong", "span"). Deleted
+    with the lesson (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "search_lesson_text"
+
+    lesson_id: Mapped[int] = mapped_column(
+        ForeignKey("lesson.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    body_text: Mapped[str] = mapped_column(Text, default="")
 
 
 class SearchTermCount(db.Model):

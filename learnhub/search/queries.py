@@ -1,7 +1,8 @@
 """What the visitor typed, as a query tree for the index.
 
-A query is a small tree: ("term", field, text) | ("all", [nodes]) | ("any", [nodes]),
-answered with set algebra on postings (see scoring.py). Built from terms, never parsed: no
+A query is a small tree: ("term", field, text) | ("all", [nodes]) | ("any", [nodes]) |
+("grams", [terms of the grams field]: matched like "all", weighed lightly), answered with
+set algebra on postings (see scoring.py). Built from terms, never parsed: no
 input can be query syntax.
 
 Synonyms (staff's groups, see synonyms.py) are applied here, at query time: a typed word, or
@@ -28,8 +29,8 @@ def interpret(query_text: str, match_all: bool,
     return _interpret_pieces(pieces, match_all, synonyms)
 
 
-def _interpret_pieces(pieces: list[str], match_all: bool,
-                      synonyms: Synonyms) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
+def _interpret_pieces(pieces: list[str], match_all: bool, synonyms: Synonyms,
+                      grams: bool = True) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
     words: list[tuple] = []
     highlight_terms: set[str] = set()
     latin_run: list[str] = []
@@ -56,16 +57,18 @@ def _interpret_pieces(pieces: list[str], match_all: bool,
             latin_run.append(piece)
             continue
         close_latin_run()
+        piece_words: list[tuple] = []
         for word, group in text.with_synonyms(text.query_words(piece), synonyms):
             if group:
                 tree, terms = _any_of(group)
                 if tree is not None:
-                    words.append(tree)
+                    piece_words.append(tree)
                     highlight_terms |= terms
                 continue
             for term in content_terms(word):
-                words.append(("term", "content", term))
+                piece_words.append(("term", "content", term))
                 highlight_terms.add(term)
+        words += _with_grams(piece, piece_words, match_all) if grams else piece_words
     close_latin_run()
     if not words:
         return None, frozenset()
@@ -73,9 +76,36 @@ def _interpret_pieces(pieces: list[str], match_all: bool,
     return tree, frozenset(highlight_terms)
 
 
+def _with_grams(piece: str, piece_words: list[tuple], match_all: bool) -> list[tuple]:
+    """A Chinese piece's words, or else all of its character bigrams in the titles' grams.
+
+    jieba may cut a few characters of a title differently from the whole title (绿江 of
+    鸭绿江): the grams alternative finds the title anyway. It is a ("grams", [terms]) node,
+    matched like "all" and scored far below the words (scoring.GRAMS_WEIGHT).
+    """
+    grams = text.query_grams(piece)
+    if not grams:
+        return piece_words
+    grams_node = ("grams", [("term", "grams", gram) for gram in grams])
+    if not piece_words:  # only stop words (的, 与): the characters themselves still count
+        return [grams_node]
+    if not match_all:  # some of the words will do: the grams are one more alternative
+        return [*piece_words, grams_node]
+    if len(piece_words) == 1:
+        only = piece_words[0]
+        alternatives = only[1] if only[0] == "any" else [only]  # flat: see scoring.strong()
+        return [("any", [*alternatives, grams_node])]
+    return [("any", [("all", piece_words), grams_node])]
+
+
 def _any_of(group: tuple[str, ...], leave_out: str = "") -> tuple[tuple | None, frozenset[str]]:
     """Any word of a synonym group, each read as a query of its own (all of its parts)."""
-    read = [_interpret_pieces(text.query_pieces(w), True, {}) for w in group if w != leave_out]
+    # A group's words are words: no grams alternative (those are for what was typed).
+    read = [
+        _interpret_pieces(text.query_pieces(w), True, {}, grams=False)
+        for w in group
+        if w != leave_out
+    ]
     # A word that needs all of parts one of which is a word of the group adds nothing (防诈骗
     # = 防 + 诈骗 beside 诈骗), and would only highlight its other parts (防) everywhere.
     single = {tree for tree, _terms in read if tree is not None and tree[0] == "term"}

@@ -1,7 +1,8 @@
 """What the index holds: SearchDocument, the Whoosh schema, and how text becomes terms.
 
 Text is cut by jieba (see ChineseTokenizer), lower-cased, stripped of stop words and
-stemmed; titles also give pinyin keys (see PinyinTokenizer). Queries go through the same
+stemmed; titles also give pinyin keys (see PinyinTokenizer) and character bigrams (see
+GramsTokenizer). Queries go through the same
 analyzer (see content_terms), so a word is looked up exactly as it was indexed.
 """
 
@@ -109,6 +110,20 @@ class PinyinTokenizer(Tokenizer):
             yield token
 
 
+class GramsTokenizer(Tokenizer):
+    """The character bigrams of a title's Chinese runs (see text.title_grams), each once."""
+
+    def __call__(self, value, positions=False, chars=False, removestops=True, mode="",
+                 **kwargs):  # fmt: skip
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, gram in enumerate(text.title_grams(value)):
+            token.text = gram
+            token.boost = 1.0
+            if positions:
+                token.pos = pos
+            yield token
+
+
 def _content_analyzer():
     return (
         ChineseTokenizer()
@@ -130,6 +145,8 @@ SCHEMA = fields.Schema(
     title=fields.STORED(),
     content=fields.TEXT(analyzer=CONTENT_ANALYZER, phrase=False),
     pinyin=fields.TEXT(analyzer=PinyinTokenizer(), phrase=False, spelling=True),
+    # Character bigrams of the title: a run typed verbatim finds it however jieba cuts it.
+    grams=fields.TEXT(analyzer=GramsTokenizer(), phrase=False),
 )
 
 
@@ -155,4 +172,5 @@ def index_fields(doc: SearchDocument) -> dict:
         "title": doc.title,
         "content": _PART_SEPARATOR.join(_clean(p) for p in (doc.title, doc.secondary, doc.body)),
         "pinyin": f"{doc.title}{_ALSO_PINYIN_MARK}{doc.also_pinyin}",
+        "grams": doc.title,
     }

@@ -21,6 +21,10 @@ from .schema import PART_WEIGHTS
 # Whole documents: a course beats one of its lessons for the same words.
 KIND_WEIGHTS = {"course": 2.0, "activity": 1.5, "lesson": 1.0}
 PINYIN_WEIGHT = 3.0  # pinyin keys come from titles (and a course's module and region)
+# A query run's grams alternative (all its title bigrams, see queries.py) weighs this much
+# in all, shared among its bigrams: far below a word in the title (5 × BM25 of the word),
+# so a title that has the words ranks above one that has the characters only.
+GRAMS_WEIGHT = 0.1
 _B, _K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 
 
@@ -80,6 +84,7 @@ class QueryEngine:
         sets = [self.matches(leaf, child) for child in node[1]]
         if node[0] == "any":
             return frozenset().union(*sets)
+        # "all", and "grams" (every bigram of the typed run), need every child
         sets.sort(key=len)
         return sets[0].intersection(*sets[1:])
 
@@ -98,6 +103,9 @@ class QueryEngine:
         if node[0] == "term":
             boost = PINYIN_WEIGHT if node[1] == "pinyin" else 1.0
             return [(node[1], node[2], boost)]
+        if node[0] == "grams":
+            share = GRAMS_WEIGHT / len(node[1])
+            return [(fieldname, value, share) for _term, fieldname, value in node[1]]
         return [t for child in node[1] for t in self.terms(child)]
 
     def score(self, leaf: Leaf, docnums: Iterable[int]) -> list[tuple[float, int]]:
@@ -108,7 +116,7 @@ class QueryEngine:
             postings = self.postings(leaf, fieldname, value).weights
             if postings:
                 weight = boost * searcher.idf(fieldname, value)
-                # Pinyin keys multiply with a title's words: no penalty for long titles there.
+                # Pinyin keys and grams come from the title: no penalty for long titles there.
                 b = _B / searcher.avg_field_length(fieldname) if fieldname == "content" else 0.0
                 stats.append((postings, weight, b))
         lengths = leaf.values("length")
@@ -133,10 +141,15 @@ class QueryEngine:
         an approximation that keeps the broadest queries fast. A word with synonyms (any of
         several one-word content terms, see queries.py) counts as one word here.
         """
-        if self.tree[0] == "term":
-            words = [self.tree]
-        elif self.tree[0] == "any" and all(n[:2] == ("term", "content") for n in self.tree[1]):
-            words = self.tree[1]
+        tree = self.tree
+        if tree[0] == "any":  # the grams alternative only adds weak matches: left out here
+            tree = ("any", [n for n in tree[1] if n[0] != "grams"])
+            if len(tree[1]) == 1:
+                tree = tree[1][0]
+        if tree[0] == "term":
+            words = [tree]
+        elif tree[0] == "any" and all(n[:2] == ("term", "content") for n in tree[1]):
+            words = tree[1]
         else:
             return None
         strong: set[int] = set()

@@ -28,7 +28,7 @@ from learnhub.extensions import db
 from . import jobs, sync, text
 from .hits import Hit, hits_for
 from .index import IndexUnavailable
-from .models import SearchTermCount
+from .models import LessonText, SearchTermCount
 from .results import MAX_RESULTS, IndexHit, IndexResults
 from .synonyms import synonym_map
 
@@ -210,6 +210,8 @@ def database_search(query: str, *, module: str | None = None, sort: str = "relev
                     synonyms: text.SynonymMap | None = None) -> IndexResults:  # fmt: skip
     """The same question asked of the database with LIKE: no pinyin, no stemming, slower.
 
+    Lessons are matched on their title and plain text (search_lesson_text), not on HTML.
+
     Used only while no index is usable (missing, being rebuilt, damaged). A word of a
     synonym group matches any word of its group, as in the index's search.
     """
@@ -225,9 +227,10 @@ def database_search(query: str, *, module: str | None = None, sort: str = "relev
                     Course.summary.icontains(w, autoescape=True)) for w in choice))
           for choice in choices)
     )  # fmt: skip
+    # The lesson's plain text, not its HTML: "strong" or "span" must not match every lesson.
     lesson_match = combine(
         *(or_(*(or_(Lesson.title.icontains(w, autoescape=True),
-                    Lesson.body_html.icontains(w, autoescape=True)) for w in choice))
+                    LessonText.body_text.icontains(w, autoescape=True)) for w in choice))
           for choice in choices)
     )  # fmt: skip
     title_words = [Course.title.icontains(w, autoescape=True) for w in words]
@@ -241,6 +244,7 @@ def database_search(query: str, *, module: str | None = None, sort: str = "relev
         select(Lesson.id, Course.id, Module.slug, Course.published_at, Course.enrolment_count,
                or_(*lesson_title_words))
         .join(Course, Lesson.course_id == Course.id).join(Module)
+        .outerjoin(LessonText, LessonText.lesson_id == Lesson.id)
         .where(published, lesson_match).limit(MAX_RESULTS)
     ).all()  # fmt: skip
     rows = [("course", cid, cid, slug, when, n, in_title)

@@ -32,7 +32,7 @@ from learnhub.places.models import Place
 
 from . import documents, offline
 from .index import IndexUnavailable, SearchIndex
-from .models import PendingIndexChange
+from .models import LessonText, PendingIndexChange
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,31 @@ def changed_objects(session: Session) -> set[tuple[str, int]]:
 
 def _queue_changes(session: Session, _flush_context) -> None:
     queue_changes(session, changed_objects(session))
+    keep_lesson_text(session)
+
+
+def keep_lesson_text(session: Session) -> None:
+    """Write the plain text of lessons this flush adds or whose body_html it changes.
+
+    The database search (no usable index) matches it instead of the HTML. Same
+    transaction as the change: it is committed or rolled back with it.
+    """
+    lessons = [obj for obj in session.new if isinstance(obj, Lesson)]
+    lessons += [
+        obj
+        for obj in session.dirty
+        if isinstance(obj, Lesson) and inspect(obj).attrs["body_html"].history.has_changes()
+    ]
+    if not lessons:
+        return
+    ids = [lesson.id for lesson in lessons]
+    rows = [
+        {"lesson_id": lesson.id, "body_text": documents.plain_text(lesson.body_html)}
+        for lesson in lessons
+    ]
+    connection = session.connection()
+    connection.execute(delete(LessonText.__table__).where(LessonText.lesson_id.in_(ids)))
+    connection.execute(insert(LessonText.__table__), rows)
 
 
 def _queue_activity(activity, **_extra) -> None:

@@ -148,6 +148,49 @@ def query_words(piece: str) -> list[str]:
     return [w for w, _s, _e in segment(piece, search_mode=False)]
 
 
+# ---- character n-grams: nothing typed verbatim from a title is lost ------------------
+#
+# jieba cuts a title (index) and a few characters of it (query) differently: 鸭绿江 is
+# one word in a title, 绿江 is cut as 绿 + 江 when typed. So a title's Chinese runs are
+# also kept as overlapping character pairs (bigrams), and each Chinese run of a query
+# may match all of its pairs instead of its words: every pair of a substring is a pair of
+# the title, so a run typed verbatim always finds the title. Positions are not needed
+# (a few characters that happen to share all pairs with a title are close enough).
+GRAM_SIZE = 2
+
+
+def _bigrams(run: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in range(len(run) - GRAM_SIZE + 1):
+        seen.setdefault(run[i : i + GRAM_SIZE], None)
+    return list(seen)
+
+
+def title_grams(title: str) -> list[str]:
+    """The character bigrams of a title's Chinese runs, each once, in order of appearance.
+
+    What the index keeps besides the words (百年党史 → 百年, 年党, 党史). Latin words and
+    punctuation give none, and pairs never span two runs (党史：学堂 has no 史学).
+    """
+    grams: dict[str, None] = {}
+    for run in CJK_RUN.findall(normalise(title)):
+        grams.update(dict.fromkeys(_bigrams(run)))
+    return list(grams)
+
+
+def query_grams(piece: str) -> list[str]:
+    """The grams alternative of a query's Chinese run: its bigrams, all of which must match.
+
+    A run of one character has none (it is searched as a word only, as before); a Latin
+    piece has none either. Every backend answers a Chinese run as "its words (as cut by
+    query_words) OR all of query_grams(run) in the title's grams", the grams side ranked
+    well below the words (see docs/search.md).
+    """
+    if not CJK_RUN.fullmatch(piece):
+        return []
+    return _bigrams(piece)
+
+
 # A synonym group's word → every word of its group (itself included); see synonyms.py.
 SynonymMap = Mapping[str, tuple[str, ...]]
 
