@@ -10,6 +10,7 @@ memory of each worker after the whole site was visited.
 
     .venv/bin/python -m bench.signed_in_bench [--courses 2000] [--learners 100] [--duration 8]
     .venv/bin/python -m bench.signed_in_bench --courses 10000 --learners 1000 --entries 50
+    .venv/bin/python -m bench.signed_in_bench --keep /tmp/site   # fill once, later runs copy it
     .venv/bin/python -m bench.signed_in_bench --database-url postgresql://postgres@127.0.0.1/postgres
 
 Goals (issue 18): signed-in home, module, course, lesson, my learning and my credits at
@@ -20,8 +21,10 @@ Goals (issue 18): signed-in home, module, course, lesson, my learning and my cre
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -162,6 +165,12 @@ def main() -> None:
     parser.add_argument("--lessons-per-course", type=int, default=10)
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument("--entries", type=int, default=20, help="credit entries per learner")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite only: keep the filled site in this "
+        "folder; later runs start from a copy of it (before/after a change)",
+    )
     server_arguments(parser, duration=8)
     parser.set_defaults(connections=16)
     args = parser.parse_args()
@@ -169,31 +178,52 @@ def main() -> None:
 
     with bench_instance(args.database_url) as env, tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
-        slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
-        cookies = add_learners(course_ids, args.learners, args.entries)
-        print(f"filled {len(course_ids):,} courses, {len(cookies):,} signed-in learners in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        site = filled_site(args, env)
+        print(f"{len(site['course_ids']):,} courses, {len(site['cookies']):,} signed-in learners "
+              f"ready in {time.perf_counter() - started:.1f} s")  # fmt: skip
         script = Path(scratch) / "signed_in.lua"
-        script.write_text(WRK_SCRIPT % ", ".join(f'"{c}"' for c in cookies))
-        course = course_ids[len(course_ids) // 2]
-        lesson = lesson_of(course)
-        signed_in = [("home", "/"), (f"module /m/{slugs[0]}", f"/m/{slugs[0]}"),
+        script.write_text(WRK_SCRIPT % ", ".join(f'"{c}"' for c in site["cookies"]))
+        slug, course, lesson = site["slugs"][0], site["course"], site["lesson"]
+        signed_in = [("home", "/"), (f"module /m/{slug}", f"/m/{slug}"),
                      (f"course /courses/{course}", f"/courses/{course}"),
                      (f"lesson /lessons/{lesson}", f"/lessons/{lesson}"),
                      ("my learning /me", "/me"), ("my credits /me/credits", "/me/credits"),
                      ("rankings /rankings", "/rankings"), ("search " + SEARCH, SEARCH)]  # fmt: skip
-        pages = [("hello", "/bench/trivial", None)]
-        pages += [(f"signed out: {n}", p, None) for n, p in signed_in if n.startswith(("r", "s"))]
+        pages = [(f"signed out: {n}", p, None) for n, p in signed_in if n.startswith(("r", "s"))]
         pages += [(f"signed in: {n}", p, str(script)) for n, p in signed_in]
-        with gunicorn(args.workers, env) as base:
+        with gunicorn(args.workers, env) as base_url:
+            hello = base_url + "/bench/trivial"
             for _name, path, with_cookie in pages:  # warm every worker on every page
-                wrk_run(wrk, base + path, 2, args.connections, with_cookie)
-            results = [
-                (name, *wrk_run(wrk, base + path, args.duration, args.connections, with_cookie))
-                for name, path, with_cookie in pages
-            ]
-            rss = worker_rss_mb(int(base.rsplit(":", 1)[1]))
+                wrk_run(wrk, base_url + path, 2, args.connections, with_cookie)
+            results = []
+            for name, path, with_cookie in pages:
+                # hello right before each page: on a shared machine the load changes by the
+                # minute, and each ratio compares two figures measured under the same load
+                results.append((name, wrk_run(wrk, hello, args.duration, args.connections, None),
+                                wrk_run(wrk, base_url + path, args.duration, args.connections,
+                                        with_cookie)))  # fmt: skip
+            rss = worker_rss_mb(int(base_url.rsplit(":", 1)[1]))
     report(args, results, rss)
+
+
+def filled_site(args, env: dict) -> dict:
+    """Fill the instance (or copy the kept one into it); returns the site's ids and cookies."""
+    instance = Path(env["LEARNHUB_INSTANCE_PATH"])
+    kept = args.keep / "bench.json" if args.keep else None
+    if kept and kept.exists() and not args.database_url:
+        site = json.loads(kept.read_text())
+        shutil.copytree(args.keep / "instance", instance, dirs_exist_ok=True)
+    else:
+        slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
+        cookies = add_learners(course_ids, args.learners, args.entries)
+        course = course_ids[len(course_ids) // 2]
+        site = {"slugs": slugs, "course_ids": course_ids, "cookies": cookies, "course": course,
+                "lesson": lesson_of(course), "secret_key": env["SECRET_KEY"]}  # fmt: skip
+        if kept and not args.database_url:
+            shutil.copytree(instance, args.keep / "instance", dirs_exist_ok=True)
+            kept.write_text(json.dumps(site))
+    env["SECRET_KEY"] = os.environ["SECRET_KEY"] = site["secret_key"]  # the cookies' signer
+    return site
 
 
 def lesson_of(course_id: int) -> int:
@@ -214,19 +244,19 @@ def lesson_of(course_id: int) -> int:
 
 
 def report(args, results, rss: list[float]) -> None:
-    hello = results[0][1]
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{backend}, gunicorn {args.workers} sync workers, wrk {args.connections} "
-          f"connections, {args.duration} s per URL")  # fmt: skip
-    print(f"{'URL':<44}{'req/s':>9}{'vs hello':>10}{'p99 ms':>9}  goal")
-    for name, rate, p99 in results:
+          f"connections, {args.duration} s per URL (hello right before each page)")  # fmt: skip
+    print(f"{'URL':<44}{'req/s':>8}{'hello':>8}{'vs hello':>10}{'p99 ms':>9}  goal")
+    for name, (hello, _hello_p99), (rate, p99) in results:
         goal = goal_of(name)
         verdict = (
             "" if goal is None else f"{goal:.0%} " + ("met" if rate / hello >= goal else "NOT met")
         )
-        print(f"{name:<44}{rate:>9.0f}{rate / hello:>9.0%}{p99:>9.1f}  {verdict}")
-    worst = max(p99 for _n, _r, p99 in results)
-    print(f"p99 worst {worst:.0f} ms (goal < {P99_GOAL_MS} ms): "
+        print(f"{name:<44}{rate:>8.0f}{hello:>8.0f}{rate / hello:>9.0%}{p99:>9.1f}  {verdict}")
+    worst = max(p99 for _n, _h, (_r, p99) in results)
+    hello_p99 = max(h_p99 for _n, (_h, h_p99), _p in results)
+    print(f"p99 worst {worst:.0f} ms (goal < {P99_GOAL_MS} ms; hello's worst {hello_p99:.0f} ms): "
           + ("met" if worst < P99_GOAL_MS else "NOT met"))  # fmt: skip
     print("RSS per worker after the whole site: "
           + ", ".join(f"{mb:.0f} MB" for mb in rss)
