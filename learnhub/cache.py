@@ -85,6 +85,21 @@ def cached_page(
     return html.replace(_CSRF_PLACEHOLDER, token)
 
 
+def cached_body(
+    name: str, render: Callable[[], str], content: str, renew_every: int | None = None
+) -> Markup:
+    """The public body of a page, for signed-in visitors too: what everyone asking for this
+    address alike sees (no name, no CSRF token, no progress; those stay in the layout, built
+    for each request). Kept like ``cached_page``'s pages: per address, language, elder mode,
+    text size, content version and, with ``renew_every``, that many seconds (0: built each
+    time)."""
+    if renew_every == 0:
+        return Markup(render())  # noqa: S704 - rendered by our autoescaping templates
+    bucket = int(time.time() // renew_every) if renew_every else 0
+    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
+    return cached_fragment(f"body:{name}", parts, render, content)
+
+
 # ---- invalidation on commit ---------------------------------------------------------
 
 _content_of_model: dict[type, str] = {}

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from learnhub import audit
 from learnhub.accounts.access import CENTRE_ROLES, role_required, staff_scope
@@ -19,7 +20,7 @@ from learnhub.extensions import db
 from learnhub.forms import EmptyForm, allow_upload_of, form_status, show_problems
 from learnhub.media import MediaKind, max_bytes
 from learnhub.places.models import Place
-from learnhub.regions.services import get_region
+from learnhub.regions.services import get_region, regions_by_code
 from learnhub.ui import page_number
 
 from . import authoring, lifecycle, session_authoring
@@ -52,9 +53,11 @@ def activity_status_label(status) -> str:
 
 
 @bp.app_template_global()
-def activity_level_name(activity: Activity) -> str:
-    """The province, city or district whose activity it is, in the page's language."""
-    region = get_region(activity.district_code or activity.city_code)
+def activity_level_name(activity: Activity, regions: dict | None = None) -> str:
+    """The province, city or district whose activity it is, in the page's language
+    (``regions``: those of a whole list, by code, loaded at once)."""
+    code = activity.district_code or activity.city_code
+    region = regions.get(code) if regions is not None else get_region(code)
     return region.display_name if region else _("The whole province")
 
 
@@ -111,12 +114,17 @@ def staff_activities():
     if status := filters.chosen_status():
         query = query.where(Activity.status == ActivityStatus(status))
     activities = db.paginate(
-        query.order_by(Activity.updated_at.desc(), Activity.id.desc()),
+        query.order_by(Activity.updated_at.desc(), Activity.id.desc()).options(
+            selectinload(Activity.sessions), joinedload(Activity.kind)
+        ),
         page=page_number(),
         per_page=PER_PAGE,
         error_out=False,
     )
-    return render_template("activities/staff/index.html", activities=activities, filters=filters)
+    regions = regions_by_code(a.district_code or a.city_code for a in activities.items)
+    return render_template(
+        "activities/staff/index.html", activities=activities, filters=filters, regions=regions
+    )
 
 
 @bp.get("/staff/activities/<int:activity_id>")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
+from babel import Locale
+from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import format_decimal
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .errors import CreditError
@@ -53,7 +56,13 @@ def hours_to_credits(hours: Decimal) -> Decimal:
 
 def format_credits(amount: Decimal, signed: bool = False) -> str:
     """1234.5 → "1,234.50"; with ``signed`` a deposit shows "+0.50" and a withdrawal "−2.00"."""
-    text = format_decimal(abs(amount), format="#,##0.00")
+    text = _grouped(abs(Decimal(amount)), get_locale())
     if signed:
         return ("+" if amount > 0 else "−") + text
     return ("−" if amount < 0 else "") + text
+
+
+@lru_cache(maxsize=4096)
+def _grouped(amount: Decimal, locale: Locale) -> str:
+    # A statement shows the same few amounts many times; Babel's formatting is the slow part.
+    return format_decimal(amount, format="#,##0.00", locale=locale)

@@ -3,7 +3,7 @@
 from flask import abort, current_app, render_template
 from sqlalchemy import text
 
-from learnhub.cache import CATALOGUE, cached_fragment, cached_page
+from learnhub.cache import CATALOGUE, cached_body, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
 from learnhub.jobs.queue import queue
@@ -37,8 +37,15 @@ def home():
 
 
 def _render_home() -> str:
+    seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
+    body = cached_body("home", _home_body, CATALOGUE, renew_every=seconds)
+    return render_template("main/home.html", body=body)
+
+
+def _home_body() -> str:
+    """Everything below the greeting: the same for every visitor, signed in or not."""
     return render_template(
-        "main/home.html",
+        "main/_home_body.html",
         courses=cached_fragment("home", (), _home_courses, CATALOGUE),
         top3=top_cities("clicks", "week", limit=3),
         week_now=ongoing_city_weeks(),

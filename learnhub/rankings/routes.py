@@ -7,12 +7,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnhub.accounts.access import may_see_rankings_detail
+from learnhub.cache import cached_body, cached_page
 from learnhub.clock import local_today
 from learnhub.regions.models import RegionLevel
 from learnhub.regions.services import get_region
 
 from . import exports, leaderboard
 from .blueprint import bp
+from .board_cache import RANKINGS
 from .charts import bar_chart
 from .leaderboard import METRICS, STAFF_METRICS, WINDOWS, RankingsInputError
 from .limits import api_limit
@@ -53,16 +55,31 @@ def _city(code: str):
 @bp.get("/rankings")
 def board():
     query, error = read_query(request.args)
-    found = leaderboard.leaderboard(query)
-    return render_template(
-        "rankings/board.html",
-        board=found,
-        chart=chart_of(found),
-        error=error,
-        metrics=METRICS,
-        windows=WINDOWS,
-        city=None,
-    ), 400 if error else 200
+
+    def render_body() -> str:
+        found = leaderboard.leaderboard(query)
+        return render_template(
+            "rankings/_board_body.html",
+            board=found,
+            chart=chart_of(found),
+            error=error,
+            metrics=METRICS,
+            windows=WINDOWS,
+            city=None,
+        )
+
+    seconds = 0 if error else current_app.config["RANKINGS_CACHE_SECONDS"]
+    # The board is the same for everyone: kept whole for signed-out visitors, and its body
+    # for signed-in ones (the layout around it is theirs).
+    page = cached_page(
+        "rankings",
+        lambda: render_template(
+            "rankings/board.html", body=cached_body("rankings", render_body, RANKINGS, seconds)
+        ),
+        RANKINGS,
+        renew_every=seconds,
+    )
+    return page, 400 if error else 200
 
 
 @bp.get("/rankings/cities/<code>")

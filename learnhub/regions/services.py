@@ -231,3 +231,11 @@ def districts_by_city(province_code: str) -> dict[Region, list[Region]]:
 def get_region(code: str | None) -> Region | None:
     """The region with this code, or None."""
     return db.session.get(Region, code) if code else None
+
+
+def regions_by_code(codes) -> dict[str, Region]:
+    """The regions with these codes (None skipped), by code: one query for a whole list."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    return {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(wanted)))}

@@ -28,8 +28,14 @@ class LessonVisit:
 
 
 def needs_writing(user: User, lesson: Lesson) -> bool:
-    """Whether opening this lesson notes something (so the page must write)."""
-    return lesson.kind in (LessonKind.TEXT, LessonKind.QUIZ) and is_enrolled(user, lesson.course)
+    """Whether opening this lesson notes something (so the page must write): a text's first
+    opening (its reading starts), every opening of a quiz (an attempt is issued). Opening a
+    text again only reads, and so takes no write lock."""
+    if lesson.kind not in (LessonKind.TEXT, LessonKind.QUIZ) or not is_enrolled(
+        user, lesson.course
+    ):
+        return False
+    return lesson.kind is LessonKind.QUIZ or progress_of(user, lesson) is None
 
 
 def visit_lesson(user: User | None, lesson: Lesson, now: datetime | None = None) -> LessonVisit:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from learnhub.accounts.models import User
 from learnhub.catalogue.models import Course, Lesson
@@ -31,6 +32,7 @@ def my_learning(user: User) -> list[CourseProgress]:
     """Every course the learner is enrolled in, with progress, newest first."""
     enrolments = db.session.scalars(
         select(Enrolment)
+        .options(joinedload(Enrolment.course))  # one query, not one per course
         .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None))
         .order_by(Enrolment.enrolled_at.desc())
     ).all()
