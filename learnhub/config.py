@@ -27,6 +27,9 @@ class Config:
     # A missing or damaged search index is rebuilt by itself, by a background job; searches
     # use the database meanwhile.
     SEARCH_AUTO_REBUILD = True
+    # Where search looks: "whoosh" (an index in SEARCH_DIR, one machine) or "postgresql"
+    # (a table in the site's PostgreSQL database, written with each change: several hosts).
+    SEARCH_BACKEND = "whoosh"
 
     # Background jobs (learnhub.jobs, Huey): where the queue lives. None → a SQLite file in
     # the instance folder (one machine); redis://host:6379/0 for several hosts. The worker

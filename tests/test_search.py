@@ -1,4 +1,8 @@
-"""Search on a real Whoosh index: Chinese words, pinyin, ranking, publishing, bad input."""
+"""Search on a real index: Chinese words, pinyin, ranking, publishing, bad input.
+
+Every test that takes ``app`` runs on both search backends: the Whoosh index (on SQLite and
+PostgreSQL) and the PostgreSQL backend's entries (on PostgreSQL).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,18 @@ from learnhub.jobs.worker import run_pending
 from learnhub.search import services, sync, text
 from learnhub.search.models import PendingIndexChange, SearchTermCount
 from tests.helpers import csrf_token_from, sign_in
-from tests.search.helpers import add_course, commit_and_index, indexed_keys
+from tests.search.helpers import (
+    SEARCH_BACKENDS,
+    add_course,
+    app_with_search_backend,
+    commit_and_index,
+    indexed_keys,
+)
+
+
+@pytest.fixture(params=SEARCH_BACKENDS)
+def app(request, app_factory, backend):
+    return app_with_search_backend(request.param, app_factory, backend)
 
 
 @pytest.fixture
@@ -155,8 +170,10 @@ def test_the_index_changes_only_after_the_commit(app):
         db.session.flush()
         assert indexed_keys("养生") == []  # flushed, not committed: not yet
         db.session.commit()
-        assert indexed_keys("养生") == []  # committed: queued for the worker
-        run_pending(app)
+        if app.config["SEARCH_BACKEND"] == "whoosh":
+            assert indexed_keys("养生") == []  # committed: queued for the worker
+            run_pending(app)
+        # PostgreSQL: written with the commit itself, no worker step
         assert indexed_keys("养生") == [("course", course.id)]
 
 
@@ -376,3 +393,104 @@ def test_staff_see_what_was_searched_and_not_found(app, client, make_user, catal
     sign_in(client2, "staff9")
     html = client2.get("/search/terms").get_data(as_text=True)
     assert "火星课程" in html
+
+
+# ---- the PostgreSQL backend: several hosts, no worker, no shared files ------------------------
+
+
+def test_a_second_host_finds_at_once_what_the_first_published(app_factory, backend, tmp_path,
+                                                              monkeypatch):  # fmt: skip
+    """Two hosts (apps with instance folders of their own) on one PostgreSQL database: what
+    one publishes, edits or archives, the other finds (or no longer finds) at the commit."""
+    first = app_with_search_backend("postgresql", app_factory, backend)
+    monkeypatch.setenv("LEARNHUB_INSTANCE_PATH", str(tmp_path / "host2"))
+    second = app_factory(SEARCH_BACKEND="postgresql", SEARCH_DIR=str(tmp_path / "host2" / "idx"))
+    other = second.test_client()
+
+    def found(query):
+        return [
+            (r["kind"], r["id"]) for r in other.get(f"/api/v1/search?q={query}").json["results"]
+        ]
+
+    with first.app_context():
+        course = add_course("剪纸艺术入门", "", [("剪窗花", "<p>红纸剪窗花。</p>")],
+                            module="reading", commit=False)  # fmt: skip
+        db.session.commit()  # no worker step follows: nothing runs the job queue
+        lesson_id = course.lessons[0].id
+        assert found("剪纸") == [("course", course.id)]
+        assert found("jianzhi") == [("course", course.id)]
+        assert found("窗花") == [("lesson", lesson_id)]
+        course.title = "中国结编织"
+        db.session.commit()
+        assert found("剪纸") == [] and found("中国结") == [("course", course.id)]
+        course.status = CourseStatus.ARCHIVED
+        db.session.commit()
+        assert found("中国结") == [] and found("窗花") == []
+    assert not (tmp_path / "host2" / "idx").exists()  # no index files on either host
+    assert not (tmp_path / "instance" / "search-index").exists()
+
+
+def test_the_postgresql_backend_is_refused_at_start_up_without_postgresql(app_factory, backend):
+    from learnhub.search.backends import SearchConfigurationError
+
+    with pytest.raises(SearchConfigurationError, match="must be one of 'whoosh', 'postgresql'"):
+        app_factory(SEARCH_BACKEND="elastic")
+    if backend == "sqlite":
+        with pytest.raises(SearchConfigurationError, match="needs the site's database on Postgre"):
+            app_factory(SEARCH_BACKEND="postgresql")
+
+
+def test_postgresql_entries_lost_are_rebuilt_and_stale_ones_removed(app_factory, backend):
+    from sqlalchemy import text as sql
+
+    app = app_with_search_backend("postgresql", app_factory, backend)
+    client = app.test_client()
+    with app.app_context():
+        kept = add_course("书法练习", "", module="reading").id
+        gone = add_course("书法欣赏", "", module="reading").id
+        db.session.execute(sql("DELETE FROM search_entry"))  # the entries are lost
+        db.session.commit()
+    assert client.get("/healthz").json["checks"]["search"] == "missing"
+    data = client.get("/api/v1/search?q=书法").json
+    assert data["from_database"] is True  # searched the database meanwhile
+    assert data["total"] == 2
+    run_pending(app)  # the rebuild the search asked for
+    assert client.get("/healthz").json["checks"]["search"] == "ok"
+    data = client.get("/api/v1/search?q=shufa").json
+    assert data["from_database"] is False
+    assert {r["id"] for r in data["results"]} == {kept, gone}
+    with app.app_context():
+        # A bulk statement the session never sees: the entry stays until a rebuild.
+        db.session.execute(sql("UPDATE course SET status = 'draft' WHERE id = :id"),
+                           {"id": gone})  # fmt: skip
+        db.session.commit()
+    assert client.get("/api/v1/search?q=书法").json["total"] == 2
+    result = app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "Indexed 1 documents" in result.output
+    data = client.get("/api/v1/search?q=书法").json
+    assert data["total"] == 1 and [r["id"] for r in data["results"]] == [kept]
+
+
+def test_two_edits_of_one_course_at_once_both_reach_its_entries(app_factory, backend):
+    """Two editors each add an audience to one course at the same moment: both commit, and
+    the course is found by both audiences' words (whoever wrote last read the other's)."""
+    from learnhub.catalogue.models import Audience, CourseAudience
+    from tests.helpers import race
+
+    app = app_with_search_backend("postgresql", app_factory, backend)
+    with app.app_context():
+        course_id = add_course("插花入门", "", [("花材", "<p>选花材</p>")], module="reading").id
+
+    def add(audience):
+        def run():
+            with app.app_context():
+                db.session.add(CourseAudience(course_id=course_id, audience=audience))
+                db.session.commit()
+                return True
+
+        return run
+
+    assert race([add(Audience.PARENT), add(Audience.WORKER)]) == [True, True]
+    with app.app_context():
+        assert indexed_keys("插花 parents") == [("course", course_id)]
+        assert indexed_keys("插花 workers") == [("course", course_id)]

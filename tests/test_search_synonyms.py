@@ -22,7 +22,7 @@ from learnhub.search import services, synonyms
 from learnhub.search.models import SYNONYMS, SearchSynonymGroup, SearchSynonymTerm
 from tests.conftest import TEST_CONFIG
 from tests.helpers import csrf_token_from, sign_in, submit
-from tests.search.helpers import add_course
+from tests.search.helpers import SEARCH_BACKENDS, add_course, app_with_search_backend
 
 FRAUD_COURSE = "防范电信诈骗：守住咱的养老钱"  # a title of the demo catalogue
 BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
@@ -30,6 +30,13 @@ BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
 
 
 pytestmark = pytest.mark.usefixtures("english")  # compares the English messages
+# The tests of what a search finds run on both search backends (see tests/test_search.py).
+on_both_backends = pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
+
+
+@pytest.fixture
+def app(request, app_factory, backend):
+    return app_with_search_backend(getattr(request, "param", "whoosh"), app_factory, backend)
 
 
 @pytest.fixture
@@ -95,6 +102,7 @@ def term_id_of(app, term: str) -> int:
 # ---- the issue's "done when" --------------------------------------------------------------
 
 
+@on_both_backends
 def test_staff_add_a_synonym_and_a_zero_result_search_starts_finding_the_course(
     app, staff, fraud_course
 ):
@@ -127,6 +135,7 @@ def test_staff_add_a_synonym_and_a_zero_result_search_starts_finding_the_course(
     assert found_ids(searcher, "诈骗") == [fraud_course]
 
 
+@on_both_backends
 def test_a_word_added_to_a_group_finds_and_a_word_taken_out_stops(app, staff, fraud_course):
     submit(staff, "/search/synonyms", {"terms": "诈骗 防骗"})
     assert found_ids(staff, "反诈") == []
@@ -153,6 +162,7 @@ def test_taking_out_the_last_but_one_word_removes_the_group(app, staff):
     assert groups(app) == []
 
 
+@on_both_backends
 def test_a_word_typed_from_the_terms_page_can_join_an_existing_group(app, staff, fraud_course):
     submit(staff, "/search/synonyms", {"terms": "诈骗 防骗"})
     page = staff.get("/search/synonyms?term=反诈").get_data(as_text=True)
@@ -164,12 +174,13 @@ def test_a_word_typed_from_the_terms_page_can_join_an_existing_group(app, staff,
     assert "“反诈” is already in the group “诈骗 / 防骗 / 反诈”" in page
 
 
+@on_both_backends
 def test_a_second_process_on_the_same_database_sees_the_change(app, staff, fraud_course):
     """Another app on the same database (caching off: it reads the list at each search)
     finds the course right after a change made through the first one."""
     second = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config[
         "SQLALCHEMY_DATABASE_URI"], "SEARCH_DIR": app.config["SEARCH_DIR"],
-        "CACHE_FRAGMENTS": False})  # fmt: skip
+        "SEARCH_BACKEND": app.config["SEARCH_BACKEND"], "CACHE_FRAGMENTS": False})  # fmt: skip
     try:
         other = second.test_client()
         assert found_ids(other, "反诈") == []

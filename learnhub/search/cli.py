@@ -25,8 +25,7 @@ def reindex_command(procs: int, wait: float):
             count = sync.rebuild_index(progress=progress, procs=procs, wait=wait)
     except sync.IndexBusy as error:
         raise click.ClickException(str(error)) from error
-    generation = sync.search_index().current_generation()
-    click.echo(f"Indexed {count} documents into {generation}.")
+    click.echo(f"Indexed {count} documents into {sync.search_index().location()}.")
 
 
 @bp.cli.command("sync")
@@ -42,7 +41,8 @@ def status_command():
     index = sync.search_index()
     status = index.status()
     click.echo(f"status: {status}")
-    click.echo(f"folder: {index.current_generation() or index.directory}")
+    click.echo(f"backend: {index.name}")
+    click.echo(f"where: {index.location()}")
     if status == "ok":
         click.echo(f"documents: {index.document_count()}")
     click.echo(f"searchable in the database: {sync.searchable_count()}")

@@ -151,6 +151,8 @@ class SearchIndex:
     """The index in one folder: search it, write to it under its lock, rebuild it."""
 
     POOL_SIZE = 8  # open searchers kept for reuse (about one per concurrent search)
+    name = "whoosh"  # see backends.py
+    writes_in_transaction = False  # changes are queued and applied by a job (sync.py)
 
     def __init__(self, directory: str | os.PathLike):
         self.directory = Path(directory)
@@ -180,6 +182,10 @@ class SearchIndex:
             return None
         path = self.directory / target
         return path if path.is_dir() else None
+
+    def location(self) -> str:
+        """Where the index is, for the operator: the live generation, or the folder."""
+        return str(self.current_generation() or self.directory)
 
     def status(self) -> str:
         """ "ok", "missing" (never built), "outdated" (built with other fields) or "broken"."""

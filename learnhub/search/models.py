@@ -1,5 +1,5 @@
 """Search tables: changes waiting for the index, lessons' plain text, what people searched
-for, and synonyms."""
+for, synonyms, and the PostgreSQL backend's entries."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.cache import track_content
@@ -106,3 +108,33 @@ class SearchSynonymTerm(db.Model):
 
 track_content(SearchSynonymGroup, SYNONYMS)
 track_content(SearchSynonymTerm, SYNONYMS)
+
+
+# A text search vector on PostgreSQL; plain text elsewhere (the table stays empty there).
+SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
+
+
+class SearchEntry(db.Model):
+    """One searchable document for the PostgreSQL backend (SEARCH_BACKEND = "postgresql").
+
+    Written in the same transaction as the change it follows (see sync.py), so every host
+    finds an edit the moment it commits. ``terms`` holds the very terms the Whoosh index
+    holds, weighted by where they stand (see pgterms.py); the GIN index answers queries.
+    The table exists on every database so the schema is one, but only PostgreSQL fills it.
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (Index("ix_search_entry_terms", "terms", postgresql_using="gin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # schema.document_key()
+    kind: Mapped[str] = mapped_column(String(16))  # course, lesson, place, activity
+    object_id: Mapped[int] = mapped_column(Integer)
+    course_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    module: Mapped[str] = mapped_column(String(40))  # the module's slug ("" for none)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    title: Mapped[str] = mapped_column(Text)
+    terms: Mapped[str] = mapped_column(SEARCH_VECTOR)
+    # When this row was written (the database's clock): a rebuild removes what it did not
+    # rewrite and nobody wrote since it began.
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -174,3 +174,20 @@ def index_fields(doc: SearchDocument) -> dict:
         "pinyin": f"{doc.title}{_ALSO_PINYIN_MARK}{doc.also_pinyin}",
         "grams": doc.title,
     }
+
+
+# ---- the same terms, for the PostgreSQL backend ------------------------------------------
+
+
+def document_terms(doc: SearchDocument) -> dict[str, list[tuple[str, float]]]:
+    """Each analysed field's terms of a document with their boosts, as the index writes them.
+
+    The PostgreSQL backend (pgterms.py) stores exactly these: every text field of SCHEMA
+    goes through its own analyzer, so a field added here is searched there too.
+    """
+    values = index_fields(doc)
+    return {
+        name: [(token.text, token.boost) for token in field.analyzer(values[name], mode="index")]
+        for name, field in SCHEMA.items()
+        if isinstance(field, fields.TEXT) and name in values
+    }

@@ -1,8 +1,8 @@
 """Searching the catalogue: results pages, suggestions, popularity, the searched-terms log.
 
-Plain services: they take plain values and return plain values; the index modules
-(``index.py`` and what it uses) are the only ones that know Whoosh, and the database search
-below stands in for them while no index is usable.
+Plain services: they take plain values and return plain values; the backend (backends.py:
+the Whoosh index or the PostgreSQL entries) is asked through one adapter, and the database
+search below stands in for it while it is unusable.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
 from learnhub.clock import local_today
 from learnhub.extensions import db
 
-from . import jobs, sync, text
+from . import backends, jobs, text
 from .hits import Hit, hits_for
 from .index import IndexUnavailable
 from .models import LessonText, SearchTermCount
@@ -154,7 +154,7 @@ def _find(results: SearchResults, match_all: bool = True) -> IndexResults:
     offset = (results.page - 1) * PER_PAGE
     options = {"module": results.module, "sort": results.sort, "offset": offset,
                "limit": PER_PAGE}  # fmt: skip
-    index = sync.search_index()
+    index = backends.backend()
     if not results.from_database:
         try:
             return index.search(results.query, boosts=popularity_boosts(), match_all=match_all,
@@ -174,7 +174,7 @@ def _ask_for_rebuild() -> None:
 
 
 def _suggestion(query: str) -> str | None:
-    suggestion = sync.search_index().suggest(query)
+    suggestion = backends.backend().suggest(query)
     return suggestion if suggestion and suggestion != query else None
 
 

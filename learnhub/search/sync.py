@@ -10,6 +10,11 @@
 3. A missing or damaged index is rebuilt by a job; searches use the database meanwhile.
    ``flask search reindex`` rebuilds on demand, into a new folder swapped in atomically.
 
+With the PostgreSQL backend (SEARCH_BACKEND = "postgresql", backends.py) there is no queue,
+job or file lock: the changes a transaction flushes are collected the same way, and
+``before_commit`` writes their entries in that very transaction (see "write in the
+transaction" below), so every host finds them the moment it commits.
+
 Studio, importer and demo code need not know any of this: they change models and commit.
 """
 
@@ -19,7 +24,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
@@ -30,7 +35,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.places.models import Place
 
-from . import documents, offline
+from . import backends, documents, offline
 from .index import IndexUnavailable, SearchIndex
 from .models import LessonText, PendingIndexChange
 
@@ -52,16 +57,19 @@ _TRACKED = {
 _KINDS = {Course: "course", Lesson: "lesson", Module: "module", Place: "place",
           Activity: "activity", ActivityKind: "activity_kind"}  # fmt: skip
 _QUEUED = "learnhub_search_queued"  # session.info: keys queued in this transaction
+_TO_WRITE = "learnhub_search_to_write"  # session.info: changes to write before the commit
+_COMMITTING = "learnhub_search_committing"  # session.info: written; later flushes write at once
 BATCH = 500
+REBUILD_BATCH = 100  # courses per transaction of a rebuild of the PostgreSQL entries
 
 
-def search_index(app: Flask | None = None) -> SearchIndex:
-    """The app's index (one object per app, shared by its threads)."""
-    return (app or current_app).extensions["learnhub_search"]
+def search_index(app: Flask | None = None) -> backends.SearchBackend:
+    """The app's search backend (backends.backend(): a Whoosh index or PostgreSQL entries)."""
+    return backends.backend(app)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["learnhub_search"] = SearchIndex(app.config["SEARCH_DIR"])
+    backends.init_app(app)
     # Publishing or cancelling may be done by a statement the flush does not see (a
     # conditional UPDATE): the activities feature's signals queue the activity too.
     activity_published.connect(_queue_activity)
@@ -70,6 +78,8 @@ def init_app(app: Flask) -> None:
     for name, listener in (
         ("after_flush", _queue_changes),
         ("after_soft_rollback", _forget_after_rollback),
+        ("before_commit", _write_before_commit),
+        ("after_commit", _written),
     ):
         if not event.contains(session_class, name, listener):
             event.listen(session_class, name, listener)
@@ -127,7 +137,16 @@ def _queue_activity(activity, **_extra) -> None:
 
 
 def queue_changes(session: Session, changes: set[tuple[str, int]]) -> None:
-    """Queue index changes in the session's transaction (once per transaction each)."""
+    """Queue index changes in the session's transaction (once per transaction each).
+
+    With the PostgreSQL backend, note them for _write_before_commit instead.
+    """
+    if _writes_in_transaction():
+        if changes:
+            session.info.setdefault(_TO_WRITE, set()).update(changes)
+            if session.info.get(_COMMITTING):  # flushed by the commit itself, after ours
+                _write_changes(session)
+        return
     queued: set = session.info.setdefault(_QUEUED, set())
     new = changes - queued
     if not new:
@@ -141,12 +160,63 @@ def queue_changes(session: Session, changes: set[tuple[str, int]]) -> None:
 
 def _forget_after_rollback(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
-        session.info.pop(_QUEUED, None)
+        for key in (_QUEUED, _TO_WRITE, _COMMITTING):
+            session.info.pop(key, None)
 
 
 def committed_changes(session: Session) -> bool:
     """After a commit: whether it queued index changes (asking forgets the answer)."""
     return bool(session.info.pop(_QUEUED, None))
+
+
+# ---- write in the transaction (the PostgreSQL backend) -----------------------------------------
+
+
+def _writes_in_transaction() -> bool:
+    return has_app_context() and search_index().writes_in_transaction
+
+
+def _write_before_commit(session: Session) -> None:
+    """Write the entries of everything this transaction changed, just before it commits.
+
+    Each change is read as the transaction leaves it (by a session of its own on the same
+    connection, so nothing stale in this session's objects is written), and its entries are
+    written by the backend in the same transaction: committed with the change, or rolled
+    back with it. Savepoints wait for the real commit.
+    """
+    if session.in_nested_transaction() or not _writes_in_transaction():
+        return
+    session.flush()  # changes not flushed yet note themselves (after_flush)
+    _write_changes(session)
+    session.info[_COMMITTING] = True
+
+
+def _write_changes(session: Session) -> None:
+    index = search_index()
+    while changes := session.info.pop(_TO_WRITE, None):
+        connection = session.connection()
+        index.lock_writes(connection)  # held to the commit: whoever writes last read all
+        with Session(bind=connection, expire_on_commit=False) as reader:
+            docs, remove_keys, remove_courses = resolve_changes(reader, changes)
+        index.write(connection, docs, remove_keys, remove_courses)
+
+
+def _written(session: Session) -> None:
+    session.info.pop(_COMMITTING, None)
+
+
+def resolve_changes(session: Session, changes: Iterable[tuple[str, int]]):
+    """What to write for changes: (documents, keys to remove, courses to remove), each change
+    read as it is now (documents.py for courses, lessons and modules; offline.py for places
+    and activities)."""
+    changes = list(changes)
+    docs, remove_keys, remove_courses = documents.resolve_changes(
+        session, [change for change in changes if change[0] in documents.KINDS]
+    )
+    more_docs, more_keys = offline.resolve_changes(
+        session, [change for change in changes if change[0] in offline.KINDS]
+    )
+    return docs + more_docs, remove_keys + more_keys, remove_courses
 
 
 # ---- 2. applying, after the commit -----------------------------------------------------------
@@ -160,6 +230,8 @@ def apply_pending_changes() -> int:
     index found unusable is rebuilt (when SEARCH_AUTO_REBUILD allows).
     """
     index = search_index()
+    if index.writes_in_transaction:
+        return 0  # nothing waits: every change was written with its commit
     applied = 0
     while True:
         with index.writer_lock() as locked:
@@ -200,13 +272,7 @@ def _drain(index: SearchIndex) -> int:
             if not rows:
                 return applied
             changes = [(kind, object_id) for _id, kind, object_id in rows]
-            docs, remove_keys, remove_courses = documents.resolve_changes(
-                session, [change for change in changes if change[0] in documents.KINDS]
-            )
-            more_docs, more_keys = offline.resolve_changes(
-                session, [change for change in changes if change[0] in offline.KINDS]
-            )
-            docs, remove_keys = docs + more_docs, remove_keys + more_keys
+            docs, remove_keys, remove_courses = resolve_changes(session, changes)
             # End the read before writing the index: on SQLite it holds the database's
             # write lock, which every editor's commit would otherwise wait for.
             session.rollback()
@@ -234,6 +300,8 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
     committed during the build queue up and are applied to the new index right after.
     """
     index = search_index()
+    if index.writes_in_transaction:
+        return _rebuild_entries(index, progress, wait)
     with index.writer_lock(timeout=wait) as locked:
         if not locked:
             raise IndexBusy("another process is writing the search index; try again later")
@@ -249,6 +317,31 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
     if _queue_has_rows():
         apply_pending_changes()
     return counted.count
+
+
+def _rebuild_entries(index, progress, wait: float) -> int:
+    """Rewrite the PostgreSQL backend's entries from the database, a few courses per
+    transaction; then remove the entries nobody wrote since the start (stale ones).
+
+    Searches go on meanwhile (an entry is replaced in one statement). Each batch holds the
+    backend's write lock from reading to committing, so an edit committed meanwhile is
+    either read by the batch or written after it (see pgindex.py).
+    """
+    with index.rebuild_lock(timeout=wait) as connection:
+        if connection is None:
+            raise IndexBusy("another process is rebuilding the search entries; try again later")
+        started = index.clock(connection)
+        with Session(db.engine) as session:
+            course_ids = documents.searchable_course_ids(session)
+        ids = iter(progress(course_ids) if progress is not None else course_ids)
+        count = 0
+        while batch := list(itertools.islice(ids, REBUILD_BATCH)):
+            with index.rebuild_batch(connection) as session:
+                count += index.write(connection, documents.course_documents(session, batch))
+        with index.rebuild_batch(connection) as session:
+            count += index.write(connection, offline.offline_documents(session))
+        index.remove_older(connection, started)
+    return count
 
 
 class IndexBusy(Exception):

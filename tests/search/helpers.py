@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from flask import current_app
 from sqlalchemy import select
 
@@ -17,6 +18,17 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.jobs.worker import run_pending
 from learnhub.search import sync
+
+# The search backends (SEARCH_BACKEND) a behaviour test runs on: Whoosh on every database,
+# the PostgreSQL backend on PostgreSQL (LEARNHUB_TEST_POSTGRES_URL; skipped on SQLite).
+SEARCH_BACKENDS = ("whoosh", "postgresql")
+
+
+def app_with_search_backend(search_backend: str, app_factory, database: str):
+    """An app (the conftest's app_factory) searching with ``search_backend``."""
+    if search_backend == "postgresql" and database != "postgresql":
+        pytest.skip("the PostgreSQL search backend needs PostgreSQL (LEARNHUB_TEST_POSTGRES_URL)")
+    return app_factory(SEARCH_BACKEND=search_backend)
 
 
 def module_id(slug: str = "party-history") -> int:

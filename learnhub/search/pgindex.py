@@ -1,0 +1,382 @@
+"""The PostgreSQL search backend: the index as a table every host shares (SEARCH_BACKEND).
+
+The same adapter as the Whoosh index (index.SearchIndex: status, search, suggest,
+highlight, and the writing side sync.py drives), on the table ``search_entry`` (one row per
+document, its terms in a tsvector with a GIN index; see pgterms.py for the terms). Nothing
+lives in a file or in a process: a change is written in the transaction that makes it
+(sync.py), so it is found on every host the moment it commits, and gone with a rollback.
+
+Locks (PostgreSQL advisory locks, no files): a transaction takes ``WRITE_LOCK`` before it
+reads what to write and keeps it to its commit; so does each batch of a rebuild. Whoever
+writes an entry last has therefore read every change committed before: two editors
+changing one course at once (an audience each) both end up in its entries, and an edit a
+rebuild's batch did not see is written after that batch. The lock is held for the few
+milliseconds between reading the changed content and the commit, and only by
+transactions that change searchable content (editors, importers), never by learners.
+``REBUILD_LOCK`` lets one rebuild run at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from learnhub.catalogue.models import Course, CourseStatus
+from learnhub.extensions import db
+
+from . import pgterms
+from . import text as search_text
+from .index import IndexUnavailable
+from .models import SearchEntry
+from .queries import interpret
+from .results import MAX_RESULTS, IndexHit, IndexResults, highlight
+from .schema import SearchDocument, content_terms
+from .scoring import KIND_WEIGHTS
+
+log = logging.getLogger(__name__)
+
+WRITE_LOCK = 0x6C68_7365_6172_6301  # advisory lock keys ("lhsearc" + 1, + 2)
+REBUILD_LOCK = 0x6C68_7365_6172_6302
+_ENTRY = SearchEntry.__table__
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_MATCH = (
+    " FROM search_entry AS e WHERE e.terms @@ CAST(:query AS tsquery)"
+    " AND (CAST(:module AS text) IS NULL OR e.module = :module)"
+)
+_NEWEST = text(
+    "SELECT e.kind, e.object_id, e.course_id, 0.0" + _MATCH
+    + " ORDER BY e.published DESC NULLS LAST, e.id LIMIT :limit OFFSET :offset"
+)  # fmt: skip
+# Score: ts_rank over the weight classes (pgterms.py) × the kind's weight × popularity.
+_BEST = text(
+    "SELECT e.kind, e.object_id, e.course_id,"
+    " CAST(ts_rank(CAST(:rank_weights AS real[]), e.terms, CAST(:rank_query AS tsquery))"
+    " AS float8) * coalesce(k.weight, 1.0) * coalesce(b.factor, 1.0) AS score"
+    " FROM search_entry AS e"
+    " LEFT JOIN unnest(CAST(:kinds AS text[]), CAST(:kind_weights AS float8[]))"
+    " AS k(kind, weight) ON k.kind = e.kind"
+    " LEFT JOIN unnest(CAST(string_to_array(:boost_ids, ',') AS integer[]),"
+    " CAST(string_to_array(:boost_factors, ',') AS float8[]))"
+    " AS b(course_id, factor) ON b.course_id = e.course_id"
+    " WHERE e.terms @@ CAST(:query AS tsquery)"
+    " AND (CAST(:module AS text) IS NULL OR e.module = :module)"
+    " ORDER BY score DESC, e.id LIMIT :limit OFFSET :offset"
+)
+
+
+class PostgresIndex:
+    """Search entries in the site's PostgreSQL database."""
+
+    name = "postgresql"
+    writes_in_transaction = True  # sync.py writes entries in the changing transaction
+    highlight = staticmethod(highlight)
+
+    # -- state
+
+    def location(self) -> str:
+        return f"PostgreSQL table {_ENTRY.name}"
+
+    def status(self) -> str:
+        """ "ok", "missing" (empty while courses are published: never rebuilt) or "broken"."""
+        try:
+            with db.engine.connect() as connection:
+                return "missing" if self._missing(connection) else "ok"
+        except SQLAlchemyError:
+            log.warning("search entries cannot be read", exc_info=True)
+            return "broken"
+
+    def document_count(self) -> int:
+        with db.engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(_ENTRY))
+
+    @staticmethod
+    def _missing(connection: Connection) -> bool:
+        if connection.scalar(select(_ENTRY.c.id).limit(1)) is not None:
+            return False
+        published = select(Course.id).where(Course.status == CourseStatus.PUBLISHED).limit(1)
+        return connection.scalar(published) is not None
+
+    # -- searching
+
+    def search(self, query_text: str, *, module: str | None = None, sort: str = "relevance",
+               offset: int = 0, limit: int = 10, boosts: Mapping[int, float] | None = None,
+               match_all: bool = True,
+               synonyms: search_text.SynonymMap | None = None) -> IndexResults:  # fmt: skip
+        """One page of results, the total and the module facets. Raises IndexUnavailable."""
+        tree, terms = interpret(query_text, match_all, synonyms)
+        if tree is None:
+            return IndexResults([], 0, {}, terms)
+        query = pgterms.query_text(tree)
+        try:
+            with db.engine.connect() as connection:
+                counts = dict(connection.execute(text(
+                    "SELECT module, count(*) FROM search_entry"
+                    " WHERE terms @@ CAST(:query AS tsquery) GROUP BY module"
+                ), {"query": query}).all())  # fmt: skip
+                total = counts.get(module, 0) if module else sum(counts.values())
+                facets = {slug: count for slug, count in counts.items() if slug}
+                end = min(offset + limit, MAX_RESULTS)
+                if total == 0 and self._missing(connection):
+                    raise IndexUnavailable("the search entries were never built")
+                if total == 0 or offset >= end:
+                    return IndexResults([], total, facets, terms)
+                rows = connection.execute(*self._page(tree, query, module, sort, boosts or {},
+                                                      offset, end))  # fmt: skip
+                hits = [IndexHit(kind, object_id, course_id, float(score))
+                        for kind, object_id, course_id, score in rows]  # fmt: skip
+        except SQLAlchemyError as error:
+            raise IndexUnavailable(str(error)) from error
+        return IndexResults(hits, total, facets, terms)
+
+    @staticmethod
+    def _page(tree, query: str, module: str | None, sort: str, boosts: Mapping[int, float],
+              offset: int, end: int):  # fmt: skip
+        params = {"query": query, "module": module, "offset": offset, "limit": end - offset}
+        if sort == "newest":
+            return _NEWEST, params
+        params.update(
+            rank_query=pgterms.rank_text(tree),
+            rank_weights=list(pgterms.RANK_WEIGHTS),
+            kinds=list(KIND_WEIGHTS),  # a course beats its lesson (scoring.KIND_WEIGHTS)
+            kind_weights=list(KIND_WEIGHTS.values()),
+        )
+        params["boost_ids"], params["boost_factors"] = _boosts_text(boosts)
+        return _BEST, params
+
+    # -- did you mean
+
+    def suggest(self, query_text: str) -> str | None:
+        """The query with unknown words replaced by the nearest indexed ones, or None."""
+        try:
+            with db.engine.connect() as connection:
+                return _Suggester(connection).did_you_mean(query_text)
+        except SQLAlchemyError:
+            log.warning("search suggestions failed", exc_info=True)
+            return None
+
+    # -- writing
+
+    def write(self, connection: Connection, documents: Iterable[SearchDocument] = (),
+              remove_keys: Iterable[str] = (),
+              remove_courses: Iterable[int] = ()) -> int:  # fmt: skip
+        """Write entries in the transaction of ``connection`` (which holds lock_writes()):
+        documents replace those of the same key, the other entries of ``remove_courses``
+        and the ``remove_keys`` go."""
+        rows = [_row(doc) for doc in documents]
+        written = [row["key"] for row in rows]
+        remove_courses, remove_keys = sorted(set(remove_courses)), sorted(set(remove_keys))
+        if remove_courses:
+            connection.execute(
+                delete(_ENTRY).where(
+                    _ENTRY.c.course_id.in_(remove_courses), _ENTRY.c.key.not_in(written)
+                )
+            )
+        if remove_keys:
+            connection.execute(delete(_ENTRY).where(_ENTRY.c.key.in_(remove_keys)))
+        if rows:
+            statement = insert(_ENTRY).values(indexed_at=func.clock_timestamp())
+            statement = statement.on_conflict_do_update(
+                index_elements=[_ENTRY.c.key],
+                set_={name: statement.excluded[name] for name in (*rows[0], "indexed_at")},
+            )
+            connection.execute(statement, sorted(rows, key=lambda row: row["key"]))
+        return len(rows)
+
+    @staticmethod
+    def lock_writes(connection: Connection) -> None:
+        """Take the write lock until the transaction of ``connection`` ends (before reading
+        what to write)."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+
+    @contextlib.contextmanager
+    def rebuild_lock(self, timeout: float = 0.0) -> Iterator[Connection | None]:
+        """A connection holding the rebuild lock (None if another rebuild kept it past timeout).
+
+        Each batch of the rebuild is a transaction of its own on it (rebuild_batch)."""
+        with db.engine.connect() as connection:
+            taken = connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": REBUILD_LOCK}
+            )
+            waited = 0.0
+            while not taken and waited < timeout:
+                connection.execute(text("SELECT pg_sleep(0.1)"))
+                waited += 0.1
+                taken = connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": REBUILD_LOCK}
+                )
+            connection.commit()
+            if not taken:
+                yield None
+                return
+            try:
+                yield connection
+            finally:
+                connection.rollback()
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": REBUILD_LOCK})
+                connection.commit()
+
+    @staticmethod
+    def clock(connection: Connection) -> datetime:
+        """The database's time now (entries are stamped with it)."""
+        found = connection.scalar(text("SELECT clock_timestamp()"))
+        connection.commit()
+        return found
+
+    @contextlib.contextmanager
+    def rebuild_batch(self, connection: Connection) -> Iterator[Session]:
+        """A transaction holding the write lock exclusively, and a session reading in it."""
+        with connection.begin():
+            self.lock_writes(connection)
+            with Session(bind=connection, expire_on_commit=False) as session:
+                yield session
+
+    def remove_older(self, connection: Connection, started: datetime) -> int:
+        """Remove the entries nobody wrote since ``started`` (the end of a rebuild)."""
+        with connection.begin():
+            self.lock_writes(connection)
+            return connection.execute(delete(_ENTRY).where(_ENTRY.c.indexed_at < started)).rowcount
+
+
+_boosts_lock = threading.Lock()
+_boosts_kept: list = [None, ("", "")]  # the last boosts mapping, and its text
+
+
+def _boosts_text(boosts: Mapping[int, float]) -> tuple[str, str]:
+    """Popularity (services.popularity_boosts: a factor per course) as two comma-separated
+    lists: sent as text and split by PostgreSQL, several times faster than array
+    parameters, and worked out once per mapping (kept a minute by popularity_boosts)."""
+    with _boosts_lock:
+        if _boosts_kept[0] is boosts:
+            return _boosts_kept[1]
+    found = (",".join(map(str, boosts)), ",".join(map(repr, map(float, boosts.values()))))
+    with _boosts_lock:
+        _boosts_kept[:] = [boosts, found]
+    return found
+
+
+def _row(doc: SearchDocument) -> dict:
+    return {
+        "key": doc.key,
+        "kind": doc.kind,
+        "object_id": doc.object_id,
+        "course_id": doc.course_id,
+        "module": doc.module or "",
+        "published": doc.published,
+        "title": doc.title,
+        "terms": pgterms.document_vector(doc),
+    }
+
+
+class _Suggester:
+    """Did you mean (suggestions.py's rules), asking the table which terms exist.
+
+    Simpler than Whoosh's: a misspelt Latin word is looked up one edit away only (Whoosh
+    goes two edits away for words of seven letters or more)."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def has(self, field: str, term: str) -> bool:
+        query = pgterms.quoted(pgterms.lexeme(field, term))
+        found = self.connection.scalar(
+            text("SELECT 1 FROM search_entry WHERE terms @@ CAST(:query AS tsquery) LIMIT 1"),
+            {"query": query},
+        )
+        return found is not None
+
+    def did_you_mean(self, query_text: str) -> str | None:
+        changed, pieces = False, []
+        for piece in search_text.query_pieces(query_text):
+            replacement = self.nearest(piece)
+            changed |= replacement is not None and replacement != piece
+            pieces.append(replacement or piece)
+        return " ".join(pieces) if changed else None
+
+    def nearest(self, piece: str) -> str | None:
+        if search_text.is_latin(piece):
+            key = search_text.fold_pinyin(piece)
+            terms = content_terms(piece)
+            if self.has("pinyin", key) or any(self.has(pgterms.CONTENT, t) for t in terms):
+                return None
+            if len(key) >= 4:
+                candidate = self.closest("pinyin", key, prefix=1)
+                if candidate:
+                    return self.chinese_for(candidate) or candidate
+            for term in terms:
+                candidate = self.closest(pgterms.CONTENT, term, prefix=2)
+                if candidate:
+                    return candidate
+            return None
+        words = search_text.query_words(piece)
+        if all(self.has(pgterms.CONTENT, word) for word in words):
+            return None
+        key = search_text.pinyin_of(piece)  # typed with the right sounds, wrong characters?
+        if key and self.has("pinyin", key):
+            return self.chinese_for(key)
+        changed = False
+        for i, word in enumerate(words):
+            if not self.has(pgterms.CONTENT, word):
+                key = search_text.pinyin_of(word)
+                if key and self.has("pinyin", key):
+                    replacement = self.chinese_for(key)
+                    changed |= replacement is not None
+                    words[i] = replacement or word
+        return "".join(words) if changed else None
+
+    def closest(self, field: str, term: str, prefix: int) -> str | None:
+        """The indexed term one edit from ``term`` (keeping its first letters) most documents
+        have, or None."""
+        candidates = sorted(pgterms.lexeme(field, t) for t in _one_edit(term, prefix))
+        if not candidates:
+            return None
+        query = " | ".join(pgterms.quoted(c) for c in candidates)
+        found = self.connection.scalar(
+            text(
+                "SELECT t.lexeme FROM search_entry AS e, unnest(e.terms) AS t"
+                " WHERE e.terms @@ CAST(:query AS tsquery) AND t.lexeme = ANY(:candidates)"
+                " GROUP BY t.lexeme ORDER BY count(*) DESC, t.lexeme LIMIT 1"
+            ),
+            {"query": query, "candidates": candidates},
+        )
+        return found.removeprefix(pgterms.lexeme(field, "")) if found else None
+
+    def chinese_for(self, key: str) -> str | None:
+        """Chinese words in titles that sound like the pinyin key (党史 for dansi)."""
+        titles = self.connection.scalars(
+            text(
+                "SELECT title FROM search_entry WHERE terms @@ CAST(:query AS tsquery)"
+                " ORDER BY ts_rank(terms, CAST(:query AS tsquery)) DESC, id LIMIT 5"
+            ),
+            {"query": pgterms.quoted(pgterms.lexeme("pinyin", key))},
+        )
+        for title in titles:
+            match = search_text.span_with_pinyin(title, key)
+            if match:
+                return match
+        return None
+
+
+def _one_edit(word: str, prefix: int) -> set[str]:
+    """Every word one letter away (deleted, swapped with the next, changed, added), keeping
+    the first ``prefix`` letters."""
+    found = set()
+    for i in range(prefix, len(word) + 1):
+        head, tail = word[:i], word[i:]
+        if tail:
+            found.add(head + tail[1:])
+            if len(tail) > 1:
+                found.add(head + tail[1] + tail[0] + tail[2:])
+        for letter in _LETTERS:
+            found.add(head + letter + tail)
+            if tail:
+                found.add(head + letter + tail[1:])
+    found.discard(word)
+    return {w for w in found if w}
