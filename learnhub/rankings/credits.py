@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from learnhub.accounts.models import User
 from learnhub.creditbank.models import CREDIT_SCALE, EntryKind, LedgerEntry
 from learnhub.creditbank.services.ledger import DEPOSIT_KINDS, entry_posted
 from learnhub.extensions import db
@@ -23,12 +24,15 @@ from . import counting
 from .aggregates import CREDITS, add_region_amounts, forget_cached_boards, insert_new
 from .models import UNKNOWN, CreditEvent
 
+_WHERE_LEARNER_IS = select(User.city_code, User.district_code).where(User.id == bindparam("id"))
+
 
 def credit_row(entry: LedgerEntry) -> dict | None:
     """The credit_event row a posting counts as, or None when it earns no credits."""
     if entry.kind in DEPOSIT_KINDS:
-        user = entry.account.user
-        city, district = user.city_code, user.district_code or UNKNOWN
+        # Two columns, not the user: after a commit the user row would load whole again.
+        city, district = db.session.execute(_WHERE_LEARNER_IS, {"id": entry.account.user_id}).one()
+        district = district or UNKNOWN
     elif entry.kind is EntryKind.REVERSAL and entry.reverses_id is not None:
         deposit = db.session.scalar(
             select(CreditEvent).where(CreditEvent.entry_id == entry.reverses_id)
