@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import flask_migrate
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select
@@ -864,3 +865,14 @@ def test_active_learners_are_exact_for_every_window_live_and_rebuilt(app):
             db.session.commit()
         assert snapshot(app) == live
     check()
+
+
+def test_the_migration_counts_the_learner_days_already_stored(app):
+    _learning_days(app)
+    live = snapshot(app)
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="0028_synonyms")  # before the daily sums existed
+        db.session.remove()
+        flask_migrate.upgrade()
+    assert snapshot(app) == live
