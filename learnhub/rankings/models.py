@@ -196,10 +196,13 @@ class LearnerPeriod(db.Model):
     many learners were first seen on each day (see learner_periods.py)."""
 
     __tablename__ = "rank_learner_period"
+    # The key leads with the learner: the aggregator looks up the learners of a batch. The
+    # rebuild deletes whole periods through the second index.
+    __table_args__ = (Index("ix_rank_learner_period_start", "period", "period_start"),)
 
     period: Mapped[str] = mapped_column(String(8), primary_key=True)  # week, month, year
+    user_id: Mapped[int] = mapped_column(primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     district_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # "*": the city
-    user_id: Mapped[int] = mapped_column(primary_key=True)
     first_day: Mapped[date] = mapped_column(Date)

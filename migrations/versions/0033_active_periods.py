@@ -62,16 +62,19 @@ def upgrade():
     learner_period = op.create_table(
         "rank_learner_period",
         sa.Column("period", sa.String(length=8), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("city_code", sa.String(length=6), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("first_day", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "period", "period_start", "city_code", "district_code", "user_id",
+            "period", "user_id", "period_start", "city_code", "district_code",
             name=op.f("pk_rank_learner_period"),
         ),
     )  # fmt: skip
+    op.create_index(
+        "ix_rank_learner_period_start", "rank_learner_period", ["period", "period_start"]
+    )
     connection = op.get_bind()
     for name in ("learners_day", *(f"learners_{p}" for p in PERIODS)):
         for table in (city_day, district_day):
