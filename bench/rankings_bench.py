@@ -50,7 +50,7 @@ from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
 from learnhub.jobs.worker import run_pending
-from learnhub.rankings import aggregates, aggregation, counting, rebuild
+from learnhub.rankings import aggregates, aggregation, counting, learner_periods, rebuild
 from learnhub.rankings.models import (
     CityDay,
     CourseDay,
@@ -359,6 +359,8 @@ def fill_history(places, days: int, courses: int, seed: int = 11) -> int:
                     db.session.execute(insert(model.__table__), rows[start : start + 10_000])
                 total += len(rows)
                 rows.clear()
+    # Written straight to rank_learner_day: the active-learners sums are counted from it.
+    learner_periods.recount_learner_periods(today - timedelta(days=days - 1), today)
     db.session.commit()
     return total
 
@@ -546,8 +548,12 @@ def window_urls(today) -> list[tuple[str, str, object]]:
         name = "custom" if label.startswith("custom") else label
         period = resolve_window(name, today, first, today)[0]
         result.append((label, f"/api/v1/rankings?{query}", period))
-    result.append(("year, active learners", "/api/v1/rankings?window=year&metric=active_learners",
-                   resolve_window("year", today)[0]))  # fmt: skip
+    for label, query in windows:
+        name = "custom" if label.startswith("custom") else label
+        if name in ("year", "last30", "custom"):
+            result.append((f"{label}, active learners",
+                           f"/api/v1/rankings?{query}&metric=active_learners",
+                           resolve_window(name, today, first, today)[0]))  # fmt: skip
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import flask_migrate
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, func, select
@@ -31,13 +33,21 @@ from learnhub.rankings import (
     counting,
     events,
     leaderboard,
+    learner_periods,
     rebuild,
     services,
     view_buffer,
     visitors,
 )
 from learnhub.rankings import jobs as rankings_jobs
-from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
+from learnhub.rankings.models import (
+    CityDay,
+    CourseDay,
+    DistrictDay,
+    LearnerDay,
+    LearnerPeriod,
+    ViewEvent,
+)
 from learnhub.rankings.services import record_view
 from tests.helpers import read_text_lesson, sign_in
 
@@ -96,6 +106,9 @@ def snapshot(app) -> dict:
             tables[model.__tablename__] = sorted(tuple(r) for r in rows if r.value)
         tables["learners"] = sorted(
             tuple(r) for r in db.session.execute(select(LearnerDay.__table__))
+        )
+        tables["learner_periods"] = sorted(
+            tuple(r) for r in db.session.execute(select(LearnerPeriod.__table__))
         )
         return tables
 
@@ -781,3 +794,85 @@ def test_only_ids_of_our_shape_are_visitor_ids(value):
 def test_new_visitor_ids_have_our_shape_and_differ():
     ids = {counting.new_visitor_id() for _ in range(50)}
     assert len(ids) == 50 and all(counting.is_valid_visitor_id(v) for v in ids)
+
+
+# ---- active learners over any window ------------------------------------------------------
+
+
+def _distinct_learners(period, city_code=None) -> dict[str, int]:
+    """The definition, counted the slow way: distinct learners per city (or district)."""
+    key = LearnerDay.city_code if city_code is None else LearnerDay.district_code
+    query = select(key, func.count(func.distinct(LearnerDay.user_id))).where(
+        LearnerDay.day.between(period.start, period.end)
+    )
+    if city_code is not None:
+        query = query.where(LearnerDay.city_code == city_code)
+    return {code: int(n) for code, n in db.session.execute(query.group_by(key))}
+
+
+def _learning_days(app) -> None:
+    """Learners in two cities and three districts over parts of 2023 and 2024, written in
+    three batches that each reach back before the previous one (a learner's first day in a
+    week, month or year arrives after a later day was counted)."""
+    rng = random.Random(18)
+    places = [(SHENYANG, HEPING), (SHENYANG, "210103"), (DALIAN, "210202")]
+    days = [date(2023, 2, 20) + timedelta(d) for d in range(20)]
+    days += [date(2024, 1, 1) + timedelta(d) for d in range(65)]
+    batches = [days[40:], days[20:40], days[:20]]
+    resource = 0
+    for batch in batches:
+        for day in batch:
+            for user in rng.sample(range(1, 13), 3):
+                city, district = rng.choice(places)
+                resource += 1
+                view(app, china_ms(day.year, day.month, day.day, 9 + user % 8),
+                     visitor=f"u{user}", user_id=user, resource=resource,
+                     resource_kind="lesson", city_code=city, district_code=district)  # fmt: skip
+        aggregate(app)
+
+
+def test_active_learners_are_exact_for_every_window_live_and_rebuilt(app):
+    app.config["RANKINGS_RETENTION_DAYS"] = 100_000
+    _learning_days(app)
+    today = date(2024, 3, 5)  # a Tuesday
+
+    def periods():
+        for window in ("today", "week", "month", "year", "last7", "last30"):
+            yield from leaderboard.resolve_window(window, today)
+        yield from leaderboard.resolve_window("custom", today, date(2024, 1, 10), date(2024, 2, 20))
+        yield leaderboard.Period(date(2023, 2, 25), date(2024, 3, 5))
+
+    def check():
+        with app.app_context():
+            for period in periods():
+                for city in (None, SHENYANG):
+                    expected = _distinct_learners(period, city)
+                    assert sum(expected.values()) > 0 or period.days == 1
+                    board = leaderboard.totals("active_learners", period, city)
+                    assert {c: n for c, n in board.items() if n} == expected, (period, city)
+
+    check()
+    with app.app_context():  # the calendar windows are read from the daily sums
+        year, last_year = leaderboard.resolve_window("year", today)
+        assert learner_periods.summed_metric(year.start, year.end) == "learners_year"
+        assert learner_periods.summed_metric(last_year.start, last_year.end) == "learners_year"
+    live = snapshot(app)
+    assert live["learner_periods"]
+    for start, end in ((date(2024, 2, 10), date(2024, 2, 10)),
+                       (date(2023, 2, 20), date(2024, 3, 4))):  # fmt: skip
+        with app.app_context():
+            rebuild.rebuild(start, end, today=today)
+            db.session.commit()
+        assert snapshot(app) == live
+    check()
+
+
+def test_the_migration_counts_the_learner_days_already_stored(app):
+    _learning_days(app)
+    live = snapshot(app)
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="0028_synonyms")  # before the daily sums existed
+        db.session.remove()
+        flask_migrate.upgrade()
+    assert snapshot(app) == live

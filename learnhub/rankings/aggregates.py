@@ -39,15 +39,17 @@ def insert_statement(model):
 def insert_new(model, key: str, rows: list[dict]) -> list:
     """Insert event rows, skipping those whose unique ``key`` is stored already (a signal
     sent twice); returns the keys of the rows inserted."""
-    statement = (
-        insert_statement(model)
-        .on_conflict_do_nothing(index_elements=[key])
-        .returning(model.__table__.c[key])
-    )
+    statement = _inserting_new_statement(model, key, db.session.get_bind().dialect.name)
     new = []
     for start in range(0, len(rows), 5000):
         new += db.session.execute(statement, rows[start : start + 5000]).scalars().all()
     return new
+
+
+@lru_cache
+def _inserting_new_statement(model, key: str, dialect: str):
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+    return insert.on_conflict_do_nothing(index_elements=[key]).returning(model.__table__.c[key])
 
 
 @lru_cache
@@ -82,16 +84,22 @@ def add_region_amounts(metric: str, amounts: Counter) -> None:
     )
 
 
-def add_learner_days(rows: set[tuple]) -> None:
-    """Mark learners active on days: {(day, user_id, city, district)}; repeats are ignored."""
+def add_learner_days(rows: set[tuple]) -> list[tuple]:
+    """Mark learners active on days: {(day, user_id, city, district)}; repeats are ignored.
+    Returns the rows that were new."""
     if not rows:
-        return
-    statement = insert_statement(LearnerDay).on_conflict_do_nothing(
-        index_elements=["day", "user_id"]
+        return []
+    table = LearnerDay.__table__
+    statement = (
+        insert_statement(LearnerDay)
+        .on_conflict_do_nothing(index_elements=["day", "user_id"])
+        .returning(table.c.day, table.c.user_id, table.c.city_code, table.c.district_code)
     )
     values = [{"day": d, "user_id": u, "city_code": c, "district_code": k} for d, u, c, k in rows]
+    new = []
     for start in range(0, len(values), 5000):
-        db.session.execute(statement, values[start : start + 5000])
+        new += [tuple(row) for row in db.session.execute(statement, values[start : start + 5000])]
+    return new
 
 
 def locked_cursor(name: str) -> AggregationCursor:

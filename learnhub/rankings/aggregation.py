@@ -41,6 +41,7 @@ from .aggregates import (
     forget_cached_boards,
     locked_cursor,
 )
+from .learner_periods import count_learner_days
 from .models import CourseDay, ViewEvent
 
 LEARNING_KINDS = ("lesson", "media")
@@ -151,8 +152,13 @@ def outcome(status: str, within_caps, previous_ms, occurred_ms: int, dedupe_ms: 
     return COUNTED if occurred_ms - previous_ms >= dedupe_ms else REPEAT
 
 
-def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
-    """Classify the selected view events and add them to the aggregates; returns how many."""
+def aggregate_views(
+    selected: Callable, lo_ms: int, hi_ms: int, learner_periods: bool = True
+) -> int:
+    """Classify the selected view events and add them to the aggregates; returns how many.
+
+    ``learner_periods``: also count the new learner-days for the active-learners boards (the
+    rebuild recounts whole periods once at its end instead)."""
     dedupe_ms = current_app.config["RANKINGS_DEDUPE_MINUTES"] * 60_000
     clicks: Counter = Counter()
     filtered: Counter = Counter()
@@ -191,7 +197,9 @@ def aggregate_views(selected: Callable, lo_ms: int, hi_ms: int) -> int:
     count_on_commit(CLICK_OUTCOMES, sum(clicks.values()), outcome="counted")
     count_on_commit(CLICK_OUTCOMES, sum(filtered.values()), outcome="filtered")
     add_to(CourseDay, ("metric", "day", "course_id", "city_code"), course_clicks)
-    add_learner_days({(d, u, c, k) for (d, u), (_id, c, k) in learners.items()})
+    new_learner_days = add_learner_days({(d, u, c, k) for (d, u), (_id, c, k) in learners.items()})
+    if learner_periods:
+        count_learner_days(new_learner_days)
     return seen
 
 

@@ -36,6 +36,7 @@ from .aggregates import (
     STAFF_OPENED,
 )
 from .board_cache import cached_board
+from .learner_periods import DAY_METRIC, summed_metric
 from .models import UNKNOWN, CityDay, CourseDay, DistrictDay, LearnerDay
 
 METRICS = {
@@ -223,6 +224,10 @@ def totals(metric: str, period: Period, city_code: str | None = None) -> dict[st
 
 def _totals(metric: str, period: Period, city_code: str | None) -> dict[str, int]:
     if metric == ACTIVE_LEARNERS:
+        # Exact from one row per city and day when the window starts its calendar period
+        # (see learner_periods.py); else a distinct count over the window's learner-days.
+        metric = summed_metric(period.start, period.end)
+    if metric is None:
         key = LearnerDay.city_code if city_code is None else LearnerDay.district_code
         query = select(key, func.count(func.distinct(LearnerDay.user_id))).where(
             LearnerDay.day.between(period.start, period.end)
@@ -350,20 +355,14 @@ def top_courses(
 
 def daily_trend(metric: str, period: Period, city_code: str | None = None) -> list[tuple]:
     """[(day, value in the metric's unit)] for every day of the period (zeros included)."""
-    if metric == ACTIVE_LEARNERS:
-        query = select(LearnerDay.day, func.count(func.distinct(LearnerDay.user_id)))
-        if city_code:
-            query = query.where(LearnerDay.city_code == city_code)
-        query = query.where(LearnerDay.day.between(period.start, period.end)).group_by(
-            LearnerDay.day
-        )
-    else:
-        query = select(CityDay.day, func.sum(CityDay.value)).where(
-            CityDay.metric == metric, CityDay.day.between(period.start, period.end)
-        )
-        if city_code:
-            query = query.where(CityDay.city_code == city_code)
-        query = query.group_by(CityDay.day)
+    # A learner is active in one city a day: the day's active learners add up over cities.
+    summed = DAY_METRIC if metric == ACTIVE_LEARNERS else metric
+    query = select(CityDay.day, func.sum(CityDay.value)).where(
+        CityDay.metric == summed, CityDay.day.between(period.start, period.end)
+    )
+    if city_code:
+        query = query.where(CityDay.city_code == city_code)
+    query = query.group_by(CityDay.day)
     values = {day: int(n) for day, n in db.session.execute(query)}
     return [
         (period.start + timedelta(i), in_unit(metric, values.get(period.start + timedelta(i), 0)))

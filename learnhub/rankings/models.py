@@ -188,3 +188,21 @@ class AggregationCursor(db.Model):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_id: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LearnerPeriod(db.Model):
+    """A learner's first active day in a calendar week, month or year, in one city (district
+    "*") or in one district of it: the active-learners boards of those periods add up how
+    many learners were first seen on each day (see learner_periods.py)."""
+
+    __tablename__ = "rank_learner_period"
+    # The key leads with the learner: the aggregator looks up the learners of a batch. The
+    # rebuild deletes whole periods through the second index.
+    __table_args__ = (Index("ix_rank_learner_period_start", "period", "period_start"),)
+
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)  # week, month, year
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # "*": the city
+    first_day: Mapped[date] = mapped_column(Date)

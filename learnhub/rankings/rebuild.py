@@ -16,6 +16,7 @@ from .aggregation import aggregate_views
 from .attendance import add_activity_days
 from .credits import add_credits
 from .events import add_completions, add_registrations
+from .learner_periods import recount_learner_periods
 from .models import (
     CityDay,
     CompletionEvent,
@@ -56,7 +57,9 @@ def rebuild(start: date, end: date, today: date | None = None, progress=None) ->
             lambda c, day=day: and_(c.day == day, c.id <= cursor.last_id),
             counting.day_start_ms(day),
             counting.day_end_ms(day) - 1,
+            learner_periods=False,
         )
+    recount_learner_periods(start, end)
     _rebuild_registrations(start, end)
     _rebuild_completions(start, end)
     _rebuild_credits(start, end)

@@ -20,6 +20,7 @@ from learnhub.creditbank.models import (
     EntryKind,
     LedgerEntry,
 )
+from learnhub.creditbank.services import ledger
 from learnhub.creditbank.services.adjustments import adjust
 from learnhub.creditbank.services.awards import award_course_completion
 from learnhub.creditbank.services.ledger import reverse_entry
@@ -288,6 +289,32 @@ def test_parallel_postings_to_one_account_keep_the_chain(app, make_user):
         account = db.session.get(CreditAccount, account_id)
         assert services.balance_of(account) == D("4.00") and account.head_sequence == 40
         assert list(services.verify_ledger()) == []
+
+
+def test_a_posting_that_lost_a_race_writes_nothing_and_the_transaction_goes_on(ctx):
+    """The database's unique rules still decide a race the account lock did not prevent:
+    the losing write is dropped without ending the caller's transaction, and post_entry
+    then returns the entry that won (never pays twice)."""
+    account = account_for(new_learner())
+    first = services.post_entry(account, D("1"), EntryKind.ATTENDANCE, "activity:7")
+    head = (account.head_sequence, account.head_hash)
+    same_key = LedgerEntry(
+        account_id=account.id, sequence=2, amount=D("1"), kind=EntryKind.ATTENDANCE,
+        business_key="activity:7", memo="", balance_after=D("2"), created_at=first.created_at,
+        prev_hash=first.hash, hash="f" * 64, hash_scheme=first.hash_scheme, key_id=first.key_id,
+    )  # fmt: skip
+    same_sequence = LedgerEntry(
+        account_id=account.id, sequence=1, amount=D("1"), kind=EntryKind.ATTENDANCE,
+        business_key="activity:8", memo="", balance_after=D("1"), created_at=first.created_at,
+        prev_hash="0" * 64, hash="e" * 64, hash_scheme=first.hash_scheme, key_id=first.key_id,
+    )  # fmt: skip
+    for entry in (same_key, same_sequence):
+        assert ledger._insert_entry(entry, account) is False
+    assert (account.head_sequence, account.head_hash) == head
+    db.session.commit()  # the transaction was not broken by the refused writes
+    assert db.session.scalar(select(func.count(LedgerEntry.id))) == 1
+    assert services.balance_of(account) == D("1.00")
+    assert list(services.verify_ledger()) == []
 
 
 # ---- tamper evidence ------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.accounts.access import credit_account_refusal
@@ -103,11 +103,18 @@ def account_by_number(number: str) -> CreditAccount | None:
     return db.session.scalar(select(CreditAccount).where(CreditAccount.number == number))
 
 
+_LOCK_ACCOUNT = (
+    select(CreditAccount)
+    .where(CreditAccount.id == bindparam("account_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
 def lock_account(account: CreditAccount) -> CreditAccount:
-    """Lock the account row for this transaction (PostgreSQL; SQLite writers queue anyway)."""
-    return db.session.scalars(
-        select(CreditAccount)
-        .where(CreditAccount.id == account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    """Lock the account row for this transaction (PostgreSQL; SQLite writers queue anyway)
+    and read it afresh. The id comes from the identity key: reading ``account.id`` after a
+    commit would load the whole row once more before the locking read."""
+    identity = inspect(account).identity
+    account_id = identity[0] if identity is not None else account.id
+    return db.session.scalars(_LOCK_ACCOUNT, {"account_id": account_id}).one()

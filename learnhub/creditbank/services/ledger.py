@@ -10,12 +10,15 @@ import hmac
 import json
 from datetime import UTC
 from decimal import Decimal
+from functools import lru_cache
 
 from blinker import signal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from learnhub.accounts.models import User
 from learnhub.database import utcnow
@@ -138,39 +141,107 @@ def post_entry(
         raise CreditError("amount", _l("The number of credits cannot be negative."))
     for _attempt in range(POSTING_RETRIES):
         account = lock_account(account)
-        existing = find_entry(account, kind, business_key)
-        if existing is not None and already is not None:
+        existing_id, balance = _posting_state(account, kind, business_key)
+        if existing_id is not None and already is not None:
             raise CreditError(None, already)
-        if existing is not None:
-            return existing
+        if existing_id is not None:
+            return db.session.get(LedgerEntry, existing_id)
         entry = _new_entry(
-            account, amount, kind, business_key, posted_by, memo, module_id, reverses, settles
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(entry)
-                db.session.flush()
-                account.head_sequence = entry.sequence
-                account.head_hash = entry.hash
-                if settles is not None:
-                    settles.status = HoldStatus.SETTLED
-                    settles.closed_at = entry.created_at
-                    settles.entry_id = entry.id
-                db.session.flush()
-        except IntegrityError:
+            account, amount, balance, kind, business_key, posted_by, memo, module_id, reverses,
+            settles,
+        )  # fmt: skip
+        if not _insert_entry(entry, account):
             db.session.expire(account)
             continue  # a parallel posting took the key or the sequence number: look again
+        if settles is not None:
+            settles.status = HoldStatus.SETTLED
+            settles.closed_at = entry.created_at
+            settles.entry_id = entry.id
         entry_posted.send(current_app._get_current_object(), entry=entry)
         count_on_commit(LEDGER_POSTINGS, kind=kind.value)
         return entry
     raise RuntimeError(f"could not post {kind}:{business_key} to account {account.id}")
 
 
+_ENTRY_COLUMNS = [column.key for column in LedgerEntry.__table__.columns if column.key != "id"]
+_MOVE_HEAD = (
+    update(CreditAccount)
+    .where(CreditAccount.id == bindparam("account_id"))
+    .values(head_sequence=bindparam("new_sequence"), head_hash=bindparam("new_hash"))
+)
+
+
+@lru_cache
+def _insert_entry_statement(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LedgerEntry.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+def _insert_entry(entry: LedgerEntry, account: CreditAccount) -> bool:
+    """Write the entry and the account's new head; False when a unique rule of the ledger
+    refused it (a parallel posting took its key or its sequence number): nothing written.
+
+    Two plain statements instead of the ORM's unit of work and a savepoint around it, which
+    cost more than the writes: INSERT ... ON CONFLICT DO NOTHING tells a lost race without
+    an error that would end the caller's transaction. The objects are then marked as stored.
+    """
+    values = {key: getattr(entry, key) for key in _ENTRY_COLUMNS}
+    statement = _insert_entry_statement(db.session.get_bind().dialect.name)
+    entry_id = db.session.execute(statement, values).scalar()
+    if entry_id is None:
+        return False
+    db.session.execute(
+        _MOVE_HEAD,
+        {"account_id": account.id, "new_sequence": entry.sequence, "new_hash": entry.hash},
+    )
+    entry.id = entry_id
+    make_transient_to_detached(entry)
+    db.session.add(entry)
+    set_committed_value(account, "head_sequence", entry.sequence)
+    set_committed_value(account, "head_hash", entry.hash)
+    return True
+
+
+# What a posting reads before it writes, in one statement: the entry already posted with
+# its key (if any) and the balance after the account's newest entry.
+_e = LedgerEntry
+_POSTING_STATE = select(
+    _e.id,
+    _e.sequence,
+    _e.balance_after,
+    and_(_e.kind == bindparam("kind"), _e.business_key == bindparam("business_key")),
+).where(
+    _e.account_id == bindparam("account_id"),
+    or_(
+        and_(_e.kind == bindparam("kind"), _e.business_key == bindparam("business_key")),
+        _e.sequence == bindparam("head_sequence"),
+    ),
+)
+
+
+def _posting_state(
+    account: CreditAccount, kind: EntryKind, business_key: str
+) -> tuple[int | None, Decimal]:
+    """(id of the entry posted with this kind and key or None, the account's balance)."""
+    existing_id, balance = None, ZERO
+    rows = db.session.execute(
+        _POSTING_STATE,
+        {"account_id": account.id, "kind": kind, "business_key": business_key,
+         "head_sequence": account.head_sequence},
+    )  # fmt: skip
+    for entry_id, sequence, balance_after, same_key in rows:
+        if same_key:
+            existing_id = entry_id
+        if sequence == account.head_sequence:
+            balance = balance_after
+    return existing_id, balance
+
+
 def _new_entry(
-    account, amount, kind, business_key, posted_by, memo, module_id, reverses, settles
+    account, amount, balance, kind, business_key, posted_by, memo, module_id, reverses, settles
 ) -> LedgerEntry:
     check_account_takes(account, kind)
-    balance = balance_of(account)
     new_balance = balance + amount
     if new_balance < 0:
         raise CreditError("amount", _l("The balance cannot go below zero."))

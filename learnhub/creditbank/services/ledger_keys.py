@@ -63,12 +63,26 @@ def key_by_id(key_id: str | None) -> LedgerKey | None:
     return next((key for key in ledger_keys() if key.key_id == key_id), None)
 
 
+# The key file as last read, by path: {path: ((size, mtime), pairs)}. Every posting asks
+# for the signing key; a stat() tells whether the file changed (a rotation) since.
+_read_files: dict[Path, tuple[tuple[int, int], list[tuple[str, str]]]] = {}
+
+
 def _read_or_create_key_file() -> list[tuple[str, str]]:
     path = key_file_path()
-    if not path.exists():
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         _write_new_key_file(path, [_new_key_pair()])
+        stat = path.stat()
+    version = (stat.st_size, stat.st_mtime_ns)
+    known = _read_files.get(path)
+    if known is not None and known[0] == version:
+        return known[1]
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [(item["id"], item["secret"]) for item in data["keys"]]
+    pairs = [(item["id"], item["secret"]) for item in data["keys"]]
+    _read_files[path] = (version, pairs)
+    return pairs
 
 
 def _new_key_pair() -> tuple[str, str]:
