@@ -6,7 +6,7 @@ learners_day (learners active that day) and learners_week / learners_month / lea
 (learners first active in that period on that day), computed here from rank_learner_day.
 
 Revision ID: 0033_active_periods
-Revises: 0028_synonyms
+Revises: 0033_search_entry
 Create Date: 2026-12-06 05:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0033_active_periods"
-down_revision = "0028_synonyms"
+down_revision = "0033_search_entry"
 branch_labels = None
 depends_on = None
 
