@@ -119,7 +119,7 @@ def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:ben
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(600):  # up to 2 minutes or more: a loaded machine starts slowly
             try:
                 urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
                 break

@@ -714,8 +714,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     figures: list[dict] = []
 
-    def kept(result: dict) -> dict:  # each part's figures, for --json
+    def kept(result: dict) -> dict:  # each part's figures, for --json (kept if a later fails)
         figures.append(result)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=1, default=str))
         return result
 
     sizes = {name: pair[1 if args.quick else 0] for name, pair in SIZES.items()}
@@ -737,8 +739,6 @@ def main(argv=None) -> None:
             if "recording" in args.parts:
                 recorded = bench_recording(backend, args.postgres_url, sizes, args.workers)
                 report_recording(kept(recorded), sizes["wrk_seconds"])
-        if args.json:
-            Path(args.json).write_text(json.dumps(figures, indent=1, default=str))
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 
