@@ -235,6 +235,7 @@ def main() -> None:
     with bench_instance(args.database_url) as env:
         started = time.perf_counter()
         slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
+        filled = time.perf_counter() - started
         print(f"filled {len(course_ids):,} courses and "
               f"{len(course_ids) * args.lessons_per_course:,} lessons in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
@@ -255,7 +256,7 @@ def main() -> None:
         print(f"{name:<36}{rate:>10.0f}{rate / baseline:>11.0%}")
     print("goal: module and course pages at >= 40% of the trivial route")
     print("RSS per worker after the pages: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
-    write_json(args.json, {"backend": backend, "courses": len(course_ids),
+    write_json(args.json, {"backend": backend, "courses": len(course_ids), "fill_seconds": filled,
                            "lessons": len(course_ids) * args.lessons_per_course,
                            "workers": args.workers, "connections": args.connections,
                            "duration": args.duration, "baseline": baseline,

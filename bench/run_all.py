@@ -200,7 +200,8 @@ def read_catalogue(section: Section, data: dict) -> None:
             )
         )
     rss_rows(section, data["rss_mb"], "after the catalogue pages")
-    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons; gunicorn "
+    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons (filled in "
+                         f"{data.get('fill_seconds', float('nan')):.0f} s); gunicorn "
                          f"{data['workers']} workers, wrk {data['connections']} connections, "
                          f"{data['duration']} s per URL")  # fmt: skip
 
@@ -336,7 +337,8 @@ def read_creditbank(section: Section, data: list) -> None:
                                 met=run["breaks"] == 0))  # fmt: skip
         section.notes.append(
             f"one account with {run['entries']:,} ledger entries "
-            "(posted through post_entry, so each in the hash chain)"
+            "(posted through post_entry, so each in the hash chain), filled in "
+            f"{run.get('fill_seconds', float('nan')):.0f} s"
         )
 
 
