@@ -200,10 +200,15 @@ def read_catalogue(section: Section, data: dict) -> None:
             )
         )
     rss_rows(section, data["rss_mb"], "after the catalogue pages")
-    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons (filled in "
-                         f"{data.get('fill_seconds', float('nan')):.0f} s); gunicorn "
+    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons "
+                         f"{filled_in(data)}; gunicorn "
                          f"{data['workers']} workers, wrk {data['connections']} connections, "
                          f"{data['duration']} s per URL")  # fmt: skip
+
+
+def filled_in(figures: dict) -> str:
+    seconds = figures.get("fill_seconds")
+    return "" if seconds is None else f", filled in {seconds:.0f} s"
 
 
 def rss_rows(section: Section, rss: list[float], when: str, goal: bool = False) -> None:
@@ -337,8 +342,8 @@ def read_creditbank(section: Section, data: list) -> None:
                                 met=run["breaks"] == 0))  # fmt: skip
         section.notes.append(
             f"one account with {run['entries']:,} ledger entries "
-            "(posted through post_entry, so each in the hash chain), filled in "
-            f"{run.get('fill_seconds', float('nan')):.0f} s"
+            "(posted through post_entry, so each in the hash chain)"
+            f"{filled_in(run)}"
         )
 
 
