@@ -200,7 +200,7 @@ def read_catalogue(section: Section, data: dict) -> None:
             )
         )
     rss_rows(section, data["rss_mb"], "after the catalogue pages")
-    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons "
+    section.notes.append(f"{data['courses']:,} courses, {data['lessons']:,} lessons"
                          f"{filled_in(data)}; gunicorn "
                          f"{data['workers']} workers, wrk {data['connections']} connections, "
                          f"{data['duration']} s per URL")  # fmt: skip
