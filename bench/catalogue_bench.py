@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from decimal import Decimal
@@ -123,6 +124,8 @@ def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:ben
             try:
                 urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
                 break
+            except urllib.error.HTTPError as error:  # started, but the route is refused
+                raise RuntimeError(f"{base}/bench/trivial answered HTTP {error.code}") from error
             except OSError:
                 time.sleep(0.2)
         else:
