@@ -327,10 +327,18 @@ def read_creditbank(section: Section, data: list) -> None:
             f"≥ {POSTINGS_PER_SECOND}/s" if sqlite else "",
             rate >= POSTINGS_PER_SECOND if sqlite else None,
         ))  # fmt: skip
+        refused = [
+            f"{page} (HTTP {figures['status']})"
+            for page, figures in run["pages"].items()
+            if figures["status"] != 200
+        ]
+        if refused:  # a redirect's time is not the page's
+            section.unmeasured.append(
+                f"{', '.join(refused)}: not the page for the bench's "
+                "signed-in client, so the time is not the page's"
+            )
         for page, figures in run["pages"].items():
-            if figures["status"] != 200:  # a redirect's time is not the page's
-                section.unmeasured.append(f"{page}: answered HTTP {figures['status']} to the "
-                                          "bench's signed-in client, not the page")  # fmt: skip
+            if figures["status"] != 200:
                 continue
             section.rows.append(Row(
                 f"{page} (test client)", f"{figures['ms']:.1f} ms",
