@@ -34,6 +34,8 @@ from bench.catalogue_bench import (
     gunicorn,
     load_each,
     server_arguments,
+    worker_rss_mb,
+    write_json,
 )
 
 ACTIVITIES = 300
@@ -163,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=2000)
     server_arguments(parser, duration=8)
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     args = parser.parse_args()
     wrk = ensure_wrk()
 
@@ -189,6 +192,7 @@ def main() -> None:
             results = load_each(wrk, base, pages, args)
             client_trivial, _ = drive(base, trivial_gets, args.connections)
             client_sign_up, statuses = drive(base, posts, args.connections)
+            rss = worker_rss_mb(base)
 
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{backend}, gunicorn {args.workers} workers, {args.connections} connections")
@@ -201,6 +205,10 @@ def main() -> None:
     print(f"{'sign-up POST (distinct learners)':<52}{client_sign_up:>10.0f}"
           f"{client_sign_up / client_trivial:>11.0%}")  # fmt: skip
     print(f"sign-up answers: {statuses} (302: signed up or on the waiting list)")
+    write_json(args.json, {"backend": backend, "learners": len(signed_in), "baseline": baseline,
+                           "pages": [{"name": n, "rate": r} for n, r in results],
+                           "client_trivial": client_trivial, "sign_up": client_sign_up,
+                           "statuses": statuses, "rss_mb": rss})  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ you when run as root).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from decimal import Decimal
@@ -118,10 +120,12 @@ def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:ben
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        for _ in range(600):  # up to 2 minutes or more: a loaded machine starts slowly
             try:
                 urllib.request.urlopen(base + "/bench/trivial", timeout=1).read()  # noqa: S310
                 break
+            except urllib.error.HTTPError as error:  # started, but the route is refused
+                raise RuntimeError(f"{base}/bench/trivial answered HTTP {error.code}") from error
             except OSError:
                 time.sleep(0.2)
         else:
@@ -130,6 +134,36 @@ def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:ben
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def worker_rss_mb(base: str) -> list[float]:
+    """Resident memory (MB) of each worker of the gunicorn serving ``base``: the processes
+    holding its listening socket whose parent holds it too (the master)."""
+    port = int(base.rsplit(":", 1)[1])
+    sockets = {
+        f"socket:[{fields[9]}]"
+        for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+        if fields[1].endswith(f":{port:04X}") and fields[3] == "0A"  # listening
+    }
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if (
+                proc.name.isdigit()
+                and {os.readlink(fd) for fd in (proc / "fd").iterdir()} & sockets
+            ):
+                status = (proc / "status").read_text()
+                ppid = int(re.search(r"PPid:\s+(\d+)", status).group(1))
+                found[int(proc.name)] = (ppid, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)))
+        except OSError:
+            continue
+    return [round(rss / 1024, 1) for ppid, rss in found.values() if ppid in found]
+
+
+def write_json(path: str | None, figures: dict) -> None:
+    """``--json FILE``: the run's figures for bench/run (nothing when not asked)."""
+    if path:
+        Path(path).write_text(json.dumps(figures, indent=1, default=str))
 
 
 def ensure_wrk() -> str:
@@ -197,12 +231,14 @@ def main() -> None:
     parser.add_argument("--courses", type=int, default=10_000)
     parser.add_argument("--lessons-per-course", type=int, default=10)
     server_arguments(parser, duration=10)
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     args = parser.parse_args()
     wrk = ensure_wrk()
 
     with bench_instance(args.database_url) as env:
         started = time.perf_counter()
         slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
+        filled = time.perf_counter() - started
         print(f"filled {len(course_ids):,} courses and "
               f"{len(course_ids) * args.lessons_per_course:,} lessons in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
@@ -212,6 +248,7 @@ def main() -> None:
                  (f"course page /courses/{course}", f"/courses/{course}")]  # fmt: skip
         with gunicorn(args.workers, env) as base:
             results = load_each(wrk, base, pages, args)
+            rss = worker_rss_mb(base)
 
     baseline = results[0][1]
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -221,6 +258,13 @@ def main() -> None:
     for name, rate in results:
         print(f"{name:<36}{rate:>10.0f}{rate / baseline:>11.0%}")
     print("goal: module and course pages at >= 40% of the trivial route")
+    print("RSS per worker after the pages: " + ", ".join(f"{mb:.0f} MB" for mb in rss))
+    write_json(args.json, {"backend": backend, "courses": len(course_ids), "fill_seconds": filled,
+                           "lessons": len(course_ids) * args.lessons_per_course,
+                           "workers": args.workers, "connections": args.connections,
+                           "duration": args.duration, "baseline": baseline,
+                           "pages": [{"name": n, "rate": r} for n, r in results],
+                           "rss_mb": rss})  # fmt: skip
 
 
 def _create_postgres_database(server_url: str) -> tuple[str, str, str]:

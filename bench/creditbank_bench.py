@@ -13,6 +13,7 @@ database: postings against a bare one-row INSERT + COMMIT, pages against a trivi
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -101,8 +102,9 @@ def median_ms(client, url: str, repeat: int) -> tuple[float, int]:
     return statistics.median(timings) * 1000, status
 
 
-def run(url: str | None, postings: int, entries: int, repeat: int) -> None:
+def run(url: str | None, postings: int, entries: int, repeat: int) -> dict:
     database_url, drop = database(url)
+    figures = {"entries": entries, "postings": postings, "pages": {}}
     backend = make_url(database_url).get_backend_name()
     app = create_app({**CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
     app.add_url_rule("/bench-ok", "bench_ok", lambda: "ok")
@@ -116,11 +118,13 @@ def run(url: str | None, postings: int, entries: int, repeat: int) -> None:
             account, big = (services.account_of(u) for u in users)
             baseline = bare_commits_per_second(postings)
             rate = postings_per_second(account, postings)
+            figures.update(backend=backend, posting_rate=rate, bare_commit_rate=baseline)
             print(f"[{backend}] postings: {rate:,.0f}/s through post_entry ({postings}, one "
                   f"commit each); bare INSERT+COMMIT {baseline:,.0f}/s; "
                   f"ratio {rate / baseline:.2f}")  # fmt: skip
             started = time.perf_counter()
             fill(big, entries)
+            figures["fill_seconds"] = time.perf_counter() - started
             print(f"[{backend}] filled one account with {entries:,} entries in "
                   f"{time.perf_counter() - started:.1f} s (commit every 1,000)")  # fmt: skip
         client = app.test_client()
@@ -130,11 +134,13 @@ def run(url: str | None, postings: int, entries: int, repeat: int) -> None:
         for page in PAGES:
             count = 1 if page.endswith(".pdf") else repeat
             ms, status = median_ms(client, page, count)
+            figures["pages"][page] = {"ms": ms, "status": status, "trivial_ms": base_ms}
             print(f"[{backend}]   {page} ({entries:,} entries): {ms:.0f} ms, HTTP {status}, "
                   f"ratio {ms / base_ms:,.0f}× the trivial route (median of {count})")  # fmt: skip
         started = time.perf_counter()
         with app.app_context():
             breaks = list(services.verify_ledger())
+        figures.update(verify_seconds=time.perf_counter() - started, breaks=len(breaks))
         print(f"[{backend}] ledger verify over {postings + entries:,} entries: "
               f"{time.perf_counter() - started:.2f} s, breaks: {len(breaks)}")  # fmt: skip
     finally:
@@ -142,6 +148,7 @@ def run(url: str | None, postings: int, entries: int, repeat: int) -> None:
             db.session.remove()
             db.engine.dispose()
         drop()
+    return figures
 
 
 def _login(app, client) -> None:
@@ -157,9 +164,14 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=2000)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5, help="requests per page (median)")
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
+    parser.add_argument("--only-postgres", action="store_true", help="skip the SQLite run")
     args = parser.parse_args()
-    for url in (None, args.postgres_url) if args.postgres_url else (None,):
-        run(url, args.postings, args.entries, args.repeat)
+    urls = (None, args.postgres_url) if args.postgres_url else (None,)
+    figures = [run(url, args.postings, args.entries, args.repeat)
+               for url in urls if url or not args.only_postgres]  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--cheap-hashes", action="store_true", help="Argon2id at test cost")
     parser.add_argument("--database-url", help="PostgreSQL server (a fresh database is made)")
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     return parser.parse_args(argv)
 
 
@@ -112,6 +113,13 @@ def main(argv=None) -> int:
     args = arguments(argv)
     outcome = run(args)
     print_outcome(args, outcome)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "backend": "postgresql" if args.database_url else "sqlite", "users": args.users,
+            "seconds": outcome["seconds"], "kinds": dict(outcome["stats"].kinds),
+            "failures": outcome["stats"].failures[:50], "problems": outcome["problems"][:50],
+            "learners": len(outcome["mornings"]), "faults": outcome["events"],
+        }, indent=1))  # fmt: skip
     return 1 if outcome["problems"] else 0
 
 

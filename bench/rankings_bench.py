@@ -29,6 +29,7 @@ Default parts (the rankings issue's bench): (d) and (a).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -228,9 +229,11 @@ def bench_app():
     """What gunicorn serves: learnhub, a trivial route, and recording off on request."""
     from flask import request
 
+    from learnhub.accounts.route_rules import ANYONE, ROUTE_RULES
     from learnhub.rankings import tracking
 
     app = create_app()
+    ROUTE_RULES["trivial"] = ANYONE  # every route needs a rule (else 403); this one is open
     recorded = tracking.record_resource_view
 
     def record_unless_off(*args, **kwargs):
@@ -715,7 +718,16 @@ def main(argv=None) -> None:
     parser.add_argument("--events", type=int, help="raw events of (d) (10,000,000; quick 500,000)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for (a)")
     parser.add_argument("--backends", default="sqlite,postgresql", help="which to run")
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     args = parser.parse_args(argv)
+    figures: list[dict] = []
+
+    def kept(result: dict) -> dict:  # each part's figures, for --json (kept if a later fails)
+        figures.append(result)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=1, default=str))
+        return result
+
     sizes = {name: pair[1 if args.quick else 0] for name, pair in SIZES.items()}
     events = args.events or YEAR_EVENTS[1 if args.quick else 0]
     backends = [b for b in args.backends.split(",") if b == "sqlite" or args.postgres_url]
@@ -726,15 +738,15 @@ def main(argv=None) -> None:
     try:
         for backend in backends:
             if "year" in args.parts:
-                report_year(bench_year(backend, args.postgres_url, sizes, events), sizes)
+                report_year(kept(bench_year(backend, args.postgres_url, sizes, events)), sizes)
             if "aggregation" in args.parts:
-                report_aggregation(bench_aggregation(backend, args.postgres_url, sizes))
+                report_aggregation(kept(bench_aggregation(backend, args.postgres_url, sizes)))
             if "boards" in args.parts:
-                report_boards(bench_boards(backend, args.postgres_url, sizes),
+                report_boards(kept(bench_boards(backend, args.postgres_url, sizes)),
                               sizes["history_days"])  # fmt: skip
             if "recording" in args.parts:
-                report_recording(bench_recording(backend, args.postgres_url, sizes, args.workers),
-                                 sizes["wrk_seconds"])  # fmt: skip
+                recorded = bench_recording(backend, args.postgres_url, sizes, args.workers)
+                report_recording(kept(recorded), sizes["wrk_seconds"])
     finally:
         shutil.rmtree(instance, ignore_errors=True)
 

@@ -17,6 +17,7 @@ then REPEAT times "warm". Speed never goes into the unit tests: it lives here.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import multiprocessing
 import shutil
@@ -225,12 +226,30 @@ def report(lessons: int, builds: dict, results: dict) -> None:
                                                 if differing else ""))  # fmt: skip
 
 
+def summary(lessons: int, builds: dict, results: dict) -> dict:
+    """``--json``: build seconds and, per kind of query, warm p50/p95 (wall and CPU ms) of
+    each engine."""
+    kinds = {}
+    for kind in [*QUERIES, "all"]:
+        kinds[kind] = {}
+        for engine in ("whoosh", "fts5"):
+            times = [t for k, ts in results[engine]["warm"].items() if kind in (k, "all")
+                     for t in ts]  # fmt: skip
+            (w50, w95), (c50, c95) = (percentiles([t[clock] for t in times]) for clock in (0, 1))
+            kinds[kind][engine] = {"p50": w50, "p95": w95, "cpu_p50": c50, "cpu_p95": c95}
+    totals = results["whoosh"]["totals"]
+    same = sum(totals[q] == results["fts5"]["totals"][q] for q in totals)
+    return {"lessons": lessons, "builds": builds, "kinds": kinds, "same_totals": same,
+            "queries": len(totals)}  # fmt: skip
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lessons", type=int, default=100_000)
     parser.add_argument("--procs", type=int, default=2, help="processes for building each index")
     parser.add_argument("--repeat", type=int, default=5, help="warm runs of each query")
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) both indexes in")
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -254,6 +273,8 @@ def main(argv=None) -> None:
         "fts5": measure(fts5_searcher(fts_path), args.repeat),
     }
     report(args.lessons, builds, results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary(args.lessons, builds, results), indent=1))
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import math
 import os
 import shutil
@@ -223,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS)
+    parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
     args = parser.parse_args()
     judged = read_judgments(args.judgments)
     with demo_search(args.database_url) as app:
@@ -230,6 +232,10 @@ def main() -> None:
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{len(judged)} judged queries over the demo catalogue ({backend})\n")
     print(report(outcomes))
+    if args.json:
+        kinds = {kind: {"queries": count, "top3": hits, "ndcg": mean}
+                 for kind, (count, hits, mean) in summary(outcomes).items()}  # fmt: skip
+        Path(args.json).write_text(json.dumps({"backend": backend, "kinds": kinds}, indent=1))
 
 
 if __name__ == "__main__":
