@@ -112,8 +112,10 @@ def run(url: str | None, postings: int, entries: int, repeat: int) -> dict:
         with app.app_context():
             flask_migrate.upgrade()
             load_regions()
+            notice = app.config["PRIVACY_NOTICE_VERSION"]  # else /me/credits asks for consent
             users = [account_services.register(f"bench{n}", "bench password 1", "测试学员",
-                                               "210100", "210102") for n in range(2)]  # fmt: skip
+                                               "210100", "210102", notice_version=notice)
+                     for n in range(2)]  # fmt: skip
             db.session.commit()
             account, big = (services.account_of(u) for u in users)
             baseline = bare_commits_per_second(postings)
