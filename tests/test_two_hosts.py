@@ -3,8 +3,9 @@
 Each host is a gunicorn process of its own with its own instance folder and port, set up
 as docs/deployment.md says for several hosts (the same SECRET_KEY and ledger keys, the
 cache, the limits' counters and the job queue in Redis). What one host does, the other
-sees: an edit (also through the page cache signed-out visitors get), a sign-in limit, the
-rankings' dedupe window and a signed-in session.
+sees: an edit (also through the page cache signed-out visitors get, and through search on
+the PostgreSQL backend: no index files, no shared folder), a sign-in limit, the rankings'
+dedupe window and a signed-in session.
 
 Runs when both LEARNHUB_TEST_POSTGRES_URL and LEARNHUB_TEST_REDIS_URL are set (CI sets
 them); Redis keys get a prefix of their own and are deleted afterwards.
@@ -49,6 +50,7 @@ SHARED = {
     "RATELIMIT_KEY_PREFIX": PREFIX + "limits",
     "JOBS_URL": REDIS_URL,
     "JOBS_QUEUE_NAME": PREFIX + "jobs",
+    "SEARCH_BACKEND": "postgresql",
 }
 PASSWORD = "correct horse battery"
 
@@ -141,6 +143,29 @@ def test_an_edit_on_one_host_shows_at_once_on_the_other_also_from_the_page_cache
     assert h1(visitor.get(f"{host_b}/courses/{course_id}").text) == "新标题"
     listing = visitor.get(f"{host_b}/m/health").text
     assert ">新标题</a>" in listing and ">旧标题</a>" not in listing
+
+
+def test_a_search_on_one_host_finds_at_once_what_an_editor_changed_on_the_other(
+    hosts, app, make_user, make_course
+):
+    host_a, host_b = hosts
+    course_id = make_course(title="普通的一门课", module="health")
+    make_user(login="search_editor", role=Role.EDITOR, managed="210000")
+    visitor = browser()
+    link = f'search-hit-title"><a href="/courses/{course_id}"'  # a hit, not a popular course
+    assert link not in visitor.get(f"{host_b}/search", params={"q": "萤火虫"}).text
+    editor = browser()
+    assert sign_in(editor, host_a, "search_editor").status_code == 302
+    with app.app_context():
+        health = db.session.scalar(select(Module.id).where(Module.slug == "health"))
+    fields = {"title": "萤火虫的夏夜", "module": health, "region": "210000", "summary": "简介",
+              "level": "beginner", "study_hours": "2.0", "credits": "0.5"}  # fmt: skip
+    assert post_form(editor, host_a, f"/studio/courses/{course_id}/edit", fields).status_code == 302
+    # No job has run and host B has no index of its own: the entry was written at the commit.
+    found = visitor.get(f"{host_b}/search", params={"q": "萤火虫"}).text
+    assert link in found and "</mark>的夏夜" in found  # the new title, its match marked
+    # …from the search backend itself, not the database fallback of a host without an index.
+    assert visitor.get(f"{host_b}/healthz").json()["checks"]["search"] == "ok"
 
 
 def test_a_session_signed_in_on_one_host_works_on_the_other(hosts, app, make_user):
