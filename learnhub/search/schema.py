@@ -42,6 +42,9 @@ class SearchDocument:
     # Chinese names typed in pinyin besides the title (a course's module and region), so
     # "dangshi" finds the 百年党史学堂 courses whose titles do not say 党史.
     also_pinyin: str = ""
+    # Times the kind's weight (scoring.KIND_WEIGHTS): a lesson that is a quiz weighs less
+    # than one that teaches, so "长征" lists the lessons on it before the test on it.
+    weight: float = 1.0
 
     @property
     def key(self) -> str:
@@ -147,6 +150,8 @@ SCHEMA = fields.Schema(
     pinyin=fields.TEXT(analyzer=PinyinTokenizer(), phrase=False, spelling=True),
     # Character bigrams of the title: a run typed verbatim finds it however jieba cuts it.
     grams=fields.TEXT(analyzer=GramsTokenizer(), phrase=False),
+    # The document's own weight in hundredths (Whoosh's float columns cannot be sortable).
+    weight=fields.NUMERIC(int, sortable=True),
 )
 
 
@@ -173,4 +178,5 @@ def index_fields(doc: SearchDocument) -> dict:
         "content": _PART_SEPARATOR.join(_clean(p) for p in (doc.title, doc.secondary, doc.body)),
         "pinyin": f"{doc.title}{_ALSO_PINYIN_MARK}{doc.also_pinyin}",
         "grams": doc.title,
+        "weight": round(doc.weight * 100),
     }

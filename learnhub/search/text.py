@@ -40,6 +40,7 @@ _FUZZY_RE = re.compile("|".join(a for a, _b in _FUZZY_PINYIN))
 _FUZZY_MAP = dict(_FUZZY_PINYIN)
 _NGRAM_WORDS = 4  # joined pinyin of up to this many neighbouring words is a key too
 _RUN_KEY_CHARS = 12  # a whole title run up to this long also gets its own keys
+_INNER_RUN_MIN = 4  # a word this long also gets the keys of the runs inside it
 
 
 @functools.cache
@@ -107,12 +108,28 @@ def pinyin_keys(text: str) -> list[str]:
             syllables = _syllables(word)
             keys.update(syllables)
             _add_joined(keys, syllables)
+        for syllables in parts:  # runs inside a long word: 电信诈骗 of 防范电信诈骗
+            _add_inner_runs(keys, syllables)
         for size in range(2, _NGRAM_WORDS + 1):
             for i in range(len(parts) - size + 1):
                 _add_joined(keys, [s for p in parts[i : i + size] for s in p])
         if len(run) <= _RUN_KEY_CHARS:
             _add_joined(keys, [s for p in parts for s in p])
     return sorted(fold_pinyin(k) for k in keys if k)
+
+
+def _add_inner_runs(keys: set[str], syllables: Sequence[str]) -> None:
+    """Keys of every run of 2 to n − 1 syllables of a word of n ≥ 4 (one per character).
+
+    jieba's search mode only offers the 2- and 3-character dictionary words inside a word,
+    so the 4-character 电信诈骗 (dianxinzhapian, dxzp) of the one word 防范电信诈骗 needs this.
+    """
+    n = len(syllables)
+    if n < _INNER_RUN_MIN:
+        return
+    for size in range(2, n):
+        for start in range(n - size + 1):
+            _add_joined(keys, syllables[start : start + size])
 
 
 def _add_joined(keys: set[str], syllables: Sequence[str]) -> None:
