@@ -13,7 +13,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 # A query is cut here (characters, after normalising): longer text is not a search, and
 # the cost of a query grows with its words.
@@ -238,6 +238,24 @@ def with_synonyms(words: Sequence[str], synonyms: SynonymMap) -> list[tuple[str,
 def pinyin_of(word: str) -> str:
     """The folded, joined pinyin of a Chinese word ("党史" → "dangsi")."""
     return fold_pinyin("".join(_syllables(word)))
+
+
+_MAX_READINGS = 16  # readings of a typed word tried at most (each heteronym multiplies them)
+
+
+def pinyin_readings(word: str) -> list[str]:
+    """Every folded, joined pinyin a typed word may stand for, its usual reading first.
+
+    A heteronym has several (长证: zhangzheng, changzheng): "did you mean" keeps the one
+    the index knows, so 长证 finds 长征.
+    """
+    first = pinyin_of(word)
+    readings = [""]
+    for choices in pinyin(word, style=Style.NORMAL, heteronym=True, errors="ignore"):
+        choices = [c for c in choices if c.isalpha()] or [""]
+        readings = [r + c for r in readings for c in choices][:_MAX_READINGS]
+    folded = [fold_pinyin(r) for r in readings if r]
+    return list(dict.fromkeys([first, *folded])) if first else folded
 
 
 def span_with_pinyin(title: str, key: str) -> str | None:
