@@ -261,6 +261,13 @@ def test_a_typo_that_finds_nothing_shows_what_did_you_mean_finds(client, english
     assert data["results"][0]["id"] == catalogue["party"] and not data["popular"]
 
 
+def test_an_english_word_finds_the_longer_words_it_begins(client, catalogue):
+    # "health" is not in the index, "Healthy" (of the module Healthy Living) is
+    data = client.get("/api/v1/search?q=health&as_typed=1").json
+    assert [r["id"] for r in data["results"]] == [catalogue["games"]]
+    assert data["suggestion"] is None  # never a stem such as "healthi"
+
+
 def test_a_typo_is_not_corrected_when_it_finds_something(client, catalogue):
     data = client.get("/api/v1/search?q=dangshi").json
     assert data["corrected"] is None and data["results"][0]["id"] == catalogue["party"]

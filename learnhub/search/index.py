@@ -25,6 +25,8 @@ Layout of the index folder (``SEARCH_DIR``)::
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import os
 import secrets
@@ -139,6 +141,17 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
     return _OpenSearcher(str(generation), storage, searcher, leaves, modules)
 
 
+MAX_COMPLETIONS = 8
+
+
+def _completions(reader, term: str) -> list[str]:
+    """The content terms an unknown term begins (at most MAX_COMPLETIONS); none if it is known."""
+    if reader.doc_frequency("content", term):
+        return []
+    found = itertools.islice(reader.expand_prefix("content", term), MAX_COMPLETIONS)
+    return [t.decode() if isinstance(t, bytes) else t for t in found]
+
+
 def _close_all(pool: list[_OpenSearcher]) -> None:
     while pool:
         pool.pop().close()
@@ -216,10 +229,11 @@ class SearchIndex:
 
         ``synonyms`` maps a word to every word of its group (synonyms.synonym_map()).
         """
-        tree, terms = interpret(query_text, match_all, synonyms)
-        if tree is None:
-            return IndexResults([], 0, {}, terms)
         with self._checkout() as state:
+            completions = functools.partial(_completions, state.searcher.reader())
+            tree, terms = interpret(query_text, match_all, synonyms, completions)
+            if tree is None:
+                return IndexResults([], 0, {}, terms)
             try:
                 engine = QueryEngine(
                     self._postings, state.searcher, state.leaves, tree, boosts or {}

@@ -37,8 +37,11 @@ def _nearest(searcher, piece: str) -> str | None:
                 if chinese:
                     return chinese
         for term in terms:
-            for candidate in searcher.suggest("content", term, limit=1, maxdist=1, prefix=2):
-                return candidate
+            for candidate in searcher.suggest("content", term, limit=3, maxdist=1, prefix=2):
+                # A word the typed one begins is searched already (queries.MIN_PREFIX), and
+                # is a stem ("healthi"): not a word to offer.
+                if not candidate.startswith(term):
+                    return candidate
         return None
     reader = searcher.reader()
     words = text.query_words(piece)
