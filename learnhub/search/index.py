@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import logging
 import os
 import secrets
@@ -43,7 +42,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
 from .postings import PostingsCache
-from .queries import interpret
+from .queries import completions_in, interpret
 from .results import IndexResults, highlight, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
@@ -141,17 +140,6 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
     return _OpenSearcher(str(generation), storage, searcher, leaves, modules)
 
 
-MAX_COMPLETIONS = 8
-
-
-def _completions(reader, term: str) -> list[str]:
-    """The content terms an unknown term begins (at most MAX_COMPLETIONS); none if it is known."""
-    if reader.doc_frequency("content", term):
-        return []
-    found = itertools.islice(reader.expand_prefix("content", term), MAX_COMPLETIONS)
-    return [t.decode() if isinstance(t, bytes) else t for t in found]
-
-
 def _close_all(pool: list[_OpenSearcher]) -> None:
     while pool:
         pool.pop().close()
@@ -230,7 +218,7 @@ class SearchIndex:
         ``synonyms`` maps a word to every word of its group (synonyms.synonym_map()).
         """
         with self._checkout() as state:
-            completions = functools.partial(_completions, state.searcher.reader())
+            completions = functools.partial(completions_in, state.searcher.reader())
             tree, terms = interpret(query_text, match_all, synonyms, completions)
             if tree is None:
                 return IndexResults([], 0, {}, terms)

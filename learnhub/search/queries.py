@@ -12,6 +12,7 @@ analysed as if it had been typed. The index never holds them, so a change needs 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from . import text
@@ -21,6 +22,15 @@ Synonyms = text.SynonymMap
 # An unknown content term → the indexed content terms it begins ("health" → "healthi").
 Completions = Callable[[str], list[str]]
 MIN_PREFIX = 4  # a Latin word this long with no postings also matches the words it begins
+MAX_COMPLETIONS = 8
+
+
+def completions_in(reader, term: str) -> list[str]:
+    """The content terms of ``reader`` an unknown term begins (MAX_COMPLETIONS at most)."""
+    if reader.doc_frequency("content", term):
+        return []
+    found = itertools.islice(reader.expand_prefix("content", term), MAX_COMPLETIONS)
+    return [t.decode() if isinstance(t, bytes) else t for t in found]
 
 
 def interpret(query_text: str, match_all: bool, synonyms: Synonyms | None = None,
