@@ -94,6 +94,12 @@ def _syllables(word: str) -> tuple[str, ...]:
 
 
 def pinyin_keys(text: str) -> list[str]:
+    """Pinyin keys of the Chinese words in ``text``, for the index (see _pinyin_keys)."""
+    return list(_pinyin_keys(text))
+
+
+@functools.lru_cache(maxsize=4096)  # a course's title is every lesson's also_pinyin
+def _pinyin_keys(text: str) -> tuple[str, ...]:
     """Pinyin keys of the Chinese words in ``text``, for the index.
 
     For each word: its syllables, its joined pinyin and its initials; for runs of up to
@@ -115,7 +121,7 @@ def pinyin_keys(text: str) -> list[str]:
                 _add_joined(keys, [s for p in parts[i : i + size] for s in p])
         if len(run) <= _RUN_KEY_CHARS:
             _add_joined(keys, [s for p in parts for s in p])
-    return sorted(fold_pinyin(k) for k in keys if k)
+    return tuple(sorted(fold_pinyin(k) for k in keys if k))
 
 
 def _add_inner_runs(keys: set[str], syllables: Sequence[str]) -> None:
