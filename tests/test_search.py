@@ -148,7 +148,8 @@ def test_publishing_archiving_and_deleting_update_the_index(app):
         assert set(indexed_keys("育婴师")) == {("course", course.id), ("lesson", lesson_id)}
         course.title = "家政服务培训"
         commit_and_index()
-        assert indexed_keys("家政") == [("course", course.id)]
+        # the lesson carries its course's title (weighed as a summary): it follows the rename
+        assert set(indexed_keys("家政")) == {("course", course.id), ("lesson", lesson_id)}
         course.status = CourseStatus.ARCHIVED
         commit_and_index()
         assert indexed_keys("育婴师") == [] and indexed_keys("家政") == []
@@ -252,12 +253,41 @@ def test_api_returns_the_same_results_as_the_page(client, catalogue):
 
 
 def test_did_you_mean_and_popular_courses_on_an_empty_result(client, catalogue):
-    html = client.get("/search?q=党使").get_data(as_text=True)  # a homophone typo
+    html = client.get("/search?q=党使&as_typed=1").get_data(as_text=True)  # a homophone typo
     assert "/search?q=%E5%85%9A%E5%8F%B2" in html  # 党史
     assert "search-popular" in html
-    data = client.get("/api/v1/search?q=dangshii").json  # one letter too many
-    assert data["suggestion"] == "党史"
-    assert data["popular"]
+    data = client.get("/api/v1/search?q=dangshii&as_typed=1").json  # one letter too many
+    assert data["suggestion"] == "党史"  # as Chinese (from the module's name), never "dansi"
+    assert data["popular"] and not data["results"] and data["corrected"] is None
+
+
+@pytest.mark.parametrize("typed", ["党使", "dangshii"])
+def test_a_typo_that_finds_nothing_shows_what_did_you_mean_finds(client, english, catalogue,
+                                                                  typed):  # fmt: skip
+    html = client.get("/search", query_string={"q": typed}).get_data(as_text=True)
+    assert "Showing results for “党史”" in html
+    assert f'href="/courses/{catalogue["party"]}"' in html
+    assert "search-popular" not in html
+    # the learner can still have what they typed, and is not corrected again there
+    page = html.split("Search instead for")[0].rsplit('href="', 1)[1].split('"')[0]
+    assert "as_typed=1" in page
+    again = client.get(page.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Showing results for" not in again and "search-popular" in again
+    data = client.get("/api/v1/search", query_string={"q": typed}).json
+    assert data["corrected"] == "党史" and data["query"] == typed
+    assert data["results"][0]["id"] == catalogue["party"] and not data["popular"]
+
+
+def test_an_english_word_finds_the_longer_words_it_begins(client, catalogue):
+    # "health" is not in the index, "Healthy" (of the module Healthy Living) is
+    data = client.get("/api/v1/search?q=health&as_typed=1").json
+    assert [r["id"] for r in data["results"]] == [catalogue["games"]]
+    assert data["suggestion"] is None  # never a stem such as "healthi"
+
+
+def test_a_typo_is_not_corrected_when_it_finds_something(client, catalogue):
+    data = client.get("/api/v1/search?q=dangshi").json
+    assert data["corrected"] is None and data["results"][0]["id"] == catalogue["party"]
 
 
 def test_some_words_are_enough_when_no_page_has_all(client, catalogue):

@@ -22,6 +22,7 @@ from learnhub.catalogue.models import (
     Course,
     CourseStatus,
     Lesson,
+    LessonKind,
 )
 
 from .schema import SearchDocument, document_key
@@ -29,6 +30,7 @@ from .schema import SearchDocument, document_key
 BATCH = 500
 KINDS = ("course", "lesson", "module")  # the kinds of change resolve_changes() takes
 _TAG = re.compile(r"<[^>]*>")
+QUIZ_WEIGHT = 0.5  # a quiz is found with its topic, below the lessons that teach it
 
 
 def plain_text(body_html: str) -> str:
@@ -74,7 +76,12 @@ def lesson_document(lesson: Lesson, course: Course) -> SearchDocument:
         module=course.module.slug,
         published=course.published_at,
         title=lesson.title,
+        # The course's title, weighed as a summary: "智能手机入门" also lists the lessons
+        # of that course (认识您的手机), below its course and lessons that say it themselves.
+        secondary=course.title,
         body=plain_text(lesson.body_html),
+        also_pinyin=course.title,
+        weight=QUIZ_WEIGHT if lesson.kind == LessonKind.QUIZ else 1.0,
     )
 
 

@@ -25,6 +25,7 @@ Layout of the index folder (``SEARCH_DIR``)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -41,7 +42,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
 from .postings import PostingsCache
-from .queries import interpret
+from .queries import completions_in, interpret
 from .results import IndexResults, highlight, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
@@ -222,10 +223,11 @@ class SearchIndex:
 
         ``synonyms`` maps a word to every word of its group (synonyms.synonym_map()).
         """
-        tree, terms = interpret(query_text, match_all, synonyms)
-        if tree is None:
-            return IndexResults([], 0, {}, terms)
         with self._checkout() as state:
+            completions = functools.partial(completions_in, state.searcher.reader())
+            tree, terms = interpret(query_text, match_all, synonyms, completions)
+            if tree is None:
+                return IndexResults([], 0, {}, terms)
             try:
                 engine = QueryEngine(
                     self._postings, state.searcher, state.leaves, tree, boosts or {}

@@ -31,6 +31,11 @@ def search_paths() -> dict:
                         {"type": "string", "maxLength": 40},
                         "A module's slug: only its courses.",
                     ),
+                    query_parameter(
+                        "as_typed",
+                        {"type": "string", "enum": ["1"]},
+                        "1: never show a suggestion's results instead of an empty result.",
+                    ),
                 ],
                 "responses": {
                     "200": {
@@ -79,6 +84,11 @@ def search_schemas() -> dict:
                 "some_words": {"type": "boolean"},
                 "from_database": {"type": "boolean"},
                 "suggestion": {"type": ["string", "null"]},
+                "corrected": {
+                    "type": ["string", "null"],
+                    "description": "Nothing was found for the query: these are the results "
+                    "of this suggestion instead (unless as_typed=1).",
+                },
                 "facets": {"type": "array", "items": {"type": "object"}},
                 "results": {"type": "array", "items": hit},
                 "popular": {"type": "array", "items": titled},

@@ -12,25 +12,46 @@ analysed as if it had been typed. The index never holds them, so a change needs 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+
 from . import text
 from .schema import content_terms
 
 Synonyms = text.SynonymMap
+# An unknown content term → the indexed content terms it begins ("health" → "healthi").
+Completions = Callable[[str], list[str]]
+MIN_PREFIX = 4  # a Latin word this long with no postings also matches the words it begins
+MAX_COMPLETIONS = 8
 
 
-def interpret(query_text: str, match_all: bool,
-              synonyms: Synonyms | None = None) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
-    """What the visitor typed, as a query tree, and the content words to highlight."""
+def completions_in(reader, term: str) -> list[str]:
+    """The content terms of ``reader`` an unknown term begins (MAX_COMPLETIONS at most)."""
+    if reader.doc_frequency("content", term):
+        return []
+    found = itertools.islice(reader.expand_prefix("content", term), MAX_COMPLETIONS)
+    return [t.decode() if isinstance(t, bytes) else t for t in found]
+
+
+def interpret(query_text: str, match_all: bool, synonyms: Synonyms | None = None,
+              completions: Completions | None = None
+              ) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
+    """What the visitor typed, as a query tree, and the content words to highlight.
+
+    ``completions``: the index's content terms an unknown Latin word of MIN_PREFIX letters or
+    more begins, so "health" also finds "Healthy" (stemmed "healthi").
+    """
     synonyms = synonyms or {}
     pieces = text.query_pieces(query_text)
     whole = "".join(pieces)
     if len(pieces) > 1 and whole in synonyms:  # 建党100周年 is cut into three pieces
         return _any_of(synonyms[whole])
-    return _interpret_pieces(pieces, match_all, synonyms)
+    return _interpret_pieces(pieces, match_all, synonyms, completions=completions)
 
 
 def _interpret_pieces(pieces: list[str], match_all: bool, synonyms: Synonyms,
-                      grams: bool = True) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
+                      grams: bool = True, completions: Completions | None = None
+                      ) -> tuple[tuple | None, frozenset[str]]:  # fmt: skip
     words: list[tuple] = []
     highlight_terms: set[str] = set()
     latin_run: list[str] = []
@@ -49,6 +70,10 @@ def _interpret_pieces(pieces: list[str], match_all: bool, synonyms: Synonyms,
             for stem in content_terms(piece):
                 alternatives.append(("term", "content", stem))
                 highlight_terms.add(stem)
+                if completions and len(stem) >= MIN_PREFIX:
+                    for longer in completions(stem):
+                        alternatives.append(("term", "content", longer))
+                        highlight_terms.add(longer)
             if piece in synonyms:
                 others, terms = _any_of(synonyms[piece], leave_out=piece)
                 alternatives.extend(others[1] if others else ())

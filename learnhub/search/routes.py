@@ -23,7 +23,8 @@ def _search_from_request() -> services.SearchResults:
     page = page_number()
     sort = request.args.get("sort", "relevance", type=str)
     module = request.args.get("module", "", type=str)[:40]
-    results = services.search(query, page=page, sort=sort, module=module)
+    as_typed = request.args.get("as_typed", "", type=str) == "1"
+    results = services.search(query, page=page, sort=sort, module=module, as_typed=as_typed)
     if results.query and results.page == 1 and not results.module:
         _record(results)
     return results
@@ -65,6 +66,7 @@ def api_search():
         some_words=found.some_words,
         from_database=found.from_database,
         suggestion=found.suggestion,
+        corrected=found.corrected,
         facets=[{"module": f.slug, "name": f.name, "count": f.count} for f in found.facets],
         results=[_hit_json(hit) for hit in found.hits],
         popular=[_course_json(course) for course in found.popular],

@@ -42,6 +42,9 @@ class SearchDocument:
     # Chinese names typed in pinyin besides the title (a course's module and region), so
     # "dangshi" finds the 百年党史学堂 courses whose titles do not say 党史.
     also_pinyin: str = ""
+    # Times the kind's weight (scoring.KIND_WEIGHTS): a lesson that is a quiz weighs less
+    # than one that teaches, so "长征" lists the lessons on it before the test on it.
+    weight: float = 1.0
 
     @property
     def key(self) -> str:
@@ -88,7 +91,7 @@ class ChineseTokenizer(Tokenizer):
 
 
 _ALSO_PINYIN_MARK = "\x1e"  # between a document's title and its also_pinyin names
-ALSO_PINYIN_BOOST = 0.3
+ALSO_PINYIN_BOOST = 0.9
 
 
 class PinyinTokenizer(Tokenizer):
@@ -143,10 +146,15 @@ SCHEMA = fields.Schema(
     module=fields.ID(stored=True),
     published=fields.NUMERIC(int, bits=64, sortable=True),
     title=fields.STORED(),
+    # The names typed in pinyin besides the title (module, region; a lesson's course title):
+    # "did you mean" finds 党史 there for dangshii when no title says it.
+    also=fields.STORED(),
     content=fields.TEXT(analyzer=CONTENT_ANALYZER, phrase=False),
     pinyin=fields.TEXT(analyzer=PinyinTokenizer(), phrase=False, spelling=True),
     # Character bigrams of the title: a run typed verbatim finds it however jieba cuts it.
     grams=fields.TEXT(analyzer=GramsTokenizer(), phrase=False),
+    # The document's own weight in hundredths (Whoosh's float columns cannot be sortable).
+    weight=fields.NUMERIC(int, sortable=True),
 )
 
 
@@ -170,9 +178,11 @@ def index_fields(doc: SearchDocument) -> dict:
         "module": doc.module or "",
         "published": int(published.timestamp() * 1000),
         "title": doc.title,
+        "also": doc.also_pinyin,
         "content": _PART_SEPARATOR.join(_clean(p) for p in (doc.title, doc.secondary, doc.body)),
         "pinyin": f"{doc.title}{_ALSO_PINYIN_MARK}{doc.also_pinyin}",
         "grams": doc.title,
+        "weight": round(doc.weight * 100),
     }
 
 

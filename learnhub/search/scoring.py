@@ -49,8 +49,12 @@ class Leaf:
             if name == "length":
                 count = reader.doc_count_all()
                 found = [reader.doc_field_length(d, "content", 1) for d in range(count)]
-            elif name == "kind_weight":
-                found = [KIND_WEIGHTS.get(k, 1.0) for k in reader.column_reader("kind")]
+            elif name == "kind_weight":  # the kind's weight times the document's own
+                found = [
+                    KIND_WEIGHTS.get(k, 1.0) * w / 100
+                    for k, w in zip(reader.column_reader("kind"), reader.column_reader("weight"),
+                                    strict=True)
+                ]  # fmt: skip
             else:
                 found = list(reader.column_reader(name))
             self.lists[name] = found

@@ -108,6 +108,9 @@ class SearchResults:
     some_words: bool = False  # nothing had every word: these have some of them
     from_database: bool = False  # no usable index: a slower, plainer search
     truncated: bool = False  # the query was longer than text.MAX_QUERY_LENGTH
+    # Nothing was found for the query but its "did you mean" finds something: these are the
+    # suggestion's results (the page says so and offers the query as typed).
+    corrected: str | None = None
 
     @property
     def pages(self) -> int:
@@ -123,8 +126,12 @@ class SearchResults:
 
 
 def search(query: str, page: int = 1, sort: str = "relevance",
-           module: str | None = None) -> SearchResults:  # fmt: skip
-    """One results page. Bad input of any kind is read as plain words, never an error."""
+           module: str | None = None, as_typed: bool = False) -> SearchResults:  # fmt: skip
+    """One results page. Bad input of any kind is read as plain words, never an error.
+
+    When nothing is found and "did you mean" knows better (雷峰 → 雷锋), the suggestion's
+    results are shown instead (``corrected``), unless the visitor asked for ``as_typed``.
+    """
     cleaned = text.clean_query(query)
     results = SearchResults(
         query=cleaned,
@@ -136,34 +143,44 @@ def search(query: str, page: int = 1, sort: str = "relevance",
     if not text.query_pieces(cleaned):
         results.popular = popular_courses()
         return results
-    found = _find(results)
-    if found.total == 0 and len(text.query_pieces(cleaned)) > 1:
-        found = _find(results, match_all=False)
-        results.some_words = found.total > 0
+    found = _find_some(results, cleaned)
+    if found.total < FEW_RESULTS and not results.from_database:
+        results.suggestion = _suggestion(cleaned)
+    if found.total == 0 and results.suggestion and not as_typed:
+        corrected = _find_some(results, results.suggestion)
+        if corrected.total:
+            found, results.corrected = corrected, results.suggestion
     results.total = found.total
     results.facets = _facets(found.facets)
     results.hits = hits_for(found.hits, found.highlight_terms)
-    if found.total < FEW_RESULTS and not results.from_database:
-        results.suggestion = _suggestion(cleaned)
     if not results.hits:
         results.popular = popular_courses()
     return results
 
 
-def _find(results: SearchResults, match_all: bool = True) -> IndexResults:
+def _find_some(results: SearchResults, query: str) -> IndexResults:
+    """Pages with every word of ``query``, or else (several words) with some of them."""
+    found = _find(results, query)
+    if found.total == 0 and len(text.query_pieces(query)) > 1:
+        found = _find(results, query, match_all=False)
+        results.some_words = found.total > 0
+    return found
+
+
+def _find(results: SearchResults, query: str, match_all: bool = True) -> IndexResults:
     offset = (results.page - 1) * PER_PAGE
     options = {"module": results.module, "sort": results.sort, "offset": offset,
                "limit": PER_PAGE}  # fmt: skip
     index = backends.backend()
     if not results.from_database:
         try:
-            return index.search(results.query, boosts=popularity_boosts(), match_all=match_all,
+            return index.search(query, boosts=popularity_boosts(), match_all=match_all,
                                 synonyms=synonym_map(), **options)  # fmt: skip
         except IndexUnavailable:
             log.warning("search index unusable; searching the database", exc_info=True)
             results.from_database = True
             _ask_for_rebuild()
-    return database_search(results.query, match_all=match_all, synonyms=synonym_map(), **options)
+    return database_search(query, match_all=match_all, synonyms=synonym_map(), **options)
 
 
 def _ask_for_rebuild() -> None:

@@ -29,36 +29,64 @@ def _nearest(searcher, piece: str) -> str | None:
             return None
         if len(key) >= 4:
             maxdist = 1 if len(key) < 7 else 2
-            for candidate in searcher.suggest("pinyin", key, limit=1, maxdist=maxdist,
-                                              prefix=1):  # fmt: skip
-                return _chinese_for(searcher, candidate) or candidate
+            # Only as Chinese: a folded key (dansi) is no word anyone would type.
+            candidates = searcher.suggest("pinyin", key, limit=3, maxdist=maxdist, prefix=1)
+            # Typing not finished (zhinengshouj) first: 智能手机 rather than 智能手.
+            for candidate in sorted(candidates, key=lambda c: not c.startswith(key)):
+                chinese = _chinese_for(searcher, candidate)
+                if chinese:
+                    return chinese
         for term in terms:
-            for candidate in searcher.suggest("content", term, limit=1, maxdist=1, prefix=2):
-                return candidate
+            for candidate in searcher.suggest("content", term, limit=3, maxdist=1, prefix=2):
+                # A word the typed one begins is searched already (queries.MIN_PREFIX), and
+                # is a stem ("healthi"): not a word to offer.
+                if not candidate.startswith(term):
+                    return candidate
         return None
     reader = searcher.reader()
     words = text.query_words(piece)
-    if all(reader.doc_frequency("content", word) for word in words):
+    if all(reader.doc_frequency("content", word) for word in words) and (
+        len(words) == 1 or all(reader.doc_frequency("grams", g) for g in text.query_grams(piece))
+    ):  # known words, and not single known characters no title has together (党使)
         return None
-    key = text.pinyin_of(piece)  # typed with the right sounds, wrong characters?
-    if key and reader.doc_frequency("pinyin", key):
-        return _chinese_for(searcher, key)
+    replacement = _sounds_like(searcher, piece)  # the right sounds, wrong characters?
+    if replacement:
+        return replacement
     changed = False
     for i, word in enumerate(words):
         if not reader.doc_frequency("content", word):
-            key = text.pinyin_of(word)
-            if key and reader.doc_frequency("pinyin", key):
-                replacement = _chinese_for(searcher, key)
-                changed |= replacement is not None
-                words[i] = replacement or word
+            replacement = _sounds_like(searcher, word)
+            changed |= replacement is not None
+            words[i] = replacement or word
     return "".join(words) if changed else None
 
 
+def _sounds_like(searcher, word: str) -> str | None:
+    """Indexed Chinese with a reading of ``word`` (each reading of a heteronym is tried).
+
+    Of several, the one sharing most characters with ``word``: 长证 reads zhangzheng
+    (战争) or changzheng (长征), and the learner who typed 长 meant 长征.
+    """
+    reader = searcher.reader()
+    found = []
+    for key in text.pinyin_readings(word):
+        if reader.doc_frequency("pinyin", key):
+            chinese = _chinese_for(searcher, key)
+            if chinese and chinese not in found:
+                found.append(chinese)
+    return max(found, key=lambda c: len(set(c) & set(word)), default=None)
+
+
 def _chinese_for(searcher, key: str) -> str | None:
-    """Chinese words in indexed titles that sound like the pinyin key (党史 for dansi)."""
+    """Chinese words in indexed titles that sound like the pinyin key (党史 for dansi).
+
+    Also in the names a document is found by besides its title (its module and region,
+    a lesson's course title), where 党史 of 百年党史学堂 is.
+    """
     found = searcher.search(query.Term("pinyin", key), limit=5)
     for hit in found:
-        match = text.span_with_pinyin(hit["title"], key)
-        if match:
-            return match
+        for name in (hit["title"], hit.get("also", "")):
+            match = text.span_with_pinyin(name, key)
+            if match:
+                return match
     return None

@@ -13,7 +13,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 # A query is cut here (characters, after normalising): longer text is not a search, and
 # the cost of a query grows with its words.
@@ -40,6 +40,7 @@ _FUZZY_RE = re.compile("|".join(a for a, _b in _FUZZY_PINYIN))
 _FUZZY_MAP = dict(_FUZZY_PINYIN)
 _NGRAM_WORDS = 4  # joined pinyin of up to this many neighbouring words is a key too
 _RUN_KEY_CHARS = 12  # a whole title run up to this long also gets its own keys
+_INNER_RUN_MIN = 4  # a word this long also gets the keys of the runs inside it
 
 
 @functools.cache
@@ -93,6 +94,12 @@ def _syllables(word: str) -> tuple[str, ...]:
 
 
 def pinyin_keys(text: str) -> list[str]:
+    """Pinyin keys of the Chinese words in ``text``, for the index (see _pinyin_keys)."""
+    return list(_pinyin_keys(text))
+
+
+@functools.lru_cache(maxsize=4096)  # a course's title is every lesson's also_pinyin
+def _pinyin_keys(text: str) -> tuple[str, ...]:
     """Pinyin keys of the Chinese words in ``text``, for the index.
 
     For each word: its syllables, its joined pinyin and its initials; for runs of up to
@@ -107,12 +114,28 @@ def pinyin_keys(text: str) -> list[str]:
             syllables = _syllables(word)
             keys.update(syllables)
             _add_joined(keys, syllables)
+        for syllables in parts:  # runs inside a long word: 电信诈骗 of 防范电信诈骗
+            _add_inner_runs(keys, syllables)
         for size in range(2, _NGRAM_WORDS + 1):
             for i in range(len(parts) - size + 1):
                 _add_joined(keys, [s for p in parts[i : i + size] for s in p])
         if len(run) <= _RUN_KEY_CHARS:
             _add_joined(keys, [s for p in parts for s in p])
-    return sorted(fold_pinyin(k) for k in keys if k)
+    return tuple(sorted(fold_pinyin(k) for k in keys if k))
+
+
+def _add_inner_runs(keys: set[str], syllables: Sequence[str]) -> None:
+    """Keys of every run of 2 to n − 1 syllables of a word of n ≥ 4 (one per character).
+
+    jieba's search mode only offers the 2- and 3-character dictionary words inside a word,
+    so the 4-character 电信诈骗 (dianxinzhapian, dxzp) of the one word 防范电信诈骗 needs this.
+    """
+    n = len(syllables)
+    if n < _INNER_RUN_MIN:
+        return
+    for size in range(2, n):
+        for start in range(n - size + 1):
+            _add_joined(keys, syllables[start : start + size])
 
 
 def _add_joined(keys: set[str], syllables: Sequence[str]) -> None:
@@ -221,6 +244,24 @@ def with_synonyms(words: Sequence[str], synonyms: SynonymMap) -> list[tuple[str,
 def pinyin_of(word: str) -> str:
     """The folded, joined pinyin of a Chinese word ("党史" → "dangsi")."""
     return fold_pinyin("".join(_syllables(word)))
+
+
+_MAX_READINGS = 16  # readings of a typed word tried at most (each heteronym multiplies them)
+
+
+def pinyin_readings(word: str) -> list[str]:
+    """Every folded, joined pinyin a typed word may stand for, its usual reading first.
+
+    A heteronym has several (长证: zhangzheng, changzheng): "did you mean" keeps the one
+    the index knows, so 长证 finds 长征.
+    """
+    first = pinyin_of(word)
+    readings = [""]
+    for choices in pinyin(word, style=Style.NORMAL, heteronym=True, errors="ignore"):
+        choices = [c for c in choices if c.isalpha()] or [""]
+        readings = [r + c for r in readings for c in choices][:_MAX_READINGS]
+    folded = [fold_pinyin(r) for r in readings if r]
+    return list(dict.fromkeys([first, *folded])) if first else folded
 
 
 def span_with_pinyin(title: str, key: str) -> str | None:
