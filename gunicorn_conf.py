@@ -19,8 +19,9 @@ preload_app = True
 gc.disable()
 
 
-def when_ready(server):
-    """The app is built (preload) and the sockets are open; the workers are not forked yet."""
+def on_starting(server):
+    """The app is built (preload); the sockets are not open yet (no request waits while the
+    tables load) and the workers not forked."""
     from learnhub import prepare_to_fork  # deferred: imported after gc.disable() above
 
     prepare_to_fork(server.app.wsgi())
