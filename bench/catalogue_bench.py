@@ -109,13 +109,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int, env: dict, app_spec: str = "bench.catalogue_bench:bench_app()"):
+def gunicorn(
+    workers: int,
+    env: dict,
+    app_spec: str = "bench.catalogue_bench:bench_app()",
+    config: str | None = None,
+):
     """``app_spec`` served by gunicorn until the block ends; yields its base URL (the app
-    must answer /bench/trivial)."""
+    must answer /bench/trivial). ``config``: a gunicorn settings file (-c), e.g. the
+    deployment's gunicorn_conf.py."""
     port = free_port()
+    settings = ["-c", config] if config else []
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", app_spec],
+        [sys.executable, "-m", "gunicorn", *settings, "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
         env=env, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -6,6 +6,8 @@ and nothing inside learnhub imports it (see docs/architecture.md).
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -50,6 +52,7 @@ from .jobs.cli import jobs_cli
 from .jobs.queue import bind_app, queue
 from .logs import init_logging
 from .metrics import init_metrics
+from .search.text import load_tables
 from .security import init_security
 from .ui import init_ui
 
@@ -70,6 +73,30 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     return app
+
+
+def prepare_to_fork(app: Flask) -> None:
+    """Ready ``app``, built in a server's master process, for its workers to fork from it
+    (gunicorn's ``preload_app``, see gunicorn_conf.py): load the big read-only tables now
+    (jieba's dictionary, pypinyin's), close every database connection the build opened (a
+    connection must never be shared across a fork), and move every object to the garbage
+    collector's permanent generation so that collections in a worker never write to the
+    pages it shares with the master (copy-on-write) — each worker then costs only what it
+    changes."""
+    load_tables()
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+    gc.collect()
+    gc.freeze()
+
+
+def forked(app: Flask) -> None:
+    """In a worker just forked from the master that ran ``prepare_to_fork``: forget any
+    pooled database connection inherited from it without closing it (the master's)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
 
 
 def _init_extensions(app: Flask) -> None:

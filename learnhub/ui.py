@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -59,13 +60,27 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+_NAV_VARIANTS = 16  # languages × script roots kept; more (a forged prefix) are built each time
+
+
 def primary_nav() -> list[NavLink]:
-    """The short navigation's entries whose pages exist."""
-    return [
-        NavLink(str(label), url_for(endpoint), request.endpoint == endpoint)
-        for endpoint, label in PRIMARY_NAV
-        if has_endpoint(endpoint)
-    ]
+    """The short navigation's entries whose pages exist.
+
+    Their labels and addresses are the same for every visitor of a language (on every page of
+    a signed-in visitor): built once per language and script root, kept by the app.
+    """
+    key = (str(get_locale()), request.script_root)
+    kept = current_app.extensions.setdefault("learnhub_primary_nav", {})
+    entries = kept.get(key)
+    if entries is None:
+        entries = tuple(
+            (endpoint, str(label), url_for(endpoint))
+            for endpoint, label in PRIMARY_NAV
+            if has_endpoint(endpoint)
+        )
+        if len(kept) < _NAV_VARIANTS:
+            kept[key] = entries
+    return [NavLink(label, url, request.endpoint == endpoint) for endpoint, label, url in entries]
 
 
 def is_site_path(target: str) -> bool:

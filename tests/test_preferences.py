@@ -10,6 +10,7 @@ from sqlalchemy import select
 from learnhub import ui
 from learnhub.accounts.models import User
 from learnhub.extensions import db
+from learnhub.i18n import LOCALE_COOKIE
 from tests.helpers import csrf_token_from, sign_in, submit
 
 
@@ -187,3 +188,15 @@ def test_error_summary_lists_the_fields_in_the_order_the_page_shows_them(app):
     assert re.findall(r'href="#(\w+)"', by_form) == ["city", "login"]
     assert re.findall(r'href="#(\w+)"', by_page) == ["login", "city"]
     assert 'role="alert"' in by_page
+
+
+def test_navigation_is_in_each_visitors_own_language(app):
+    chinese, english = app.test_client(), app.test_client()
+    english.set_cookie(LOCALE_COOKIE, "en")
+    for _ in range(2):  # each after the other's page was built
+        for visitor, help_label, other in ((chinese, "帮助", ">Help<"), (english, "Help", "帮助")):
+            page = visitor.get("/help").get_data(as_text=True)
+            nav = page[
+                page.index('<ul class="nav-primary">') : page.index('<ul class="nav-account">')
+            ]
+            assert f'aria-current="page">{help_label}</a>' in nav and other not in nav

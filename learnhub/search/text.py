@@ -57,6 +57,15 @@ def _jieba():
     return jieba
 
 
+def load_tables() -> None:
+    """Load jieba's dictionary (with the domain words) and pypinyin's lazily built parts now
+    instead of at the first search: a server that forks its workers (gunicorn's
+    ``preload_app``) calls this first, so that every worker shares these read-only pages
+    with the master instead of loading its own copy."""
+    _jieba()
+    lazy_pinyin("中文")
+
+
 def normalise(text: str) -> str:
     """Full-width letters and digits to plain ones, lower case, single spaces.
 
