@@ -34,9 +34,9 @@ from learnhub.rankings import (
     rebuild,
     services,
     view_buffer,
+    view_journal,
     visitors,
 )
-from learnhub.rankings import jobs as rankings_jobs
 from learnhub.rankings.models import CityDay, CourseDay, DistrictDay, LearnerDay, ViewEvent
 from learnhub.rankings.services import record_view
 from tests.helpers import read_text_lesson, sign_in
@@ -308,20 +308,21 @@ def test_an_old_buffer_is_handed_over_by_the_next_request(app, buffering, monkey
     assert queue.pending_count() == 1
 
 
-def test_views_wait_in_the_buffer_while_the_queue_is_unreachable(
+def test_views_wait_in_the_journal_while_the_queue_is_unreachable(
     app, buffering, run_jobs, monkeypatch
 ):
-    def unreachable(_rows):
+    def unreachable():
         raise ConnectionError("queue unreachable")
 
-    monkeypatch.setattr(view_buffer, "record_views", unreachable)
+    monkeypatch.setattr(view_buffer, "record_pending_views", unreachable)
     monkeypatch.setattr(view_buffer.log, "disabled", False)  # alembic's logging turns it off
     buffering.add(_rows(app, 2))
-    assert view_buffer.hand_over_views(app) == 0
+    assert view_buffer.hand_over_views(app) == 0  # the worker could not be asked
     monkeypatch.undo()
-    assert view_buffer.hand_over_views(app) == 2  # kept, then handed over
+    buffering.add(_rows(app, 1))
+    assert view_buffer.hand_over_views(app) == 1
     run_jobs()
-    assert view_count(app) == 2
+    assert view_count(app) == 3  # the first two waited in the journal, and were written too
 
 
 def test_a_batch_the_database_keeps_refusing_is_kept_for_staff(
@@ -330,18 +331,18 @@ def test_a_batch_the_database_keeps_refusing_is_kept_for_staff(
     def refusing(_rows):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(rankings_jobs, "write_views", refusing)
+    monkeypatch.setattr(view_journal, "add_views", refusing)
     buffering.add(_rows(app, 3))
     view_buffer.hand_over_views(app)
     run_jobs()  # every retry fails
     monkeypatch.undo()
     with app.app_context():
         (failure,) = db.session.scalars(select(FailedJob)).all()
-        assert failure.name == "learnhub.rankings.jobs.record_views"
+        assert failure.name == "learnhub.rankings.jobs.record_pending_views"
         send_again(failure, staff_id=None)
         db.session.commit()
     run_jobs()
-    assert view_count(app) == 3  # the same three views, not lost
+    assert view_count(app) == 3  # the same three views, not lost, not twice
 
 
 def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(app):
