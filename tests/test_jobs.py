@@ -223,7 +223,9 @@ def _run_worker_and_index_a_course(app, migrated_database_url):
         db.session.commit()  # queued for the worker below
         course_id = course.id
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker", "--threads", "1"],
+        # No scheduler: a minute turning just before the stop would leave its jobs queued.
+        [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker", "--threads", "1",
+         "--no-scheduler"],
         env=_worker_env(app, migrated_database_url), cwd=PROJECT_ROOT, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

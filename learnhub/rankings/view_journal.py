@@ -77,7 +77,9 @@ class FileJournal:
             self.folder.mkdir(parents=True, exist_ok=True)
             name = uuid.uuid4().hex
             fresh = self.folder / f"{name}.new"
-            self.fd = os.open(fresh, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+            self.fd = os.open(
+                fresh, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600
+            )
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "this process lives"
             self.path = self.folder / f"{name}{OPEN}"
             os.rename(fresh, self.path)
