@@ -50,6 +50,7 @@ from learnhub import create_app
 from learnhub.clock import local_today
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.jobs.queue import queue
 from learnhub.jobs.worker import run_pending
 from learnhub.rankings import aggregates, aggregation, counting, learner_periods, rebuild
 from learnhub.rankings.models import (
@@ -620,20 +621,25 @@ def bench_year(backend: str, postgres_url: str | None, sizes: dict, events: int)
             "aggregate_rows": aggregate_rows, "boards": boards, "service": service}  # fmt: skip
 
 
-def bench_service_ingestion(url: str, views: int) -> dict:
+def bench_service_ingestion(url: str, views: int, redis_url: str | None = None) -> dict:
     """Views/s through ``record_view`` as a page calls it (in a request context, the
-    request's teardown handing the view over), buffered and per request, against the
-    same loop of empty request contexts."""
+    request's teardown handing the view over): to the journal (this process's file, with
+    the SQLite queue; Redis with ``redis_url``) and written per request, against the same
+    loop of empty request contexts."""
     from learnhub.rankings.services import record_view
     from learnhub.rankings.view_buffer import hand_over_views
 
     fields = {"resource_kind": "course", "resource_id": 1, "course_id": 1, "user_id": None,
               "city_code": "210100", "district_code": "210102"}  # fmt: skip
     rates = {}
-    for label, flush_seconds, count in (("empty request context", 1.0, views),
-                                        ("record_view, buffered", 1.0, views),
-                                        ("record_view, per request", 0, views // 10)):  # fmt: skip
-        app = make_app(url, RANKINGS_VIEW_FLUSH_SECONDS=flush_seconds)
+    runs = [("empty request context", 1.0, views, {}),
+            ("record_view, journal file (SQLite queue)", 1.0, views, {}),
+            ("record_view, per request", 0, views // 10, {})]  # fmt: skip
+    if redis_url:
+        on_redis = {"JOBS_URL": redis_url, "JOBS_QUEUE_NAME": f"bench-{os.getpid()}"}
+        runs.append(("record_view, journal on Redis", 1.0, views, on_redis))
+    for label, flush_seconds, count, settings in runs:
+        app = make_app(url, RANKINGS_VIEW_FLUSH_SECONDS=flush_seconds, **settings)
         started = time.perf_counter()
         for i in range(count):
             with app.test_request_context("/"):
@@ -643,9 +649,24 @@ def bench_service_ingestion(url: str, views: int) -> dict:
         hand_over_views(app)  # the buffered views are written before the clock stops
         run_pending(app)
         rates[label] = count / (time.perf_counter() - started)
+        if settings:
+            queue.storage.flush_all()
         with app.app_context():
             db.engine.dispose()
     return rates
+
+
+def bench_service(backend: str, postgres_url: str | None, sizes: dict, redis_url: str | None):
+    """The service-call part of (d) alone, on a fresh database."""
+    with fresh_database(backend, postgres_url) as url:
+        return bench_service_ingestion(url, sizes["service_views"], redis_url)
+
+
+def report_service(backend: str, rates: dict) -> None:
+    print(f"\nrecording through the service call — {backend}, one process")
+    base = rates["empty request context"]
+    for label, rate in rates.items():
+        print(f"  {label:44}{rate:10.0f} views/s{rate / base:8.0%}")
 
 
 # ---- report ----------------------------------------------------------------------------------
@@ -713,8 +734,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--parts",
         default="year,recording",
-        help="year, recording, aggregation, boards (comma-separated)",
+        help="year, recording, aggregation, boards, service (comma-separated)",
     )
+    parser.add_argument("--redis-url", help="service: also hand views to this Redis")
     parser.add_argument("--events", type=int, help="raw events of (d) (10,000,000; quick 500,000)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for (a)")
     parser.add_argument("--backends", default="sqlite,postgresql", help="which to run")
@@ -744,6 +766,9 @@ def main(argv=None) -> None:
             if "boards" in args.parts:
                 report_boards(kept(bench_boards(backend, args.postgres_url, sizes)),
                               sizes["history_days"])  # fmt: skip
+            if "service" in args.parts:
+                report_service(backend, bench_service(backend, args.postgres_url, sizes,
+                                                      args.redis_url))  # fmt: skip
             if "recording" in args.parts:
                 recorded = bench_recording(backend, args.postgres_url, sizes, args.workers)
                 report_recording(kept(recorded), sizes["wrk_seconds"])

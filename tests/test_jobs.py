@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,15 +14,17 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, make_url, select
 
 from learnhub.accounts.models import Role
 from learnhub.config import PROJECT_ROOT
 from learnhub.extensions import db
-from learnhub.jobs import failures
+from learnhub.jobs import failures, leases
 from learnhub.jobs.models import FailedJob, FailureStatus
 from learnhub.jobs.queue import bind_app, job, queue
 from learnhub.rankings import jobs as rankings_jobs
+from learnhub.rankings import services as rankings
+from learnhub.rankings.models import ViewEvent
 from learnhub.search import jobs as search_jobs
 from learnhub.search import sync
 from tests.helpers import csrf_token_from, sign_in, submit
@@ -218,7 +223,9 @@ def _run_worker_and_index_a_course(app, migrated_database_url):
         db.session.commit()  # queued for the worker below
         course_id = course.id
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker", "--threads", "1"],
+        # No scheduler: a minute turning just before the stop would leave its jobs queued.
+        [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker", "--threads", "1",
+         "--no-scheduler"],
         env=_worker_env(app, migrated_database_url), cwd=PROJECT_ROOT, start_new_session=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -255,6 +262,122 @@ def test_the_queue_on_redis_serves_several_hosts(app, migrated_database_url, run
         queue.storage.flush_all()
 
 
+# ---- a worker killed with a job in hand ------------------------------------------------------
+
+
+def _views(app, count: int) -> list[dict]:
+    with app.app_context():
+        return [rankings.view_row("course", 1, None, None, f"kvisitor-{i:09d}", "210100")
+                for i in range(count)]  # fmt: skip
+
+
+def _views_written(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(ViewEvent.id)))
+
+
+@contextlib.contextmanager
+def _views_locked(database_url: str):
+    """Hold a lock that makes every insert of a view wait (a slow database, as the worker
+    sees it), until the block ends."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")  # other writers wait (busy_timeout)
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("LOCK TABLE view_event IN SHARE MODE")  # inserts wait
+        yield
+        connection.rollback()
+    engine.dispose()
+
+
+def _start_worker(app, migrated_database_url):
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "learnhub", "jobs", "worker", "--threads", "1",
+         "--no-scheduler"],
+        env=_worker_env(app, migrated_database_url), cwd=PROJECT_ROOT, start_new_session=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queue_at(request, app):
+    """The queue in the instance's SQLite file, or (LEARNHUB_TEST_REDIS_URL set) on Redis."""
+    if request.param == "redis":
+        if not REDIS_URL:
+            pytest.skip("set LEARNHUB_TEST_REDIS_URL to test the Redis queue")
+        app.config.update(JOBS_URL=REDIS_URL, JOBS_QUEUE_NAME=f"learnhub-test-{uuid.uuid4().hex}")
+        bind_app(app)
+    yield request.param
+    if request.param == "redis":
+        queue.storage.flush_all()
+
+
+@pytest.mark.slow
+def test_the_job_in_hand_when_the_worker_is_killed_runs_after_restart_exactly_once(
+    app, migrated_database_url, queue_at
+):
+    rankings_jobs.record_views(_views(app, 7))
+    with _views_locked(migrated_database_url):
+        worker = _start_worker(app, migrated_database_url)
+        assert _wait_until(lambda: leases.jobs_in_hand()), "the worker did not take the job"
+        worker.kill()  # SIGKILL, while its job waits to insert the views
+        worker.communicate(timeout=30)
+    assert _views_written(app) == 0 and queue.pending_count() == 0  # taken out, not done
+    worker = _start_worker(app, migrated_database_url)
+    try:
+        assert _wait_until(lambda: _views_written(app) == 7 and not leases.jobs_in_hand())
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+    assert _views_written(app) == 7 and queue.pending_count() == 0
+
+
+def _dead_worker() -> str:
+    """The worker id of a process of this host that has ended."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    return f"{leases._HOST}:{int(ended.stdout)}:0badc0de"
+
+
+def test_a_job_put_back_after_its_work_was_committed_does_nothing_twice(app, run_jobs):
+    rankings_jobs.record_views(_views(app, 3))
+    (message,) = queue.storage.enqueued_items()
+    assert run_jobs() == 1 and _views_written(app) == 3
+    # Killed after its commit, before it deleted its record of the job in hand:
+    task = queue.deserialize_task(message)
+    record = leases.InHand(_dead_worker(), message, None, time.time())
+    queue.storage.put_data(leases.IN_HAND_PREFIX + task.id, pickle.dumps(record))
+    assert run_jobs() == 1  # put back, and run again
+    assert _views_written(app) == 3
+    assert leases.jobs_in_hand() == {}
+
+
+def test_a_job_of_a_live_worker_is_not_put_back(app, run_jobs):
+    rankings_jobs.record_views(_views(app, 2))
+    (message,) = queue.storage.enqueued_items()
+    queue.storage.flush_queue()  # taken by a worker of another host, still beating
+    task = queue.deserialize_task(message)
+    other = "another-host:4242:12345678"
+    queue.storage.put_data(leases.ALIVE_PREFIX + other, str(time.time()).encode())
+    queue.storage.put_data(
+        leases.IN_HAND_PREFIX + task.id, pickle.dumps(leases.InHand(other, message, None, 0.0))
+    )
+    assert run_jobs() == 0 and _views_written(app) == 0
+    # Its heartbeat stops: a minute later the job is put back.
+    stale = time.time() - leases.DEAD_AFTER_SECONDS - 1
+    queue.storage.put_data(leases.ALIVE_PREFIX + other, str(stale).encode())
+    assert run_jobs() == 1 and _views_written(app) == 2
+
+
 # ---- the staff page --------------------------------------------------------------------------
 
 
@@ -265,7 +388,7 @@ def failed_batch(app, run_jobs, monkeypatch):
     def refuse(_rows):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rankings_jobs, "write_views", refuse)
+    monkeypatch.setattr(rankings_jobs, "add_views", refuse)
     rankings_jobs.record_views([{"test": "row"}])
     run_jobs()
     monkeypatch.undo()
@@ -282,7 +405,7 @@ def test_province_staff_see_failed_jobs_and_send_them_again(
     assert "Write a batch of views" not in page  # labels are translated
     assert "写入一批浏览记录" in page and "disk full" in page
     written = []
-    monkeypatch.setattr(rankings_jobs, "write_views", written.append)
+    monkeypatch.setattr(rankings_jobs, "add_views", written.append)
     response = submit(client, f"/staff/jobs/{failed_batch.id}/retry", {}, page="/staff/jobs")
     assert response.status_code == 302
     run_jobs()

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -26,7 +27,7 @@ from learnhub.accounts.models import Role, User
 from learnhub.extensions import db
 from learnhub.jobs.failures import send_again
 from learnhub.jobs.models import FailedJob
-from learnhub.jobs.queue import queue
+from learnhub.jobs.queue import bind_app, queue
 from learnhub.rankings import (
     aggregates,
     aggregation,
@@ -37,9 +38,9 @@ from learnhub.rankings import (
     rebuild,
     services,
     view_buffer,
+    view_journal,
     visitors,
 )
-from learnhub.rankings import jobs as rankings_jobs
 from learnhub.rankings.models import (
     CityDay,
     CourseDay,
@@ -51,6 +52,7 @@ from learnhub.rankings.models import (
 from learnhub.rankings.services import record_view
 from tests.helpers import read_text_lesson, sign_in
 
+REDIS_URL = os.environ.get("LEARNHUB_TEST_REDIS_URL")
 CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone, BABEL_DEFAULT_TIMEZONE
 
 BROWSER = {
@@ -321,20 +323,21 @@ def test_an_old_buffer_is_handed_over_by_the_next_request(app, buffering, monkey
     assert queue.pending_count() == 1
 
 
-def test_views_wait_in_the_buffer_while_the_queue_is_unreachable(
+def test_views_wait_in_the_journal_while_the_queue_is_unreachable(
     app, buffering, run_jobs, monkeypatch
 ):
-    def unreachable(_rows):
+    def unreachable():
         raise ConnectionError("queue unreachable")
 
-    monkeypatch.setattr(view_buffer, "record_views", unreachable)
+    monkeypatch.setattr(view_buffer, "record_pending_views", unreachable)
     monkeypatch.setattr(view_buffer.log, "disabled", False)  # alembic's logging turns it off
     buffering.add(_rows(app, 2))
-    assert view_buffer.hand_over_views(app) == 0
+    assert view_buffer.hand_over_views(app) == 0  # the worker could not be asked
     monkeypatch.undo()
-    assert view_buffer.hand_over_views(app) == 2  # kept, then handed over
+    buffering.add(_rows(app, 1))
+    assert view_buffer.hand_over_views(app) == 1
     run_jobs()
-    assert view_count(app) == 2
+    assert view_count(app) == 3  # the first two waited in the journal, and were written too
 
 
 def test_a_batch_the_database_keeps_refusing_is_kept_for_staff(
@@ -343,18 +346,18 @@ def test_a_batch_the_database_keeps_refusing_is_kept_for_staff(
     def refusing(_rows):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(rankings_jobs, "write_views", refusing)
+    monkeypatch.setattr(view_journal, "add_views", refusing)
     buffering.add(_rows(app, 3))
     view_buffer.hand_over_views(app)
     run_jobs()  # every retry fails
     monkeypatch.undo()
     with app.app_context():
         (failure,) = db.session.scalars(select(FailedJob)).all()
-        assert failure.name == "learnhub.rankings.jobs.record_views"
+        assert failure.name == "learnhub.rankings.jobs.record_pending_views"
         send_again(failure, staff_id=None)
         db.session.commit()
     run_jobs()
-    assert view_count(app) == 3  # the same three views, not lost
+    assert view_count(app) == 3  # the same three views, not lost, not twice
 
 
 def test_live_aggregator_waits_for_late_batches_so_dedupe_matches_the_rebuild(app):
@@ -426,6 +429,75 @@ def test_gunicorn_stopped_cleanly_loses_no_buffered_view(
     assert server.returncode == 0
     run_jobs()  # what the worker service does with the batches the stopping workers sent
     assert view_count(app) == 40
+
+
+def _web_worker_pids(server: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+@pytest.fixture(params=["file", "redis"])
+def journal(request, app):
+    """Views handed to a file of each web process (SQLite queue), or to Redis (the queue on
+    LEARNHUB_TEST_REDIS_URL)."""
+    if request.param == "redis":
+        if not REDIS_URL:
+            pytest.skip("set LEARNHUB_TEST_REDIS_URL to test views handed to Redis")
+        app.config.update(JOBS_URL=REDIS_URL, JOBS_QUEUE_NAME=f"learnhub-test-{uuid.uuid4().hex}")
+        bind_app(app)
+    yield request.param
+    if request.param == "redis":
+        queue.storage.flush_all()
+
+
+@pytest.mark.slow
+def test_a_web_worker_killed_loses_no_view(
+    app, make_course, migrated_database_url, run_jobs, journal
+):
+    course_id = make_course(lessons=("text",))
+    run_jobs()  # the new course's search entry: the queue is empty now
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_database_url,
+        "SECRET_KEY": "test-secret-key",
+        "LEARNHUB_JOBS_URL": app.config["JOBS_URL"],
+        "LEARNHUB_JOBS_QUEUE_NAME": app.config["JOBS_QUEUE_NAME"],
+        "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # no hand-over before the kill
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "wsgi:app"],
+        env=env, start_new_session=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/")
+        with app.app_context():
+            cookie = visitors.signed_visitor_id(counting.new_visitor_id())
+        headers = {**BROWSER, "Cookie": f"learnhub_visitor={cookie}"}
+
+        def read_course(times: int) -> None:
+            for _ in range(times):
+                request = urllib.request.Request(f"{base}/courses/{course_id}", headers=headers)  # noqa: S310
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                    assert response.status == 200
+
+        read_course(20)
+        (worker,) = _web_worker_pids(server)
+        os.kill(worker, signal.SIGKILL)  # its 20 views were never handed to the queue
+        deadline = time.monotonic() + 30
+        while _web_worker_pids(server) in ([], [worker]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        _wait_for(base + "/")
+        read_course(5)  # served by the worker gunicorn started instead
+        assert queue.pending_count() == 0
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert server.returncode == 0
+    run_jobs()  # the stopping worker asked for its views: the dead one's are written too
+    assert view_count(app) == 25
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from . import maintenance  # noqa: F401  (registers the job system's own scheduled job)
 from .failures import collect_parked_failures, failed_jobs, last_successes
 from .queue import queue, schedule
-from .worker import consumer, run_pending
+from .worker import run_pending, serve
 
 jobs_cli = AppGroup("jobs", help="Background jobs: the worker, the queue, failed jobs.")
 
@@ -25,7 +25,7 @@ def worker_command(threads: int | None, no_scheduler: bool):
     app = current_app._get_current_object()
     threads = threads or app.config["JOBS_WORKER_THREADS"]
     click.echo(f"learnhub worker: {threads} thread(s), queue {app.config['JOBS_URL']}")
-    consumer(app, threads, scheduler=not no_scheduler).run()
+    serve(app, threads, scheduler=not no_scheduler)
 
 
 @jobs_cli.command("run-pending")

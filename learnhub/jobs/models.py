@@ -57,3 +57,18 @@ class FailedJob(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class JobDone(db.Model):
+    """A job's work that has been committed: written in the same transaction as the work.
+
+    A job the worker had in hand when it was killed is run again (see leases.py); if its
+    work had already been committed, this row says so and the second run does nothing.
+    The key is the queue's task id (or, for a batch of views, the batch's own id). Rows
+    older than a week are deleted: no job is put back that late.
+    """
+
+    __tablename__ = "job_done"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

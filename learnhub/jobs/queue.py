@@ -12,7 +12,10 @@ Features declare their work here with :func:`job` (run when something asks for i
 Every job runs inside an application context, and its database work is one unit: it is
 committed when the job returns and rolled back when it raises. A job that raises is tried
 again ``JOBS_RETRIES`` times with a doubling delay; then it is kept as a failed job (see
-failures.py), never dropped.
+failures.py), never dropped. A job whose worker died while running it is put back in the
+queue (leases.py), so it may run again after its work was committed: the same commit
+writes a ``job_done`` row with the job's id, and a run that finds that row does nothing.
+Work outside the database (a mail sent) can happen twice in that case, never be lost.
 
 The queue lives where ``JOBS_URL`` says: a SQLite file in the instance folder on one
 machine, Redis for several hosts. One queue object serves the process; :func:`bind_app`
@@ -28,8 +31,11 @@ from urllib.parse import urlsplit
 from flask import Flask
 from huey import Huey, crontab
 from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy.exc import IntegrityError
 
 from learnhub.extensions import db
+
+from .models import JobDone
 
 __all__ = ["bind_app", "crontab", "job", "periodic_job", "queue"]
 
@@ -74,16 +80,42 @@ def _storage_for(url: str, name: str):
     raise ValueError(f"JOBS_URL must be sqlite:///… or redis://…, not {parts.scheme}://")
 
 
-def _in_app_context(function: Callable) -> Callable:
-    """Run a job inside the bound app: one commit when it returns, a rollback if it raises."""
+def already_done(key: str) -> bool:
+    """Whether work marked with this key has been committed (see :func:`mark_done`)."""
+    return db.session.get(JobDone, key) is not None
+
+
+def mark_done(key: str) -> None:
+    """Mark work as done, in the transaction that does it (the caller commits)."""
+    db.session.add(JobDone(key=key))
+
+
+def _in_app_context(function: Callable, once: bool = False) -> Callable:
+    """Run a job inside the bound app: one commit when it returns, a rollback if it raises.
+
+    ``once``: the queue passes the task (``task=``); its id is marked done in the same
+    commit, and a run of a task already marked done does nothing.
+    """
 
     @functools.wraps(function)
-    def run(*args, **kwargs):
+    def run(*args, task=None, **kwargs):
+        key = task.id if once and task is not None else None
         with bound_app().app_context():
             try:
+                if key is not None:
+                    if already_done(key):
+                        return None  # run again after a kill that came after its commit
+                    db.session.rollback()  # no lock held while the job works in sessions of its own
                 result = function(*args, **kwargs)
+                if key is not None:
+                    mark_done(key)
                 db.session.commit()
                 return result
+            except IntegrityError:
+                db.session.rollback()
+                if key is not None and already_done(key):
+                    return None  # another run of the same job committed first
+                raise
             except BaseException:
                 db.session.rollback()
                 raise
@@ -97,16 +129,18 @@ def _full_name(function: Callable) -> str:
     return f"{function.__module__}.{function.__name__}"
 
 
-def job(label: str) -> Callable:
+def job(label: str, exactly_once: bool = True) -> Callable:
     """Declare a job. Calling the decorated function enqueues it; the worker runs it.
 
     ``label`` says what it does, for staff (``_l(...)``). Its arguments must be plain values
     (they are pickled into the queue). A run that raises is tried again JOBS_RETRIES
     times, after JOBS_RETRY_DELAY_SECONDS and then twice as long each time.
+    ``exactly_once=False``: no ``job_done`` row, for a job that is harmless to run twice.
     """
 
     def decorator(function: Callable):
-        wrapper = queue.task(retry_backoff=2)(_in_app_context(function))
+        run = _in_app_context(function, once=exactly_once)
+        wrapper = queue.task(retry_backoff=2, context=exactly_once)(run)
         _retrying_jobs.append(wrapper)
         _labels[_full_name(function)] = label
         return wrapper

@@ -2,7 +2,8 @@
 
 ``flask jobs worker`` is the service (one per host; see docs/deployment.md). It runs
 Huey's consumer: worker threads that take jobs from the queue, and a scheduler that puts
-retries back when their time comes and enqueues the scheduled jobs.
+retries back when their time comes and enqueues the scheduled jobs. Each job in hand is
+recorded, and a dead worker's jobs are put back (leases.py) when a worker starts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from flask import Flask
 from huey.consumer import Consumer
 
 from .failures import connect_failure_records
+from .leases import Heartbeat, connect_leases, put_back_orphans
 from .queue import bind_app, queue
 
 
@@ -18,6 +20,7 @@ def consumer(app: Flask, threads: int, scheduler: bool = True) -> Consumer:
     """The worker's consumer for this app (call ``run()`` on it in the main thread)."""
     bind_app(app)
     connect_failure_records()
+    connect_leases()
     return queue.create_consumer(
         workers=threads,
         worker_type="thread",
@@ -37,13 +40,30 @@ def run_pending(app: Flask, limit: int | None = None) -> int:
     """
     bind_app(app)
     connect_failure_records()
-    done = 0
-    while limit is None or done < limit:
-        for task in queue.read_schedule():
-            queue.enqueue(task)
-        task = queue.dequeue()
-        if task is None:
-            return done
-        queue.execute(task)
-        done += 1
-    return done
+    connect_leases()
+    heartbeat = Heartbeat().start()
+    try:
+        put_back_orphans()
+        done = 0
+        while limit is None or done < limit:
+            for task in queue.read_schedule():
+                queue.enqueue(task)
+            task = queue.dequeue()
+            if task is None:
+                return done
+            queue.execute(task)
+            done += 1
+        return done
+    finally:
+        heartbeat.stop()
+
+
+def serve(app: Flask, threads: int, scheduler: bool = True) -> None:
+    """The worker service: say it is alive, put back what dead workers had in hand, run."""
+    service = consumer(app, threads, scheduler)
+    heartbeat = Heartbeat().start()
+    try:
+        put_back_orphans()
+        service.run()
+    finally:
+        heartbeat.stop()

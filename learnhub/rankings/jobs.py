@@ -9,18 +9,29 @@ from learnhub.jobs.queue import crontab, job, periodic_job
 
 from .aggregation import aggregate_pending, settle_ms
 from .rebuild import prune_raw_events
-from .services import write_views
+from .services import add_views
+from .view_journal import drain_views
 
 
 @job(_l("Write a batch of views"))
 def record_views(rows: list[dict]) -> None:
-    """Write a batch of raw view events that a web process collected."""
-    write_views(rows)
+    """Write a batch of raw view events (exactly once: the job's done mark is committed with
+    them). Web processes now put views in the journal instead; kept for batches queued by
+    an earlier version."""
+    add_views(rows)
+
+
+@job(_l("Write the views web processes handed over"), exactly_once=False)
+def record_pending_views() -> None:
+    """Write the views waiting in the journal (each batch exactly once, by its own mark)."""
+    drain_views()
 
 
 @periodic_job(crontab(minute="*"), _l("every minute"), _l("Count new views for the rankings"))
 def aggregate_views() -> None:
-    """Add the views recorded since the last run to the daily figures."""
+    """Write the views still in the journal (a killed process's too), then add the views
+    recorded since the last run to the daily figures."""
+    drain_views()
     aggregate_pending(settle=settle_ms())
 
 

@@ -64,6 +64,13 @@ def record_view(**fields) -> None:
         write_views([row])
 
 
+def add_views(rows: list[dict]) -> None:
+    """Insert raw view events in the session's transaction (the caller commits): a job's,
+    so that the mark of the job done is committed with them."""
+    if rows:
+        db.session.execute(insert(ViewEvent.__table__), rows)
+
+
 def write_views(rows: list[dict]) -> None:
     """Insert raw view events in one short transaction of their own."""
     # Never part of the page's own work, so a page that rolls back still counts its view,

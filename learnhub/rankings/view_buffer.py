@@ -1,12 +1,15 @@
-"""Handing a process's views to the job queue in batches, without a thread of its own.
+"""Handing each request's views over when it ends, so that no process holds them alone.
 
-A page's views are collected while it runs (``g.pending_views``) and join this process's
-buffer when it ends. The buffer is handed to the queue as one ``record_views`` job when
-the request that ends finds it ``RANKINGS_VIEW_FLUSH_SECONDS`` old or 500 views long, and
-whatever is left when the process stops (interpreter exit: gunicorn's SIGTERM, Ctrl+C). A
-worker that has no request for a while keeps its few views until its next request or its
-exit; the aggregator classifies a late view exactly when it arrives (see aggregation.py).
-A ``kill -9`` loses what the buffer held.
+A page's views are collected while it runs (``g.pending_views``) and, when it ends, put
+in the journal (view_journal.py): pushed to Redis when the queue is on Redis (several
+hosts), appended to this process's own file in the instance folder on one machine. A
+process killed with ``kill -9`` loses none of them: the journal is outside its memory.
+
+Every ``RANKINGS_VIEW_FLUSH_SECONDS`` (or 500 views) a request that ends asks the worker
+to write what is there (one ``record_pending_views`` job), and so does a process that
+stops; the aggregator also writes what is there before each round, so the views of a
+process that died are written within a minute. If the journal itself cannot be reached
+(Redis down), the views wait in memory and go with the next request's.
 
 With ``RANKINGS_VIEW_FLUSH_SECONDS = 0`` each request writes its own views when it ends.
 """
@@ -23,51 +26,65 @@ from flask import Flask, current_app, g
 
 from learnhub.extensions import db
 
-from .jobs import record_views
+from .jobs import record_pending_views
 from .services import write_views
+from .view_journal import FileJournal, RedisJournal, journal_for
 
 log = logging.getLogger(__name__)
 
-FLUSH_AT_ROWS = 500  # a buffer this full is handed over at once
-MAX_ROWS = 100_000  # while the queue is unreachable, keep at most this many (oldest go first)
+FLUSH_AT_ROWS = 500  # this many views since the last hand-over: the worker is asked at once
+MAX_ROWS = 100_000  # while the journal is unreachable, keep at most this many (oldest go first)
 
 
 class ViewBuffer:
-    """This process's views waiting to be handed to the queue."""
+    """This process's way to the journal, and when it last asked the worker to drain it."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, journal: FileJournal | RedisJournal) -> None:
         self.interval = interval
+        self.journal = journal
         self.pid = os.getpid()
-        self._rows: list[dict] = []
+        self._waiting: list[dict] = []  # only while the journal is unreachable
+        self._since_hand_over = 0
         self._since = time.monotonic()
         self._lock = threading.Lock()  # threaded servers: requests end on several threads
 
     def add(self, rows: list[dict]) -> None:
-        """Queue views; hand the batch over if it is due."""
+        """Put views in the journal; ask for a drain if one is due."""
         with self._lock:
-            if not self._rows:
+            if not self._since_hand_over:
                 self._since = time.monotonic()
-            self._rows.extend(rows)
+            rows, self._waiting = self._waiting + rows, []
+            try:
+                self.journal.append(rows)
+            except Exception:  # Redis is down: keep them for the next request
+                log.exception("could not put %d view(s) in the journal; keeping them", len(rows))
+                self._waiting = rows[-MAX_ROWS:]
+                return
+            self._since_hand_over += len(rows)
             due = (
-                len(self._rows) >= FLUSH_AT_ROWS or time.monotonic() - self._since >= self.interval
+                self._since_hand_over >= FLUSH_AT_ROWS
+                or time.monotonic() - self._since >= self.interval
             )
         if due:
             self.hand_over()
 
     def hand_over(self) -> int:
-        """Enqueue every buffered view as one job; returns how many (0 if the queue failed)."""
+        """Ask the worker to write the journal now; returns the views this process put in it
+        since it last asked (0 if the queue could not be reached: they wait in the journal,
+        for the next drain)."""
+        if os.getpid() != self.pid:  # a forked child never seals its parent's file
+            return 0
         with self._lock:
-            rows, self._rows = self._rows, []
-        if not rows or os.getpid() != self.pid:  # a forked child never sends its parent's
-            return 0
+            count, self._since_hand_over = self._since_hand_over, 0
+            if not count:
+                return 0
+            self.journal.seal()
         try:
-            record_views(rows)
-        except Exception:  # the queue is down: keep them for the next hand-over
-            log.exception("could not enqueue %d view(s); keeping them", len(rows))
-            with self._lock:
-                self._rows = (rows + self._rows)[-MAX_ROWS:]
+            record_pending_views()
+        except Exception:
+            log.exception("could not ask the worker to write %d view(s); they wait", count)
             return 0
-        return len(rows)
+        return count
 
 
 _buffers: dict[int, ViewBuffer] = {}
@@ -83,12 +100,12 @@ def view_buffer(app: Flask) -> ViewBuffer | None:
     with _buffers_lock:
         buffer = _buffers.get(id(app))
         if buffer is None or buffer.pid != os.getpid():
-            buffer = _buffers[id(app)] = ViewBuffer(interval)
+            buffer = _buffers[id(app)] = ViewBuffer(interval, journal_for(app))
     return buffer
 
 
 def hand_over_views(app: Flask) -> int:
-    """Enqueue the views this process has buffered for the app now; returns how many."""
+    """Ask the worker to write the views this process put in the journal; returns how many."""
     buffer = _buffers.get(id(app))
     return buffer.hand_over() if buffer is not None and buffer.pid == os.getpid() else 0
 
