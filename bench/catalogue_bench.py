@@ -117,7 +117,7 @@ def gunicorn(
 ):
     """``app_spec`` served by gunicorn until the block ends; yields its base URL (the app
     must answer /bench/trivial). ``config``: a gunicorn settings file (-c), e.g. the
-    deployment's gunicorn_conf.py."""
+    deployment's learnhub/gunicorn_conf.py."""
     port = free_port()
     settings = ["-c", config] if config else []
     process = subprocess.Popen(

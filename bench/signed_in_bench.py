@@ -7,7 +7,7 @@ one and holds credit entries. Serves the app with gunicorn (2 sync workers), the
 each page with wrk (16 connections, each request with the cookie of a learner picked at
 random) and prints requests/s, the ratio to the hello route, p99 latency, and the memory of
 each worker (RSS, PSS, USS) after the whole site was visited. gunicorn runs with the
-deployment's settings (gunicorn_conf.py: the app built once in the master, its workers
+deployment's settings (learnhub/gunicorn_conf.py: the app built once in the master, its workers
 forked from it); ``--gunicorn-config ''`` runs it with gunicorn's defaults instead.
 
     .venv/bin/python -m bench.signed_in_bench [--courses 2000] [--learners 100] [--duration 8]
@@ -48,7 +48,7 @@ LESSONS_READ = 3
 SEARCH = "/search?q=" + urllib.request.quote("手机")
 GOALS = {"signed-in page": 0.25, "rankings": 0.40, "search": 0.20}
 P99_GOAL_MS, MEMORY_GOAL_MB = 100, 200
-DEPLOYED_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn_conf.py"
+DEPLOYED_CONFIG = "python:learnhub.gunicorn_conf"
 
 WRK_SCRIPT = """
 cookies = {%s}
@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument(
         "--gunicorn-config",
         default=str(DEPLOYED_CONFIG),
-        help="gunicorn settings file [the deployment's gunicorn_conf.py]; '' for gunicorn's "
+        help="gunicorn settings [the deployment's learnhub/gunicorn_conf.py]; '' for gunicorn's "
         "defaults (no preload: each worker builds the app and loads the tables itself)",
     )
     server_arguments(parser, duration=8)

@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def prepare_to_fork(app: Flask) -> None:
     """Ready ``app``, built in a server's master process, for its workers to fork from it
-    (gunicorn's ``preload_app``, see gunicorn_conf.py): load the big read-only tables now
+    (gunicorn's ``preload_app``, see learnhub/gunicorn_conf.py): load the big read-only tables now
     (jieba's dictionary, pypinyin's), close every database connection the build opened (a
     connection must never be shared across a fork), and move every object to the garbage
     collector's permanent generation so that collections in a worker never write to the

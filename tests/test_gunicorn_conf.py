@@ -1,4 +1,4 @@
-"""gunicorn_conf.py, the deployment's gunicorn settings (.ci/deploy, docs/deployment.md): the
+"""learnhub/gunicorn_conf.py, the deployment's gunicorn settings (.ci/deploy, deployment.md): the
 workers share the app's big read-only tables (jieba's dictionary, pypinyin's) with the master
 that loaded them before forking, instead of each worker loading its own copy."""
 
@@ -49,7 +49,7 @@ def test_workers_share_the_search_tables_with_the_master(migrated_database_url, 
         "LEARNHUB_INSTANCE_PATH": str(tmp_path),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn_conf.py", "-w", "2",
+        [sys.executable, "-m", "gunicorn", "-c", "python:learnhub.gunicorn_conf", "-w", "2",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
         env=env, start_new_session=True, cwd=ROOT,
     )  # fmt: skip

@@ -115,7 +115,7 @@ def test_gunicorn_workers_add_up_in_one_scrape(app, migrated_database_url, tmp_p
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn_conf.py", "-w", "2",
+        [sys.executable, "-m", "gunicorn", "-c", "python:learnhub.gunicorn_conf", "-w", "2",
          "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],
         env=env, start_new_session=True, cwd=Path(__file__).parent.parent,

@@ -407,7 +407,7 @@ def test_gunicorn_stopped_cleanly_loses_no_buffered_view(
         "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # only the shutdown hands them over
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn_conf.py", "-w", "2",
+        [sys.executable, "-m", "gunicorn", "-c", "python:learnhub.gunicorn_conf", "-w", "2",
          "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"],
         env=env, start_new_session=True, cwd=Path(__file__).parent.parent,

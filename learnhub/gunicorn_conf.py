@@ -1,6 +1,6 @@
-"""gunicorn's settings for learnhub, used by .ci/deploy and the benches:
+"""gunicorn's settings for learnhub, used by .ci/deploy, the benches and the tests:
 
-    python -m gunicorn -c gunicorn_conf.py -w 4 -b 127.0.0.1:8000 wsgi:app
+    python -m gunicorn -c python:learnhub.gunicorn_conf -w 4 -b 127.0.0.1:8000 wsgi:app
 
 The master builds the app once (``preload_app``) and loads the search package's big
 read-only tables (jieba's dictionary, pypinyin's) before it forks the workers, which share
@@ -12,6 +12,8 @@ code the master already holds.
 
 import gc
 
+from learnhub import forked, prepare_to_fork
+
 preload_app = True
 
 # Python's docs on gc.freeze(): no collection in the master while it builds the app (no
@@ -22,13 +24,9 @@ gc.disable()
 def on_starting(server):
     """The app is built (preload); the sockets are not open yet (no request waits while the
     tables load) and the workers not forked."""
-    from learnhub import prepare_to_fork  # deferred: imported after gc.disable() above
-
     prepare_to_fork(server.app.wsgi())
     gc.enable()
 
 
 def post_fork(server, worker):
-    from learnhub import forked  # deferred: as above
-
     forked(server.app.wsgi())
