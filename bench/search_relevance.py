@@ -133,10 +133,11 @@ def summary(outcomes: list[Outcome]) -> dict[str, tuple[int, float, float]]:
 
 
 @contextmanager
-def demo_search(database_url: str | None = None) -> Iterator[Flask]:
+def demo_search(database_url: str | None = None, backend: str = "whoosh") -> Iterator[Flask]:
     """An application on a fresh instance holding the demo catalogue, its index built.
 
     ``database_url``: a PostgreSQL server to make a temporary database on; SQLite otherwise.
+    ``backend``: the search backend (``SEARCH_BACKEND``); "postgresql" needs ``database_url``.
     """
     instance = Path(tempfile.mkdtemp(prefix="learnhub-relevance-"))
     database = _create_postgres_database(database_url) if database_url else None
@@ -145,7 +146,8 @@ def demo_search(database_url: str | None = None) -> Iterator[Flask]:
     os.environ["LEARNHUB_INSTANCE_PATH"] = str(instance)  # read once, as the app is made
     try:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "relevance-bench",
-                          "SEARCH_DIR": str(instance / "search-index")})  # fmt: skip
+                          "SEARCH_DIR": str(instance / "search-index"),
+                          "SEARCH_BACKEND": backend})  # fmt: skip
     finally:
         if previous is None:
             os.environ.pop("LEARNHUB_INSTANCE_PATH", None)
@@ -225,11 +227,16 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server (default: SQLite)")
     parser.add_argument("--judgments", type=Path, default=JUDGMENTS)
     parser.add_argument("--json", help="also write the figures to this file (for bench/run)")
+    parser.add_argument("--search-backend", choices=("whoosh", "postgresql"), default="whoosh",
+                        help="SEARCH_BACKEND; postgresql needs --database-url")  # fmt: skip
     args = parser.parse_args()
+    if args.search_backend == "postgresql" and not args.database_url:
+        parser.error("--search-backend postgresql needs --database-url")
     judged = read_judgments(args.judgments)
-    with demo_search(args.database_url) as app:
+    with demo_search(args.database_url, args.search_backend) as app:
         outcomes = run_judged(app, judged)
     backend = "PostgreSQL" if args.database_url else "SQLite"
+    backend += f", {args.search_backend} search"
     print(f"{len(judged)} judged queries over the demo catalogue ({backend})\n")
     print(report(outcomes))
     if args.json:

@@ -45,25 +45,45 @@ FLOORS = {
     "english": (1.00, 0.99),
     "all": (1.00, 0.98),
 }
+# The PostgreSQL search backend (SEARCH_BACKEND = "postgresql", several hosts): same queries,
+# its own ranking (ts_rank) and a simpler "did you mean" (one edit for Latin words, no
+# heteronyms, titles only), so typos are below the goals there: 0.91 / 0.84 on 2026-12-06
+# (长证, 党使, ds miss). Floors at what it reaches, so it cannot get worse unnoticed.
+FLOORS_POSTGRESQL_SEARCH = {
+    **{kind: (1.00, 0.95) for kind in FLOORS},
+    "word": (1.00, 0.98),
+    "initials": (0.95, 0.93),
+    "typo": (0.91, 0.84),
+    "synonym": (1.00, 0.96),
+    "all": (0.98, 0.95),
+}
 MIN_QUERIES = 150
 MIN_PER_KIND = 15
+SETUPS = ["sqlite", "postgresql", "postgresql-search"] if POSTGRES_URL else ["sqlite"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"])
-def outcomes(request):
+@pytest.fixture(scope="module", params=SETUPS)
+def setup(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def outcomes(setup):
     """Every judged query's first page, on the demo catalogue indexed once for the module."""
-    server = POSTGRES_URL if request.param == "postgresql" else None
-    with demo_search(server) as app:
+    server = POSTGRES_URL if setup.startswith("postgresql") else None
+    backend = "postgresql" if setup == "postgresql-search" else "whoosh"
+    with demo_search(server, backend) as app:
         yield run_judged(app, read_judgments())
 
 
-def test_each_kind_of_query_ranks_at_least_as_well_as_it_did(outcomes):
+def test_each_kind_of_query_ranks_at_least_as_well_as_it_did(outcomes, setup):
     print(report(outcomes))  # pytest -s shows the table and the failing queries
+    floors = FLOORS_POSTGRESQL_SEARCH if setup == "postgresql-search" else FLOORS
     below = {
-        kind: f"top-3 {top3:.1%} (floor {FLOORS[kind][0]:.0%}), nDCG@10 {mean:.3f} "
-        f"(floor {FLOORS[kind][1]})"
+        kind: f"top-3 {top3:.1%} (floor {floors[kind][0]:.0%}), nDCG@10 {mean:.3f} "
+        f"(floor {floors[kind][1]})"
         for kind, (_count, top3, mean) in summary(outcomes).items()
-        if top3 < FLOORS[kind][0] or mean < FLOORS[kind][1]
+        if top3 < floors[kind][0] or mean < floors[kind][1]
     }
     assert not below, f"ranking got worse: {below}; see bench/search_relevance.py"
 
