@@ -13,6 +13,7 @@ import email.policy
 import os
 import secrets
 import socket
+import uuid
 
 import flask_migrate
 import pytest
@@ -25,10 +26,12 @@ from learnhub.catalogue.services import ensure_modules
 from learnhub.config import normalise_database_url
 from learnhub.extensions import db
 from learnhub.i18n import compile_catalogues
+from learnhub.jobs.queue import bind_app, queue
 from learnhub.jobs.worker import run_pending
 from learnhub.regions.services import load_regions
 
 POSTGRES_URL = os.environ.get("LEARNHUB_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("LEARNHUB_TEST_REDIS_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 # Argon2id still, but cheap: tests hash hundreds of passwords.
@@ -195,6 +198,20 @@ def run_jobs(app):
     with their retries); only the moment is the test's choice instead of the worker's.
     """
     return lambda: run_pending(app)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def job_queue(request, app):
+    """The app's job queue in its instance's SQLite file, or (LEARNHUB_TEST_REDIS_URL set) on
+    Redis under a name of its own, emptied after the test: which one, as the value."""
+    if request.param == "redis":
+        if not REDIS_URL:
+            pytest.skip("set LEARNHUB_TEST_REDIS_URL to test the Redis queue")
+        app.config.update(JOBS_URL=REDIS_URL, JOBS_QUEUE_NAME=f"learnhub-test-{uuid.uuid4().hex}")
+        bind_app(app)
+    yield request.param
+    if request.param == "redis":
+        queue.storage.flush_all()
 
 
 @pytest.fixture

@@ -307,22 +307,9 @@ def _start_worker(app, migrated_database_url):
     )  # fmt: skip
 
 
-@pytest.fixture(params=["sqlite", "redis"])
-def queue_at(request, app):
-    """The queue in the instance's SQLite file, or (LEARNHUB_TEST_REDIS_URL set) on Redis."""
-    if request.param == "redis":
-        if not REDIS_URL:
-            pytest.skip("set LEARNHUB_TEST_REDIS_URL to test the Redis queue")
-        app.config.update(JOBS_URL=REDIS_URL, JOBS_QUEUE_NAME=f"learnhub-test-{uuid.uuid4().hex}")
-        bind_app(app)
-    yield request.param
-    if request.param == "redis":
-        queue.storage.flush_all()
-
-
 @pytest.mark.slow
 def test_the_job_in_hand_when_the_worker_is_killed_runs_after_restart_exactly_once(
-    app, migrated_database_url, queue_at
+    app, migrated_database_url, job_queue
 ):
     rankings_jobs.record_views(_views(app, 7))
     with _views_locked(migrated_database_url):

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -27,7 +26,7 @@ from learnhub.accounts.models import Role, User
 from learnhub.extensions import db
 from learnhub.jobs.failures import send_again
 from learnhub.jobs.models import FailedJob
-from learnhub.jobs.queue import bind_app, queue
+from learnhub.jobs.queue import queue
 from learnhub.rankings import (
     aggregates,
     aggregation,
@@ -436,24 +435,11 @@ def _web_worker_pids(server: subprocess.Popen) -> list[int]:
     return [int(pid) for pid in children.split()]
 
 
-@pytest.fixture(params=["file", "redis"])
-def journal(request, app):
-    """Views handed to a file of each web process (SQLite queue), or to Redis (the queue on
-    LEARNHUB_TEST_REDIS_URL)."""
-    if request.param == "redis":
-        if not REDIS_URL:
-            pytest.skip("set LEARNHUB_TEST_REDIS_URL to test views handed to Redis")
-        app.config.update(JOBS_URL=REDIS_URL, JOBS_QUEUE_NAME=f"learnhub-test-{uuid.uuid4().hex}")
-        bind_app(app)
-    yield request.param
-    if request.param == "redis":
-        queue.storage.flush_all()
-
-
 @pytest.mark.slow
 def test_a_web_worker_killed_loses_no_view(
-    app, make_course, migrated_database_url, run_jobs, journal
+    app, make_course, migrated_database_url, run_jobs, job_queue
 ):
+    # With the SQLite queue the views go to a file of each web process, with Redis to a list.
     course_id = make_course(lessons=("text",))
     run_jobs()  # the new course's search entry: the queue is empty now
     port = _free_port()
