@@ -278,6 +278,27 @@ def test_a_typo_that_finds_nothing_shows_what_did_you_mean_finds(client, english
     assert data["results"][0]["id"] == catalogue["party"] and not data["popular"]
 
 
+def test_did_you_mean_reads_heteronyms_and_the_names_besides_titles(app):
+    with app.app_context():
+        march = add_course("伟大的长征精神", commit=False)  # module 百年党史学堂
+        add_course("抗美援朝战争", commit=False)
+        boat = add_course("红船启航", commit=False)  # no title says 党史: its module's name does
+        commit_and_index()
+        ids = {"march": march.id, "boat": boat.id}
+    client = app.test_client()
+    # 长证 usually reads zhangzheng (战争); the learner who typed 长 meant changzheng (长征)
+    data = client.get("/api/v1/search", query_string={"q": "长证"}).json
+    assert data["corrected"] == "长征" and data["results"][0]["id"] == ids["march"]
+    data = client.get("/api/v1/search", query_string={"q": "党使"}).json
+    assert data["corrected"] == "党史"
+    assert ids["boat"] in [r["id"] for r in data["results"]]
+
+
+def test_did_you_mean_finishes_unfinished_pinyin(client, catalogue):
+    data = client.get("/api/v1/search?q=zhinengshouj&as_typed=1").json
+    assert data["suggestion"] == "智能手机"  # not 智能手, one letter away too
+
+
 def test_an_english_word_finds_the_longer_words_it_begins(client, catalogue):
     # "health" is not in the index, "Healthy" (of the module Healthy Living) is
     data = client.get("/api/v1/search?q=health&as_typed=1").json
@@ -447,12 +468,13 @@ def test_a_second_host_finds_at_once_what_the_first_published(app_factory, backe
                             module="reading", commit=False)  # fmt: skip
         db.session.commit()  # no worker step follows: nothing runs the job queue
         lesson_id = course.lessons[0].id
-        assert found("剪纸") == [("course", course.id)]
-        assert found("jianzhi") == [("course", course.id)]
+        # the lesson carries its course's title (weighed below the course's own)
+        both = [("course", course.id), ("lesson", lesson_id)]
+        assert found("剪纸") == both and found("jianzhi") == both
         assert found("窗花") == [("lesson", lesson_id)]
         course.title = "中国结编织"
         db.session.commit()
-        assert found("剪纸") == [] and found("中国结") == [("course", course.id)]
+        assert found("剪纸") == [] and found("中国结") == both
         course.status = CourseStatus.ARCHIVED
         db.session.commit()
         assert found("中国结") == [] and found("窗花") == []

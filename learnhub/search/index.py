@@ -10,7 +10,7 @@ modules beside it hold the rest, and only these import Whoosh:
     postings.py     a term's postings read a block at a time, and their cache
     scoring.py      matching, facet counting and BM25 ranking on a searcher's segments
     results.py      a page of hits, the total and facets; highlighted passages
-    suggestions.py  did you mean
+    suggestions.py  did you mean (the rules, without Whoosh: spelling.py)
 
 Layout of the index folder (``SEARCH_DIR``)::
 

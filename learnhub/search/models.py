@@ -134,6 +134,9 @@ class SearchEntry(db.Model):
     module: Mapped[str] = mapped_column(String(40))  # the module's slug ("" for none)
     published: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title: Mapped[str] = mapped_column(Text)
+    # The names typed in pinyin besides the title (SearchDocument.also_pinyin): "did you
+    # mean" finds 党史 there for dangshii when no title says it.
+    also: Mapped[str] = mapped_column(Text, default="", server_default="")
     terms: Mapped[str] = mapped_column(SEARCH_VECTOR)
     # When this row was written (the database's clock): a rebuild removes what it did not
     # rewrite and nobody wrote since it began.

@@ -19,6 +19,7 @@ transactions that change searchable content (editors, importers), never by learn
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,13 +33,13 @@ from sqlalchemy.orm import Session
 from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 
-from . import pgterms
+from . import pgterms, spelling
 from . import text as search_text
 from .index import IndexUnavailable
 from .models import SearchEntry
-from .queries import interpret
+from .queries import MAX_COMPLETIONS, interpret
 from .results import MAX_RESULTS, IndexHit, IndexResults, highlight
-from .schema import SearchDocument, content_terms
+from .schema import SearchDocument
 from .scoring import KIND_WEIGHTS
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,13 @@ class PostgresIndex:
                match_all: bool = True,
                synonyms: search_text.SynonymMap | None = None) -> IndexResults:  # fmt: skip
         """One page of results, the total and the module facets. Raises IndexUnavailable."""
-        tree, terms = interpret(query_text, match_all, synonyms)
-        if tree is None:
-            return IndexResults([], 0, {}, terms)
-        query = pgterms.query_text(tree)
         try:
             with db.engine.connect() as connection:
+                completions = functools.partial(_completions, connection)
+                tree, terms = interpret(query_text, match_all, synonyms, completions)
+                if tree is None:
+                    return IndexResults([], 0, {}, terms)
+                query = pgterms.query_text(tree)
                 counts = dict(connection.execute(text(
                     "SELECT module, count(*) FROM search_entry"
                     " WHERE terms @@ CAST(:query AS tsquery) GROUP BY module"
@@ -157,7 +159,7 @@ class PostgresIndex:
         """The query with unknown words replaced by the nearest indexed ones, or None."""
         try:
             with db.engine.connect() as connection:
-                return _Suggester(connection).did_you_mean(query_text)
+                return spelling.did_you_mean(_Terms(connection), query_text)
         except SQLAlchemyError:
             log.warning("search suggestions failed", exc_info=True)
             return None
@@ -271,15 +273,18 @@ def _row(doc: SearchDocument) -> dict:
         "module": doc.module or "",
         "published": doc.published,
         "title": doc.title,
+        "also": doc.also_pinyin,
         "terms": pgterms.document_vector(doc),
     }
 
 
-class _Suggester:
-    """Did you mean (suggestions.py's rules), asking the table which terms exist.
+class _Terms:
+    """spelling.Terms on the table: "did you mean" (spelling.py's rules) asks it which terms
+    exist, with one query each.
 
-    Simpler than Whoosh's: a misspelt Latin word is looked up one edit away only (Whoosh
-    goes two edits away for words of seven letters or more)."""
+    A misspelt Latin term is looked up one edit away, and, where spelling.py allows two
+    (long pinyin keys), also completed by up to two letters (zhinengshouj → zhinengshouji):
+    Whoosh goes any two edits away, too many words to list for a query here."""
 
     def __init__(self, connection: Connection):
         self.connection = connection
@@ -292,76 +297,64 @@ class _Suggester:
         )
         return found is not None
 
-    def did_you_mean(self, query_text: str) -> str | None:
-        changed, pieces = False, []
-        for piece in search_text.query_pieces(query_text):
-            replacement = self.nearest(piece)
-            changed |= replacement is not None and replacement != piece
-            pieces.append(replacement or piece)
-        return " ".join(pieces) if changed else None
-
-    def nearest(self, piece: str) -> str | None:
-        if search_text.is_latin(piece):
-            key = search_text.fold_pinyin(piece)
-            terms = content_terms(piece)
-            if self.has("pinyin", key) or any(self.has(pgterms.CONTENT, t) for t in terms):
-                return None
-            if len(key) >= 4:
-                candidate = self.closest("pinyin", key, prefix=1)
-                if candidate:
-                    return self.chinese_for(candidate) or candidate
-            for term in terms:
-                candidate = self.closest(pgterms.CONTENT, term, prefix=2)
-                if candidate:
-                    return candidate
-            return None
-        words = search_text.query_words(piece)
-        if all(self.has(pgterms.CONTENT, word) for word in words):
-            return None
-        key = search_text.pinyin_of(piece)  # typed with the right sounds, wrong characters?
-        if key and self.has("pinyin", key):
-            return self.chinese_for(key)
-        changed = False
-        for i, word in enumerate(words):
-            if not self.has(pgterms.CONTENT, word):
-                key = search_text.pinyin_of(word)
-                if key and self.has("pinyin", key):
-                    replacement = self.chinese_for(key)
-                    changed |= replacement is not None
-                    words[i] = replacement or word
-        return "".join(words) if changed else None
-
-    def closest(self, field: str, term: str, prefix: int) -> str | None:
-        """The indexed term one edit from ``term`` (keeping its first letters) most documents
-        have, or None."""
+    def similar(self, field: str, term: str, maxdist: int, prefix: int, limit: int) -> list[str]:
         candidates = sorted(pgterms.lexeme(field, t) for t in _one_edit(term, prefix))
         if not candidates:
-            return None
-        query = " | ".join(pgterms.quoted(c) for c in candidates)
-        found = self.connection.scalar(
+            return []
+        alternatives = [pgterms.quoted(c) for c in candidates]
+        typed = pgterms.lexeme(field, term)
+        longest = len(typed) + maxdist if maxdist > 1 else 0  # completions up to this long
+        if longest:
+            alternatives.append(pgterms.quoted(typed) + ":*")
+        found = self.connection.scalars(
             text(
                 "SELECT t.lexeme FROM search_entry AS e, unnest(e.terms) AS t"
-                " WHERE e.terms @@ CAST(:query AS tsquery) AND t.lexeme = ANY(:candidates)"
-                " GROUP BY t.lexeme ORDER BY count(*) DESC, t.lexeme LIMIT 1"
+                " WHERE e.terms @@ CAST(:query AS tsquery) AND (t.lexeme = ANY(:candidates)"
+                " OR (t.lexeme LIKE :typed || '%' AND length(t.lexeme) <= :longest))"
+                " GROUP BY t.lexeme ORDER BY count(*) DESC, t.lexeme LIMIT :limit"
             ),
-            {"query": query, "candidates": candidates},
+            {
+                "query": " | ".join(alternatives),
+                "candidates": candidates,
+                "typed": typed.replace("%", "").replace("_", ""),
+                "longest": longest,
+                "limit": limit,
+            },
         )
-        return found.removeprefix(pgterms.lexeme(field, "")) if found else None
+        return [lexeme.removeprefix(pgterms.lexeme(field, "")) for lexeme in found]
 
-    def chinese_for(self, key: str) -> str | None:
-        """Chinese words in titles that sound like the pinyin key (党史 for dansi)."""
-        titles = self.connection.scalars(
+    def names(self, key: str) -> Iterator[str]:
+        rows = self.connection.execute(
             text(
-                "SELECT title FROM search_entry WHERE terms @@ CAST(:query AS tsquery)"
-                " ORDER BY ts_rank(terms, CAST(:query AS tsquery)) DESC, id LIMIT 5"
+                "SELECT title, also FROM search_entry WHERE terms @@ CAST(:query AS tsquery)"
+                " ORDER BY ts_rank(terms, CAST(:query AS tsquery)) DESC, id LIMIT :limit"
             ),
-            {"query": pgterms.quoted(pgterms.lexeme("pinyin", key))},
+            {
+                "query": pgterms.quoted(pgterms.lexeme(spelling.PINYIN, key)),
+                "limit": spelling.NAMES_FROM,
+            },
         )
-        for title in titles:
-            match = search_text.span_with_pinyin(title, key)
-            if match:
-                return match
-        return None
+        for title, also in rows:
+            yield title
+            yield also
+
+
+def _completions(connection: Connection, term: str) -> list[str]:
+    """The content terms an unknown term begins ("health" → "healthi"), as
+    queries.completions_in on the Whoosh index: MAX_COMPLETIONS at most, in order."""
+    if _Terms(connection).has(pgterms.CONTENT, term):
+        return []
+    return list(
+        connection.scalars(
+            text(
+                'SELECT DISTINCT t.lexeme COLLATE "C" AS lexeme'
+                " FROM search_entry AS e, unnest(e.terms) AS t"
+                " WHERE e.terms @@ CAST(:query AS tsquery)"
+                " AND left(t.lexeme, length(:term)) = :term ORDER BY lexeme LIMIT :limit"
+            ),
+            {"query": pgterms.quoted(term) + ":*", "term": term, "limit": MAX_COMPLETIONS},
+        )
+    )
 
 
 def _one_edit(word: str, prefix: int) -> set[str]:

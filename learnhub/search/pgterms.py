@@ -10,9 +10,11 @@ schema gains), so both backends answer the same query tree (queries.interpret) a
   text search parser, which would cut and fold our terms its own way.
 - Where a term stands becomes its weight class, from the boost the index gives it (times
   the field's weight at query time, as scoring.py): A for the title (content 5, a title's
-  pinyin key 1 × 3), B for the summary, module, labels and region (2), C for lesson text
-  (1), D below (a course's module and region names in pinyin, 0.3 × 3). ts_rank weighs the
-  classes by RANK_WEIGHTS, so a title match beats a summary match beats a body match.
+  pinyin key 1 × 3) and the pinyin of the names besides it (a course's module and region, a
+  lesson's course title: schema.ALSO_PINYIN_BOOST 0.9 × 3, nearly a title's as on Whoosh, so
+  "ds" reaches the 百年党史学堂 courses), B for the summary, module, labels and region (2),
+  C for lesson text (1), D below. ts_rank weighs the classes by RANK_WEIGHTS, so a title
+  match beats a summary match beats a body match.
 - A lexeme keeps at most MAX_POSITIONS occurrences, strongest first: ts_rank adds the
   occurrences with falling weight (1, 1/4, 1/9 …), so more would change nothing.
 """
@@ -26,7 +28,7 @@ from .scoring import PINYIN_WEIGHT
 
 CONTENT = "content"  # the field whose terms are lexemes as they are
 FIELD_WEIGHTS = {CONTENT: 1.0, "pinyin": PINYIN_WEIGHT}  # other fields: 1.0
-CLASS_FLOORS = (("A", 3.0), ("B", 1.5), ("C", 1.0))  # below the last: D
+CLASS_FLOORS = (("A", 2.5), ("B", 1.5), ("C", 1.0))  # below the last: D
 RANK_WEIGHTS = (0.15, 0.2, 0.4, 1.0)  # ts_rank's weights of D, C, B and A
 MAX_POSITIONS = 8
 
