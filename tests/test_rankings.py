@@ -405,12 +405,7 @@ def test_gunicorn_stopped_cleanly_loses_no_buffered_view(
         "SECRET_KEY": "test-secret-key",
         "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # only the shutdown hands them over
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:learnhub.gunicorn_conf", "-w", "2",
-         "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        env=env, start_new_session=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
+    server = _gunicorn(env, port, workers=2, deployed_settings=True)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/")
@@ -428,6 +423,16 @@ def test_gunicorn_stopped_cleanly_loses_no_buffered_view(
     assert server.returncode == 0
     run_jobs()  # what the worker service does with the batches the stopping workers sent
     assert view_count(app) == 40
+
+
+def _gunicorn(env: dict, port: int, workers: int, deployed_settings: bool = False):
+    """gunicorn serving the app on 127.0.0.1:port in a session of its own."""
+    settings = ["-c", "python:learnhub.gunicorn_conf"] if deployed_settings else []
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *settings, "-w", str(workers),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        env=env, start_new_session=True, cwd=Path(__file__).parent.parent,
+    )  # fmt: skip
 
 
 def _web_worker_pids(server: subprocess.Popen) -> list[int]:
@@ -451,11 +456,7 @@ def test_a_web_worker_killed_loses_no_view(
         "LEARNHUB_JOBS_QUEUE_NAME": app.config["JOBS_QUEUE_NAME"],
         "LEARNHUB_RANKINGS_VIEW_FLUSH_SECONDS": "3600",  # no hand-over before the kill
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        env=env, start_new_session=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
+    server = _gunicorn(env, port, workers=1)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(base + "/")
