@@ -40,15 +40,18 @@ def bump_content_version(name: str) -> None:
         cache.set(key, content_version(name) + 1)
 
 
-def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str):
-    """A public value (picklable), kept per page language and content version."""
+def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str,
+                 keep: Callable[[object], bool] | None = None):  # fmt: skip
+    """A public value (picklable), kept per page language and content version; a value
+    ``keep`` refuses is returned but not kept (one made from a stand-in source)."""
     if not current_app.config.get("CACHE_FRAGMENTS", True):
         return compute()
     key = f"{name}:{get_locale()}:{content_version(content)}:{parts!r}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value)
+        if keep is None or keep(value):
+            cache.set(key, value)
     return value
 
 
@@ -62,7 +65,11 @@ _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 
 def cached_page(
-    name: str, render: Callable[[], str], content: str, renew_every: int | None = None
+    name: str,
+    render: Callable[[], str],
+    content: str,
+    renew_every: int | None = None,
+    key: tuple = (),
 ) -> str:
     """A whole page for a signed-out visitor, the same for everyone who asks for it alike.
 
@@ -71,6 +78,7 @@ def cached_page(
     back for each visitor. A signed-in visitor, or one with a message waiting (a flash),
     gets a fresh page. ``renew_every`` seconds also renews the page that often, for pages
     showing numbers that change without a commit (the rankings' boards); 0 never caches it.
+    ``key``: more of what the page depends on (the search index's version).
     """
     if current_user.is_authenticated or session.get("_flashes") or renew_every == 0:
         return render()
@@ -80,7 +88,7 @@ def cached_page(
         return render().replace(token, _CSRF_PLACEHOLDER)
 
     bucket = int(time.time() // renew_every) if renew_every else 0
-    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
+    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket, *key)
     html = cached_value(f"page:{name}", parts, render_without_token, content)
     return html.replace(_CSRF_PLACEHOLDER, token)
 
@@ -102,12 +110,13 @@ def cached_body(
 
 # ---- invalidation on commit ---------------------------------------------------------
 
-_content_of_model: dict[type, str] = {}
+_contents_of_model: dict[type, set[str]] = {}
 
 
 def track_content(model: type, content: str) -> None:
-    """Bump ``content``'s version whenever a commit inserts, changes or deletes ``model``."""
-    _content_of_model[model] = content
+    """Bump ``content``'s version whenever a commit inserts, changes or deletes ``model``
+    (a model may be part of several contents: a course is the catalogue's and search's)."""
+    _contents_of_model.setdefault(model, set()).add(content)
 
 
 def bump_on_commit(content: str) -> None:
@@ -120,9 +129,7 @@ def bump_on_commit(content: str) -> None:
 def _note_changes(session: Session, _context) -> None:
     touched = session.info.setdefault(_CHANGED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
-        content = _content_of_model.get(type(obj))
-        if content:
-            touched.add(content)
+        touched.update(_contents_of_model.get(type(obj), ()))
 
 
 def _bump_after_commit(session: Session) -> None:

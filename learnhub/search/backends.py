@@ -42,6 +42,11 @@ class SearchBackend(Protocol):
 
     def document_count(self) -> int: ...
 
+    def version(self) -> str | None:
+        """What the results pages kept in the cache are keyed by besides the site's content:
+        it changes whenever the index changes in a way the content does not show (None: no
+        usable index, keep nothing)."""
+
     def search(self, query_text: str, *, module: str | None = None, sort: str = "relevance",
                offset: int = 0, limit: int = 10, boosts: Mapping[int, float] | None = None,
                match_all: bool = True,

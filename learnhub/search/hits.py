@@ -43,22 +43,16 @@ def hits_for(found: list[IndexHit], terms: frozenset[str]) -> list[Hit]:
         kind: {h.object_id for h in found if h.kind == kind}
         for kind in ("course", "lesson", "place", "activity")
     }
-    courses = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Course).where(Course.id.in_(ids["course"])).options(selectinload(Course.module))
-        )
-    }
-    lessons = {
-        lesson.id: lesson
-        for lesson in db.session.scalars(
-            select(Lesson)
-            .where(Lesson.id.in_(ids["lesson"]))
-            .options(selectinload(Lesson.course).selectinload(Course.module))
-        )
-    }
-    places = offline.load_places(ids["place"])
-    activities = offline.load_activities(ids["activity"])
+    # Only the kinds the page has are read: four queries (and their eager loads) for a page
+    # of courses alone was a fifth of a results page's time.
+    courses = _by_id(ids["course"], select(Course).options(selectinload(Course.module)), Course)
+    lessons = _by_id(
+        ids["lesson"],
+        select(Lesson).options(selectinload(Lesson.course).selectinload(Course.module)),
+        Lesson,
+    )
+    places = offline.load_places(ids["place"]) if ids["place"] else {}
+    activities = offline.load_activities(ids["activity"]) if ids["activity"] else {}
     hits = []
     for found_hit in found:
         key = found_hit.object_id
@@ -73,6 +67,12 @@ def hits_for(found: list[IndexHit], terms: frozenset[str]) -> list[Hit]:
         elif found_hit.kind == "activity" and key in activities:
             hits.append(_activity_hit(activities[key], terms))
     return hits
+
+
+def _by_id(ids: set[int], query, model) -> dict:
+    if not ids:
+        return {}
+    return {row.id: row for row in db.session.scalars(query.where(model.id.in_(ids)))}
 
 
 def _course_hit(course: Course, terms: frozenset[str]) -> Hit:

@@ -3,13 +3,14 @@
 Everything goes in and out as plain values (:class:`SearchDocument`, :class:`IndexResults`),
 so the rest of the site, the tests and the benchmark never import Whoosh. This module opens
 the index, reports its state, and writes to it (update, rebuild, the writer lock); the
-modules beside it hold the rest, and only these import Whoosh:
+modules beside it hold the rest, and only these import Whoosh (besides highlight.py, which
+marks the searched words in a hit's text with nothing of Whoosh's but its stemmer):
 
     schema.py       what a document is in the index, and how text becomes terms
     queries.py      what the visitor typed, as a query tree
     postings.py     a term's postings read a block at a time, and their cache
     scoring.py      matching, facet counting and BM25 ranking on a searcher's segments
-    results.py      a page of hits, the total and facets; highlighted passages
+    results.py      a page of hits, the total and facets
     suggestions.py  did you mean (the rules, without Whoosh: spelling.py)
 
 Layout of the index folder (``SEARCH_DIR``)::
@@ -28,6 +29,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -41,9 +43,10 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
+from .highlight import highlight
 from .postings import PostingsCache
 from .queries import completions_in, interpret
-from .results import IndexResults, highlight, results_page
+from .results import IndexResults, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
 from .suggestions import did_you_mean
@@ -145,6 +148,9 @@ def _close_all(pool: list[_OpenSearcher]) -> None:
         pool.pop().close()
 
 
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")  # Whoosh's table of contents of one commit
+
+
 # ---- the index -----------------------------------------------------------------------
 
 
@@ -212,6 +218,18 @@ class SearchIndex:
     def document_count(self) -> int:
         with self._checkout() as state:
             return state.searcher.doc_count()
+
+    def version(self) -> str | None:
+        """The live generation and its latest commit (Whoosh writes a new table of contents,
+        _MAIN_<n>.toc, at each): the worker applies changes after they are committed, so
+        the site's content versions alone would let a page built meanwhile outlive them."""
+        generation = self.current_generation()
+        try:
+            names = os.listdir(generation) if generation is not None else ()
+        except OSError:
+            return None
+        commits = [int(m.group(1)) for m in map(_TOC_NAME.fullmatch, names) if m]
+        return f"{generation.name}/{max(commits)}" if commits else None
 
     # -- searching
 

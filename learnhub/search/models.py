@@ -73,6 +73,7 @@ class SearchTermCount(db.Model):
 # Synonym terms are cut at this length; a query word longer than this is never a term.
 SYNONYM_TERM_LENGTH = 20
 SYNONYMS = "search_synonyms"  # the cached content: a change to a group bumps its version
+SEARCH_RESULTS = "search_results"  # the cached content of results pages (results_cache.py)
 
 
 class SearchSynonymGroup(db.Model):

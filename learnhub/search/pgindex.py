@@ -35,10 +35,11 @@ from learnhub.extensions import db
 
 from . import pgterms, spelling
 from . import text as search_text
+from .highlight import highlight
 from .index import IndexUnavailable
 from .models import SearchEntry
 from .queries import MAX_COMPLETIONS, interpret
-from .results import MAX_RESULTS, IndexHit, IndexResults, highlight
+from .results import MAX_RESULTS, IndexHit, IndexResults
 from .schema import SearchDocument
 from .scoring import KIND_WEIGHTS
 
@@ -93,6 +94,12 @@ class PostgresIndex:
         except SQLAlchemyError:
             log.warning("search entries cannot be read", exc_info=True)
             return "broken"
+
+    @staticmethod
+    def version() -> str | None:
+        """Always the same: entries are written in the transaction that changes what they
+        index, so the site's content versions (results_cache.py) change with them."""
+        return "entries"
 
     def document_count(self) -> int:
         with db.engine.connect() as connection:

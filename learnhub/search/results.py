@@ -1,14 +1,10 @@
-"""What a search gives back: a page of hits, the total, the module facets, highlighted text."""
+"""What a search gives back: a page of hits, the total, the module facets."""
 
 from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
 
-from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter
-from whoosh.highlight import highlight as whoosh_highlight
-
-from .schema import CONTENT_ANALYZER
 from .scoring import QueryEngine
 
 MAX_RESULTS = 500  # pages reach this far; nobody reads further, and it bounds the work
@@ -87,18 +83,3 @@ def _hit(searcher, docnum: int, score: float) -> IndexHit:
     course_id = stored.get("course_id", -1)
     return IndexHit(stored["kind"], stored["object_id"],
                     course_id if course_id >= 0 else None, float(score))  # fmt: skip
-
-
-def highlight(value: str, terms: frozenset[str], whole: bool = False,
-              length: int = 120) -> str | None:  # fmt: skip
-    """HTML (escaped, matches in <mark>) of the best passages, or None if nothing matched."""
-    if not terms or not value:
-        return None
-    if whole:
-        fragmenter = WholeFragmenter()
-    else:
-        fragmenter = ContextFragmenter(maxchars=length, surround=length // 3)
-    formatter = HtmlFormatter(tagname="mark", classname="match", termclass="term", between="…")
-    html = whoosh_highlight(value, terms, CONTENT_ANALYZER, fragmenter, formatter, top=2,
-                            mode="index")  # fmt: skip
-    return html or None

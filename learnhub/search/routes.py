@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request, url_for
+from markupsafe import Markup
 
 from learnhub.accounts.access import role_required
 from learnhub.accounts.models import STAFF_ROLES
@@ -12,6 +13,7 @@ from learnhub.ui import page_number
 
 from . import services, text
 from .blueprint import bp
+from .results_cache import ResultsBody, results_body, results_page
 from .synonyms import synonym_map
 from .term_limits import search_counts
 
@@ -24,18 +26,25 @@ def _search_from_request() -> services.SearchResults:
     sort = request.args.get("sort", "relevance", type=str)
     module = request.args.get("module", "", type=str)[:40]
     as_typed = request.args.get("as_typed", "", type=str) == "1"
-    results = services.search(query, page=page, sort=sort, module=module, as_typed=as_typed)
-    if results.query and results.page == 1 and not results.module:
-        _record(results)
-    return results
+    return services.search(query, page=page, sort=sort, module=module, as_typed=as_typed)
 
 
-def _record(results: services.SearchResults) -> None:
+def _record(query: str, page: int, module: str | None, total: int) -> None:
+    """Count a first-page search of every module on the staff page of searched terms."""
+    if not query or page != 1 or module:
+        return
     try:
-        if search_counts(services.term_for_log(results.query)):
-            services.record_search(results.query, results.total)
+        if search_counts(services.term_for_log(query)):
+            services.record_search(query, total)
     except Exception:  # counting must never cost a visitor their results
         log.exception("could not record a search term")
+
+
+def _results_body() -> ResultsBody:
+    found = _search_from_request()
+    html = render_template("search/_results_body.html", results=found)
+    return ResultsBody(html, found.query, found.sort, found.module, found.page, found.total,
+                       found.from_database)  # fmt: skip
 
 
 @bp.app_context_processor
@@ -45,14 +54,19 @@ def _search_box_settings() -> dict:
 
 @bp.get("/search")
 def results():
-    found = _search_from_request()
-    offer = text.asks_for_elder_mode(found.query)
-    return render_template("search/results.html", results=found, offer_elder_mode=offer)
+    body = results_body(_results_body)
+    _record(body.query, body.page, body.module, body.total)
+    offer = text.asks_for_elder_mode(body.query)
+    return results_page(body, lambda: render_template(
+        "search/results.html", body=body, offer_elder_mode=offer,
+        body_html=Markup(body.html),  # noqa: S704 - rendered by our autoescaping templates
+    ))  # fmt: skip
 
 
 @bp.get("/api/v1/search")
 def api_search():
     found = _search_from_request()
+    _record(found.query, found.page, found.module, found.total)
     return jsonify(
         query=found.query,
         truncated=found.truncated,

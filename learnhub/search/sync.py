@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from learnhub.activities.models import Activity, ActivityKind
 from learnhub.activities.signals import activity_cancelled, activity_published
+from learnhub.cache import bump_content_version
 from learnhub.catalogue.models import Course, CourseAudience, CourseStatus, Lesson, Module
 from learnhub.database import utcnow
 from learnhub.extensions import db
@@ -37,7 +38,7 @@ from learnhub.places.models import Place
 
 from . import backends, documents, offline
 from .index import IndexUnavailable, SearchIndex
-from .models import LessonText, PendingIndexChange
+from .models import SEARCH_RESULTS, LessonText, PendingIndexChange
 
 log = logging.getLogger(__name__)
 
@@ -341,6 +342,9 @@ def _rebuild_entries(index, progress, wait: float) -> int:
         with index.rebuild_batch(connection) as session:
             count += index.write(connection, offline.offline_documents(session))
         index.remove_older(connection, started)
+    # Terms may differ from what the site's content versions say (a new version of the
+    # analysis): results pages kept in the cache are stale.
+    bump_content_version(SEARCH_RESULTS)
     return count
 
 
