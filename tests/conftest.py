@@ -53,10 +53,12 @@ def pytest_report_header(config):
     return f"learnhub database backends: {', '.join(BACKENDS)}"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_translations():
-    """The site reads .mo files; build them from the catalogues as setup does."""
-    compile_catalogues()
+def pytest_configure(config):
+    """The site reads .mo files: build them from the catalogues as setup does, once, before
+    any test (with pytest-xdist, in the controller before its workers start: two workers
+    writing the same files would let a third read half of one)."""
+    if not hasattr(config, "workerinput"):
+        compile_catalogues()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -33,10 +33,9 @@ FIRST_SCREEN = """() => {
 }"""
 
 
+@pytest.mark.layout
 @pytest.mark.parametrize("page_type", PAGE_TYPES, ids=str)
-def test_the_main_action_is_on_an_elder_phones_first_screen(request, visitor, backend, page_type):
-    if backend != "sqlite":
-        pytest.skip("the layout does not depend on the database: checked once, on SQLite")
+def test_the_main_action_is_on_an_elder_phones_first_screen(request, visitor, page_type):
     content = request.getfixturevalue("site_content") if page_type.needs_content else None
     page = visitor.open(page_type, ELDER, viewport=ELDER_PHONE, content=content)
     page.evaluate("window.scrollTo(0, 0)")

@@ -55,10 +55,9 @@ SHOTS = [
 WINDOWS = {"desktop": DESKTOP, "phone": PHONE}
 
 
+@pytest.mark.layout  # taken once, on SQLite
 @pytest.mark.parametrize(("name", "mode", "window"), SHOTS, ids=lambda value: str(value))
-def test_screenshots(request, visitor, backend, name, mode, window):
-    if backend != "sqlite":
-        pytest.skip("screenshots are taken once, on SQLite")
+def test_screenshots(request, visitor, name, mode, window):
     page_type = PAGES[name]
     content = request.getfixturevalue("site_content") if page_type.needs_content else None
     page = visitor.open(page_type, mode, viewport=WINDOWS[window], content=content)
