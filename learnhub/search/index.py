@@ -12,6 +12,7 @@ marks the searched words in a hit's text with nothing of Whoosh's but its stemme
     scoring.py      matching, facet counting and BM25 ranking on a searcher's segments
     results.py      a page of hits, the total and facets
     suggestions.py  did you mean (the rules, without Whoosh: spelling.py)
+    storage.py      a generation's folder as Whoosh reads it (no mmap; closes what it opened)
 
 Layout of the index folder (``SEARCH_DIR``)::
 
@@ -49,6 +50,7 @@ from .queries import completions_in, interpret
 from .results import IndexResults, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
+from .storage import GenerationStorage
 from .suggestions import did_you_mean
 from .text import SynonymMap
 
@@ -75,44 +77,12 @@ def _open_index(storage: FileStorage):
 # ---- opening a generation ------------------------------------------------------------
 
 
-class _Storage(FileStorage):
-    """One generation's folder, read without mmap, closing on demand what it opened.
-
-    No mmap: a segment file cut short under a mapping kills the process with SIGBUS,
-    while a plain read of it raises an error that search turns into IndexUnavailable.
-    Whoosh leaves files open when it fails half-way; close_all() closes them then.
-    """
-
-    def __init__(self, generation: Path):
-        super().__init__(str(generation), supports_mmap=False)
-        self._opened: list = []  # strong references: a dropped file would close noisily
-
-    def _remember(self, handle):
-        if len(self._opened) > 64:
-            self._opened = [h for h in self._opened if not h.is_closed]
-        self._opened.append(handle)
-        return handle
-
-    def open_file(self, name, **kwargs):
-        return self._remember(super().open_file(name, **kwargs))
-
-    def create_file(self, name, **kwargs):
-        return self._remember(super().create_file(name, **kwargs))
-
-    def close_all(self) -> None:
-        opened, self._opened = self._opened, []
-        for handle in opened:
-            if not handle.is_closed:
-                with contextlib.suppress(Exception):
-                    handle.close()
-
-
 @dataclass
 class _OpenSearcher:
     """An open searcher on one generation, with its segments as queries see them."""
 
     generation: str
-    storage: _Storage
+    storage: GenerationStorage
     searcher: object
     leaves: list[Leaf]
     modules: tuple[str, ...]
@@ -124,7 +94,7 @@ class _OpenSearcher:
 
 
 def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _OpenSearcher:
-    storage = _Storage(generation)
+    storage = GenerationStorage(generation)
     try:
         searcher = _open_index(storage).searcher()
         leaves = []
@@ -199,7 +169,7 @@ class SearchIndex:
         generation = self.current_generation()
         if generation is None:
             return "missing"
-        storage = _Storage(generation)
+        storage = GenerationStorage(generation)
         try:
             with _open_index(storage).searcher() as searcher:
                 searcher.doc_count()
@@ -338,7 +308,7 @@ class SearchIndex:
         generation = self.current_generation()
         if generation is None:
             raise IndexUnavailable("no search index has been built yet")
-        storage = _Storage(generation)
+        storage = GenerationStorage(generation)
         try:
             try:
                 writer = _open_index(storage).writer(timeout=10.0)
@@ -373,7 +343,7 @@ class SearchIndex:
         generation = self.directory / f"gen-{stamp}-{secrets.token_hex(4)}"
         generation.mkdir()
         try:
-            storage = _Storage(generation)
+            storage = GenerationStorage(generation)
             ix = storage.create_index(SCHEMA)
             # One segment per process: merging them would cost as much as the build again.
             writer = ix.writer(procs=procs, limitmb=limitmb, multisegment=procs > 1)
