@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 
 from learnhub.activities.models import Activity, ActivityKind
 from learnhub.cache import cached_page, cached_value, track_content
@@ -55,7 +55,7 @@ class ResultsBody:
 
 def results_body(render: Callable[[], ResultsBody]) -> ResultsBody:
     """The body of this request's results page, from the cache or ``render``."""
-    version = backends.backend().version()
+    version = _index_version()
     if version is None:
         return render()
     parts = (request.full_path, elder_mode_requested(), text_size_requested(), *_key(version))
@@ -65,10 +65,17 @@ def results_body(render: Callable[[], ResultsBody]) -> ResultsBody:
 
 def results_page(body: ResultsBody, render: Callable[[], str]) -> str:
     """The whole page for a signed-out visitor (cache.cached_page), or ``render``'s."""
-    version = backends.backend().version()
+    version = _index_version()
     if version is None or body.from_database:
         return render()
     return cached_page("search", render, SEARCH_RESULTS, key=_key(version))
+
+
+def _index_version() -> str | None:
+    """The backend's version, asked once a request (Whoosh lists the index's folder)."""
+    if "search_index_version" not in g:
+        g.search_index_version = backends.backend().version()
+    return g.search_index_version
 
 
 def _key(version: str) -> tuple:
