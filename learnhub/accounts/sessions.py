@@ -17,11 +17,12 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from learnhub.database import utcnow
 from learnhub.extensions import db
+from learnhub.inbox.services import note_unread_count, unread_count_of
 
 from .models import DeviceSession, EndReason, User
 from .one_time import new_token, secret_hash
@@ -60,6 +61,15 @@ def start_session(user: User, remember: bool, device: str, now: datetime | None 
     return token
 
 
+# Every signed-in request runs this: one statement, built once, brings the session, its user
+# and the header's unread-message count.
+_SIGNED_IN = (
+    select(DeviceSession, unread_count_of(DeviceSession.user_id))
+    .options(joinedload(DeviceSession.user))
+    .where(DeviceSession.token_hash == bindparam("token_hash"), DeviceSession.ended_at.is_(None))
+)
+
+
 def user_for_token(token: str, now: datetime | None = None) -> User | None:
     """The user whose open device session this token names, or None (ended, expired, unknown).
 
@@ -68,13 +78,10 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
     if not token:
         return None
     now = now or utcnow()
-    row = db.session.scalar(
-        select(DeviceSession)
-        .options(joinedload(DeviceSession.user))  # every signed-in request: one query, not two
-        .where(DeviceSession.token_hash == secret_hash(token), DeviceSession.ended_at.is_(None))
-    )
-    if row is None:
+    found = db.session.execute(_SIGNED_IN, {"token_hash": secret_hash(token)}).first()
+    if found is None:
         return None
+    row, unread = found
     if now >= row.expires_at or now - row.last_seen_at >= _idle_limit(row):
         _end_quietly(row.id, EndReason.EXPIRED, now)
         return None
@@ -84,6 +91,7 @@ def user_for_token(token: str, now: datetime | None = None) -> User | None:
     if now - row.last_seen_at >= TOUCH_EVERY:
         _touch(row.id, now)
     user.device_token, user.device_session = token, row
+    note_unread_count(unread)
     return user
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale
 from flask_login import current_user
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from learnhub.database import utcnow
@@ -47,6 +47,7 @@ def send(
         sent = db.session.scalar(select(Message.id).where(Message.dedupe_key == dedupe_key))
         if sent is not None:
             return None
+    forget_unread_count()  # the badge may count this message: count again when it is shown
     message = Message(
         recipient_id=recipient_id,
         subject=subject[:200],
@@ -80,16 +81,35 @@ def path_for(endpoint: str, **values) -> str:
 
 
 def unread_count(recipient_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Message.id)).where(
-            Message.recipient_id == recipient_id, Message.read_at.is_(None)
-        )
+    return db.session.scalar(select(unread_count_of(recipient_id)))
+
+
+def unread_count_of(recipient_id: int | ColumnElement[int]) -> ScalarSelect[int]:
+    """A person's unread messages as a scalar subquery: given a column, the query of the
+    signed-in user brings the header's badge along (one query a request instead of two)."""
+    return (
+        select(func.count(Message.id))
+        .where(Message.recipient_id == recipient_id, Message.read_at.is_(None))
+        .scalar_subquery()
     )
 
 
+def note_unread_count(count: int) -> None:
+    """The signed-in person's unread count, read with their session at the request's start;
+    kept for the badge until something in this request sends or reads a message."""
+    if has_request_context():
+        g.inbox_unread_count = count
+
+
+def forget_unread_count() -> None:
+    if has_request_context():
+        g.pop(_UNREAD_OF_THIS_REQUEST, None)
+
+
 def my_unread_count() -> int:
-    """The signed-in person's unread messages, for the header's badge: counted at most once
-    per request (one query on the recipient and read index), 0 for a visitor."""
+    """The signed-in person's unread messages, for the header's badge: read with the signed-in
+    user (accounts.sessions), counted again only after this request sent or read a message;
+    0 for a visitor."""
     if not has_request_context() or not current_user.is_authenticated:
         return 0
     if _UNREAD_OF_THIS_REQUEST not in g:
@@ -121,7 +141,7 @@ def message_for(recipient_id: int, message_id: int) -> Message | None:
 def mark_read(message: Message) -> None:
     if message.read_at is None:
         message.read_at = utcnow()
-        g.pop(_UNREAD_OF_THIS_REQUEST, None)
+        forget_unread_count()
 
 
 def mark_all_read(recipient_id: int) -> int:
@@ -132,7 +152,7 @@ def mark_all_read(recipient_id: int) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    g.pop(_UNREAD_OF_THIS_REQUEST, None)
+    forget_unread_count()
     return result.rowcount
 
 
