@@ -6,7 +6,6 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from learnhub.cache import CATALOGUE, cached_page
 from learnhub.catalogue.models import CourseStatus, Lesson
@@ -18,6 +17,7 @@ from learnhub.ui import canonical_redirect
 
 from . import services, speech
 from .blueprint import bp
+from .course_page import course_content
 from .forms import QuizForm
 
 
@@ -28,8 +28,8 @@ def _visible_lesson(lesson_id: int) -> Lesson:
     return lesson
 
 
-# Signed-out visitors get the course page from the cache (cached_page); signed-in ones see
-# their progress and buttons, so theirs is built each time.
+# Signed-out visitors get the whole course page from the cache (cached_page); signed-in ones
+# the kept public part with their own progress and buttons put in (course_page.py).
 
 
 @bp.get("/courses/<int:course_id>")
@@ -45,30 +45,8 @@ def course(course_id: int):
 
 
 def _course_page(course_id: int) -> str:
-    title, body = _course_content(course_id)
-    return render_template("learning/course.html", title=title, body=Markup(body))  # noqa: S704 - rendered
-
-
-def _course_content(course_id: int) -> tuple[str, str]:
-    """The course page's title and rendered content for the current visitor (404 if hidden)."""
-    found = visible_course(course_id)
-    if found is None:
-        abort(404)
-    enrolment = completion = None
-    states = {}
-    if current_user.is_authenticated:
-        enrolment = services.enrolment_of(current_user, found)
-        completion = services.completion_of(current_user, found)
-        states = services.lesson_states(current_user, found)
-    body = render_template(
-        "learning/_course_body.html",
-        server_speech=speech.espeak_available(),
-        course=found,
-        enrolment=enrolment if enrolment and enrolment.active else None,
-        completion=completion,
-        states=states,
-    )
-    return found.title, body
+    title, body = course_content(course_id)
+    return render_template("learning/course.html", title=title, body=body)
 
 
 @bp.get("/courses/<int:course_id>/speech.wav")

@@ -34,24 +34,38 @@ KIND_LABELS = {
 def rating_panel(course=None, activity=None):
     """What the course (or activity) page shows: the summary once there are enough ratings,
     and, for a learner who may rate, the form with their present rating."""
-    found = services.summary(course=course, activity=activity)
+    return {
+        "summary": rating_summary(course=course, activity=activity),
+        **(rating_form(course=course, activity=activity) or {"form": None}),
+    }
+
+
+@bp.app_template_global()
+def rating_summary(course=None, activity=None) -> services.Summary:
+    """The public half of the panel: the same for every visitor (the course page keeps it)."""
+    return services.summary(course=course, activity=activity)
+
+
+@bp.app_template_global()
+def rating_form(course=None, activity=None) -> dict | None:
+    """The personal half: the form with the learner's present rating, if they may rate."""
     may = (
         services.may_rate_course(current_user, course)
         if course is not None
         else services.may_rate_activity(current_user, activity)
     )
-    form = None
-    if may:
-        form = RatingForm()
-        mine = services.rating_of(current_user, course, activity)
-        if mine is not None and not form.is_submitted():
-            form.score.data, form.comment.data = str(mine.score), mine.comment
+    if not may:
+        return None
+    form = RatingForm()
+    mine = services.rating_of(current_user, course, activity)
+    if mine is not None and not form.is_submitted():
+        form.score.data, form.comment.data = str(mine.score), mine.comment
     action = (
         url_for("satisfaction.rate_course", course_id=course.id)
         if course is not None
         else url_for("satisfaction.rate_activity", activity_id=activity.id)
     )
-    return {"summary": found, "form": form, "action": action}
+    return {"form": form, "action": action}
 
 
 def _rate(form: RatingForm, back: str, **subject):

@@ -1,0 +1,111 @@
+"""The course page: what every visitor sees alike is kept, each learner's part is put in.
+
+The public part (breadcrumbs, introduction, facts, teachers, the ratings' summary, the lesson
+list) is rendered once per course, language, elder mode and text size and kept under the
+catalogue's content version, with slots (``<!--slot:name-->``) where the visitor's own part
+goes: the study panel (enrol, continue, done), the rating form and each lesson's done mark.
+A signed-in learner's page then costs their own few queries and no catalogue query; before,
+the course and its lessons were read and the whole body rendered for every learner.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import abort, current_app, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from learnhub.cache import CATALOGUE, cached_value
+from learnhub.catalogue.models import CourseStatus
+from learnhub.catalogue.services import visible_course
+from learnhub.ui import elder_mode_requested, text_size_requested
+
+from . import services, speech
+
+_SLOT = re.compile(r"<!--slot:([a-z0-9-]+)-->")
+
+
+@dataclass(frozen=True)
+class LessonLine:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What a visitor's own part needs of the course: plain values, kept with the page."""
+
+    id: int
+    title: str
+    archived: bool
+    lessons: tuple[LessonLine, ...]
+
+
+@dataclass(frozen=True)
+class PublicCourse:
+    outline: CourseOutline
+    html: str  # with slots for the visitor's own part
+
+
+def slot(name: str) -> Markup:
+    """Where a visitor's own part goes in a kept page (filled by ``fill_slots``)."""
+    return Markup(f"<!--slot:{name}-->")  # noqa: S704 - a fixed comment of our own
+
+
+def course_content(course_id: int) -> tuple[str, Markup]:
+    """The course page's title and content for the current visitor (404 if hidden)."""
+    public = cached_value(
+        "course-public",
+        (course_id, elder_mode_requested(), text_size_requested()),
+        lambda: _public_course(course_id),
+        CATALOGUE,
+    )
+    if public is None:
+        abort(404)
+    outline = public.outline
+    return outline.title, fill_slots(public.html, _own_part(outline))
+
+
+def _public_course(course_id: int) -> PublicCourse | None:
+    found = visible_course(course_id)
+    if found is None:
+        return None
+    outline = CourseOutline(
+        id=found.id,
+        title=found.title,
+        archived=found.status is CourseStatus.ARCHIVED,
+        lessons=tuple(LessonLine(lesson.id, lesson.title) for lesson in found.lessons),
+    )
+    html = render_template("learning/_course_body.html", course=found,
+                           server_speech=speech.espeak_available(), slot=slot)  # fmt: skip
+    return PublicCourse(outline, html)
+
+
+def _own_part(outline: CourseOutline) -> dict[str, str]:
+    """The slots' contents for this visitor: the study panel, the rating form, done marks."""
+    enrolment = completion = None
+    states = {}
+    if current_user.is_authenticated:
+        enrolment = services.enrolment_of(current_user, outline)
+        completion = services.completion_of(current_user, outline)
+        states = services.lesson_states(current_user, outline)
+    enrolment = enrolment if enrolment and enrolment.active else None
+    done = {lesson_id for lesson_id, state in states.items() if state.completed_at}
+    template = current_app.jinja_env.get_template("learning/_course_own_part.html")
+    context = {"course": outline, "enrolment": enrolment, "completion": completion,
+               "done": done}  # fmt: skip
+    current_app.update_template_context(context)
+    own = template.make_module(context)
+    fills = {"study": str(own.study), "rating-form": str(own.rating)}
+    if done:
+        mark = str(Markup('<span class="lesson-done">✓ %s</span>') % _("Done"))
+        fills.update((f"done-{lesson_id}", mark) for lesson_id in done)
+    return fills
+
+
+def fill_slots(html: str, fills: dict[str, str]) -> Markup:
+    """The kept page with each slot replaced by its content (an unnamed slot by nothing)."""
+    return Markup(_SLOT.sub(lambda m: fills.get(m.group(1), ""), html))  # noqa: S704 - ours

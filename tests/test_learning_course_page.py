@@ -1,0 +1,83 @@
+"""The course page keeps what every visitor sees alike and puts in each learner's own part:
+one learner's progress, buttons and form token never show on another's page, and an edit
+of the course shows to everyone at once."""
+
+import re
+
+from sqlalchemy import event
+
+from learnhub.catalogue.models import Lesson
+from learnhub.extensions import db
+from tests.helpers import csrf_token_from, sign_in
+from tests.learning_steps import enrol, lesson_ids, read_lesson
+
+
+def page_of(client, course_id) -> str:
+    response = client.get(f"/courses/{course_id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def done_marks(html: str) -> int:
+    return html.count('class="lesson-done"')
+
+
+def test_each_learner_sees_their_own_part_of_the_kept_page(app, make_user, make_course):
+    course_id = make_course(title="扫码支付很简单", lessons=["text", "text", "text"])
+    make_user(login="reader")
+    make_user(login="newcomer")
+    reader, newcomer, visitor = app.test_client(), app.test_client(), app.test_client()
+    sign_in(reader, "reader")
+    sign_in(newcomer, "newcomer")
+    enrol(reader, course_id)
+    first = lesson_ids(app, course_id)[0]
+    read_lesson(reader, app, first)
+
+    for _ in range(2):  # the second time, every page comes from the kept public part
+        mine, theirs, public = (page_of(c, course_id) for c in (reader, newcomer, visitor))
+        assert "已完成 1 课，共 3 课" in mine and "继续学习" in mine and done_marks(mine) == 1
+        assert "退出这门课程" in mine and "报名学习" not in mine
+        assert "报名学习" in theirs and done_marks(theirs) == 0 and "继续学习" not in theirs
+        assert "登录" in public and "报名学习" not in public and done_marks(public) == 0
+        assert "<!--slot:" not in mine + theirs + public
+        # Each page carries its own session's token.
+        assert csrf_token_from(mine) != csrf_token_from(theirs)
+    # The done mark is on the lesson read, not on another.
+    item = re.search(rf'<li>\s*<a href="/lessons/{first}">.*?</li>', mine, re.S).group(0)
+    assert "lesson-done" in item
+
+
+def test_an_edit_of_a_lesson_shows_at_once_to_signed_in_learners(app, make_user, make_course):
+    course_id = make_course(title="扫码支付很简单", lessons=["text", "text"])
+    make_user(login="reader")
+    reader = app.test_client()
+    sign_in(reader, "reader")
+    assert "第1课" in page_of(reader, course_id)
+    with app.app_context():
+        lesson = db.session.get(Lesson, lesson_ids(app, course_id)[0])
+        lesson.title = "认识付款码"
+        db.session.commit()
+    assert "认识付款码" in page_of(reader, course_id)
+
+
+def test_a_learner_reads_no_course_or_lesson_row_once_the_page_is_kept(app, make_user, make_course):
+    course_id = make_course(lessons=["text", "text"])
+    make_user(login="reader")
+    reader = app.test_client()
+    sign_in(reader, "reader")
+    enrol(reader, course_id)
+    page_of(reader, course_id)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def watch(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        page_of(reader, course_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+    catalogue_reads = [s for s in statements if re.search(r"FROM (course|lesson)\b", s)]
+    assert catalogue_reads == []
