@@ -115,6 +115,25 @@ def compile_command():
     compile_catalogues()
 
 
+# Numeric date patterns read the same in every language: written with strftime in the
+# visitor's time zone, as Babel would (Babel parses the pattern and formats field by field on
+# each call: a tenth of a credit statement's page went to its dates).
+_NUMERIC_PATTERNS = {
+    "yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M",
+    "yyyy-MM-dd HH:mm:ss": "%Y-%m-%d %H:%M:%S",
+    "yyyy-MM-dd": "%Y-%m-%d",
+    "HH:mm": "%H:%M",
+}
+
+
+def format_datetime(datetime=None, format=None, rebase=True) -> str:
+    """Flask-Babel's format_datetime, faster for the numeric patterns above."""
+    pattern = _NUMERIC_PATTERNS.get(format)
+    if pattern is None or datetime is None or not rebase:
+        return flask_babel.format_datetime(datetime, format, rebase)
+    return flask_babel.to_user_timezone(datetime).strftime(pattern)
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.cli.add_command(translations_cli)
@@ -122,6 +141,6 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=flask_babel.get_locale,
         format_date=flask_babel.format_date,
-        format_datetime=flask_babel.format_datetime,
+        format_datetime=format_datetime,
         format_number=flask_babel.format_decimal,
     )

@@ -3,13 +3,14 @@
 import re
 from datetime import UTC, datetime
 
+import flask_babel
 import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
 from learnhub.accounts.models import User
 from learnhub.extensions import db
-from learnhub.i18n import TRANSLATIONS_DIR, extract_messages
+from learnhub.i18n import TRANSLATIONS_DIR, extract_messages, format_datetime
 from tests.helpers import sign_in, submit
 
 LOCALES = ["zh_CN", "en"]
@@ -115,3 +116,24 @@ def test_dates_are_shown_in_china_time_and_the_pages_language(client, app, make_
     assert "2026年1月2日" in client.get("/me/account").get_data(as_text=True)
     submit(client, "/preferences/language", {"locale": "en"}, page="/")
     assert "January 2, 2026" in client.get("/me/account").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_numeric_dates_read_as_babel_writes_them(app, locale):
+    """Templates' numeric patterns are written without Babel (a statement's page spent a
+    tenth of its time there): the same text as Babel's, in China time, in both languages."""
+    moments = [
+        datetime(2026, 1, 1, 17, 30, tzinfo=UTC),  # already 2 January in China
+        datetime(2026, 12, 31, 23, 59, 58, tzinfo=UTC),
+        datetime(2026, 6, 5, 3, 4, 5),  # naive: UTC, as the database gives it
+    ]
+    patterns = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "HH:mm"]
+    with app.test_request_context(headers={"Cookie": f"learnhub_locale={locale}"}):
+        for moment in moments:
+            for pattern in patterns:
+                expected = flask_babel.format_datetime(moment, pattern)
+                assert format_datetime(moment, pattern) == expected, (moment, pattern)
+        assert format_datetime(moments[0], "yyyy-MM-dd HH:mm") == "2026-01-02 01:30"
+        assert format_datetime(moments[0], "long") == flask_babel.format_datetime(
+            moments[0], "long"
+        )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import abort, current_app, render_template
+from flask import abort, current_app, g, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -44,44 +44,57 @@ class CourseOutline:
     lessons: tuple[LessonLine, ...]
 
 
-@dataclass(frozen=True)
-class PublicCourse:
-    outline: CourseOutline
-    html: str  # with slots for the visitor's own part
-
-
 def slot(name: str) -> Markup:
     """Where a visitor's own part goes in a kept page (filled by ``fill_slots``)."""
     return Markup(f"<!--slot:{name}-->")  # noqa: S704 - a fixed comment of our own
 
 
-def course_content(course_id: int) -> tuple[str, Markup]:
-    """The course page's title and content for the current visitor (404 if hidden)."""
-    public = cached_value(
-        "course-public",
-        (course_id, elder_mode_requested(), text_size_requested()),
-        lambda: _public_course(course_id),
-        CATALOGUE,
-    )
-    if public is None:
-        abort(404)
-    outline = public.outline
-    return outline.title, fill_slots(public.html, _own_part(outline))
+def course_outline(course_id: int) -> CourseOutline | None:
+    """The course's title and lessons as the public may see them (None: a draft or no such
+    course), kept under the catalogue's version; the lesson page's way around its course."""
+    return cached_value("course-outline", (course_id,), lambda: _outline(course_id), CATALOGUE)
 
 
-def _public_course(course_id: int) -> PublicCourse | None:
-    found = visible_course(course_id)
+def _outline(course_id: int) -> CourseOutline | None:
+    found = _visible_course_once(course_id)
     if found is None:
         return None
-    outline = CourseOutline(
+    return CourseOutline(
         id=found.id,
         title=found.title,
         archived=found.status is CourseStatus.ARCHIVED,
         lessons=tuple(LessonLine(lesson.id, lesson.title) for lesson in found.lessons),
     )
-    html = render_template("learning/_course_body.html", course=found,
+
+
+def course_content(course_id: int) -> tuple[str, Markup]:
+    """The course page's title and content for the current visitor (404 if hidden)."""
+    outline = course_outline(course_id)
+    if outline is None:
+        abort(404)
+    html = cached_value(
+        "course-public",
+        (course_id, elder_mode_requested(), text_size_requested()),
+        lambda: _public_html(course_id),
+        CATALOGUE,
+    )
+    return outline.title, fill_slots(html, _own_part(outline))
+
+
+def _public_html(course_id: int) -> str:
+    """The public part, with slots (the course is visible: its outline was found)."""
+    found = _visible_course_once(course_id)
+    return render_template("learning/_course_body.html", course=found,
                            server_speech=speech.espeak_available(), slot=slot)  # fmt: skip
-    return PublicCourse(outline, html)
+
+
+def _visible_course_once(course_id: int):
+    """The course and its lessons, read at most once a request (the outline and the public
+    part are kept apart, but missing together they are built from one read)."""
+    read = g.setdefault("learning_courses_read", {})
+    if course_id not in read:
+        read[course_id] = visible_course(course_id)
+    return read[course_id]
 
 
 def _own_part(outline: CourseOutline) -> dict[str, str]:

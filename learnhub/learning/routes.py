@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learnhub.cache import CATALOGUE, cached_page
-from learnhub.catalogue.models import CourseStatus, Lesson
+from learnhub.catalogue.models import Lesson
 from learnhub.catalogue.services import visible_course
 from learnhub.database import expect_write
 from learnhub.extensions import db
@@ -17,13 +17,13 @@ from learnhub.ui import canonical_redirect
 
 from . import services, speech
 from .blueprint import bp
-from .course_page import course_content
+from .course_page import course_content, course_outline
 from .forms import QuizForm
 
 
 def _visible_lesson(lesson_id: int) -> Lesson:
     lesson = db.session.get(Lesson, lesson_id)
-    if lesson is None or lesson.course.status is CourseStatus.DRAFT:
+    if lesson is None or course_outline(lesson.course_id) is None:  # None: a draft course
         abort(404)
     return lesson
 
@@ -108,29 +108,32 @@ def lesson(lesson_id: int):
     found = _visible_lesson(lesson_id)
     services.view_resource("lesson", found.id, found.course_id)
     learner = current_user if current_user.is_authenticated else None
-    if learner is not None and services.needs_writing(learner, found):
+    visit = services.visit_without_writing(learner, found)
+    if visit is None:
         # Opening it starts a reading or issues a quiz attempt: end this page's reads and
         # write in a transaction of its own (on SQLite one that takes the write lock first).
+        # Otherwise no commit: it would expire the user and the lesson, read again to show.
         db.session.commit()
         expect_write()
-    visit = services.visit_lesson(learner, found)
-    db.session.commit()
+        visit = services.visit_lesson(learner, found)
+        db.session.commit()
     return _render_lesson(found, visit)
 
 
 def _render_lesson(lesson: Lesson, visit: services.LessonVisit, result=None, answers=None):
     """The lesson page, with the learner's progress and the way to the next lesson."""
-    lessons = lesson.course.lessons
-    index = lessons.index(lesson)
+    course = course_outline(lesson.course_id)
+    lessons = [line.id for line in course.lessons]
+    index = lessons.index(lesson.id)
     return render_template(
         "learning/lesson.html",
         lesson=lesson,
-        course=lesson.course,
+        course=course,
         enrolled=visit.enrolled,
         progress=visit.progress,
         visit=visit,
-        previous=lessons[index - 1] if index > 0 else None,
-        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        previous=course.lessons[index - 1] if index > 0 else None,
+        next=course.lessons[index + 1] if index + 1 < len(lessons) else None,
         quiz_form=QuizForm(formdata=None, form_token=visit.quiz_token),
         result=result,
         answers=answers or {},

@@ -15,7 +15,7 @@ import each other's modules, never this package.
 from .completion import completion_of
 from .enrolment import UNDO_WINDOW, enrol, enrolment_of, is_enrolled, leave
 from .errors import LearningError
-from .lesson_visit import LessonVisit, needs_writing, visit_lesson
+from .lesson_visit import LessonVisit, visit_lesson, visit_without_writing
 from .media import MEDIA_DONE_SHARE, report_media_position
 from .overview import CourseProgress, my_learning
 from .progress import lesson_states, progress_of
@@ -42,7 +42,6 @@ __all__ = [
     "lesson_states",
     "mark_text_read",
     "my_learning",
-    "needs_writing",
     "open_attempt",
     "progress_of",
     "reading_seconds",
@@ -52,4 +51,5 @@ __all__ = [
     "submit_quiz",
     "view_resource",
     "visit_lesson",
+    "visit_without_writing",
 ]

@@ -21,13 +21,21 @@ UNDO_WINDOW = timedelta(minutes=10)
 
 
 def enrolment_of(user: User, course: Course) -> Enrolment | None:
+    return enrolment_in(user, course.id)
+
+
+def enrolment_in(user: User, course_id: int) -> Enrolment | None:
     return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id)
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)
     )
 
 
 def is_enrolled(user: User, course: Course) -> bool:
-    enrolment = enrolment_of(user, course)
+    return is_enrolled_in(user, course.id)
+
+
+def is_enrolled_in(user: User, course_id: int) -> bool:
+    enrolment = enrolment_in(user, course_id)
     return enrolment is not None and enrolment.active
 
 

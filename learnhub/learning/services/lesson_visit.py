@@ -10,7 +10,7 @@ from learnhub.catalogue.models import Lesson, LessonKind
 from learnhub.database import utcnow
 
 from ..models import LessonProgress
-from .enrolment import is_enrolled
+from .enrolment import is_enrolled, is_enrolled_in
 from .progress import progress_of, progress_row
 from .quizzes import QuizResting, open_attempt
 from .reading import reading_seconds
@@ -27,15 +27,21 @@ class LessonVisit:
     quiz_retry_at: datetime | None = None  # quizzes: resting until then, no form
 
 
-def needs_writing(user: User, lesson: Lesson) -> bool:
-    """Whether opening this lesson notes something (so the page must write): a text's first
-    opening (its reading starts), every opening of a quiz (an attempt is issued). Opening a
+def visit_without_writing(user: User | None, lesson: Lesson) -> LessonVisit | None:
+    """The page's view of the learner when opening this lesson notes nothing, or None when
+    it notes something (a text's first opening starts its reading, every opening of a quiz
+    issues an attempt): then call ``visit_lesson`` in a transaction that writes. Opening a
     text again only reads, and so takes no write lock."""
-    if lesson.kind not in (LessonKind.TEXT, LessonKind.QUIZ) or not is_enrolled(
-        user, lesson.course
-    ):
-        return False
-    return lesson.kind is LessonKind.QUIZ or progress_of(user, lesson) is None
+    if user is None or not is_enrolled_in(user, lesson.course_id):
+        return LessonVisit(enrolled=False)
+    if lesson.kind is LessonKind.QUIZ:
+        return None
+    progress = progress_of(user, lesson)
+    if lesson.kind is not LessonKind.TEXT:
+        return LessonVisit(True, progress)
+    if progress is None:
+        return None
+    return LessonVisit(True, progress, reading_seconds=reading_seconds(lesson))
 
 
 def visit_lesson(user: User | None, lesson: Lesson, now: datetime | None = None) -> LessonVisit:
