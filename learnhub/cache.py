@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -21,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .extensions import cache, db
+from .translation_domain import current_locale
 from .ui import elder_mode_requested, text_size_requested
 
 CATALOGUE = "catalogue"
@@ -46,7 +46,7 @@ def cached_value(name: str, parts: tuple, compute: Callable[[], object], content
     ``keep`` refuses is returned but not kept (one made from a stand-in source)."""
     if not current_app.config.get("CACHE_FRAGMENTS", True):
         return compute()
-    key = f"{name}:{get_locale()}:{content_version(content)}:{parts!r}"
+    key = f"{name}:{current_locale()}:{content_version(content)}:{parts!r}"
     value = cache.get(key)
     if value is None:
         value = compute()

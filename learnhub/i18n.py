@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from .config import PROJECT_ROOT
 from .extensions import babel
-from .translation_domain import catalogue_name, parsed_locale
+from .translation_domain import catalogue_name, current_locale, parsed_locale
 
 LOCALE_COOKIE = "learnhub_locale"
 TRANSLATIONS_DIR = PROJECT_ROOT / "translations"
@@ -134,12 +134,25 @@ def format_datetime(datetime=None, format=None, rebase=True) -> str:
     return flask_babel.to_user_timezone(datetime).strftime(pattern)
 
 
+def _translations():
+    return babel.domain_instance.get_translations()  # the domain is built on first use
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.cli.add_command(translations_cli)
     app.jinja_env.filters["html_lang"] = html_lang
+    # Templates translate through our one domain directly: Flask-Babel's callables first look
+    # up which domain the request uses (one per string, a page has up to a hundred and more).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
-        get_locale=flask_babel.get_locale,
+        get_locale=current_locale,
         format_date=flask_babel.format_date,
         format_datetime=format_datetime,
         format_number=flask_babel.format_decimal,

@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from babel import Locale
 from flask import Flask, current_app, redirect, request, url_for
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from .translation_domain import current_locale
 
 ELDER_MODE_COOKIE = "learnhub_elder_mode"
 TEXT_SIZE_COOKIE = "learnhub_text_size"
@@ -69,7 +70,7 @@ def primary_nav() -> list[NavLink]:
     Their labels and addresses are the same for every visitor of a language (on every page of
     a signed-in visitor): built once per language and script root, kept by the app.
     """
-    key = (str(get_locale()), request.script_root)
+    key = (str(current_locale()), request.script_root)
     kept = current_app.extensions.setdefault("learnhub_primary_nav", {})
     entries = kept.get(key)
     if entries is None:

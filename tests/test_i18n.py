@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import flask_babel
 import pytest
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from sqlalchemy import select
 
 from learnhub.accounts.models import User
@@ -137,3 +138,19 @@ def test_numeric_dates_read_as_babel_writes_them(app, locale):
         assert format_datetime(moments[0], "long") == flask_babel.format_datetime(
             moments[0], "long"
         )
+
+
+def test_a_forced_language_holds_inside_and_the_page_language_comes_back(app):
+    """Messages in the recipient's language (force_locale) and templates translate through
+    learnhub's own locale look-up: it must follow Flask-Babel's state both ways."""
+    template = "{{ _('My credits') }}"
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=zh_CN"}):
+        assert flask_babel.gettext("My credits") == "我的学分"
+        assert render_template_string(template) == "我的学分"
+        with flask_babel.force_locale("en"):
+            assert flask_babel.gettext("My credits") == "My credits"
+            assert render_template_string(template) == "My credits"
+        assert flask_babel.gettext("My credits") == "我的学分"
+        assert render_template_string(template) == "我的学分"
+    with app.test_request_context(headers={"Cookie": "learnhub_locale=en"}):
+        assert render_template_string(template) == "My credits"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import secrets
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from learnhub.catalogue.authoring import raise_if, refuse
 from learnhub.extensions import db
+from learnhub.translation_domain import current_locale
 
 from .models import ActivityKind
 
@@ -51,7 +51,7 @@ def ensure_activity_kinds() -> int:
 
 def kind_name(kind: ActivityKind) -> str:
     """The kind's name in the page's language."""
-    locale = get_locale()
+    locale = current_locale()
     return kind.name if locale is None or locale.language == "zh" else kind.name_en
 
 

@@ -6,7 +6,6 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -25,6 +24,7 @@ from learnhub.cache import CATALOGUE, track_content
 from learnhub.database import UTCDateTime, string_enum, utcnow
 from learnhub.extensions import db
 from learnhub.regions.models import Region
+from learnhub.translation_domain import current_locale
 
 
 class CourseStatus(enum.StrEnum):
@@ -106,7 +106,7 @@ class Module(db.Model):
 
 
 def _english() -> bool:
-    locale = get_locale()
+    locale = current_locale()
     return locale is not None and locale.language == "en"
 
 

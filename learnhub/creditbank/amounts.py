@@ -13,8 +13,9 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import format_decimal
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from learnhub.translation_domain import current_locale
 
 from .errors import CreditError
 from .models import CREDIT_QUANTUM, CREDIT_SCALE
@@ -56,7 +57,7 @@ def hours_to_credits(hours: Decimal) -> Decimal:
 
 def format_credits(amount: Decimal, signed: bool = False) -> str:
     """1234.5 → "1,234.50"; with ``signed`` a deposit shows "+0.50" and a withdrawal "−2.00"."""
-    text = _grouped(abs(Decimal(amount)), get_locale())
+    text = _grouped(abs(Decimal(amount)), current_locale())
     if signed:
         return ("+" if amount > 0 else "−") + text
     return ("−" if amount < 0 else "") + text

@@ -3,7 +3,6 @@
 import math
 
 from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,6 +12,7 @@ from learnhub.catalogue.services import visible_course
 from learnhub.database import expect_write
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
+from learnhub.translation_domain import current_locale
 from learnhub.ui import canonical_redirect
 
 from . import services, speech
@@ -53,7 +53,7 @@ def _course_page(course_id: int) -> str:
 def course_speech(course_id: int):
     """The course's title and summary read aloud (made once by espeak-ng)."""
     found = visible_course(course_id) or abort(404)
-    language = get_locale().language if get_locale() else "zh"
+    language = current_locale().language if current_locale() else "zh"
     path = speech.speech_file(f"{found.title}\n{found.summary}", language)
     if path is None:
         abort(404)
@@ -226,7 +226,7 @@ def lesson_speech(lesson_id: int):
     """The lesson text read aloud (for browsers that have no Chinese voice of their own)."""
     found = _visible_lesson(lesson_id)
     text = speech.plain_text(f"<p>{found.title}</p>{found.body_html}")
-    path = speech.speech_file(text, get_locale().language if get_locale() else "zh")
+    path = speech.speech_file(text, current_locale().language if current_locale() else "zh")
     if path is None:
         abort(404)
     return send_file(path, mimetype="audio/wav", max_age=86400)

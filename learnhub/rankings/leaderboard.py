@@ -15,7 +15,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -23,6 +22,7 @@ from learnhub.catalogue.models import Course
 from learnhub.clock import local_today
 from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
+from learnhub.translation_domain import current_locale
 
 from .aggregates import (
     ACTIVE_LEARNERS,
@@ -108,7 +108,7 @@ class Entry:
 
     @property
     def display_name(self) -> str:
-        locale = get_locale()
+        locale = current_locale()
         return self.name if locale is None or locale.language == "zh" else self.name_en
 
     @property

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from decimal import Decimal
 
-from flask_babel import get_locale
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.extensions import db
+from learnhub.translation_domain import current_locale
 
 
 class RegionLevel(enum.StrEnum):
@@ -53,7 +53,7 @@ class Region(db.Model):
     @property
     def display_name(self) -> str:
         """The name in the page's language."""
-        locale = get_locale()
+        locale = current_locale()
         return self.name if locale is None or locale.language == "zh" else self.name_en
 
     def __repr__(self) -> str:
