@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from learnhub.accounts.models import User
 from learnhub.catalogue.models import Course, Lesson
@@ -17,8 +16,8 @@ from ..models import CourseCompletion, Enrolment, LessonProgress
 
 @dataclass(frozen=True)
 class CourseProgress:
-    course: Course
-    enrolment: Enrolment
+    course_id: int
+    title: str
     lessons_done: int
     lessons_total: int
     completed_at: datetime | None
@@ -29,48 +28,30 @@ class CourseProgress:
 
 
 def my_learning(user: User) -> list[CourseProgress]:
-    """Every course the learner is enrolled in, with progress, newest first."""
-    enrolments = db.session.scalars(
-        select(Enrolment)
-        .options(joinedload(Enrolment.course))  # one query, not one per course
-        .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None))
-        .order_by(Enrolment.enrolled_at.desc())
-    ).all()
-    if not enrolments:
-        return []
-    course_ids = [e.course_id for e in enrolments]
-    totals = dict(
-        db.session.execute(
-            select(Lesson.course_id, func.count(Lesson.id))
-            .where(Lesson.course_id.in_(course_ids))
-            .group_by(Lesson.course_id)
-        ).all()
+    """Every course the learner is enrolled in, with progress, newest first: one query
+    (each figure a subquery of the enrolment's course), plain rows, no entity built."""
+    course = Enrolment.course_id
+    lessons_total = (
+        select(func.count(Lesson.id)).where(Lesson.course_id == course).scalar_subquery()
     )
-    done = dict(
-        db.session.execute(
-            select(LessonProgress.course_id, func.count(LessonProgress.id))
-            .where(
-                LessonProgress.user_id == user.id,
-                LessonProgress.course_id.in_(course_ids),
-                LessonProgress.completed_at.is_not(None),
-            )
-            .group_by(LessonProgress.course_id)
-        ).all()
-    )
-    completed = dict(
-        db.session.execute(
-            select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
-                CourseCompletion.user_id == user.id, CourseCompletion.course_id.in_(course_ids)
-            )
-        ).all()
-    )
-    return [
-        CourseProgress(
-            e.course,
-            e,
-            done.get(e.course_id, 0),
-            totals.get(e.course_id, 0),
-            completed.get(e.course_id),
+    lessons_done = (
+        select(func.count(LessonProgress.id))
+        .where(
+            LessonProgress.user_id == user.id,
+            LessonProgress.course_id == course,
+            LessonProgress.completed_at.is_not(None),
         )
-        for e in enrolments
-    ]
+        .scalar_subquery()
+    )
+    completed_at = (
+        select(CourseCompletion.completed_at)
+        .where(CourseCompletion.user_id == user.id, CourseCompletion.course_id == course)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(course, Course.title, lessons_done, lessons_total, completed_at)
+        .join(Course, Course.id == course)
+        .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None))
+        .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+    )
+    return [CourseProgress(*row) for row in rows]
