@@ -9,13 +9,14 @@ other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -108,6 +109,30 @@ def cached_body(
     return cached_fragment(f"body:{name}", parts, render, content)
 
 
+_FILL = re.compile("\x00fill([0-9])\x00")
+
+
+def kept_layout(name: str, *parts, fills: tuple[str, ...] = (), caller) -> Markup:
+    """A part of the layout kept for every visitor whose ``parts`` are alike, signed in or
+    not: called from a template's ``{% call(…) kept_layout(…) %}`` block, which is rendered
+    only when missing. ``parts`` must name everything the block shows that differs between
+    visitors (the language and the script root are added); the CSRF token is cut out and put
+    back for each request, and each of ``fills`` (this page's path…) reaches the block as a
+    placeholder argument written where the value goes, put back escaped for each request.
+    Kept under the catalogue's version (the site's name)."""
+    placeholders = tuple(f"\x00fill{index}\x00" for index in range(len(fills)))
+    token = generate_csrf()
+
+    def render() -> str:
+        return str(caller(*placeholders)).replace(token, _CSRF_PLACEHOLDER)
+
+    html = cached_value(f"layout:{name}", (request.script_root, *parts), render, CATALOGUE)
+    escaped = [str(escape(value)) for value in fills]
+    # One pass: a value put in is never read again for placeholders (a path may hold \x00).
+    html = _FILL.sub(lambda m: escaped[int(m.group(1))], html.replace(_CSRF_PLACEHOLDER, token))
+    return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
+
+
 # ---- invalidation on commit ---------------------------------------------------------
 
 _contents_of_model: dict[type, set[str]] = {}
@@ -145,6 +170,7 @@ def _forget_after_rollback(session: Session) -> None:
 
 def init_cache(app: Flask) -> None:
     cache.init_app(app)
+    app.add_template_global(kept_layout)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)
         event.listen(Session, "after_commit", _bump_after_commit)
