@@ -1,10 +1,11 @@
 """Public catalogue pages: all courses and a module's courses, with filters."""
 
 from flask import abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 
-from learnhub.cache import CATALOGUE, cached_fragment, cached_page
+from learnhub.cache import CATALOGUE, cached_fragment, cached_page, cached_value
 from learnhub.regions.services import cities_of, get_region
-from learnhub.ui import canonical_redirect, page_number
+from learnhub.ui import canonical_redirect, elder_mode_requested, page_number, text_size_requested
 
 from . import services
 from .blueprint import bp
@@ -60,14 +61,26 @@ def _listing(template: str, module_id: int | None = None, **context):
         )
 
     listing = cached_fragment("listing", (request.endpoint, module_id, args), render, CATALOGUE)
-    return render_template(template, listing=listing, modules=services.list_modules(), **context)
+    return render_template(template, listing=listing, **context)
 
 
 def _module_page(slug: str) -> str:
+    """A module's page: its title and body are the same for every visitor (kept; signed-in
+    visitors get them in their own layout)."""
+    title, body = cached_value(
+        "module-page",
+        (request.full_path, elder_mode_requested(), text_size_requested()),
+        lambda: _module_content(slug),
+        CATALOGUE,
+    )
+    return render_template("catalogue/module.html", title=title, body=Markup(body))  # noqa: S704 - rendered
+
+
+def _module_content(slug: str) -> tuple[str, str]:
     found = services.module_by_slug(slug)
     if found is None:
         abort(404)
-    return _listing("catalogue/module.html", module_id=found.id, module=found)
+    return found.name, _listing("catalogue/_module_body.html", module_id=found.id, module=found)
 
 
 @bp.app_template_global()
@@ -91,7 +104,9 @@ def lesson_kind_label(kind) -> str:
 @bp.get("/courses")
 def index():
     return canonical_redirect(_listing_arguments()) or cached_page(
-        "courses", lambda: _listing("catalogue/index.html"), CATALOGUE
+        "courses",
+        lambda: _listing("catalogue/index.html", modules=services.list_modules()),
+        CATALOGUE,
     )
 
 
