@@ -134,7 +134,10 @@ def _render_lesson(lesson: Lesson, visit: services.LessonVisit, result=None, ans
         visit=visit,
         previous=course.lessons[index - 1] if index > 0 else None,
         next=course.lessons[index + 1] if index + 1 < len(lessons) else None,
-        quiz_form=QuizForm(formdata=None, form_token=visit.quiz_token),
+        # Only an issued attempt shows the form (building one is not free).
+        quiz_form=QuizForm(formdata=None, form_token=visit.quiz_token)
+        if visit.quiz_token
+        else None,
         result=result,
         answers=answers or {},
         server_speech=speech.espeak_available(),
