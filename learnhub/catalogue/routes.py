@@ -35,7 +35,12 @@ def _regions() -> list:
 
 
 def _listing_arguments() -> dict[str, frozenset[str]]:
-    """The query arguments a listing reads, and their valid values."""
+    """The query arguments a listing reads, and their valid values (kept: every listing page
+    asks, and the regions are read from the database)."""
+    return cached_value("listing-arguments", (), _read_listing_arguments, CATALOGUE)
+
+
+def _read_listing_arguments() -> dict[str, frozenset[str]]:
     return {
         "level": frozenset(level.value for level in CourseLevel),
         "audience": frozenset(audience.value for audience in Audience),
