@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import abort, current_app, g, render_template
+from flask import abort, g, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -67,18 +67,21 @@ def _outline(course_id: int) -> CourseOutline | None:
     )
 
 
-def course_content(course_id: int) -> tuple[str, Markup]:
-    """The course page's title and content for the current visitor (404 if hidden)."""
+def course_page(course_id: int) -> str:
+    """The course page for the current visitor (404 if hidden): the kept public part with
+    this visitor's own part put in its slots, in one render of the page (learning/course.html
+    renders the own part's blocks and fills the slots)."""
     outline = course_outline(course_id)
     if outline is None:
         abort(404)
-    html = cached_value(
+    public = cached_value(
         "course-public",
         (course_id, elder_mode_requested(), text_size_requested()),
         lambda: _public_html(course_id),
         CATALOGUE,
     )
-    return outline.title, fill_slots(html, _own_part(outline))
+    return render_template("learning/course.html", course=outline, public=public,
+                           fill_slots=fill_slots, **_study_of(outline))  # fmt: skip
 
 
 def _public_html(course_id: int) -> str:
@@ -97,28 +100,29 @@ def _visible_course_once(course_id: int):
     return read[course_id]
 
 
-def _own_part(outline: CourseOutline) -> dict[str, str]:
-    """The slots' contents for this visitor: the study panel, the rating form, done marks."""
+def _study_of(outline: CourseOutline) -> dict:
+    """This visitor's study of the course, for the slots: enrolment (if active), completion,
+    the lessons done and their done marks."""
     enrolment = completion = None
     states = {}
     if current_user.is_authenticated:
         enrolment = services.enrolment_of(current_user, outline)
         completion = services.completion_of(current_user, outline)
         states = services.lesson_states(current_user, outline)
-    enrolment = enrolment if enrolment and enrolment.active else None
     done = {lesson_id for lesson_id, state in states.items() if state.completed_at}
-    template = current_app.jinja_env.get_template("learning/_course_own_part.html")
-    context = {"course": outline, "enrolment": enrolment, "completion": completion,
-               "done": done}  # fmt: skip
-    current_app.update_template_context(context)
-    own = template.make_module(context)
-    fills = {"study": str(own.study), "rating-form": str(own.rating)}
+    marks = {}
     if done:
         mark = str(Markup('<span class="lesson-done">✓ %s</span>') % _("Done"))
-        fills.update((f"done-{lesson_id}", mark) for lesson_id in done)
-    return fills
+        marks = {f"done-{lesson_id}": mark for lesson_id in done}
+    return {
+        "enrolment": enrolment if enrolment and enrolment.active else None,
+        "completion": completion,
+        "done": done,
+        "done_marks": marks,
+    }
 
 
-def fill_slots(html: str, fills: dict[str, str]) -> Markup:
+def fill_slots(html: str, *fills: dict[str, str]) -> Markup:
     """The kept page with each slot replaced by its content (an unnamed slot by nothing)."""
-    return Markup(_SLOT.sub(lambda m: fills.get(m.group(1), ""), html))  # noqa: S704 - ours
+    contents = {name: str(content) for part in fills for name, content in part.items()}
+    return Markup(_SLOT.sub(lambda m: contents.get(m.group(1), ""), html))  # noqa: S704 - ours

@@ -17,7 +17,7 @@ from learnhub.ui import canonical_redirect
 
 from . import services, speech
 from .blueprint import bp
-from .course_page import course_content, course_outline
+from .course_page import course_outline, course_page
 from .forms import QuizForm
 
 
@@ -35,18 +35,13 @@ def _visible_lesson(lesson_id: int) -> Lesson:
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
     if current_user.is_authenticated:
-        page = _course_page(course_id)
+        page = course_page(course_id)
     else:
         if (to_canonical := canonical_redirect()) is not None:
             return to_canonical  # no view counted: the page itself follows
-        page = cached_page("course", lambda: _course_page(course_id), CATALOGUE)
+        page = cached_page("course", lambda: course_page(course_id), CATALOGUE)
     services.view_resource("course", course_id, course_id)  # after: a hidden course 404s first
     return page
-
-
-def _course_page(course_id: int) -> str:
-    title, body = course_content(course_id)
-    return render_template("learning/course.html", title=title, body=body)
 
 
 @bp.get("/courses/<int:course_id>/speech.wav")

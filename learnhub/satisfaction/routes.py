@@ -47,13 +47,16 @@ def rating_summary(course=None, activity=None) -> services.Summary:
 
 
 @bp.app_template_global()
-def rating_form(course=None, activity=None) -> dict | None:
-    """The personal half: the form with the learner's present rating, if they may rate."""
-    may = (
-        services.may_rate_course(current_user, course)
-        if course is not None
-        else services.may_rate_activity(current_user, activity)
-    )
+def rating_form(course=None, activity=None, completed: bool | None = None) -> dict | None:
+    """The personal half: the form with the learner's present rating, if they may rate.
+    ``completed``: whether the learner completed the course, when the page has read it
+    already (the rule stays here: a course is rated once completed)."""
+    if course is not None:
+        may = current_user.is_authenticated and (
+            completed if completed is not None else services.may_rate_course(current_user, course)
+        )
+    else:
+        may = services.may_rate_activity(current_user, activity)
     if not may:
         return None
     form = RatingForm()
