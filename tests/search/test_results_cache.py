@@ -3,12 +3,15 @@ nothing it shows is ever older than the index and the content behind it."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from sqlalchemy import text
 
 from learnhub.catalogue.models import Course
 from learnhub.extensions import db
 from learnhub.jobs.worker import run_pending
+from learnhub.search import sync
 from tests.helpers import csrf_token_from, sign_in
 from tests.search.helpers import SEARCH_BACKENDS, add_course, app_with_search_backend
 
@@ -16,6 +19,9 @@ from tests.search.helpers import SEARCH_BACKENDS, add_course, app_with_search_ba
 @pytest.fixture(params=SEARCH_BACKENDS)
 def app(request, app_factory, backend):
     return app_with_search_backend(request.param, app_factory, backend)
+
+
+DATABASE_NOTICE = "下面的结果来自简易搜索"
 
 
 def page(client, query: str = "太极拳") -> str:
@@ -71,3 +77,31 @@ def test_each_visitor_gets_the_kept_results_in_their_own_page(app, make_user):
     second.post("/logout", data={"csrf_token": csrf_token_from(b_page)})
     assert "/logout" not in page(second)  # and B's own token signs B out
     assert "/logout" in page(first)
+
+
+def test_a_page_from_the_database_search_is_never_kept(app):
+    """While the index cannot be read, pages come from the database search (plainer, slower):
+    none is kept, so once the index reads again, the next visitor gets its results."""
+    if app.config["SEARCH_BACKEND"] != "whoosh":
+        pytest.skip("the PostgreSQL backend has no index files to lose")
+    with app.app_context():
+        add_course("防跌倒训练", "老年人防跌倒。", module="health")
+        run_pending(app)
+        index = sync.search_index()
+        generation = index.current_generation()
+        # The segments unreadable, the table of contents kept: the index's version stays.
+        saved = {path: path.read_bytes() for path in generation.iterdir()
+                 if path.is_file() and path.suffix != ".toc"}  # fmt: skip
+        for path, data in saved.items():
+            path.write_bytes(os.urandom(len(data) or 64))
+        index.close()
+        app.config["SEARCH_AUTO_REBUILD"] = False
+    assert DATABASE_NOTICE in page(app.test_client(), "防跌倒")
+    with app.app_context():
+        for path, data in saved.items():
+            path.write_bytes(data)
+        sync.search_index().close()
+    # The index reads again (the API asks it, nothing kept there either).
+    assert app.test_client().get("/api/v1/search?q=防跌倒").json["from_database"] is False
+    html = page(app.test_client(), "防跌倒")
+    assert DATABASE_NOTICE not in html and "跌倒</mark>训练" in html
