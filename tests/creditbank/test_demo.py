@@ -35,7 +35,7 @@ def test_demo_statements_come_from_real_completions_and_staff_actions(app):
                 select(CourseCompletion).where(CourseCompletion.user_id == learner.id)
             )
         }
-        listed = {p.course.id for p in my_learning(learner) if p.completed_at is not None}
+        listed = {p.course_id for p in my_learning(learner) if p.completed_at is not None}
         assert completions == finished and len(listed) == len(finished) == 3
         kinds = [e.kind for e in entries]
         assert kinds.count(EntryKind.ADJUSTMENT) == 1 and kinds.count(EntryKind.REVERSAL) == 1
