@@ -1,4 +1,4 @@
-"""The public body of the home and rankings pages is kept for signed-in learners too
+"""The public body of the home, module and rankings pages is kept for signed-in learners too
 (cache.cached_body): each still sees their own name and menu, and a committed change shows
 at once."""
 
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from learnhub.extensions import db
 from learnhub.rankings import aggregates
 from learnhub.rankings.board_cache import clear_cache
-from tests.helpers import sign_in
+from tests.helpers import csrf_token_from, sign_in
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -55,3 +55,18 @@ def test_new_numbers_show_at_once_on_the_rankings_page(app, make_user):
     for client in (wang, visitor):
         assert "987,654" in client.get("/rankings").get_data(as_text=True)
     assert "987,654" not in before + signed_out_before
+
+
+def test_the_module_page_is_kept_for_signed_in_learners_and_shows_an_edit_at_once(
+    app, make_user, make_course
+):
+    make_course("社区智能手机课")
+    wang = signed_in(app, make_user, "wang_lan", "王兰")
+    li = signed_in(app, make_user, "li_si", "李思")
+    first = wang.get("/m/elder-digital").get_data(as_text=True)
+    assert "社区智能手机课" in first and "退出" in first  # the learner's own menu
+    page = li.get("/m/elder-digital").get_data(as_text=True)  # the kept body
+    assert "社区智能手机课" in page and csrf_token_from(page) != csrf_token_from(first)
+    make_course("刚发布的手机课")
+    assert "刚发布的手机课" in wang.get("/m/elder-digital").get_data(as_text=True)
+    assert wang.get("/m/no-such-module").status_code == 404
