@@ -6,6 +6,7 @@ of the text and voice, so a changed lesson gets new audio and an unchanged one i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -22,10 +23,14 @@ VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
 MAX_CHARACTERS = 20_000  # longer texts are cut: espeak-ng gets slow and files large
 
 
+@functools.cache
 def espeak_available() -> bool:
+    """Looked up once a process (every course and lesson page asks; installing espeak-ng
+    takes a restart of the site to show)."""
     return shutil.which("espeak-ng") is not None
 
 
+@functools.cache
 def _espeak() -> str:
     return shutil.which("espeak-ng") or "espeak-ng"
 

@@ -9,6 +9,7 @@ above all, are slower, so only someone who did not read is ever turned away.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from datetime import datetime
@@ -45,6 +46,12 @@ class ReadOnFirst(LearningError):
         super().__init__(_read_on_message(seconds))
 
 
+@functools.lru_cache(maxsize=1024)
+def _units_of_html(html: str) -> int:
+    """Reading units of a lesson's HTML, kept per text: every opening of a lesson asks."""
+    return reading_units(plain_text(html))
+
+
 def reading_units(text: str) -> int:
     """Characters of Chinese and words of other scripts in ``text``."""
     return len(_READING_UNIT.findall(text))
@@ -53,7 +60,7 @@ def reading_units(text: str) -> int:
 def reading_seconds(lesson: Lesson) -> int:
     """The lesson's minimum reading time in whole seconds."""
     config = current_app.config
-    units = reading_units(plain_text(lesson.body_html or ""))
+    units = _units_of_html(lesson.body_html or "")
     per_minute = float(config["READING_UNITS_PER_MINUTE"])
     return math.ceil(float(config["READING_FLOOR_SECONDS"]) + 60 * units / per_minute)
 
