@@ -101,25 +101,16 @@ def _visible_course_once(course_id: int):
 
 
 def _study_of(outline: CourseOutline) -> dict:
-    """This visitor's study of the course, for the slots: enrolment (if active), completion,
-    the lessons done and their done marks."""
-    enrolment = completion = None
-    states = {}
+    """This visitor's study of the course, for the slots: enrolled or not, the completion's
+    date, the lessons done and their done marks."""
+    study = services.CourseStudy(False, None, frozenset())
     if current_user.is_authenticated:
-        enrolment = services.enrolment_of(current_user, outline)
-        completion = services.completion_of(current_user, outline)
-        states = services.lesson_states(current_user, outline)
-    done = {lesson_id for lesson_id, state in states.items() if state.completed_at}
+        study = services.course_study(current_user, outline.id)
     marks = {}
-    if done:
+    if study.done:
         mark = str(Markup('<span class="lesson-done">✓ %s</span>') % _("Done"))
-        marks = {f"done-{lesson_id}": mark for lesson_id in done}
-    return {
-        "enrolment": enrolment if enrolment and enrolment.active else None,
-        "completion": completion,
-        "done": done,
-        "done_marks": marks,
-    }
+        marks = {f"done-{lesson_id}": mark for lesson_id in study.done}
+    return {"study": study, "done_marks": marks}
 
 
 def fill_slots(html: str, *fills: dict[str, str]) -> Markup:

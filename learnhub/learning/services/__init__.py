@@ -17,8 +17,8 @@ from .enrolment import UNDO_WINDOW, enrol, enrolment_of, is_enrolled, leave
 from .errors import LearningError
 from .lesson_visit import LessonVisit, visit_lesson, visit_without_writing
 from .media import MEDIA_DONE_SHARE, report_media_position
-from .overview import CourseProgress, my_learning
-from .progress import lesson_states, progress_of
+from .overview import CourseProgress, CourseStudy, course_study, my_learning
+from .progress import progress_of
 from .quizzes import QuizResting, QuizResult, grade_quiz, open_attempt, retry_at, submit_quiz
 from .reading import ReadOnFirst, mark_text_read, reading_seconds
 from .signals import course_completed, resource_viewed, view_resource
@@ -27,6 +27,7 @@ __all__ = [
     "MEDIA_DONE_SHARE",
     "UNDO_WINDOW",
     "CourseProgress",
+    "CourseStudy",
     "LearningError",
     "LessonVisit",
     "QuizResting",
@@ -34,12 +35,12 @@ __all__ = [
     "ReadOnFirst",
     "completion_of",
     "course_completed",
+    "course_study",
     "enrol",
     "enrolment_of",
     "grade_quiz",
     "is_enrolled",
     "leave",
-    "lesson_states",
     "mark_text_read",
     "my_learning",
     "open_attempt",

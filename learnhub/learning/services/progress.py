@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from learnhub.accounts.models import User
-from learnhub.catalogue.models import Course, Lesson
+from learnhub.catalogue.models import Lesson
 from learnhub.database import utcnow
 from learnhub.extensions import db
 
@@ -47,13 +47,3 @@ def progress_row(
         except IntegrityError:  # made by a parallel request of the same learner
             progress = db.session.scalar(query)
     return progress
-
-
-def lesson_states(user: User, course: Course) -> dict[int, LessonProgress]:
-    """The learner's progress rows for a course's lessons, by lesson id."""
-    rows = db.session.scalars(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.course_id == course.id
-        )
-    )
-    return {row.lesson_id: row for row in rows}
