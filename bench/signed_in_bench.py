@@ -11,7 +11,8 @@ deployment's settings (learnhub/gunicorn_conf.py: the app built once in the mast
 forked from it); ``--gunicorn-config ''`` runs it with gunicorn's defaults instead.
 
     .venv/bin/python -m bench.signed_in_bench [--courses 2000] [--learners 100] [--duration 8]
-    .venv/bin/python -m bench.signed_in_bench --courses 10000 --learners 1000 --entries 50
+    .venv/bin/python -m bench.signed_in_bench --courses 10000 --learners 1000 --entries 50 \
+        --residents 1000000          # the province's accounts: the rest bulk-loaded
     .venv/bin/python -m bench.signed_in_bench --keep /tmp/site   # fill once, later runs copy it
     .venv/bin/python -m bench.signed_in_bench --database-url postgresql://postgres@127.0.0.1/postgres
 
@@ -146,6 +147,52 @@ def add_learners(course_ids: list[int], learners: int, entries: int) -> list[str
     return cookies
 
 
+RESIDENTS_CHUNK = 20_000
+
+
+def add_residents(total: int, already: int) -> int:
+    """Bulk-load accounts up to ``total`` (``already`` exist): registered residents who are not
+    signed in during the run, spread over the province's districts and three years of
+    registrations, a third with a mobile number. What the signed-in pages read by the
+    signed-in learner's id must stay as fast with a million rows beside it. Returns the
+    number added."""
+    from sqlalchemy import insert, select
+
+    from learnhub import create_app
+    from learnhub.accounts.models import Role, User
+    from learnhub.database import utcnow
+    from learnhub.extensions import db
+    from learnhub.regions.models import Region, RegionLevel
+
+    missing = max(total - already, 0)
+    if not missing:
+        return 0
+    app = create_app()
+    with app.app_context():
+        districts = db.session.execute(
+            select(Region.code, Region.parent_code)
+            .where(Region.level == RegionLevel.DISTRICT, Region.parent_code.is_not(None))
+            .order_by(Region.code)
+        ).all()
+        now, notice = utcnow(), app.config["PRIVACY_NOTICE_VERSION"]
+        for start in range(0, missing, RESIDENTS_CHUNK):
+            rows = []
+            for n in range(start, min(start + RESIDENTS_CHUNK, missing)):
+                district, city = districts[n % len(districts)]
+                registered = now - timedelta(minutes=n % (3 * 365 * 24 * 60))
+                rows.append({
+                    "username": f"resident{n:07d}", "display_name": f"居民{n}",
+                    "mobile": f"139{n:08d}" if n % 3 == 0 else None, "password_hash": "x",
+                    "role": Role.LEARNER, "city_code": city, "district_code": district,
+                    "birth_year": 1940 + n % 70, "created_at": registered,
+                    "notice_version": notice, "notice_agreed_at": registered,
+                })  # fmt: skip
+            db.session.execute(insert(User), rows)
+            db.session.commit()
+        db.engine.dispose()
+    return missing
+
+
 def wrk_run(wrk: str, url: str, duration: int, connections: int, script: str | None):
     """(requests/s, p99 in ms) of one wrk run; refuses a page answering errors."""
     command = [wrk, "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency"]
@@ -200,6 +247,13 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=100)
     parser.add_argument("--entries", type=int, default=20, help="credit entries per learner")
     parser.add_argument(
+        "--residents",
+        type=int,
+        default=0,
+        help="accounts in the database in all: beyond the signed-in learners, bulk-loaded "
+        "residents (1000000: the province) [none]",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="SQLite only: keep the filled site in this "
@@ -219,8 +273,10 @@ def main() -> None:
     with bench_instance(args.database_url) as env, tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
         site = filled_site(args, env)
+        accounts = max(args.residents, len(site["cookies"]))
         print(f"{len(site['course_ids']):,} courses, {len(site['cookies']):,} signed-in learners "
-              f"ready in {time.perf_counter() - started:.1f} s")  # fmt: skip
+              f"among {accounts:,} accounts ready in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         cookies = ", ".join(f'"{c}"' for c in site["cookies"])
         script = Path(scratch) / "signed_in.lua"
         script.write_text(WRK_SCRIPT % cookies)
@@ -263,6 +319,10 @@ def filled_site(args, env: dict) -> dict:
     else:
         slugs, course_ids = fill_database(args.courses, args.lessons_per_course)
         cookies = add_learners(course_ids, args.learners, args.entries)
+        loading = time.perf_counter()
+        added = add_residents(args.residents, len(cookies))
+        if added:
+            print(f"{added:,} more residents bulk-loaded in {time.perf_counter() - loading:.1f} s")
         course = course_ids[len(course_ids) // 2]
         site = {"slugs": slugs, "course_ids": course_ids, "cookies": cookies, "course": course,
                 "lesson": lesson_of(course), "secret_key": env["SECRET_KEY"]}  # fmt: skip
