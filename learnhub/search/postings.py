@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
@@ -22,9 +22,20 @@ class TermPostings:
 
     weights: dict[int, float]
     docs: frozenset[int]
+    _groups: list = field(default_factory=list, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.weights)
+
+    def groups(self, kind_weights: list[float]) -> list[tuple[tuple[float, float], frozenset]]:
+        """The documents by (the term's weight in them, their kind weight); made once
+        (``kind_weights`` is the segment's, as the postings are)."""
+        if not self._groups and self.weights:
+            grouped: dict[tuple[float, float], list[int]] = {}
+            for docnum, weight in self.weights.items():
+                grouped.setdefault((weight, kind_weights[docnum]), []).append(docnum)
+            self._groups.extend((key, frozenset(docs)) for key, docs in grouped.items())
+        return self._groups
 
 
 class PostingsCache:

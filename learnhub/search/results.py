@@ -65,7 +65,7 @@ def results_page(
             matches = _strong_matches(engine, matches, end)
         ranked = []
         for i, found in matches.items():
-            ranked += engine.score(leaves[i], found)
+            ranked += engine.best(leaves[i], found, end)
     page = heapq.nlargest(end, ranked, key=lambda pair: (pair[0], -pair[1]))[offset:end]
     hits = [_hit(engine.searcher, d, score) for score, d in page]
     return IndexResults(hits, total, facets, terms)

@@ -7,11 +7,14 @@ segment's postings of a query term are read a block at a time into {docnum: weig
 intersections with a module's postings, and documents are scored with Whoosh's own BM25
 formula and statistics, times their kind and popularity weights. Whoosh's own top-k
 (block-max) was measured slower than this at 100,000 lessons, because a page must count
-every match anyway.
+every match anyway; but a broad word's page does not need every match scored: best()
+scores a segment's matches by groups, strongest first, and stops where no document left
+can reach the page (exactly the page scoring all would give).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -26,6 +29,11 @@ PINYIN_WEIGHT = 3.0  # pinyin keys come from titles (and a course's module and r
 # so a title that has the words ranks above one that has the characters only.
 GRAMS_WEIGHT = 0.1
 _B, _K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+# best(): every match of a segment is scored up to this many, or this many times the
+# page's end (cheap enough); a bound is trusted only this far (float rounding of the bound
+# against the score).
+PRUNE_FROM, PRUNE_RATIO = 1_000, 4
+_MARGIN = 1 + 1e-9
 
 
 @dataclass
@@ -49,6 +57,8 @@ class Leaf:
             if name == "length":
                 count = reader.doc_count_all()
                 found = [reader.doc_field_length(d, "content", 1) for d in range(count)]
+            elif name == "shortest":  # a list of one, like the others: the shortest content
+                found = [min(self.values("length"), default=0)]
             elif name == "kind_weight":  # the kind's weight times the document's own
                 found = [
                     KIND_WEIGHTS.get(k, 1.0) * w / 100
@@ -75,22 +85,56 @@ class QueryEngine:
         self.postings_cache = postings
         self.searcher, self.leaves, self.tree = searcher, leaves, tree
         self.boosts = boosts
+        self.highest_boost = max(1.0, *boosts.values()) if boosts else 1.0
 
     def postings(self, leaf: Leaf, fieldname: str, value: str) -> TermPostings:
         btext = self.searcher.schema[fieldname].to_bytes(value)
         return self.postings_cache.get(leaf.key, leaf.reader, fieldname, btext)
 
     def matches(self, leaf: Leaf, node=None) -> frozenset[int]:
-        node = node or self.tree
+        found = self._matches(leaf, node or self.tree)
+        return found - leaf.deleted if leaf.deleted else found
+
+    def _matches(self, leaf: Leaf, node) -> frozenset[int]:
+        """The documents of the segment matching ``node`` (deleted ones included).
+
+        An "all" (and "grams": every bigram of the typed run) builds only its narrowest
+        child's set and keeps, of those, the documents every other child has: two broad
+        words' unions (a word or its bigrams, 30,000 documents each at 100,000 lessons) are
+        never built to keep a few."""
         if node[0] == "term":
-            found = self.postings(leaf, node[1], node[2]).docs
-            return found - leaf.deleted if leaf.deleted else found
-        sets = [self.matches(leaf, child) for child in node[1]]
+            return self.postings(leaf, node[1], node[2]).docs
+        children = node[1]
+        if len(children) == 1:
+            return self._matches(leaf, children[0])
         if node[0] == "any":
-            return frozenset().union(*sets)
-        # "all", and "grams" (every bigram of the typed run), need every child
-        sets.sort(key=len)
-        return sets[0].intersection(*sets[1:])
+            sets = [found for found in (self._matches(leaf, c) for c in children) if found]
+            return frozenset().union(*sets) if len(sets) > 1 else (sets or [frozenset()])[0]
+        first, *others = sorted(children, key=lambda child: self._most(leaf, child))
+        found = self._matches(leaf, first)
+        for child in others:
+            found = self._kept(leaf, child, found)
+        return found
+
+    def _kept(self, leaf: Leaf, node, found: frozenset[int]) -> frozenset[int]:
+        """The documents of ``found`` that ``node`` matches: set intersections only, each as
+        long as ``found`` at most (A ∩ (B ∪ C) is (A ∩ B) ∪ (A ∩ C))."""
+        if not found:
+            return found
+        if node[0] == "term":
+            return found & self.postings(leaf, node[1], node[2]).docs
+        if node[0] == "any":
+            return frozenset().union(*(self._kept(leaf, child, found) for child in node[1]))
+        for child in node[1]:
+            found = self._kept(leaf, child, found)
+        return found
+
+    def _most(self, leaf: Leaf, node) -> int:
+        """At most how many documents ``node`` matches, from its terms' postings alone."""
+        if node[0] == "term":
+            return len(self.postings(leaf, node[1], node[2]).docs)
+        sizes = [self._most(leaf, child) for child in node[1]]
+        return sum(sizes) if node[0] == "any" else min(sizes)
 
     def module_docs(self, leaf: Leaf, slug: str) -> frozenset[int]:
         # Every query needs every module's documents: kept with the segment, not in the LRU.
@@ -112,20 +156,26 @@ class QueryEngine:
             return [(fieldname, value, share) for _term, fieldname, value in node[1]]
         return [t for child in node[1] for t in self.terms(child)]
 
-    def score(self, leaf: Leaf, docnums: Iterable[int]) -> list[tuple[float, int]]:
-        """(score, global docnum) for documents of one segment: BM25 times their weights."""
+    def _stats(self, leaf: Leaf) -> list[tuple[TermPostings, float, float]]:
+        """(postings, weight, length factor) of each query term the segment has."""
         searcher = self.searcher
         stats = []
         for fieldname, value, boost in set(self.terms()):
-            postings = self.postings(leaf, fieldname, value).weights
+            postings = self.postings(leaf, fieldname, value)
             if postings:
                 weight = boost * searcher.idf(fieldname, value)
                 # Pinyin keys and grams come from the title: no penalty for long titles there.
                 b = _B / searcher.avg_field_length(fieldname) if fieldname == "content" else 0.0
                 stats.append((postings, weight, b))
+        return stats
+
+    def score(self, leaf: Leaf, docnums: Iterable[int], stats=None) -> list[tuple[float, int]]:
+        """(score, global docnum) for documents of one segment: BM25 times their weights."""
+        stats = self._stats(leaf) if stats is None else stats
         lengths = leaf.values("length")
         kind_weights, courses = leaf.values("kind_weight"), leaf.values("course_id")
         boosts, offset, k1, norm = self.boosts, leaf.offset, _K1, 1 - _B
+        stats = [(postings.weights, weight, b) for postings, weight, b in stats]
         scored = []
         for docnum in docnums:
             total = 0.0
@@ -137,6 +187,42 @@ class QueryEngine:
             factor = kind_weights[docnum] * boosts.get(courses[docnum], 1.0)
             scored.append((total * factor, docnum + offset))
         return scored
+
+    def best(self, leaf: Leaf, found: frozenset[int], count: int) -> list[tuple[float, int]]:
+        """The ``count`` best of ``found`` as :meth:`score` scores and the page orders them
+        (score, then lower docnum), scoring only documents that can still reach them.
+
+        A broad word's documents are visited by the strongest term's weight and the
+        document's kind weight, best first (a title before a body); a group stops being
+        visited once even its best case — shortest length, highest popularity, every other
+        term at its ceiling — stays below the count-th score already found. Exact: a
+        skipped document's score is below that bound."""
+        if len(found) <= max(PRUNE_RATIO * count, PRUNE_FROM):
+            return self.score(leaf, found)
+        stats = self._stats(leaf)
+        if not stats:
+            return self.score(leaf, found, stats)
+        k1, norm = _K1, 1 - _B
+        kind_weights = leaf.values("kind_weight")
+        popularity = self.highest_boost
+        postings, weight, b = max(stats, key=lambda stat: stat[1])  # the strongest term
+        others = sum(w for p, w, _b in stats if p is not postings)
+        rest = others * (k1 + 1) * max(kind_weights) * popularity
+        lengthnorm = norm + b * leaf.values("shortest")[0] if b else 1.0
+        heap: list[tuple[float, int]] = []  # (score, -global docnum): the best ``count``
+        groups = sorted(
+            ((weight * tf * (k1 + 1) / (tf + k1 * lengthnorm) * kind_weight, docnums)
+             for (tf, kind_weight), docnums in postings.groups(kind_weights)),
+            key=lambda group: group[0], reverse=True,
+        )  # fmt: skip
+        for ceiling, docnums in groups:
+            if len(heap) == count and (ceiling * popularity + rest) * _MARGIN < heap[0][0]:
+                break
+            _keep_best(heap, count, self.score(leaf, docnums & found, stats))
+        elsewhere = found.difference(postings.weights)  # matched by other terms alone
+        if elsewhere and (len(heap) < count or rest * _MARGIN >= heap[0][0]):
+            _keep_best(heap, count, self.score(leaf, elsewhere, stats))
+        return [(score, -negated) for score, negated in heap]
 
     def strong(self, leaf: Leaf, found: frozenset[int]) -> set[int] | None:
         """For a one-word query matching very many: the documents with the word in the title.
@@ -161,3 +247,13 @@ class QueryEngine:
             postings = self.postings(leaf, fieldname, value).weights
             strong.update(d for d, w in postings.items() if w >= PART_WEIGHTS[0] and d in found)
         return strong
+
+
+def _keep_best(heap: list, count: int, scored: list[tuple[float, int]]) -> None:
+    """Keep in ``heap`` the ``count`` largest (score, -docnum): the page's order."""
+    for score, docnum in scored:
+        item = (score, -docnum)
+        if len(heap) < count:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
