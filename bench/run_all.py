@@ -242,8 +242,15 @@ def read_signed_in(section: Section, output: str) -> None:
     if section.rows:
         section.rows.append(Row("worst p99 at 16 connections", f"{worst:.0f} ms",
                                 goal=f"< {P99_MS} ms", met=worst < P99_MS))  # fmt: skip
-    rss = re.search(r"RSS per worker after the whole site: ([^(]*)", output)
-    if rss:
+    memory = re.search(r"after the whole site \(RSS / PSS / USS\): (.*)$", output, re.MULTILINE)
+    if memory:  # what a worker costs is its PSS: its own pages and its share of the shared
+        triples = re.findall(r"([\d.]+) / ([\d.]+) / ([\d.]+) MB", memory.group(1))
+        pss = [float(p) for _r, p, _u in triples]
+        section.rows.append(Row("PSS per worker after the whole site (RSS / PSS / USS)",
+                                ", ".join(" / ".join(t) + " MB" for t in triples),
+                                goal=f"PSS ≤ {RSS_MB} MB", met=max(pss) <= RSS_MB))  # fmt: skip
+    rss = re.search(r"RSS per worker after the whole site: ([^(]*)", output)  # older layout
+    if rss and not memory:
         values = [float(v) for v in re.findall(r"([\d.]+) MB", rss.group(1))]
         rss_rows(section, values, "after the whole site", goal=True)
     ready = re.search(r"^(.*signed-in learners.*)$", output, re.MULTILINE)
