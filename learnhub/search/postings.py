@@ -27,14 +27,16 @@ class TermPostings:
     def __len__(self) -> int:
         return len(self.weights)
 
-    def groups(self, kind_weights: list[float]) -> list[tuple[tuple[float, float], frozenset]]:
+    def groups(self, kind_weights: list[float]) -> list[tuple[tuple[float, float], tuple]]:
         """The documents by (the term's weight in them, their kind weight); made once
         (``kind_weights`` is the segment's, as the postings are)."""
         if not self._groups and self.weights:
             grouped: dict[tuple[float, float], list[int]] = {}
             for docnum, weight in self.weights.items():
                 grouped.setdefault((weight, kind_weights[docnum]), []).append(docnum)
-            self._groups.extend((key, frozenset(docs)) for key, docs in grouped.items())
+            # tuples, not sets: an eighth of the memory, and ``found.intersection(group)``
+            # walks a tuple as fast
+            self._groups.extend((key, tuple(docs)) for key, docs in grouped.items())
         return self._groups
 
 

@@ -218,7 +218,7 @@ class QueryEngine:
         for ceiling, docnums in groups:
             if len(heap) == count and (ceiling * popularity + rest) * _MARGIN < heap[0][0]:
                 break
-            _keep_best(heap, count, self.score(leaf, docnums & found, stats))
+            _keep_best(heap, count, self.score(leaf, found.intersection(docnums), stats))
         elsewhere = found.difference(postings.weights)  # matched by other terms alone
         if elsewhere and (len(heap) < count or rest * _MARGIN >= heap[0][0]):
             _keep_best(heap, count, self.score(leaf, elsewhere, stats))
