@@ -14,6 +14,7 @@ can reach the page (exactly the page scoring all would give).
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -85,7 +86,12 @@ class QueryEngine:
         self.postings_cache = postings
         self.searcher, self.leaves, self.tree = searcher, leaves, tree
         self.boosts = boosts
-        self.highest_boost = max(1.0, *boosts.values()) if boosts else 1.0
+
+    @functools.cached_property
+    def highest_boost(self) -> float:
+        """The highest popularity factor of the request: read only when best() prunes, not
+        on every query (the boosts hold every popular course)."""
+        return max(1.0, *self.boosts.values()) if self.boosts else 1.0
 
     def postings(self, leaf: Leaf, fieldname: str, value: str) -> TermPostings:
         btext = self.searcher.schema[fieldname].to_bytes(value)
