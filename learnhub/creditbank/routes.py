@@ -6,7 +6,15 @@ import csv
 import io
 
 import segno
-from flask import Response, current_app, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -35,7 +43,12 @@ from .services.certificates import (
 )
 from .services.ledger import balance_of, held_amount
 from .services.numbers import format_account_number
-from .services.statements import statement_query, totals_by_kind, totals_by_module
+from .services.statements import (
+    account_totals,
+    statement_entries,
+    statement_page,
+    statement_query,
+)
 from .services.transfers import open_transfer_of
 from .services.verify_throttle import record_verify_miss, verify_blocked
 from .transcript_pdf import TranscriptData
@@ -49,21 +62,18 @@ def account():
     credit_account = my_credit_account()
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
-    page = db.paginate(
-        statement_query(credit_account, start, end),
-        page=page_number(),
-        per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
-        max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
-        error_out=False,
+    page = statement_page(
+        credit_account, start, end, page_number(), current_app.config["CREDIT_STATEMENT_PAGE_SIZE"]
     )
     balance = balance_of(credit_account)
     held = held_amount(credit_account)
+    totals = account_totals(credit_account)
     return render_template(
         "creditbank/account.html", account=credit_account, balance=balance, held=held,
         awards=pending_awards(credit_account), award_labels=AWARD_STATUS_LABELS,
         transfer=open_transfer_of(credit_account.id),
-        available=balance - held, by_kind=totals_by_kind(credit_account),
-        by_module=totals_by_module(credit_account), page=page, form=form,
+        available=balance - held, by_kind=totals.by_kind,
+        by_module=totals.by_module, page=page, form=form,
         certificates=certificates_of(credit_account), **template_helpers(),
     )  # fmt: skip
 
@@ -79,6 +89,16 @@ def statement_csv():
     """The statement as CSV: UTF-8 with a BOM so Excel shows Chinese."""
     credit_account = my_credit_account()
     start, end = statement_date_range(StatementFilterForm(request.args))
+    filename = f"credits-{credit_account.number}.csv"
+    return Response(
+        stream_with_context(_statement_csv_lines(credit_account, start, end)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip
+
+
+def _statement_csv_lines(credit_account, start, end):
+    """The CSV a batch of rows at a time: a long history is never held whole."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
@@ -86,18 +106,17 @@ def statement_csv():
         [_("No."), _("Date"), _("Kind"), _("Description"), _("Credits"), _("Balance"),
          _("Reference")]
     )  # fmt: skip
-    entries = db.session.scalars(statement_query(credit_account, start, end))
-    for entry in entries:
+    for number, entry in enumerate(statement_entries(credit_account, start, end), 1):
         writer.writerow(
             [entry.sequence, format_datetime(entry.created_at, "yyyy-MM-dd HH:mm"),
              str(ENTRY_KIND_LABELS[entry.kind]), _csv_cell(entry.memo), f"{entry.amount:+.2f}",
              f"{entry.balance_after:.2f}", _csv_cell(entry.business_key)]
         )  # fmt: skip
-    filename = f"credits-{credit_account.number}.csv"
-    return Response(
-        out.getvalue(), mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )  # fmt: skip
+        if number % 1_000 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 @bp.get("/me/credits/transcript")
@@ -106,11 +125,11 @@ def transcript():
     """The printable transcript (学习档案)."""
     credit_account = my_credit_account()
     entries = db.session.scalars(statement_query(credit_account, None, None)).all()
+    totals = account_totals(credit_account)
     return render_template(
         "creditbank/transcript.html", account=credit_account,
         balance=balance_of(credit_account), entries=list(reversed(entries)),
-        by_kind=totals_by_kind(credit_account),
-        by_module=totals_by_module(credit_account),
+        by_kind=totals.by_kind, by_module=totals.by_module,
         certificates=certificates_of(credit_account), **template_helpers(),
     )  # fmt: skip
 
@@ -125,11 +144,12 @@ def transcript_pdf():
 def transcript_pdf_response(credit_account) -> Response:
     """The account's transcript PDF as a download (for the learner, or staff at a counter)."""
     entries = db.session.scalars(statement_query(credit_account, None, None)).all()
+    totals = account_totals(credit_account)
     pdf = make_transcript_pdf(
         TranscriptData(
             account=credit_account, balance=balance_of(credit_account),
-            entries=list(reversed(entries)), by_module=totals_by_module(credit_account),
-            by_kind=totals_by_kind(credit_account),
+            entries=list(reversed(entries)), by_module=totals.by_module,
+            by_kind=totals.by_kind,
             certificates=certificates_of(credit_account),
             verify_url=site_url_for("creditbank.verify"),
             format_credits=format_credits, format_account=format_account_number,

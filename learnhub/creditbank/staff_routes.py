@@ -54,7 +54,7 @@ from .services.certificates import certificates_of, format_certificate_code
 from .services.holds import pending_holds
 from .services.ledger import balance_of, held_amount, reverse_entry
 from .services.numbers import format_account_number
-from .services.statements import statement_query, totals_by_kind, totals_by_module
+from .services.statements import account_totals, statement_page
 from .services.transfers import transfers_of
 from .staff_pages import (
     CREDIT_STAFF,
@@ -107,21 +107,18 @@ def staff_account(number: str):
     account = account_or_404(number)
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
-    page = db.paginate(
-        statement_query(account, start, end),
-        page=page_number(),
-        per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
-        max_per_page=current_app.config["CREDIT_STATEMENT_PAGE_SIZE"],
-        error_out=False,
+    page = statement_page(
+        account, start, end, page_number(), current_app.config["CREDIT_STATEMENT_PAGE_SIZE"]
     )
     balance, held = balance_of(account), held_amount(account)
+    totals = account_totals(account)
     reversed_ids = staff.reversed_entry_ids(page.items)
     return render_template(
         "creditbank/staff/account.html", account=account, balance=balance, held=held,
         available=balance - held, holds=pending_holds(account), page=page, form=form,
         may_reverse=lambda entry: staff.may_reverse(entry, reversed_ids),
         may_act=may_act_on_credit_account(current_user, account.city_code, account.user),
-        by_kind=totals_by_kind(account), by_module=totals_by_module(account),
+        by_kind=totals.by_kind, by_module=totals.by_module,
         certificates=certificates_of(account), AccountStatus=AccountStatus,
         awards=pending_awards(account), award_labels=AWARD_STATUS_LABELS,
         transfers=transfers_of(account.id), transfer_labels=TRANSFER_STATUS_LABELS,

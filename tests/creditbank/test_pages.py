@@ -44,9 +44,10 @@ def test_statement_pages_and_filters_dates(client, app, make_user):
     sign_in(client, "stmt_user")
     first = client.get("/me/credits").get_data(as_text=True)
     assert "讲座5" in first and "讲座1" not in first
+    assert "第 1 页，共 3 页" in first  # five entries counted, two a page
     assert "讲座1" in client.get("/me/credits?page=3").get_data(as_text=True)
     empty = client.get("/me/credits?start=2000-01-01&end=2000-01-02").get_data(as_text=True)
-    assert "讲座" not in empty
+    assert "讲座" not in empty and "共 3 页" not in empty  # a filter counts what it keeps
     bad = client.get("/me/credits?start=2000-01-05&end=2000-01-01")
     assert "讲座5" in bad.get_data(as_text=True)  # an impossible range is ignored, with a note
     # A page far beyond the last shows no entries rather than an error (the offset is capped).
@@ -74,6 +75,16 @@ def test_statement_csv_is_utf8_with_bom(client, app, make_user):
     assert body.startswith(b"\xef\xbb\xbf")
     text = body.decode("utf-8-sig")
     assert "讲座2" in text and "+1.25" in text and "3.75" in text
+
+
+def test_a_long_statement_csv_has_every_entry_once_newest_first(client, app, make_user):
+    # More rows than the CSV sends at a time: nothing lost or repeated where batches meet.
+    _learner_with_history(app, make_user, entries=2_101)
+    sign_in(client, "stmt_user")
+    response = client.get("/me/credits/statement.csv")
+    rows = response.get_data().decode("utf-8-sig").splitlines()[1:]
+    assert [int(row.split(",")[0]) for row in rows] == list(range(2_101, 0, -1))
+    assert rows[0].split(",")[5] == "2626.25" and rows[-1].split(",")[5] == "1.25"
 
 
 def test_transcript_lists_every_entry(client, app, make_user):

@@ -12,7 +12,7 @@ from learnhub.creditbank import services
 from learnhub.creditbank.amounts import format_credits
 from learnhub.creditbank.models import CertificateKind, EntryKind
 from learnhub.creditbank.services.certificates import certificates_of
-from learnhub.creditbank.services.statements import totals_by_kind
+from learnhub.creditbank.services.statements import account_totals
 from learnhub.creditbank.transcript_pdf import (
     CID_FONT,
     TranscriptData,
@@ -69,7 +69,7 @@ def test_without_a_truetype_font_the_cid_font_still_gives_chinese(app, make_user
         account = services.account_of(db.session.get(User, user_id))
         data = TranscriptData(
             account=account, balance=services.balance_of(account), entries=[],
-            by_module=[], by_kind=totals_by_kind(account),
+            by_module=[], by_kind=account_totals(account).by_kind,
             certificates=certificates_of(account), verify_url="http://x/verify",
             format_credits=format_credits, format_account=services.format_account_number,
             format_code=services.format_certificate_code,

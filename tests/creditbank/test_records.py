@@ -28,7 +28,7 @@ from learnhub.creditbank.services.certificates import (
     normalise_certificate_code,
     revoke_certificate,
 )
-from learnhub.creditbank.services.statements import totals_by_kind, totals_by_module
+from learnhub.creditbank.services.statements import account_totals
 from learnhub.creditbank.services.transfers import (
     accept_transfer,
     decline_transfer,
@@ -242,7 +242,6 @@ def test_a_status_change_keeps_who_when_and_why(ctx):
 def test_a_reversal_counts_against_the_entrys_module(app, ctx):
     from learnhub.catalogue.services import module_by_slug
     from learnhub.creditbank.services.ledger import reverse_entry
-    from learnhub.creditbank.services.statements import totals_by_module
 
     module = module_by_slug("party-history")
     account = account_for(new_learner())
@@ -250,7 +249,7 @@ def test_a_reversal_counts_against_the_entrys_module(app, ctx):
         account, D("2"), EntryKind.COMPLETION, "course_completion:1", module_id=module.id
     )
     reverse_entry(entry, new_staff(), "代学")
-    assert totals_by_module(account) == [(module, D("0.00"))]
+    assert account_totals(account).by_module == [(module, D("0.00"))]
 
 
 def test_holds_are_listed_per_account_oldest_first_and_settled_in_the_staffs_name(ctx):
@@ -353,9 +352,22 @@ def test_an_accounts_totals_count_its_own_entries_only(ctx):
     services.post_entry(first, Decimal("2"), EntryKind.ATTENDANCE, "t:1", module_id=modules[1].id)
     services.post_entry(first, Decimal("1"), EntryKind.ATTENDANCE, "t:2", module_id=modules[0].id)
     services.post_entry(second, Decimal("5"), EntryKind.ATTENDANCE, "t:3", module_id=modules[0].id)
-    assert totals_by_kind(first) == {EntryKind.ATTENDANCE: Decimal("3")}
-    assert totals_by_module(first) == [(modules[0], Decimal("1")), (modules[1], Decimal("2"))]
-    assert totals_by_kind(second) == {EntryKind.ATTENDANCE: Decimal("5")}
+    assert account_totals(first).by_kind == {EntryKind.ATTENDANCE: Decimal("3")}
+    assert account_totals(first).by_module == [
+        (modules[0], Decimal("1")),
+        (modules[1], Decimal("2")),
+    ]
+    assert account_totals(second).by_kind == {EntryKind.ATTENDANCE: Decimal("5")}
+    # Kept per head: the next posting shows at once, in its kind and its module.
+    services.post_entry(first, Decimal("4"), EntryKind.COMPLETION, "t:4", module_id=modules[1].id)
+    assert account_totals(first).by_kind == {
+        EntryKind.ATTENDANCE: Decimal("3"),
+        EntryKind.COMPLETION: Decimal("4"),
+    }
+    assert account_totals(first).by_module == [
+        (modules[0], Decimal("1")),
+        (modules[1], Decimal("6")),
+    ]
 
 
 def test_an_adjustment_records_who_posted_it_and_its_memo(ctx):
