@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from learnhub.accounts.models import User
 from learnhub.creditbank import services
-from learnhub.creditbank.models import CertificateKind, EntryKind
+from learnhub.creditbank.models import CertificateKind, EntryKind, LedgerEntry
 from learnhub.creditbank.services.certificates import revoke_certificate
 from learnhub.extensions import db
 from tests.helpers import sign_in
@@ -85,6 +86,10 @@ def test_a_long_statement_csv_has_every_entry_once_newest_first(client, app, mak
     rows = response.get_data().decode("utf-8-sig").splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == list(range(2_101, 0, -1))
     assert rows[0].split(",")[5] == "2626.25" and rows[-1].split(",")[5] == "1.25"
+    with app.app_context():
+        first = db.session.scalar(select(LedgerEntry).where(LedgerEntry.sequence == 1))
+        china_time = first.created_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert rows[-1].split(",")[1:3] == [china_time.strftime("%Y-%m-%d %H:%M"), "参加活动"]
 
 
 def test_transcript_lists_every_entry(client, app, make_user):
