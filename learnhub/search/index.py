@@ -136,7 +136,7 @@ class SearchIndex:
         self._pool: list[_OpenSearcher] = []
         self._pool_lock = threading.Lock()
         self._postings = PostingsCache()
-        self._lists: dict[str, dict[str, list]] = {}  # segment → per-document lists
+        self._lists: dict[str, dict[str, list]] = {}  # segment → per-document values
         self._generation: str | None = None
         # Close the files of pooled searchers when this object goes, not whenever GC runs.
         weakref.finalize(self, _close_all, self._pool)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .postings import PostingsCache, TermPostings, read_postings
@@ -41,35 +42,45 @@ _MARGIN = 1 + 1e-9
 class Leaf:
     """One segment of the searcher, as the query sees it.
 
-    Per-document values are read into lists the first time a query needs them (a segment
-    never changes, so they stay right): lists index several times faster than columns.
+    Per-document values are read into arrays the first time a query needs them (a segment
+    never changes, so they stay right): they index several times faster than columns, and
+    hold a number in 8 bytes where a list of Python numbers takes 40 (at 100,000 lessons,
+    30 MB less in every worker).
     """
 
     key: str
     reader: object
     offset: int
     deleted: frozenset[int]
-    lists: dict[str, list | frozenset]
+    lists: dict[str, Sequence | frozenset]
 
-    def values(self, name: str) -> list:
+    def values(self, name: str) -> Sequence:
         found = self.lists.get(name)
         if found is None:
             reader = self.reader
             if name == "length":
                 count = reader.doc_count_all()
-                found = [reader.doc_field_length(d, "content", 1) for d in range(count)]
-            elif name == "shortest":  # a list of one, like the others: the shortest content
+                found = array("q", (reader.doc_field_length(d, "content", 1) for d in range(count)))
+            elif name == "shortest":  # one value, indexed like the others: the shortest content
                 found = [min(self.values("length"), default=0)]
             elif name == "kind_weight":  # the kind's weight times the document's own
-                found = [
+                found = array("d", (
                     KIND_WEIGHTS.get(k, 1.0) * w / 100
                     for k, w in zip(reader.column_reader("kind"), reader.column_reader("weight"),
                                     strict=True)
-                ]  # fmt: skip
+                ))  # fmt: skip
             else:
-                found = list(reader.column_reader(name))
+                found = _compact(list(reader.column_reader(name)))
             self.lists[name] = found
         return found
+
+
+def _compact(values: list) -> Sequence:
+    """Whole numbers as an array of 64-bit integers; anything else stays a list."""
+    try:
+        return array("q", values)
+    except (TypeError, OverflowError):
+        return values
 
 
 class QueryEngine:
