@@ -76,9 +76,16 @@ def read_postings(reader, fieldname: str, btext: bytes) -> dict[int, float]:
     """{docnum: weight} of a term in one segment, deleted documents included."""
     if (fieldname, btext) not in reader:
         return {}
-    matcher = reader.postings(fieldname, btext)
-    leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
-    leaf.reset()  # the filter may have moved past deleted documents
+    terms = getattr(reader, "_terms", None)  # a segment's term table
+    if terms is not None:
+        # The term's own matcher: reader.postings() wraps it in a filter that hides deleted
+        # documents, and that filter walks past every deleted document at the list's start
+        # before the first read (after many edits, 40 % of a broad word's time).
+        leaf = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+    else:
+        matcher = reader.postings(fieldname, btext)
+        leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
+        leaf.reset()  # the filter may have moved past deleted documents
     postings: dict[int, float] = {}
     if type(leaf) is not W3LeafMatcher:
         while leaf.is_active():

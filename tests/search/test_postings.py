@@ -1,0 +1,58 @@
+"""Postings read straight from a segment (search/postings.py reaches into Whoosh's codec):
+pinned against Whoosh's public API on a segment where edits deleted many documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from learnhub.search.index import SearchIndex
+from learnhub.search.postings import read_postings
+from learnhub.search.schema import SearchDocument
+
+COUNT = 600
+
+
+def _lesson(n: int, title: str) -> SearchDocument:
+    return SearchDocument(
+        kind="lesson", object_id=n, course_id=n // 10, module="health",
+        published=datetime(2026, 1, 1, tzinfo=UTC), title=title,
+        body="健康" * (1 + n % 4) + "生活知识",
+    )  # fmt: skip
+
+
+@pytest.fixture()
+def edited_index(tmp_path):
+    """One segment of COUNT lessons whose first half was then edited: the old versions
+    stay in that segment as deleted documents, at the start of every posting list."""
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
+        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 2)])
+    yield index
+    index.close()
+
+
+def test_postings_are_every_documents_weight_deleted_ones_included(edited_index):
+    with edited_index._checkout() as state:
+        leaf = next(leaf for leaf in state.leaves if leaf.deleted)
+        edited, deleted = leaf.reader, leaf.deleted
+        btext = edited.schema["content"].to_bytes("健康")
+        found = read_postings(edited, "content", btext)
+        public = edited.postings("content", btext)  # hides deleted documents
+        live = {}
+        while public.is_active():
+            live[public.id()] = public.weight()
+            public.next()
+        assert len(deleted) == COUNT // 2
+        assert {d: w for d, w in found.items() if d not in deleted} == live
+        assert deleted <= set(found)  # the scorer drops them itself (Leaf.deleted)
+
+
+def test_edited_lessons_are_found_by_their_new_title_and_each_counted_once(edited_index):
+    new = edited_index.search("养生", limit=COUNT)
+    assert new.total == COUNT // 2
+    assert sorted(hit.object_id for hit in new.hits) == list(range(COUNT // 2))
+    titled = edited_index.search("健康", limit=COUNT)
+    assert titled.total == COUNT  # every lesson's body still says it, each counted once
