@@ -43,6 +43,7 @@ from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
+from whoosh.writing import MERGE_SMALL
 
 from .highlight import highlight
 from .postings import PostingsCache
@@ -104,6 +105,8 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
                 continue
             key = f"{generation}/{reader.segment().segment_id()}"
             deleted = frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
+            if len(deleted) == reader.doc_count_all():
+                continue  # every document replaced: nothing to find there (see _merge_policy)
             leaves.append(Leaf(key, reader, offset, deleted, lists.setdefault(key, {})))
         lexicon = searcher.reader().lexicon("module") or ()  # an empty index gives None
         modules = tuple(sorted(m.decode() if isinstance(m, bytes) else m for m in lexicon if m))
@@ -111,6 +114,14 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
         storage.close_all()
         raise
     return _OpenSearcher(str(generation), storage, searcher, leaves, modules)
+
+
+def _merge_policy(writer, segments) -> list:
+    """Whoosh's default (small segments merged), and a segment whose every document was
+    deleted dropped: Whoosh keeps it otherwise, and every query reads its postings for
+    nothing (a catalogue re-indexed whole doubled a broad word's work). Returns the
+    segments kept as they are; the others are merged into the new one or dropped."""
+    return MERGE_SMALL(writer, [s for s in segments if s.deleted_count() < s.doc_count_all()])
 
 
 def _close_all(pool: list[_OpenSearcher]) -> None:
@@ -326,7 +337,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(mergetype=_merge_policy)
         finally:
             storage.close_all()
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from whoosh.index import open_dir
 
 from learnhub.search.index import SearchIndex
 from learnhub.search.postings import read_postings
-from learnhub.search.schema import SearchDocument
+from learnhub.search.schema import SearchDocument, index_fields
 
 COUNT = 600
 
@@ -56,3 +57,44 @@ def test_edited_lessons_are_found_by_their_new_title_and_each_counted_once(edite
     assert sorted(hit.object_id for hit in new.hits) == list(range(COUNT // 2))
     titled = edited_index.search("健康", limit=COUNT)
     assert titled.total == COUNT  # every lesson's body still says it, each counted once
+
+
+def _segments(index: SearchIndex) -> list[tuple[int, int]]:
+    """(documents, deleted) of each segment of the live generation, as stored."""
+    stored = open_dir(str(index.current_generation()), indexname="MAIN")
+    return sorted((s.doc_count_all(), s.deleted_count()) for s in stored._segments())
+
+
+def test_a_segment_whose_every_document_was_replaced_is_dropped(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
+        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT)])  # the whole catalogue
+    try:
+        assert _segments(index) == [(COUNT, 0)]
+        with index._checkout() as state:
+            assert [len(leaf.deleted) for leaf in state.leaves] == [0]
+        assert index.search("养生", limit=5).total == COUNT
+        assert index.search("健康", limit=5).total == COUNT  # the bodies still say it
+    finally:
+        index.close()
+
+
+def test_a_search_reads_no_segment_whose_every_document_is_deleted(tmp_path):
+    """An index written before such segments were dropped still has them."""
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
+    stored = open_dir(str(index.current_generation()), indexname="MAIN")
+    with stored.writer() as writer:  # Whoosh's own merge policy: the old segment stays
+        for n in range(COUNT):
+            writer.update_document(**index_fields(_lesson(n, f"养生第{n}课")))
+    stored.close()
+    try:
+        assert _segments(index) == [(COUNT, 0), (COUNT, COUNT)]
+        with index._checkout() as state:
+            assert [len(leaf.deleted) for leaf in state.leaves] == [0]
+        found = index.search("养生", limit=COUNT)
+        assert found.total == COUNT and len({hit.object_id for hit in found.hits}) == len(found.hits)
+    finally:
+        index.close()
