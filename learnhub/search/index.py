@@ -13,6 +13,7 @@ marks the searched words in a hit's text with nothing of Whoosh's but its stemme
     results.py      a page of hits, the total and facets
     suggestions.py  did you mean (the rules, without Whoosh: spelling.py)
     storage.py      a generation's folder as Whoosh reads it (no mmap; closes what it opened)
+    segments.py     how segments merge when changes are written (none left mostly deleted)
 
 Layout of the index folder (``SEARCH_DIR``)::
 
@@ -43,7 +44,6 @@ from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
-from whoosh.writing import MERGE_SMALL
 
 from .highlight import highlight
 from .postings import PostingsCache
@@ -51,6 +51,7 @@ from .queries import completions_in, interpret
 from .results import IndexResults, results_page
 from .schema import SCHEMA, SearchDocument, index_fields
 from .scoring import Leaf, QueryEngine
+from .segments import merge_policy
 from .storage import GenerationStorage
 from .suggestions import did_you_mean
 from .text import SynonymMap
@@ -106,7 +107,7 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
             key = f"{generation}/{reader.segment().segment_id()}"
             deleted = frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
             if len(deleted) == reader.doc_count_all():
-                continue  # every document replaced: nothing to find there (see _merge_policy)
+                continue  # every document replaced: nothing to find there (see segments.py)
             leaves.append(Leaf(key, reader, offset, deleted, lists.setdefault(key, {})))
         lexicon = searcher.reader().lexicon("module") or ()  # an empty index gives None
         modules = tuple(sorted(m.decode() if isinstance(m, bytes) else m for m in lexicon if m))
@@ -114,14 +115,6 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
         storage.close_all()
         raise
     return _OpenSearcher(str(generation), storage, searcher, leaves, modules)
-
-
-def _merge_policy(writer, segments) -> list:
-    """Whoosh's default (small segments merged), and a segment whose every document was
-    deleted dropped: Whoosh keeps it otherwise, and every query reads its postings for
-    nothing (a catalogue re-indexed whole doubled a broad word's work). Returns the
-    segments kept as they are; the others are merged into the new one or dropped."""
-    return MERGE_SMALL(writer, [s for s in segments if s.deleted_count() < s.doc_count_all()])
 
 
 def _close_all(pool: list[_OpenSearcher]) -> None:
@@ -337,7 +330,7 @@ class SearchIndex:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(mergetype=_merge_policy)
+            writer.commit(mergetype=merge_policy)
         finally:
             storage.close_all()
 

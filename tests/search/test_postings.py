@@ -80,6 +80,22 @@ def test_a_segment_whose_every_document_was_replaced_is_dropped(tmp_path):
         index.close()
 
 
+def test_a_segment_mostly_replaced_is_merged_into_the_new_one_and_one_less_so_stays(tmp_path):
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
+        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 3)])  # a third
+        assert _segments(index) == [(COUNT // 3, 0), (COUNT, COUNT // 3)]
+        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 3, COUNT // 2 + 1)])
+    try:
+        # past half deleted: its 299 live lessons copied into the new segment beside the 101
+        assert _segments(index) == [(COUNT // 3, 0), (COUNT - COUNT // 3, 0)]
+        assert index.search("养生", limit=5).total == COUNT // 2 + 1
+        assert index.search("健康", limit=5).total == COUNT
+    finally:
+        index.close()
+
+
 def test_a_search_reads_no_segment_whose_every_document_is_deleted(tmp_path):
     """An index written before such segments were dropped still has them."""
     index = SearchIndex(tmp_path / "index")
