@@ -24,15 +24,26 @@ def _lesson(n: int, title: str) -> SearchDocument:
 
 
 @pytest.fixture()
-def edited_index(tmp_path):
-    """One segment of COUNT lessons whose first half was then edited: the old versions
-    stay in that segment as deleted documents, at the start of every posting list."""
+def built(tmp_path):
+    """COUNT lessons in one segment, as a rebuild writes them."""
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
-        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 2)])
     yield index
     index.close()
+
+
+def _retitle(index: SearchIndex, numbers: range) -> None:
+    """Lessons edited (a new title): their old versions stay behind as deleted documents."""
+    with index.writer_lock():
+        index.update([_lesson(n, f"养生第{n}课") for n in numbers])
+
+
+@pytest.fixture()
+def edited_index(built):
+    """The first half edited: deleted documents at the start of every posting list."""
+    _retitle(built, range(COUNT // 2))
+    return built
 
 
 def test_postings_are_every_documents_weight_deleted_ones_included(edited_index):
@@ -65,53 +76,35 @@ def _segments(index: SearchIndex) -> list[tuple[int, int]]:
     return sorted((s.doc_count_all(), s.deleted_count()) for s in stored._segments())
 
 
-def test_a_segment_whose_every_document_was_replaced_is_dropped(tmp_path):
-    index = SearchIndex(tmp_path / "index")
-    with index.writer_lock():
-        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
-        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT)])  # the whole catalogue
-    try:
-        assert _segments(index) == [(COUNT, 0)]
-        with index._checkout() as state:
-            assert [len(leaf.deleted) for leaf in state.leaves] == [0]
-        assert index.search("养生", limit=5).total == COUNT
-        assert index.search("健康", limit=5).total == COUNT  # the bodies still say it
-    finally:
-        index.close()
+def test_a_segment_whose_every_document_was_replaced_is_dropped(built):
+    _retitle(built, range(COUNT))  # the whole catalogue
+    assert _segments(built) == [(COUNT, 0)]
+    with built._checkout() as state:
+        assert [len(leaf.deleted) for leaf in state.leaves] == [0]
+    assert built.search("养生", limit=5).total == COUNT
+    assert built.search("健康", limit=5).total == COUNT  # the bodies still say it
 
 
-def test_a_segment_mostly_replaced_is_merged_into_the_new_one_and_one_less_so_stays(tmp_path):
-    index = SearchIndex(tmp_path / "index")
-    with index.writer_lock():
-        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
-        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 3)])  # a third
-        assert _segments(index) == [(COUNT // 3, 0), (COUNT, COUNT // 3)]
-        index.update([_lesson(n, f"养生第{n}课") for n in range(COUNT // 3, COUNT // 2 + 1)])
-    try:
-        # past half deleted: its 299 live lessons copied into the new segment beside the 101
-        assert _segments(index) == [(COUNT // 3, 0), (COUNT - COUNT // 3, 0)]
-        assert index.search("养生", limit=5).total == COUNT // 2 + 1
-        assert index.search("健康", limit=5).total == COUNT
-    finally:
-        index.close()
+def test_a_segment_mostly_replaced_is_merged_into_the_new_one_and_one_less_so_stays(built):
+    _retitle(built, range(COUNT // 3))  # a third
+    assert _segments(built) == [(COUNT // 3, 0), (COUNT, COUNT // 3)]
+    _retitle(built, range(COUNT // 3, COUNT // 2 + 1))
+    # past half deleted: its 299 live lessons copied into the new segment beside the 101
+    assert _segments(built) == [(COUNT // 3, 0), (COUNT - COUNT // 3, 0)]
+    assert built.search("养生", limit=5).total == COUNT // 2 + 1
+    assert built.search("健康", limit=5).total == COUNT
 
 
-def test_a_search_reads_no_segment_whose_every_document_is_deleted(tmp_path):
+def test_a_search_reads_no_segment_whose_every_document_is_deleted(built):
     """An index written before such segments were dropped still has them."""
-    index = SearchIndex(tmp_path / "index")
-    with index.writer_lock():
-        index.rebuild([_lesson(n, f"健康第{n}课") for n in range(COUNT)], procs=1)
-    stored = open_dir(str(index.current_generation()), indexname="MAIN")
+    stored = open_dir(str(built.current_generation()), indexname="MAIN")
     with stored.writer() as writer:  # Whoosh's own merge policy: the old segment stays
         for n in range(COUNT):
             writer.update_document(**index_fields(_lesson(n, f"养生第{n}课")))
     stored.close()
-    try:
-        assert _segments(index) == [(COUNT, 0), (COUNT, COUNT)]
-        with index._checkout() as state:
-            assert [len(leaf.deleted) for leaf in state.leaves] == [0]
-        found = index.search("养生", limit=COUNT)
-        shown = [hit.object_id for hit in found.hits]
-        assert found.total == COUNT and len(set(shown)) == len(shown)  # none twice
-    finally:
-        index.close()
+    assert _segments(built) == [(COUNT, 0), (COUNT, COUNT)]
+    with built._checkout() as state:
+        assert [len(leaf.deleted) for leaf in state.leaves] == [0]
+    found = built.search("养生", limit=COUNT)
+    shown = [hit.object_id for hit in found.hits]
+    assert found.total == COUNT and len(set(shown)) == len(shown)  # none twice
