@@ -71,17 +71,23 @@ def cached_page(
     content: str,
     renew_every: int | None = None,
     key: tuple = (),
+    visitor: tuple | None = None,
 ) -> str:
-    """A whole page for a signed-out visitor, the same for everyone who asks for it alike.
+    """A whole page, the same for everyone who asks for it alike.
 
     Signed-out visitors differ only by language, elder mode, text size and the address
     (all in the key) and by their CSRF token, which is cut out before caching and put
-    back for each visitor. A signed-in visitor, or one with a message waiting (a flash),
-    gets a fresh page. ``renew_every`` seconds also renews the page that often, for pages
-    showing numbers that change without a commit (the rankings' boards); 0 never caches it.
-    ``key``: more of what the page depends on (the search index's version).
+    back for each visitor. A signed-in visitor gets a fresh page, unless the page shows them
+    nothing of their own outside the site header and the caller passes ``visitor``, what the
+    header shows of them (accounts.header_visitor(): role and unread count), which joins the
+    key. A visitor with a message waiting (a flash) gets a fresh page. ``renew_every``
+    seconds also renews the page that often, for pages showing numbers that change without
+    a commit (the rankings' boards); 0 never caches it. ``key``: more of what the page
+    depends on (the search index's version).
     """
-    if current_user.is_authenticated or session.get("_flashes") or renew_every == 0:
+    if session.get("_flashes") or renew_every == 0:
+        return render()
+    if current_user.is_authenticated and not visitor:
         return render()
     token = generate_csrf()
 
@@ -90,6 +96,7 @@ def cached_page(
 
     bucket = int(time.time() // renew_every) if renew_every else 0
     parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket, *key)
+    parts += visitor or ()  # () for a signed-out visitor
     html = cached_value(f"page:{name}", parts, render_without_token, content)
     return html.replace(_CSRF_PLACEHOLDER, token)
 

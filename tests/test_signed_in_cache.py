@@ -1,6 +1,7 @@
 """The public body of the home, module and rankings pages is kept for signed-in learners too
-(cache.cached_body): each still sees their own name and menu, and a committed change shows
-at once."""
+(cache.cached_body), and the listings and boards whole (cache.cached_page, by what the header
+shows of a person): each still sees their own name, menu, unread count and form token, and a
+committed change shows at once."""
 
 from __future__ import annotations
 
@@ -8,19 +9,21 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from learnhub.accounts.models import Role
 from learnhub.extensions import db
+from learnhub.inbox import send
 from learnhub.rankings import aggregates
 from learnhub.rankings.board_cache import clear_cache
-from tests.helpers import csrf_token_from, sign_in
+from tests.helpers import csrf_token_from, sign_in, submit
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def signed_in(app, make_user, login: str, name: str):
     make_user(login, name=name)
-    client = app.test_client()
-    sign_in(client, login)
-    return client
+    return _signed_in_as(app, login)
 
 
 def test_each_learner_sees_their_own_name_around_the_shared_home_page(app, make_user, make_course):
@@ -70,3 +73,46 @@ def test_the_module_page_is_kept_for_signed_in_learners_and_shows_an_edit_at_onc
     make_course("刚发布的手机课")
     assert "刚发布的手机课" in wang.get("/m/elder-digital").get_data(as_text=True)
     assert wang.get("/m/no-such-module").status_code == 404
+
+
+# Pages kept whole for signed-in people too (cache.cached_page with the header's visitor).
+WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200")
+
+
+@pytest.mark.parametrize("path", WHOLE_KEPT_PAGES)
+def test_a_page_kept_whole_shows_each_person_their_own_header(app, make_user, path):
+    reader = make_user("learner_a", name="学员甲")
+    make_user("learner_b", name="学员乙")
+    make_user("staff_c", name="职员丙", role=Role.PROVINCE_STAFF, managed="210000")
+    with app.app_context():
+        send(reader, "报名成功")
+        db.session.commit()
+    a, b, staff = (_signed_in_as(app, login) for login in ("learner_a", "learner_b", "staff_c"))
+    for _ in range(2):  # the second time, every page is the kept one
+        pages = [client.get(path) for client in (a, b, staff)]
+        assert [response.status_code for response in pages] == [200, 200, 200]
+        mine, theirs, staffs = (response.get_data(as_text=True) for response in pages)
+        assert "1 条新消息" in mine and "新消息" not in theirs + staffs
+        assert "工作台" in staffs and "工作台" not in mine + theirs  # the staff link
+        assert len({csrf_token_from(html) for html in (mine, theirs, staffs)}) == 3
+    assert submit(a, "/me/messages/read", {}, page="/me/messages").status_code == 302
+    assert "新消息" not in a.get(path).get_data(as_text=True)  # read: the badge goes at once
+
+
+def test_the_form_token_of_a_kept_page_is_the_persons_own(app, make_user):
+    make_user("learner_a", name="学员甲")
+    make_user("learner_b", name="学员乙")
+    a, b = (_signed_in_as(app, login) for login in ("learner_a", "learner_b"))
+    a.get("/rankings")  # kept with a's token cut out
+    token = csrf_token_from(b.get("/rankings").get_data(as_text=True))
+    switched = b.post("/preferences/elder-mode", data={"csrf_token": token, "elder_mode": "on",
+                                                       "next": "/rankings"})  # fmt: skip
+    assert switched.status_code == 302
+    assert "mode-elder" in b.get("/rankings").get_data(as_text=True)
+    assert "mode-elder" not in a.get("/rankings").get_data(as_text=True)
+
+
+def _signed_in_as(app, login: str):
+    client = app.test_client()
+    sign_in(client, login)
+    return client

@@ -3,6 +3,7 @@
 from flask import abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from learnhub.accounts.header import header_visitor
 from learnhub.cache import CATALOGUE, cached_fragment, cached_page, cached_value
 from learnhub.regions.services import cities_of, get_region
 from learnhub.ui import canonical_redirect, elder_mode_requested, page_number, text_size_requested
@@ -103,7 +104,8 @@ def lesson_kind_label(kind) -> str:
     return str(LESSON_KIND_LABELS[kind])
 
 
-# Signed-out visitors get whole pages from the cache (cached_page).
+# Every visitor gets whole pages from the cache (cached_page): the listings show a signed-in
+# person nothing of their own but the header.
 
 
 @bp.get("/courses")
@@ -112,11 +114,12 @@ def index():
         "courses",
         lambda: _listing("catalogue/index.html", modules=services.list_modules()),
         CATALOGUE,
+        visitor=header_visitor(),
     )
 
 
 @bp.get("/m/<slug>")
 def module(slug: str):
     return canonical_redirect(_listing_arguments()) or cached_page(
-        "module", lambda: _module_page(slug), CATALOGUE
+        "module", lambda: _module_page(slug), CATALOGUE, visitor=header_visitor()
     )

@@ -3,6 +3,7 @@
 from flask import abort, current_app, render_template
 from sqlalchemy import text
 
+from learnhub.accounts.header import header_visitor
 from learnhub.cache import CATALOGUE, cached_body, cached_fragment, cached_page
 from learnhub.catalogue import services as catalogue
 from learnhub.extensions import db
@@ -62,7 +63,11 @@ def city(code: str):
         abort(404)
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
     return canonical_redirect({"page": ()}) or cached_page(
-        "city", lambda: _city_page(region), CATALOGUE, renew_every=seconds
+        "city",
+        lambda: _city_page(region),
+        CATALOGUE,
+        renew_every=seconds,
+        visitor=header_visitor(),
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnhub.accounts.access import may_see_rankings_detail
+from learnhub.accounts.header import header_visitor
 from learnhub.cache import cached_body, cached_page
 from learnhub.clock import local_today
 from learnhub.regions.models import RegionLevel
@@ -69,8 +70,8 @@ def board():
         )
 
     seconds = 0 if error else current_app.config["RANKINGS_CACHE_SECONDS"]
-    # The board is the same for everyone: kept whole for signed-out visitors, and its body
-    # for signed-in ones (the layout around it is theirs).
+    # The board is the same for everyone: kept whole, for signed-in people by what the header
+    # shows of them; the body is kept apart too, for the pages of each header.
     page = cached_page(
         "rankings",
         lambda: render_template(
@@ -78,6 +79,7 @@ def board():
         ),
         RANKINGS,
         renew_every=seconds,
+        visitor=header_visitor(),
     )
     return page, 400 if error else 200
 
