@@ -75,6 +75,9 @@ def test_leaving_later_keeps_progress_for_a_return(client, app, make_course, lea
     submit(client, f"/courses/{course_id}/leave", {}, page=f"/courses/{course_id}")
     assert count(app, LessonProgress) == 1
     assert f'href="/courses/{course_id}"' not in client.get("/me").get_data(as_text=True)
+    lesson_page = client.get(f"/lessons/{text_lesson}").get_data(as_text=True)
+    assert "报名这门课程后会记录学习进度" in lesson_page  # left: asked to enrol again
+    assert "您已经学完这一课" not in lesson_page and "我已读完这一课" not in lesson_page
     enrol(client, course_id)
     assert "已完成 1 课，共 3 课" in client.get("/me").get_data(as_text=True)
 

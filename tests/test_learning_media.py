@@ -75,6 +75,19 @@ def test_two_videos_side_by_side_through_the_pages(client, app, make_course, lea
     assert count(app, CourseCompletion) == 0
 
 
+def test_a_video_played_to_the_end_shows_as_finished_when_opened_again(
+    client, app, make_course, learner
+):
+    course_id = make_course(lessons=("video",))
+    video = lesson_ids(app, course_id)[0]
+    enrol(client, course_id)
+    assert "您已经学完这一课。" not in client.get(f"/lessons/{video}").get_data(as_text=True)
+    report(client, video, 0, "start")
+    time_passes(app, 300)
+    assert report(client, video, 300).json["completed"] is True
+    assert "您已经学完这一课。" in client.get(f"/lessons/{video}").get_data(as_text=True)
+
+
 def test_replaying_the_first_ten_seconds_thirty_times_does_not_finish(enrolled_learner):
     """The attack: play 0–10 s thirty times (300 s of playing on a 300-s video)."""
     user, (video,) = enrolled_learner(("video",))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, bindparam, cast, func, literal, null, select, union_all
 
 from learnhub.accounts.models import User
 from learnhub.catalogue.models import Course, Lesson
@@ -27,9 +27,13 @@ class CourseProgress:
         return round(100 * self.lessons_done / self.lessons_total) if self.lessons_total else 0
 
 
-def my_learning(user: User) -> list[CourseProgress]:
-    """Every course the learner is enrolled in, with progress, newest first: one query
-    (each figure a subquery of the enrolment's course), plain rows, no entity built."""
+# The two statements below run on every visit of a signed-in learner, so each is built once
+# with bound parameters (SQLAlchemy then reuses its compiled form): building them per call
+# cost more than running them.
+_USER, _COURSE = bindparam("user_id", type_=Integer), bindparam("course_id", type_=Integer)
+
+
+def _my_learning_statement():
     course = Enrolment.course_id
     lessons_total = (
         select(func.count(Lesson.id)).where(Lesson.course_id == course).scalar_subquery()
@@ -37,7 +41,7 @@ def my_learning(user: User) -> list[CourseProgress]:
     lessons_done = (
         select(func.count(LessonProgress.id))
         .where(
-            LessonProgress.user_id == user.id,
+            LessonProgress.user_id == _USER,
             LessonProgress.course_id == course,
             LessonProgress.completed_at.is_not(None),
         )
@@ -45,15 +49,24 @@ def my_learning(user: User) -> list[CourseProgress]:
     )
     completed_at = (
         select(CourseCompletion.completed_at)
-        .where(CourseCompletion.user_id == user.id, CourseCompletion.course_id == course)
+        .where(CourseCompletion.user_id == _USER, CourseCompletion.course_id == course)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    return (
         select(course, Course.title, lessons_done, lessons_total, completed_at)
         .join(Course, Course.id == course)
-        .where(Enrolment.user_id == user.id, Enrolment.left_at.is_(None))
+        .where(Enrolment.user_id == _USER, Enrolment.left_at.is_(None))
         .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
     )
+
+
+_MY_LEARNING = _my_learning_statement()
+
+
+def my_learning(user: User) -> list[CourseProgress]:
+    """Every course the learner is enrolled in, with progress, newest first: one query
+    (each figure a subquery of the enrolment's course), plain rows, no entity built."""
+    rows = db.session.execute(_MY_LEARNING, {"user_id": user.id})
     return [CourseProgress(*row) for row in rows]
 
 
@@ -66,23 +79,31 @@ class CourseStudy:
     done: frozenset[int]  # ids of the lessons done
 
 
-def course_study(user: User, course_id: int) -> CourseStudy:
-    """Enrolment, completion and lessons done in one query (three small selects joined by
-    UNION ALL, plain rows): the course page asks on every visit of a signed-in learner."""
+def _course_study_statement():
     enrolment = select(
         literal("enrolled").label("what"), cast(null(), Integer).label("lesson"),
         Enrolment.left_at.label("at"),
-    ).where(Enrolment.user_id == user.id, Enrolment.course_id == course_id)  # fmt: skip
+    ).where(Enrolment.user_id == _USER, Enrolment.course_id == _COURSE)  # fmt: skip
     completion = select(
         literal("completed"), cast(null(), Integer), CourseCompletion.completed_at
-    ).where(CourseCompletion.user_id == user.id, CourseCompletion.course_id == course_id)
+    ).where(CourseCompletion.user_id == _USER, CourseCompletion.course_id == _COURSE)
     done = select(literal("done"), LessonProgress.lesson_id, LessonProgress.completed_at).where(
-        LessonProgress.user_id == user.id,
-        LessonProgress.course_id == course_id,
+        LessonProgress.user_id == _USER,
+        LessonProgress.course_id == _COURSE,
         LessonProgress.completed_at.is_not(None),
     )
+    return union_all(enrolment, completion, done)
+
+
+_COURSE_STUDY = _course_study_statement()
+
+
+def course_study(user: User, course_id: int) -> CourseStudy:
+    """Enrolment, completion and lessons done in one query (three small selects joined by
+    UNION ALL, plain rows): the course page asks on every visit of a signed-in learner."""
+    found = db.session.execute(_COURSE_STUDY, {"user_id": user.id, "course_id": course_id})
     enrolled, completed_at, lessons = False, None, set()
-    for what, lesson, at in db.session.execute(union_all(enrolment, completion, done)):
+    for what, lesson, at in found:
         if what == "enrolled":
             enrolled = at is None  # left_at
         elif what == "completed":
