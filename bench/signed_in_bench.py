@@ -52,11 +52,16 @@ P99_GOAL_MS, MEMORY_GOAL_MB = 100, 200
 WRK_TIMEOUT_MS = 2000.0  # wrk's default: a request unanswered this long counts as a timeout
 DEPLOYED_CONFIG = "python:learnhub.gunicorn_conf"
 
+# A signed-in learner's browser sends its cookies (the session and the visitor id it was
+# given on its first page) and the User-Agent it signed in with (Flask-Login's session
+# protection compares it; a different one re-signs the session cookie on every answer).
+BROWSER = "Mozilla/5.0 (learnhub bench)"
 WRK_SCRIPT = """
 cookies = {%s}
 request = function()
   local headers = {}
-  headers["Cookie"] = "learnhub_session=" .. cookies[math.random(#cookies)]
+  headers["Cookie"] = cookies[math.random(#cookies)]
+  headers["User-Agent"] = "%s"
   return wrk.format(nil, nil, headers)
 end
 """
@@ -76,7 +81,8 @@ request = function()
   n = n + 1
   local headers = {}
   if #cookies > 0 then
-    headers["Cookie"] = "learnhub_session=" .. cookies[math.random(#cookies)]
+    headers["Cookie"] = cookies[math.random(#cookies)]
+    headers["User-Agent"] = "%s"
   end
   return wrk.format(nil, wrk.path .. "&fresh=" .. tid .. "-" .. n, headers)
 end
@@ -85,7 +91,8 @@ end
 
 def add_learners(course_ids: list[int], learners: int, entries: int) -> list[str]:
     """Learners enrolled in ten courses each (the first, the bench's course, partly read),
-    each with ``entries`` credit entries; returns one signed session cookie per learner."""
+    each with ``entries`` credit entries; returns the Cookie header of each learner's
+    browser (its signed session and visitor id)."""
     from flask import g
     from flask import session as cookie_session
     from flask_login import login_user
@@ -102,6 +109,8 @@ def add_learners(course_ids: list[int], learners: int, entries: int) -> list[str
     from learnhub.extensions import db
     from learnhub.learning import services as learning
     from learnhub.rankings import aggregation
+    from learnhub.rankings.counting import new_visitor_id
+    from learnhub.rankings.visitors import signed_visitor_id
     from learnhub.search import sync
 
     app = create_app()
@@ -135,11 +144,13 @@ def add_learners(course_ids: list[int], learners: int, entries: int) -> list[str
                            memo="社区学习成果认定")  # fmt: skip
             db.session.commit()
             start_session(user, remember=False, device="bench")
-            with app.test_request_context("/"):
+            with app.test_request_context("/", headers={"User-Agent": BROWSER}):
                 g.pop("csrf_token", None)
                 login_user(user)
                 generate_csrf()
-                cookies.append(serializer.dumps(dict(cookie_session)))
+                visitor = signed_visitor_id(new_visitor_id())
+                cookies.append(f"learnhub_session={serializer.dumps(dict(cookie_session))}; "
+                               f"learnhub_visitor={visitor}")  # fmt: skip
         db.session.commit()
         aggregation.aggregate_pending()
         db.session.commit()
@@ -290,10 +301,10 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         cookies = ", ".join(f'"{c}"' for c in site["cookies"])
         script = Path(scratch) / "signed_in.lua"
-        script.write_text(WRK_SCRIPT % cookies)
+        script.write_text(WRK_SCRIPT % (cookies, BROWSER))
         fresh_out, fresh_in = Path(scratch) / "fresh_out.lua", Path(scratch) / "fresh_in.lua"
-        fresh_out.write_text(FRESH_SCRIPT % "")
-        fresh_in.write_text(FRESH_SCRIPT % cookies)
+        fresh_out.write_text(FRESH_SCRIPT % ("", BROWSER))
+        fresh_in.write_text(FRESH_SCRIPT % (cookies, BROWSER))
         slug, course, lesson = site["slugs"][0], site["course"], site["lesson"]
         signed_in = [("home", "/"), (f"module /m/{slug}", f"/m/{slug}"),
                      (f"course /courses/{course}", f"/courses/{course}"),
@@ -328,7 +339,7 @@ def filled_site(args, env: dict) -> dict:
     """Fill the instance (or copy the kept one into it); returns the site's ids and cookies."""
     instance = Path(env["LEARNHUB_INSTANCE_PATH"])
     kept = args.keep / "bench.json" if args.keep else None
-    if kept and kept.exists() and not args.database_url:
+    if kept and kept.exists() and not args.database_url and _kept_cookies_are_current(kept):
         site = json.loads(kept.read_text())
         shutil.copytree(args.keep / "instance", instance, symlinks=True, dirs_exist_ok=True)
     else:
@@ -346,6 +357,11 @@ def filled_site(args, env: dict) -> dict:
             kept.write_text(json.dumps(site))
     env["SECRET_KEY"] = os.environ["SECRET_KEY"] = site["secret_key"]  # the cookies' signer
     return site
+
+
+def _kept_cookies_are_current(kept: Path) -> bool:
+    """A site kept before the cookies carried the visitor id is filled again."""
+    return all("learnhub_visitor=" in cookie for cookie in json.loads(kept.read_text())["cookies"])
 
 
 def lesson_of(course_id: int) -> int:
