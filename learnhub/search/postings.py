@@ -23,21 +23,35 @@ class TermPostings:
     weights: dict[int, float]
     docs: frozenset[int]
     _groups: list = field(default_factory=list, compare=False, repr=False)
+    _at_least: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.weights)
 
-    def groups(self, kind_weights: list[float]) -> list[tuple[tuple[float, float], tuple]]:
-        """The documents by (the term's weight in them, their kind weight); made once
-        (``kind_weights`` is the segment's, as the postings are)."""
+    def groups(self, kind_weights, lengths) -> list[tuple[tuple[float, float], tuple]]:
+        """The documents by (the term's weight in them, their kind weight), each group's
+        shortest first; made once (``kind_weights`` and ``lengths`` are the segment's, as
+        the postings are)."""
         if not self._groups and self.weights:
             grouped: dict[tuple[float, float], list[int]] = {}
             for docnum, weight in self.weights.items():
                 grouped.setdefault((weight, kind_weights[docnum]), []).append(docnum)
             # tuples, not sets: an eighth of the memory, and ``found.intersection(group)``
             # walks a tuple as fast
-            self._groups.extend((key, tuple(docs)) for key, docs in grouped.items())
+            self._groups.extend(
+                (key, tuple(sorted(docs, key=lengths.__getitem__))) for key, docs in grouped.items()
+            )
         return self._groups
+
+    def weighing_at_least(self, minimum: float) -> frozenset[int]:
+        """The documents where the term weighs ``minimum`` or more (in their title, say);
+        made once per minimum: a word in every document has as many postings, and a query
+        for it asks on every search."""
+        found = self._at_least.get(minimum)
+        if found is None:
+            found = frozenset(d for d, weight in self.weights.items() if weight >= minimum)
+            self._at_least[minimum] = found
+        return found
 
 
 class PostingsCache:

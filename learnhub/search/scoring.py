@@ -35,6 +35,7 @@ _B, _K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 # page's end (cheap enough); a bound is trusted only this far (float rounding of the bound
 # against the score).
 PRUNE_FROM, PRUNE_RATIO = 1_000, 4
+LENGTH_CHUNK = 64  # documents of one group scored together before the next bound check
 _MARGIN = 1 + 1e-9
 
 
@@ -60,8 +61,6 @@ class Leaf:
             if name == "length":
                 count = reader.doc_count_all()
                 found = array("q", (reader.doc_field_length(d, "content", 1) for d in range(count)))
-            elif name == "shortest":  # one value, indexed like the others: the shortest content
-                found = [min(self.values("length"), default=0)]
             elif name == "kind_weight":  # the kind's weight times the document's own
                 found = array("d", (
                     KIND_WEIGHTS.get(k, 1.0) * w / 100
@@ -219,22 +218,36 @@ class QueryEngine:
         if not stats:
             return self.score(leaf, found, stats)
         k1, norm = _K1, 1 - _B
-        kind_weights = leaf.values("kind_weight")
+        kind_weights, lengths = leaf.values("kind_weight"), leaf.values("length")
         popularity = self.highest_boost
         postings, weight, b = max(stats, key=lambda stat: stat[1])  # the strongest term
         others = sum(w for p, w, _b in stats if p is not postings)
         rest = others * (k1 + 1) * max(kind_weights) * popularity
-        lengthnorm = norm + b * leaf.values("shortest")[0] if b else 1.0
+
+        def ceiling(tf: float, kind_weight: float, length: float) -> float:
+            """The best score a document of this group and length can reach."""
+            lengthnorm = norm + b * length if b else 1.0
+            term = weight * tf * (k1 + 1) / (tf + k1 * lengthnorm) * kind_weight
+            return (term * popularity + rest) * _MARGIN
+
         heap: list[tuple[float, int]] = []  # (score, -global docnum): the best ``count``
         groups = sorted(
-            ((weight * tf * (k1 + 1) / (tf + k1 * lengthnorm) * kind_weight, docnums)
-             for (tf, kind_weight), docnums in postings.groups(kind_weights)),
+            ((ceiling(tf, kind_weight, lengths[docnums[0]]), tf, kind_weight, docnums)
+             for (tf, kind_weight), docnums in postings.groups(kind_weights, lengths)),
             key=lambda group: group[0], reverse=True,
         )  # fmt: skip
-        for ceiling, docnums in groups:
-            if len(heap) == count and (ceiling * popularity + rest) * _MARGIN < heap[0][0]:
+        for best_case, tf, kind_weight, docnums in groups:
+            if len(heap) == count and best_case < heap[0][0]:
                 break
-            _keep_best(heap, count, self.score(leaf, found.intersection(docnums), stats))
+            # A group's documents tie but for their length (and popularity): shortest first,
+            # a chunk at a time, until even a chunk's shortest cannot reach the page. A word
+            # in every document is one group of them all.
+            for start in range(0, len(docnums), LENGTH_CHUNK):
+                chunk = docnums[start : start + LENGTH_CHUNK]
+                shortest = lengths[chunk[0]]
+                if start and len(heap) == count and ceiling(tf, kind_weight, shortest) < heap[0][0]:
+                    break
+                _keep_best(heap, count, self.score(leaf, found.intersection(chunk), stats))
         elsewhere = found.difference(postings.weights)  # matched by other terms alone
         if elsewhere and (len(heap) < count or rest * _MARGIN >= heap[0][0]):
             _keep_best(heap, count, self.score(leaf, elsewhere, stats))
@@ -260,8 +273,8 @@ class QueryEngine:
             return None
         strong: set[int] = set()
         for _term, fieldname, value in words:
-            postings = self.postings(leaf, fieldname, value).weights
-            strong.update(d for d, w in postings.items() if w >= PART_WEIGHTS[0] and d in found)
+            postings = self.postings(leaf, fieldname, value)
+            strong.update(postings.weighing_at_least(PART_WEIGHTS[0]) & found)
         return strong
 
 

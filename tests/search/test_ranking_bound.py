@@ -129,6 +129,7 @@ def test_the_bound_holds_where_scores_are_close(tmp_path, monkeypatch, seed):
         index.rebuild(_random_catalogue(rng, 90), procs=1)
     monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
     monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
+    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 2)  # ties cut by length as well
     boosts = {course: 1 + rng.random() * 0.25 for course in range(9) if rng.random() < 0.6}
     synonyms = {"防骗": ("防骗", "反诈"), "反诈": ("防骗", "反诈")}
     queries = [*WORDS, "防骗", "健康 饮食", "太极 健康", "taiji", "jiankang"]
@@ -170,5 +171,58 @@ def test_a_short_document_is_not_cut_by_the_bound(tmp_path, monkeypatch):
     try:
         page = index.search("太极", limit=10)
         assert {hit.object_id for hit in page.hits[:5]} == {100, 101, 102, 103, 104}
+    finally:
+        index.close()
+
+
+def test_a_word_in_every_document_scores_only_the_shortest(tmp_path, monkeypatch):
+    """Every lesson has 太极 once in its body and nothing else tells them apart but their
+    length (and the popularity of a few courses): they are one group of ties, visited
+    shortest first, and only as many are scored as can still reach the page — which is
+    the page scoring every one of them shows."""
+    rng = random.Random(3)
+    lessons = [SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
+                              published=None, title=f"第{n}课",
+                              body="太极" + "，学习" * rng.randrange(0, 300))
+               for n in range(600)]  # fmt: skip
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild(lessons, procs=1)
+    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 8)
+    # popular courses: a long lesson of one may outrank a shorter one of another
+    boosts = {course: 1 + rng.random() * 0.25 for course in range(0, 600, 3)}
+    try:
+        for offset in (0, 20):
+            with monkeypatch.context() as patched:
+                scored = _scored_documents(patched)
+                pruned = index.search("太极", boosts=boosts, offset=offset)
+            with monkeypatch.context() as patched:
+                patched.setattr(scoring.QueryEngine, "best", _every_match)
+                every = index.search("太极", boosts=boosts, offset=offset)
+            assert pruned.hits == every.hits and pruned.total == every.total == 600
+            assert sum(scored) < 200  # of 600 matches
+    finally:
+        index.close()
+
+
+def test_a_popular_longer_lesson_among_ties_is_not_cut_by_the_bound(tmp_path, monkeypatch):
+    """Ten short lessons fill the page, then come a longer one of a popular course and a
+    very long one, scored together: the bound of that chunk is its shorter lesson's, which
+    with its popularity leads the page."""
+
+    def lesson(n: int, repeats: int) -> SearchDocument:
+        body = "太极" + "，学习" * repeats
+        return SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
+                              published=None, title=f"第{n}课", body=body)  # fmt: skip
+
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild([lesson(n, 1) for n in range(10)] + [lesson(10, 8), lesson(11, 200)], procs=1)
+    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
+    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
+    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 2)
+    try:
+        page = index.search("太极", boosts={10: 1.25})
+        assert [hit.object_id for hit in page.hits] == [10, *range(9)]
     finally:
         index.close()
