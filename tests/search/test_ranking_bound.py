@@ -188,6 +188,8 @@ def test_a_word_in_every_document_scores_only_the_shortest(tmp_path, monkeypatch
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild(lessons, procs=1)
+    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
+    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
     monkeypatch.setattr(scoring, "LENGTH_CHUNK", 8)
     # popular courses: a long lesson of one may outrank a shorter one of another
     boosts = {course: 1 + rng.random() * 0.25 for course in range(0, 600, 3)}
