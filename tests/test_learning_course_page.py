@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from learnhub.catalogue.models import Lesson
 from learnhub.extensions import db
-from tests.helpers import csrf_token_from, sign_in
+from tests.helpers import csrf_token_from, sign_in, submit
 from tests.learning_steps import enrol, lesson_ids, read_lesson
 
 
@@ -81,3 +81,48 @@ def test_a_learner_reads_no_course_or_lesson_row_once_the_page_is_kept(app, make
         event.remove(engine, "before_cursor_execute", watch)
     catalogue_reads = [s for s in statements if re.search(r"FROM (course|lesson)\b", s)]
     assert catalogue_reads == []
+
+
+def test_learners_in_the_same_state_share_a_kept_page_but_each_gets_their_own_token(
+    app, make_user, make_course
+):
+    """Not enrolled, both: the whole page is kept once (cache.cached_page by study state and
+    header), and still each gets their own form token, with which enrolling goes through and
+    shows at once on that learner's page only."""
+    course_id = make_course(title="扫码支付很简单", lessons=["text", "text"])
+    make_user(login="first")
+    make_user(login="second")
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, "first")
+    sign_in(second, "second")
+    page_of(first, course_id)  # kept with first's token cut out
+    kept = page_of(second, course_id)
+    assert "报名学习" in kept and csrf_token_from(kept) != csrf_token_from(
+        page_of(first, course_id)
+    )
+    enrolled = second.post(
+        f"/courses/{course_id}/enrol", data={"csrf_token": csrf_token_from(kept)}
+    )
+    assert enrolled.status_code == 302
+    assert "已完成 0 课，共 2 课" in page_of(second, course_id)
+    assert "报名学习" in page_of(first, course_id)  # first's state is still their own
+
+
+def test_a_completed_course_shows_each_learner_their_own_rating(app, make_user, make_course):
+    """The page of a completed course holds the learner's own rating and comment: built for
+    each of them, never kept for another."""
+    course_id = make_course(title="扫码支付很简单", lessons=["text"])
+    readers = {}
+    for login, comment in (("first", "讲得清楚"), ("second", "有点快")):
+        make_user(login=login)
+        readers[login] = client = app.test_client()
+        sign_in(client, login)
+        enrol(client, course_id)
+        read_lesson(client, app, lesson_ids(app, course_id)[0])
+        rated = submit(client, f"/courses/{course_id}/rating", {"score": "4", "comment": comment},
+                       page=f"/courses/{course_id}")  # fmt: skip
+        assert rated.status_code == 302
+    for _ in range(2):
+        mine, theirs = (page_of(readers[login], course_id) for login in ("first", "second"))
+        assert "讲得清楚" in mine and "有点快" not in mine
+        assert "有点快" in theirs and "讲得清楚" not in theirs

@@ -18,7 +18,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from learnhub.cache import CATALOGUE, cached_value
+from learnhub.accounts.header import header_visitor
+from learnhub.cache import CATALOGUE, cached_page, cached_value
 from learnhub.catalogue.models import CourseStatus
 from learnhub.catalogue.services import visible_course
 from learnhub.ui import elder_mode_requested, text_size_requested
@@ -70,18 +71,33 @@ def _outline(course_id: int) -> CourseOutline | None:
 def course_page(course_id: int) -> str:
     """The course page for the current visitor (404 if hidden): the kept public part with
     this visitor's own part put in its slots, in one render of the page (learning/course.html
-    renders the own part's blocks and fills the slots)."""
+    renders the own part's blocks and fills the slots).
+
+    A signed-in learner who has not completed the course sees nothing of their own but what
+    their study shows (enrolled or not, the lessons done) and the header, so the whole page
+    is kept by those (cache.cached_page) and shared by everyone in the same state: most of a
+    course's visitors are not enrolled or have only begun. A completed course's page holds
+    the learner's own rating and comment, and is built for them."""
     outline = course_outline(course_id)
     if outline is None:
         abort(404)
-    public = cached_value(
-        "course-public",
-        (course_id, elder_mode_requested(), text_size_requested()),
-        lambda: _public_html(course_id),
-        CATALOGUE,
-    )
-    return render_template("learning/course.html", course=outline, public=public,
-                           fill_slots=fill_slots, **_study_of(outline))  # fmt: skip
+    study = _study_of(outline)
+
+    def render() -> str:
+        public = cached_value(
+            "course-public",
+            (course_id, elder_mode_requested(), text_size_requested()),
+            lambda: _public_html(course_id),
+            CATALOGUE,
+        )
+        return render_template("learning/course.html", course=outline, public=public,
+                               fill_slots=fill_slots, **study)  # fmt: skip
+
+    mine = study["study"]
+    if not current_user.is_authenticated or mine.completed_at is not None:
+        return render()
+    state = (mine.enrolled, tuple(sorted(mine.done)))
+    return cached_page("course-study", render, CATALOGUE, key=state, visitor=header_visitor())
 
 
 def _public_html(course_id: int) -> str:
