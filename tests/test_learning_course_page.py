@@ -1,6 +1,7 @@
 """The course page keeps what every visitor sees alike and puts in each learner's own part:
 one learner's progress, buttons and form token never show on another's page, and an edit
-of the course shows to everyone at once."""
+of the course shows to everyone at once. Course and lesson pages are kept whole by the
+learner's state (enrolled, done) and header, with each learner's own form token."""
 
 import re
 
@@ -9,7 +10,7 @@ from sqlalchemy import event
 from learnhub.catalogue.models import Lesson
 from learnhub.extensions import db
 from tests.helpers import csrf_token_from, sign_in, submit
-from tests.learning_steps import enrol, lesson_ids, read_lesson
+from tests.learning_steps import enrol, lesson_ids, read_lesson, time_passes
 
 
 def page_of(client, course_id) -> str:
@@ -126,3 +127,45 @@ def test_a_completed_course_shows_each_learner_their_own_rating(app, make_user, 
         mine, theirs = (page_of(readers[login], course_id) for login in ("first", "second"))
         assert "讲得清楚" in mine and "有点快" not in mine
         assert "有点快" in theirs and "讲得清楚" not in theirs
+
+
+def test_a_kept_lesson_page_shows_each_learner_their_own_state_and_token(
+    app, make_user, make_course
+):
+    course_id = make_course(title="扫码支付很简单", lessons=["text"])
+    lesson = lesson_ids(app, course_id)[0]
+    learners = {}
+    for login in ("first", "second"):
+        make_user(login=login)
+        learners[login] = client = app.test_client()
+        sign_in(client, login)
+        enrol(client, course_id)
+    first, second, visitor = learners["first"], learners["second"], app.test_client()
+    first.get(f"/lessons/{lesson}")  # kept: enrolled, not done
+    kept = second.get(f"/lessons/{lesson}").get_data(as_text=True)
+    assert "我已读完这一课" in kept
+    time_passes(app, 3600)
+    read = second.post(f"/lessons/{lesson}/read", data={"csrf_token": csrf_token_from(kept)})
+    assert read.status_code == 302
+    for _ in range(2):
+        mine, theirs, public = (
+            c.get(f"/lessons/{lesson}").get_data(as_text=True) for c in (second, first, visitor)
+        )
+        assert "您已经学完这一课" in mine and "我已读完这一课" not in mine
+        assert "我已读完这一课" in theirs and "您已经学完这一课" not in theirs
+        assert "登录" in public and "我已读完这一课" not in public
+        assert len({csrf_token_from(html) for html in (mine, theirs, public)}) == 3
+
+
+def test_only_a_pages_own_address_fills_the_cache(app, make_user, make_course):
+    """Kept pages are kept by address: one with made-up arguments is sent to the page's own
+    address (a script cannot fill the cache with copies), signed in or out."""
+    course_id = make_course(lessons=["text"])
+    lesson = lesson_ids(app, course_id)[0]
+    make_user(login="reader")
+    reader = app.test_client()
+    sign_in(reader, "reader")
+    for client in (reader, app.test_client()):
+        for path in (f"/courses/{course_id}", f"/lessons/{lesson}"):
+            response = client.get(f"{path}?x=1")
+            assert response.status_code == 302 and response.location == path

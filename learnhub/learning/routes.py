@@ -6,8 +6,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, sen
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from learnhub.accounts.header import header_visitor
 from learnhub.cache import CATALOGUE, cached_page
-from learnhub.catalogue.models import Lesson
+from learnhub.catalogue.models import Lesson, LessonKind
 from learnhub.catalogue.services import visible_course
 from learnhub.database import expect_write
 from learnhub.extensions import db
@@ -34,11 +35,12 @@ def _visible_lesson(lesson_id: int) -> Lesson:
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
+    # Pages are kept by address, for learners too (course_page.py): only the page's own fills it.
+    if (to_canonical := canonical_redirect()) is not None:
+        return to_canonical  # no view counted: the page itself follows
     if current_user.is_authenticated:
         page = course_page(course_id)
     else:
-        if (to_canonical := canonical_redirect()) is not None:
-            return to_canonical  # no view counted: the page itself follows
         page = cached_page("course", lambda: course_page(course_id), CATALOGUE)
     services.view_resource("course", course_id, course_id)  # after: a hidden course 404s first
     return page
@@ -101,6 +103,8 @@ def my_learning():
 @bp.get("/lessons/<int:lesson_id>")
 def lesson(lesson_id: int):
     found = _visible_lesson(lesson_id)
+    if (to_canonical := canonical_redirect()) is not None:
+        return to_canonical  # no view counted: the page itself follows
     services.view_resource("lesson", found.id, found.course_id)
     learner = current_user if current_user.is_authenticated else None
     visit = services.visit_without_writing(learner, found)
@@ -112,7 +116,13 @@ def lesson(lesson_id: int):
         expect_write()
         visit = services.visit_lesson(learner, found)
         db.session.commit()
-    return _render_lesson(found, visit)
+    if found.kind is LessonKind.QUIZ:
+        return _render_lesson(found, visit)  # the learner's own answer sheet
+    # A reading or a recording shows a visitor nothing of their own but whether they are
+    # enrolled and done with it (and the header): the page is kept by those.
+    done = visit.progress is not None and visit.progress.completed_at is not None
+    return cached_page("lesson", lambda: _render_lesson(found, visit), CATALOGUE,
+                       key=(visit.enrolled, done), visitor=header_visitor())  # fmt: skip
 
 
 def _render_lesson(lesson: Lesson, visit: services.LessonVisit, result=None, answers=None):
