@@ -73,15 +73,15 @@ def course_page(course_id: int) -> str:
     this visitor's own part put in its slots, in one render of the page (learning/course.html
     renders the own part's blocks and fills the slots).
 
-    A signed-in learner who has not completed the course sees nothing of their own but what
-    their study shows (enrolled or not, the lessons done) and the header, so the whole page
-    is kept by those (cache.cached_page) and shared by everyone in the same state: most of a
-    course's visitors are not enrolled or have only begun. A completed course's page holds
+    A visitor who has not completed the course sees nothing of their own but what their
+    study shows (enrolled or not, the lessons done) and the header, so the whole page is kept
+    by those (cache.cached_page) and shared by everyone in the same state: every signed-out
+    visitor, and most learners (not enrolled, or only begun). A completed course's page holds
     the learner's own rating and comment, and is built for them."""
     outline = course_outline(course_id)
     if outline is None:
         abort(404)
-    study = _study_of(outline)
+    own = _study_of(outline)
 
     def render() -> str:
         public = cached_value(
@@ -91,13 +91,13 @@ def course_page(course_id: int) -> str:
             CATALOGUE,
         )
         return render_template("learning/course.html", course=outline, public=public,
-                               fill_slots=fill_slots, **study)  # fmt: skip
+                               fill_slots=fill_slots, **own)  # fmt: skip
 
-    mine = study["study"]
-    if not current_user.is_authenticated or mine.completed_at is not None:
+    study = own["study"]
+    if study.completed_at is not None:
         return render()
-    state = (mine.enrolled, tuple(sorted(mine.done)))
-    return cached_page("course-study", render, CATALOGUE, key=state, visitor=header_visitor())
+    state = (study.enrolled, tuple(sorted(study.done)))
+    return cached_page("course", render, CATALOGUE, key=state, visitor=header_visitor())
 
 
 def _public_html(course_id: int) -> str:

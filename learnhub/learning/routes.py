@@ -29,19 +29,16 @@ def _visible_lesson(lesson_id: int) -> Lesson:
     return lesson
 
 
-# Signed-out visitors get the whole course page from the cache (cached_page); signed-in ones
-# the kept public part with their own progress and buttons put in (course_page.py).
+# Every visitor gets the course page kept whole by what it shows of them, or the kept public
+# part with their own progress and buttons put in (course_page.py).
 
 
 @bp.get("/courses/<int:course_id>")
 def course(course_id: int):
-    # Pages are kept by address, for learners too (course_page.py): only the page's own fills it.
+    # Pages are kept by address (course_page.py): only the page's own fills the cache.
     if (to_canonical := canonical_redirect()) is not None:
         return to_canonical  # no view counted: the page itself follows
-    if current_user.is_authenticated:
-        page = course_page(course_id)
-    else:
-        page = cached_page("course", lambda: course_page(course_id), CATALOGUE)
+    page = course_page(course_id)
     services.view_resource("course", course_id, course_id)  # after: a hidden course 404s first
     return page
 
