@@ -1,7 +1,9 @@
-"""Caching of public, non-personal data: fragments every visitor sees alike.
+"""Caching of pages and fragments every visitor asking alike sees alike.
 
-Never cache anything personal (a name, a CSRF token, progress): CTFd once cached a
-whole scoreboard page and showed one user's view to another. Keys carry a content
+Never key anything personal (a name, a CSRF token, progress) by less than what tells people
+apart: CTFd once cached a whole scoreboard page and showed one user's view to another. A
+page that shows one person's records is kept only under its owner and a state read from the
+database for that request (``cached_body``'s ``key``). Keys carry a content
 version that every commit touching the catalogue bumps, so an edit shows at once in
 this process; with several workers, use a shared cache (CACHE_TYPE=RedisCache) or
 other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
@@ -102,17 +104,23 @@ def cached_page(
 
 
 def cached_body(
-    name: str, render: Callable[[], str], content: str, renew_every: int | None = None
+    name: str,
+    render: Callable[[], str],
+    content: str,
+    renew_every: int | None = None,
+    key: tuple = (),
 ) -> Markup:
-    """The public body of a page, for signed-in visitors too: what everyone asking for this
-    address alike sees (no name, no CSRF token, no progress; those stay in the layout, built
-    for each request). Kept like ``cached_page``'s pages: per address, language, elder mode,
-    text size, content version and, with ``renew_every``, that many seconds (0: built each
-    time)."""
+    """The body of a page, for signed-in visitors too: what everyone asking for this address
+    alike sees (no name, no CSRF token; those stay in the layout, built for each request).
+    Kept like ``cached_page``'s pages: per address, language, elder mode, text size, content
+    version and, with ``renew_every``, that many seconds (0: built each time). ``key``: more
+    of what the body depends on — for a body that shows one person's own records, their
+    owner and a state read from the database that names every record it shows, so a change
+    is a new key in every worker at once (creditbank.services.page_state)."""
     if renew_every == 0:
         return Markup(render())  # noqa: S704 - rendered by our autoescaping templates
     bucket = int(time.time() // renew_every) if renew_every else 0
-    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
+    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket, *key)
     return cached_fragment(f"body:{name}", parts, render, content)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 
 import segno
 from flask import (
@@ -20,6 +21,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from learnhub.accounts.masking import mask_name
+from learnhub.cache import CATALOGUE, cached_body
 from learnhub.clients import client_network, pseudonym
 from learnhub.clock import site_timezone
 from learnhub.database import expect_write
@@ -29,7 +31,7 @@ from learnhub.ui import page_number, site_url_for
 
 from .amounts import format_credits
 from .blueprint import bp
-from .current import my_credit_account
+from .current import my_credit_account, my_credit_account_and_page_state
 from .forms import StatementFilterForm, VerifyForm
 from .models import ENTRY_KIND_LABELS, CertificateKind
 from .pages import statement_date_range, template_helpers
@@ -58,8 +60,17 @@ from .transcript_pdf import transcript_pdf as make_transcript_pdf
 @bp.get("/me/credits")
 @login_required
 def account():
-    """Balance, frozen credits, totals, the statement (流水) and certificates."""
-    credit_account = my_credit_account()
+    """Balance, frozen credits, totals, the statement (流水) and certificates: kept under the
+    account's state, read with the account in one query (a learner paging through their
+    statement, or back after a course, is not built the same page again)."""
+    credit_account, state = my_credit_account_and_page_state()
+    body = cached_body(
+        "my-credits", partial(_account_body, credit_account), CATALOGUE, key=state
+    )  # fmt: skip
+    return render_template("creditbank/account.html", body=body)
+
+
+def _account_body(credit_account) -> str:
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
     page = statement_page(
@@ -69,7 +80,7 @@ def account():
     held = held_amount(credit_account)
     totals = account_totals(credit_account)
     return render_template(
-        "creditbank/account.html", account=credit_account, balance=balance, held=held,
+        "creditbank/_account_body.html", account=credit_account, balance=balance, held=held,
         awards=pending_awards(credit_account), award_labels=AWARD_STATUS_LABELS,
         transfer=open_transfer_of(credit_account.id),
         available=balance - held, by_kind=totals.by_kind,

@@ -1,0 +1,68 @@
+"""What a learner's own credit page shows that can change, read in one query with the account:
+the page's body is kept under it (``creditbank.routes.account``), so a kept body is always
+one built from exactly this state.
+
+Each part is read from the database on every request, never from a version number a service
+bumps: with a cache in each worker, a bump made in one worker is not seen by the other, and a
+service that forgot to bump would leave an old page. The parts:
+
+- the account's row: status and its reason, the keeping city, and the ledger's head (number
+  and hash). The ledger only grows, so the head names its whole history: the balance, the
+  totals and every statement page;
+- the credits frozen for pending applications (the sum the page shows);
+- the open transfer (its id: its cities never change);
+- kept awards and certificates by how many there are, the newest id and how many have moved
+  on: a kept award is paid or declined once, a certificate revoked once, so each change moves
+  a count forward and no two states of an account ever share a key.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, select
+
+from learnhub.extensions import db
+
+from ..models import Certificate, CreditAccount, CreditHold, HoldStatus
+from ..pending_models import AccountTransfer, AwardStatus, PendingAward
+
+
+def _of_account(column, model, *conditions):
+    """``column`` over the account's rows of ``model``, as a column of the account's query."""
+    return (
+        select(column)
+        .select_from(model)
+        .where(model.account_id == CreditAccount.id, *conditions)
+        .scalar_subquery()
+    )
+
+
+# Built once: building the statement costs more than running it.
+_ACCOUNT_AND_STATE = select(
+    CreditAccount,
+    _of_account(
+        func.coalesce(func.sum(CreditHold.amount), 0),
+        CreditHold,
+        CreditHold.status == HoldStatus.HELD,
+    ),
+    select(AccountTransfer.id)
+    .where(AccountTransfer.open_key == CreditAccount.id)
+    .scalar_subquery(),
+    _of_account(func.count(), PendingAward),
+    _of_account(func.max(PendingAward.id), PendingAward),
+    _of_account(func.count(), PendingAward, PendingAward.status != AwardStatus.PENDING),
+    _of_account(func.count(), PendingAward, PendingAward.status == AwardStatus.DECLINED),
+    _of_account(func.count(), Certificate),
+    _of_account(func.max(Certificate.id), Certificate),
+    _of_account(func.count(Certificate.revoked_at), Certificate),
+).where(CreditAccount.user_id == bindparam("user_id"))
+
+
+def account_and_page_state(user_id: int) -> tuple[CreditAccount, tuple] | None:
+    """The user's credit account and the state its page shows (None: no account yet)."""
+    row = db.session.execute(_ACCOUNT_AND_STATE, {"user_id": user_id}).first()
+    if row is None:
+        return None
+    account, *others = row
+    state = (account.id, account.status, account.status_reason, account.city_code,
+             account.head_sequence, account.head_hash, str(others[0]), *others[1:])  # fmt: skip
+    return account, state
