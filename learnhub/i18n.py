@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask.cli import AppGroup
 from flask_login import current_user
 
+from .clock import zone_named
 from .config import PROJECT_ROOT
 from .extensions import babel
 from .translation_domain import catalogue_name, current_locale, parsed_locale
@@ -127,11 +129,15 @@ _NUMERIC_PATTERNS = {
 
 
 def format_datetime(datetime=None, format=None, rebase=True) -> str:
-    """Flask-Babel's format_datetime, faster for the numeric patterns above."""
+    """Flask-Babel's format_datetime, faster for the numeric patterns above: converted with
+    the standard library's zone of the visitor's time zone rather than pytz's (a statement of
+    twenty entries spent a tenth of its page in pytz)."""
     pattern = _NUMERIC_PATTERNS.get(format)
     if pattern is None or datetime is None or not rebase:
         return flask_babel.format_datetime(datetime, format, rebase)
-    return flask_babel.to_user_timezone(datetime).strftime(pattern)
+    if datetime.tzinfo is None:  # stored moments are UTC, as Flask-Babel assumes
+        datetime = datetime.replace(tzinfo=UTC)
+    return datetime.astimezone(zone_named(flask_babel.get_timezone().zone)).strftime(pattern)
 
 
 def _translations():

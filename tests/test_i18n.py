@@ -128,16 +128,34 @@ def test_numeric_dates_read_as_babel_writes_them(app, locale):
         datetime(2026, 12, 31, 23, 59, 58, tzinfo=UTC),
         datetime(2026, 6, 5, 3, 4, 5),  # naive: UTC, as the database gives it
     ]
-    patterns = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "HH:mm"]
     with app.test_request_context(headers={"Cookie": f"learnhub_locale={locale}"}):
-        for moment in moments:
-            for pattern in patterns:
-                expected = flask_babel.format_datetime(moment, pattern)
-                assert format_datetime(moment, pattern) == expected, (moment, pattern)
+        _assert_written_as_babel_writes(moments)
         assert format_datetime(moments[0], "yyyy-MM-dd HH:mm") == "2026-01-02 01:30"
         assert format_datetime(moments[0], "long") == flask_babel.format_datetime(
             moments[0], "long"
         )
+
+
+def test_numeric_dates_follow_a_zone_with_summer_time(app_factory):
+    """A site set to a zone with summer time writes each moment at its offset of that day,
+    as Babel (pytz) does, across both changes of the clock."""
+    app = app_factory(BABEL_DEFAULT_TIMEZONE="Europe/Berlin")
+    moments = [
+        datetime(2026, 3, 29, 0, 59, tzinfo=UTC),  # 01:59 CET, a minute before the change
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # 03:00 CEST
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 CET, the hour again
+    ]
+    with app.test_request_context():
+        _assert_written_as_babel_writes(moments)
+        assert format_datetime(moments[1], "HH:mm") == "03:00"
+
+
+def _assert_written_as_babel_writes(moments) -> None:
+    for moment in moments:
+        for pattern in ("yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "HH:mm"):
+            expected = flask_babel.format_datetime(moment, pattern)
+            assert format_datetime(moment, pattern) == expected, (moment, pattern)
 
 
 def test_a_forced_language_holds_inside_and_the_page_language_comes_back(app):
