@@ -8,19 +8,12 @@ time zone, ``BABEL_DEFAULT_TIMEZONE`` (China time, Asia/Shanghai, by default).
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 
 from .database import utcnow
-
-
-@lru_cache(maxsize=8)
-def zone_named(name: str) -> ZoneInfo:
-    """The standard library's zone of this name, made once (its conversions are C code, a
-    tenth of the cost of pytz's, which Flask-Babel hands out)."""
-    return ZoneInfo(name)
+from .i18n import zone_named
 
 
 def site_timezone() -> ZoneInfo:
