@@ -3,7 +3,7 @@
 Never key anything personal (a name, a CSRF token, progress) by less than what tells people
 apart: CTFd once cached a whole scoreboard page and showed one user's view to another. A
 page that shows one person's records is kept only under its owner and a state read from the
-database for that request (``cached_body``'s ``key``). Keys carry a content
+database for that request (``cached_page``'s ``key``). Keys carry a content
 version that every commit touching the catalogue bumps, so an edit shows at once in
 this process; with several workers, use a shared cache (CACHE_TYPE=RedisCache) or
 other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
@@ -79,10 +79,13 @@ def cached_page(
 
     Signed-out visitors differ only by language, elder mode, text size and the address
     (all in the key) and by their CSRF token, which is cut out before caching and put
-    back for each visitor. A signed-in visitor gets a fresh page, unless the page shows them
-    nothing of their own outside the site header and the caller passes ``visitor``, what the
-    header shows of them (accounts.header_visitor(): role and unread count), which joins the
-    key. A visitor with a message waiting (a flash) gets a fresh page. ``renew_every``
+    back for each visitor. A signed-in visitor gets a fresh page, unless the caller passes
+    ``visitor``, what the header shows of them (accounts.header_visitor(): role and unread
+    count), which joins the key: for a page that shows them nothing of their own outside the
+    header, or one whose ``key`` names all it shows of them — its owner and a state read from
+    the database for this request that names every record it shows, so a change is a new key
+    in every worker at once (creditbank.services.page_state). A visitor with a message
+    waiting (a flash) gets a fresh page. ``renew_every``
     seconds also renews the page that often, for pages showing numbers that change without
     a commit (the rankings' boards); 0 never caches it. ``key``: more of what the page
     depends on (the search index's version).
@@ -104,23 +107,17 @@ def cached_page(
 
 
 def cached_body(
-    name: str,
-    render: Callable[[], str],
-    content: str,
-    renew_every: int | None = None,
-    key: tuple = (),
+    name: str, render: Callable[[], str], content: str, renew_every: int | None = None
 ) -> Markup:
-    """The body of a page, for signed-in visitors too: what everyone asking for this address
-    alike sees (no name, no CSRF token; those stay in the layout, built for each request).
-    Kept like ``cached_page``'s pages: per address, language, elder mode, text size, content
-    version and, with ``renew_every``, that many seconds (0: built each time). ``key``: more
-    of what the body depends on — for a body that shows one person's own records, their
-    owner and a state read from the database that names every record it shows, so a change
-    is a new key in every worker at once (creditbank.services.page_state)."""
+    """The public body of a page, for signed-in visitors too: what everyone asking for this
+    address alike sees (no name, no CSRF token, no progress; those stay in the layout, built
+    for each request). Kept like ``cached_page``'s pages: per address, language, elder mode,
+    text size, content version and, with ``renew_every``, that many seconds (0: built each
+    time)."""
     if renew_every == 0:
         return Markup(render())  # noqa: S704 - rendered by our autoescaping templates
     bucket = int(time.time() // renew_every) if renew_every else 0
-    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket, *key)
+    parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket)
     return cached_fragment(f"body:{name}", parts, render, content)
 
 

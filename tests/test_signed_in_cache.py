@@ -76,7 +76,7 @@ def test_the_module_page_is_kept_for_signed_in_learners_and_shows_an_edit_at_onc
 
 
 # Pages kept whole for signed-in people too (cache.cached_page with the header's visitor).
-WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200")
+WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200", "/me/credits")
 
 
 @pytest.mark.parametrize("path", WHOLE_KEPT_PAGES)
@@ -96,6 +96,7 @@ def test_a_page_kept_whole_shows_each_person_their_own_header(app, make_user, pa
         assert "工作台" in staffs and "工作台" not in mine + theirs  # the staff link
         assert len({csrf_token_from(html) for html in (mine, theirs, staffs)}) == 3
     assert submit(a, "/me/messages/read", {}, page="/me/messages").status_code == 302
+    assert "所有消息已标为已读" in a.get("/me/messages").get_data(as_text=True)  # its note shown
     assert "新消息" not in a.get(path).get_data(as_text=True)  # read: the badge goes at once
 
 

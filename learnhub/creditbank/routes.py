@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
+from learnhub.accounts.header import header_visitor
 from learnhub.accounts.masking import mask_name
-from learnhub.cache import CATALOGUE, cached_body
+from learnhub.cache import CATALOGUE, cached_page
 from learnhub.clients import client_network, pseudonym
 from learnhub.clock import site_timezone
 from learnhub.database import expect_write
@@ -64,13 +65,11 @@ def account():
     account's state, read with the account in one query (a learner paging through their
     statement, or back after a course, is not built the same page again)."""
     credit_account, state = my_credit_account_and_page_state()
-    body = cached_body(
-        "my-credits", partial(_account_body, credit_account), CATALOGUE, key=state
-    )  # fmt: skip
-    return render_template("creditbank/account.html", body=body)
+    return cached_page("my-credits", partial(_account_page, credit_account), CATALOGUE,
+                       key=state, visitor=header_visitor())  # fmt: skip
 
 
-def _account_body(credit_account) -> str:
+def _account_page(credit_account) -> str:
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
     page = statement_page(
@@ -80,7 +79,7 @@ def _account_body(credit_account) -> str:
     held = held_amount(credit_account)
     totals = account_totals(credit_account)
     return render_template(
-        "creditbank/_account_body.html", account=credit_account, balance=balance, held=held,
+        "creditbank/account.html", account=credit_account, balance=balance, held=held,
         awards=pending_awards(credit_account), award_labels=AWARD_STATUS_LABELS,
         transfer=open_transfer_of(credit_account.id),
         available=balance - held, by_kind=totals.by_kind,
