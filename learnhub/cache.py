@@ -2,8 +2,8 @@
 
 Never key anything personal (a name, a CSRF token, progress) by less than what tells people
 apart: CTFd once cached a whole scoreboard page and showed one user's view to another. A
-page that shows one person's records is kept only under its owner and a state read from the
-database for that request (``cached_page``'s ``key``). Keys carry a content
+page that shows one person's records is kept only under a key read from the database for that
+request that names all it shows (``cached_page``'s ``key``). Keys carry a content
 version that every commit touching the catalogue bumps, so an edit shows at once in
 this process; with several workers, use a shared cache (CACHE_TYPE=RedisCache) or
 other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
@@ -11,6 +11,7 @@ other workers show the old fragment until CACHE_DEFAULT_TIMEOUT runs out.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -64,6 +65,11 @@ def cached_fragment(name: str, parts: tuple, render: Callable[[], str], content:
     return Markup(html)  # noqa: S704 - rendered by our autoescaping templates
 
 
+def digest_of(value) -> str:
+    """A short key part naming ``value`` by its repr (plain rows a page shows, however many)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
 _CSRF_PLACEHOLDER = "\x00csrf-token\x00"
 
 
@@ -82,9 +88,10 @@ def cached_page(
     back for each visitor. A signed-in visitor gets a fresh page, unless the caller passes
     ``visitor``, what the header shows of them (accounts.header_visitor(): role and unread
     count), which joins the key: for a page that shows them nothing of their own outside the
-    header, or one whose ``key`` names all it shows of them — its owner and a state read from
-    the database for this request that names every record it shows, so a change is a new key
-    in every worker at once (creditbank.services.page_state). A visitor with a message
+    header, or one whose ``key`` names all it shows of them, read from the database for this
+    request — the rows themselves ("my learning"), or the owner and a state that names every
+    record shown (creditbank.services.page_state) — so a change is a new key in every worker
+    at once. A visitor with a message
     waiting (a flash) gets a fresh page. ``renew_every``
     seconds also renews the page that often, for pages showing numbers that change without
     a commit (the rankings' boards); 0 never caches it. ``key``: more of what the page

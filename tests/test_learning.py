@@ -37,6 +37,17 @@ def test_enrol_then_my_learning_shows_progress(client, app, make_course, learner
         assert db.session.get(Course, course_id).enrolment_count == 1
 
 
+def test_my_learning_shows_new_progress_on_the_next_visit(client, app, make_course, learner):
+    """The page is kept by the rows it shows: a lesson done is a new page at once."""
+    course_id = make_course()
+    enrol(client, course_id)
+    client.get("/me")  # the enrolment's note shown
+    assert "已完成 0 课，共 3 课" in client.get("/me").get_data(as_text=True)  # and now kept
+    read_lesson(client, app, lesson_ids(app, course_id)[0])
+    client.get("/")  # the "lesson done" note shown
+    assert "已完成 1 课，共 3 课" in client.get("/me").get_data(as_text=True)
+
+
 def test_double_enrol_creates_one_enrolment(client, app, make_course, learner):
     course_id = make_course()
     html = client.get(f"/courses/{course_id}").get_data(as_text=True)

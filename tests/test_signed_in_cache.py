@@ -76,7 +76,7 @@ def test_the_module_page_is_kept_for_signed_in_learners_and_shows_an_edit_at_onc
 
 
 # Pages kept whole for signed-in people too (cache.cached_page with the header's visitor).
-WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200", "/me/credits")
+WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200", "/me/credits", "/me")
 
 
 @pytest.mark.parametrize("path", WHOLE_KEPT_PAGES)

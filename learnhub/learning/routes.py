@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learnhub.accounts.header import header_visitor
-from learnhub.cache import CATALOGUE, cached_page
+from learnhub.cache import CATALOGUE, cached_page, digest_of
 from learnhub.catalogue.models import Lesson, LessonKind
 from learnhub.catalogue.services import visible_course
 from learnhub.database import expect_write
@@ -94,7 +94,16 @@ def leave(course_id: int):
 @bp.get("/me")
 @login_required
 def my_learning():
-    return render_template("learning/my_learning.html", courses=services.my_learning(current_user))
+    # The page shows the learner nothing but these rows (and the header): kept by them, so a
+    # change of progress is a new page in every worker at once.
+    courses = services.my_learning(current_user)
+    return cached_page(
+        "my-learning",
+        lambda: render_template("learning/my_learning.html", courses=courses),
+        CATALOGUE,
+        key=(digest_of(courses),),
+        visitor=header_visitor(),
+    )
 
 
 @bp.get("/lessons/<int:lesson_id>")
