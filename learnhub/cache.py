@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, request, session
+from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import cache, db
+from .extensions import cache, db, personal_cache
 from .translation_domain import current_locale
 from .ui import elder_mode_requested, text_size_requested
 
@@ -45,17 +46,18 @@ def bump_content_version(name: str) -> None:
 
 
 def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str,
-                 keep: Callable[[object], bool] | None = None):  # fmt: skip
+                 keep: Callable[[object], bool] | None = None, store: Cache = cache):  # fmt: skip
     """A public value (picklable), kept per page language and content version; a value
-    ``keep`` refuses is returned but not kept (one made from a stand-in source)."""
+    ``keep`` refuses is returned but not kept (one made from a stand-in source). ``store``:
+    ``personal_cache`` for one person's pages."""
     if not current_app.config.get("CACHE_FRAGMENTS", True):
         return compute()
     key = f"{name}:{current_locale()}:{content_version(content)}:{parts!r}"
-    value = cache.get(key)
+    value = store.get(key)
     if value is None:
         value = compute()
         if keep is None or keep(value):
-            cache.set(key, value)
+            store.set(key, value)
     return value
 
 
@@ -80,6 +82,7 @@ def cached_page(
     renew_every: int | None = None,
     key: tuple = (),
     visitor: tuple | None = None,
+    personal: bool = False,
 ) -> str:
     """A whole page, the same for everyone who asks for it alike.
 
@@ -91,7 +94,9 @@ def cached_page(
     header, or one whose ``key`` names all it shows of them, read from the database for this
     request — the rows themselves ("my learning"), or the owner and a state that names every
     record shown (creditbank.services.page_state) — so a change is a new key in every worker
-    at once. A visitor with a message
+    at once; such a page is ``personal``: kept in ``personal_cache``, apart from the pages
+    everyone shares and for a shorter time (most people open their own a few times, and
+    many people's pages would otherwise push the shared ones out). A visitor with a message
     waiting (a flash) gets a fresh page. ``renew_every``
     seconds also renews the page that often, for pages showing numbers that change without
     a commit (the rankings' boards); 0 never caches it. ``key``: more of what the page
@@ -109,7 +114,8 @@ def cached_page(
     bucket = int(time.time() // renew_every) if renew_every else 0
     parts = (request.full_path, elder_mode_requested(), text_size_requested(), bucket, *key)
     parts += visitor or ()  # () for a signed-out visitor
-    html = cached_value(f"page:{name}", parts, render_without_token, content)
+    store = personal_cache if personal else cache
+    html = cached_value(f"page:{name}", parts, render_without_token, content, store=store)
     return html.replace(_CSRF_PLACEHOLDER, token)
 
 
@@ -189,6 +195,11 @@ def _forget_after_rollback(session: Session) -> None:
 
 def init_cache(app: Flask) -> None:
     cache.init_app(app)
+    personal_cache.init_app(app, config={
+        "CACHE_DEFAULT_TIMEOUT": app.config["PERSONAL_CACHE_SECONDS"],
+        "CACHE_THRESHOLD": app.config["PERSONAL_CACHE_THRESHOLD"],
+        "CACHE_KEY_PREFIX": app.config["CACHE_KEY_PREFIX"] + "personal:",
+    })  # fmt: skip
     app.add_template_global(kept_layout)
     if not event.contains(Session, "after_flush", _note_changes):
         event.listen(Session, "after_flush", _note_changes)

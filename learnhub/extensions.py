@@ -32,5 +32,8 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = LearnhubBabel()
 cache = Cache()
+# Pages that show one person's records (cache.cached_page(personal=True)): a store of their
+# own, so that many people's pages never push the pages everyone shares out of ``cache``.
+personal_cache = Cache()
 # Keyed by the client's real address by default; a limit may key by network instead.
 limiter = Limiter(key_func=client_address)

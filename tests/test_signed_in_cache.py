@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from learnhub.accounts.models import Role
+from learnhub.accounts.models import Role, User
+from learnhub.catalogue.models import Course
 from learnhub.extensions import db
 from learnhub.inbox import send
+from learnhub.learning.services import enrol
 from learnhub.rankings import aggregates
 from learnhub.rankings.board_cache import clear_cache
 from tests.helpers import csrf_token_from, sign_in, submit
+from tests.test_query_counts import counted_statements
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -117,3 +120,25 @@ def _signed_in_as(app, login: str):
     client = app.test_client()
     sign_in(client, login)
     return client
+
+
+def test_many_peoples_own_pages_leave_the_shared_pages_kept(app_factory, make_user, make_course):
+    """Pages of one person's records are kept apart: however many people open theirs, the
+    pages everyone shares stay kept (here a shared cache of twelve entries, the catalogue kept
+    for a visitor, and eight learners' credit and learning pages, each in a course of their
+    own)."""
+    app = app_factory(CACHE_THRESHOLD=12)
+    courses = [make_course(f"课程{n}") for n in range(8)]
+    visitor = app.test_client()
+    visitor.get("/courses")
+    for n, course_id in enumerate(courses):
+        user_id = make_user(f"learner_{n}", name="学员")
+        with app.app_context():
+            enrol(db.session.get(User, user_id), db.session.get(Course, course_id))
+            db.session.commit()
+        learner = _signed_in_as(app, f"learner_{n}")
+        for path in ("/me/credits", "/me/credits", "/me"):  # the first shows the sign-in note
+            assert learner.get(path).status_code == 200
+    with counted_statements(app) as statements:
+        assert visitor.get("/courses").status_code == 200
+    assert statements == []  # the catalogue came from the cache

@@ -66,7 +66,7 @@ def account():
     statement, or back after a course, is not built the same page again)."""
     credit_account, state = my_credit_account_and_page_state()
     return cached_page("my-credits", partial(_account_page, credit_account), CATALOGUE,
-                       key=state, visitor=header_visitor())  # fmt: skip
+                       key=state, visitor=header_visitor(), personal=True)  # fmt: skip
 
 
 def _account_page(credit_account) -> str:

@@ -103,6 +103,7 @@ def my_learning():
         CATALOGUE,
         key=(digest_of(courses),),
         visitor=header_visitor(),
+        personal=True,
     )
 
 

@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from learnhub.catalogue.models import Module
-from learnhub.extensions import cache, db
+from learnhub.extensions import db, personal_cache
 
 from ..models import CreditAccount, EntryKind, LedgerEntry
 
@@ -69,9 +69,10 @@ class AccountTotals:
 def account_totals(account: CreditAccount) -> AccountTotals:
     """The account's totals at its current head."""
     head = account.head_sequence
-    # The head's hash too: after a restore, another history may reach the same number.
+    # The head's hash too: after a restore, another history may reach the same number. One
+    # account's: kept apart from what everyone shares.
     key = f"creditbank:totals:{account.id}:{head}:{account.head_hash}"
-    sums = cache.get(key)
+    sums = personal_cache.get(key)
     if sums is None:
         # Up to the head read with the account: an entry posted meanwhile is not counted
         # under this head (it has a key of its own).
@@ -81,7 +82,7 @@ def account_totals(account: CreditAccount) -> AccountTotals:
             .group_by(LedgerEntry.kind, LedgerEntry.module_id)
         ).all()
         sums = [tuple(row) for row in sums]
-        cache.set(key, sums)
+        personal_cache.set(key, sums)
     by_kind: dict[EntryKind, Decimal] = {}
     per_module: dict[int, Decimal] = {}
     for kind, module_id, amount in sums:
