@@ -38,6 +38,10 @@ def test_each_learner_sees_their_own_name_around_the_shared_home_page(app, make_
     assert "李思" in page and "王兰" not in page
     assert "社区智能手机课" in page  # the body, from the cache
     assert "王兰" not in app.test_client().get("/").get_data(as_text=True)  # signed out
+    for _ in range(2):  # the sign-in notes shown: now each home page is the kept one
+        assert "王兰" in wang.get("/").get_data(as_text=True)
+        page = li.get("/").get_data(as_text=True)
+        assert "李思" in page and "王兰" not in page
 
 
 def test_a_new_course_shows_at_once_on_a_signed_in_home_page(app, make_user, make_course):
@@ -79,7 +83,15 @@ def test_the_module_page_is_kept_for_signed_in_learners_and_shows_an_edit_at_onc
 
 
 # Pages kept whole for signed-in people too (cache.cached_page with the header's visitor).
-WHOLE_KEPT_PAGES = ("/rankings", "/courses", "/m/elder-digital", "/c/210200", "/me/credits", "/me")
+WHOLE_KEPT_PAGES = (
+    "/rankings",
+    "/courses",
+    "/m/elder-digital",
+    "/c/210200",
+    "/me/credits",
+    "/me",
+    "/",
+)
 
 
 @pytest.mark.parametrize("path", WHOLE_KEPT_PAGES)
@@ -137,7 +149,7 @@ def test_many_peoples_own_pages_leave_the_shared_pages_kept(app_factory, make_us
             enrol(db.session.get(User, user_id), db.session.get(Course, course_id))
             db.session.commit()
         learner = _signed_in_as(app, f"learner_{n}")
-        for path in ("/me/credits", "/me/credits", "/me"):  # the first shows the sign-in note
+        for path in ("/me/credits", "/me/credits", "/me", "/"):  # the first shows the sign-in note
             assert learner.get(path).status_code == 200
     with counted_statements(app) as statements:
         assert visitor.get("/courses").status_code == 200
