@@ -1,6 +1,6 @@
 """What a learner's own credit page shows that can change, read in one query with the account:
-the page's body is kept under it (``creditbank.routes.account``), so a kept body is always
-one built from exactly this state.
+the page is kept under it (``creditbank.routes.account``), so a kept page is always one built
+from exactly this state.
 
 Each part is read from the database on every request, never from a version number a service
 bumps: with a cache in each worker, a bump made in one worker is not seen by the other, and a
