@@ -98,6 +98,7 @@ def test_drafts_are_hidden_and_cannot_be_enrolled(client, app, make_course, lear
     assert client.get(f"/courses/{course_id}").status_code == 404
     lesson = lesson_ids(app, course_id)[0]
     assert client.get(f"/lessons/{lesson}").status_code == 404
+    assert count(app, ViewEvent) == 0  # a hidden page counts no view
     html = client.get("/").get_data(as_text=True)
     client.post(f"/courses/{course_id}/enrol", data={"csrf_token": csrf_token_from(html)})
     assert count(app, Enrolment) == 0

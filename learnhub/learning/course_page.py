@@ -20,8 +20,9 @@ from markupsafe import Markup
 
 from learnhub.accounts.header import header_visitor
 from learnhub.cache import CATALOGUE, cached_page, cached_value
-from learnhub.catalogue.models import CourseStatus
+from learnhub.catalogue.models import CourseStatus, Lesson
 from learnhub.catalogue.services import visible_course
+from learnhub.extensions import db
 from learnhub.ui import elder_mode_requested, text_size_requested
 
 from . import services, speech
@@ -54,6 +55,20 @@ def course_outline(course_id: int) -> CourseOutline | None:
     """The course's title and lessons as the public may see them (None: a draft or no such
     course), kept under the catalogue's version; the lesson page's way around its course."""
     return cached_value("course-outline", (course_id,), lambda: _outline(course_id), CATALOGUE)
+
+
+def lesson_facts(lesson_id: int) -> services.LessonFacts | None:
+    """What opening the lesson asks of it (its course, kind, reading time), kept under the
+    catalogue's version; None: no such lesson, or its course is hidden (a draft)."""
+    facts = cached_value("lesson-facts", (lesson_id,), lambda: _facts(lesson_id), CATALOGUE)
+    if facts is None or course_outline(facts.course_id) is None:
+        return None
+    return facts
+
+
+def _facts(lesson_id: int) -> services.LessonFacts | None:
+    lesson = db.session.get(Lesson, lesson_id)
+    return services.LessonFacts.of(lesson) if lesson is not None else None
 
 
 def _outline(course_id: int) -> CourseOutline | None:

@@ -18,7 +18,7 @@ from learnhub.ui import canonical_redirect
 
 from . import services, speech
 from .blueprint import bp
-from .course_page import course_outline, course_page
+from .course_page import course_outline, course_page, lesson_facts
 from .forms import QuizForm
 
 
@@ -109,27 +109,27 @@ def my_learning():
 
 @bp.get("/lessons/<int:lesson_id>")
 def lesson(lesson_id: int):
-    found = _visible_lesson(lesson_id)
+    # What opening it asks of the lesson is kept: a lesson whose page is kept is not read.
+    facts = lesson_facts(lesson_id) or abort(404)
     if (to_canonical := canonical_redirect()) is not None:
         return to_canonical  # no view counted: the page itself follows
-    services.view_resource("lesson", found.id, found.course_id)
+    services.view_resource("lesson", facts.id, facts.course_id)
     learner = current_user if current_user.is_authenticated else None
-    visit = services.visit_without_writing(learner, found)
+    visit = services.visit_without_writing(learner, facts)
     if visit is None:
         # Opening it starts a reading or issues a quiz attempt: end this page's reads and
         # write in a transaction of its own (on SQLite one that takes the write lock first).
-        # Otherwise no commit: it would expire the user and the lesson, read again to show.
         db.session.commit()
         expect_write()
-        visit = services.visit_lesson(learner, found)
+        visit = services.visit_lesson(learner, _visible_lesson(lesson_id))
         db.session.commit()
-    if found.kind is LessonKind.QUIZ:
-        return _render_lesson(found, visit)  # the learner's own answer sheet
+    if facts.kind is LessonKind.QUIZ:
+        return _render_lesson(_visible_lesson(lesson_id), visit)  # the learner's answer sheet
     # A reading or a recording shows a visitor nothing of their own but whether they are
     # enrolled and done with it (and the header): the page is kept by those.
     done = visit.progress is not None and visit.progress.completed_at is not None
-    return cached_page("lesson", lambda: _render_lesson(found, visit), CATALOGUE,
-                       key=(visit.enrolled, done), visitor=header_visitor())  # fmt: skip
+    return cached_page("lesson", lambda: _render_lesson(_visible_lesson(lesson_id), visit),
+                       CATALOGUE, key=(visit.enrolled, done), visitor=header_visitor())  # fmt: skip
 
 
 def _render_lesson(lesson: Lesson, visit: services.LessonVisit, result=None, answers=None):

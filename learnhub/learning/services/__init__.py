@@ -15,7 +15,7 @@ import each other's modules, never this package.
 from .completion import completion_of
 from .enrolment import UNDO_WINDOW, enrol, enrolment_of, is_enrolled, leave
 from .errors import LearningError
-from .lesson_visit import LessonVisit, visit_lesson, visit_without_writing
+from .lesson_visit import LessonFacts, LessonVisit, visit_lesson, visit_without_writing
 from .media import MEDIA_DONE_SHARE, report_media_position
 from .overview import CourseProgress, CourseStudy, course_study, my_learning
 from .progress import progress_of
@@ -29,6 +29,7 @@ __all__ = [
     "CourseProgress",
     "CourseStudy",
     "LearningError",
+    "LessonFacts",
     "LessonVisit",
     "QuizResting",
     "QuizResult",

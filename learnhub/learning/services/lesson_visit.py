@@ -30,7 +30,24 @@ class LessonVisit:
     quiz_retry_at: datetime | None = None  # quizzes: resting until then, no form
 
 
-def visit_without_writing(user: User | None, lesson: Lesson) -> LessonVisit | None:
+@dataclass(frozen=True)
+class LessonFacts:
+    """What opening a lesson asks of the lesson before its page is built: plain values that
+    can be kept (the lesson page keeps them under the catalogue's version), so a lesson whose
+    page is kept is not read at all."""
+
+    id: int
+    course_id: int
+    kind: LessonKind
+    reading_seconds: int | None  # texts: the minimum reading time
+
+    @classmethod
+    def of(cls, lesson: Lesson) -> LessonFacts:
+        seconds = reading_seconds(lesson) if lesson.kind is LessonKind.TEXT else None
+        return cls(lesson.id, lesson.course_id, lesson.kind, seconds)
+
+
+def visit_without_writing(user: User | None, lesson: LessonFacts) -> LessonVisit | None:
     """The page's view of the learner when opening this lesson notes nothing, or None when
     it notes something (a text's first opening starts its reading, every opening of a quiz
     issues an attempt): then call ``visit_lesson`` in a transaction that writes. Opening a
@@ -46,7 +63,7 @@ def visit_without_writing(user: User | None, lesson: Lesson) -> LessonVisit | No
         return LessonVisit(True, progress)
     if progress is None:
         return None
-    return LessonVisit(True, progress, reading_seconds=reading_seconds(lesson))
+    return LessonVisit(True, progress, reading_seconds=lesson.reading_seconds)
 
 
 # Every visit of a signed-in learner asks both, so one statement, built once, brings them.
@@ -63,7 +80,7 @@ _ENROLMENT_AND_PROGRESS = (
 )
 
 
-def _enrolment_and_progress(user: User, lesson: Lesson) -> tuple[bool, LessonProgress | None]:
+def _enrolment_and_progress(user: User, lesson: LessonFacts) -> tuple[bool, LessonProgress | None]:
     """Whether the learner is enrolled in the lesson's course (and has not left), and their
     progress in the lesson (None: not started)."""
     found = db.session.execute(
