@@ -156,7 +156,7 @@ class Config:
     # Pages showing one person's records ("my credits", "my learning") are kept apart, in the
     # same kind of cache, for a shorter time; with SimpleCache at most this many per process.
     PERSONAL_CACHE_SECONDS = 120
-    PERSONAL_CACHE_THRESHOLD = 1000
+    PERSONAL_CACHE_THRESHOLD = 300
 
     # Learning (docs/learning.md). Each learner has one study clock for all lessons, tabs
     # and devices. The fastest playback speed the player offers: playing S seconds of media

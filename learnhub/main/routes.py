@@ -1,7 +1,6 @@
 """Public pages drawn from several features: home, city pages, help, health."""
 
 from flask import abort, current_app, render_template
-from flask_login import current_user
 from sqlalchemy import text
 
 from learnhub.accounts.header import header_visitor
@@ -35,13 +34,7 @@ def _home_courses() -> str:
 @bp.get("/")
 def home():
     seconds = current_app.config["RANKINGS_CACHE_SECONDS"]
-    # A signed-in visitor is greeted by name: the page is kept by it (and the header).
-    signed_in = current_user.is_authenticated
-    return canonical_redirect() or cached_page(
-        "home", _render_home, CATALOGUE, renew_every=seconds,
-        key=(current_user.display_name,) if signed_in else (),
-        visitor=header_visitor(), personal=signed_in,
-    )  # fmt: skip
+    return canonical_redirect() or cached_page("home", _render_home, CATALOGUE, renew_every=seconds)
 
 
 def _render_home() -> str:
