@@ -8,7 +8,7 @@ from learnhub.extensions import db
 
 from .models import CreditAccount
 from .services.accounts import account_of, open_account
-from .services.page_state import account_and_page_state
+from .services.page_state import CreditPageState, account_and_page_state
 
 
 def my_credit_account() -> CreditAccount:
@@ -22,7 +22,7 @@ def my_credit_account() -> CreditAccount:
     return account
 
 
-def my_credit_account_and_page_state() -> tuple[CreditAccount, tuple]:
+def my_credit_account_and_page_state() -> tuple[CreditAccount, CreditPageState]:
     """The signed-in user's account and the state its page shows (services.page_state), in
     one query; the account is opened first if they have none yet."""
     found = account_and_page_state(current_user.id)

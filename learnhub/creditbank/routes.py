@@ -44,7 +44,7 @@ from .services.certificates import (
     format_certificate_code,
     normalise_certificate_code,
 )
-from .services.ledger import balance_of, held_amount
+from .services.ledger import balance_of
 from .services.numbers import format_account_number
 from .services.statements import (
     account_totals,
@@ -65,26 +65,30 @@ def account():
     account's state, read with the account in one query (a learner paging through their
     statement, or back after a course, is not built the same page again)."""
     credit_account, state = my_credit_account_and_page_state()
-    return cached_page("my-credits", partial(_account_page, credit_account), CATALOGUE,
-                       key=state, visitor=header_visitor(), personal=True)  # fmt: skip
+    return cached_page("my-credits", partial(_account_page, credit_account, state), CATALOGUE,
+                       key=state.key(credit_account), visitor=header_visitor(),
+                       personal=True)  # fmt: skip
 
 
-def _account_page(credit_account) -> str:
+def _account_page(credit_account, state) -> str:
+    """The page, built: what the state counts as none is not read (most accounts have no
+    kept award, no transfer, few certificates)."""
     form = StatementFilterForm(request.args)
     start, end = statement_date_range(form)
     page = statement_page(
         credit_account, start, end, page_number(), current_app.config["CREDIT_STATEMENT_PAGE_SIZE"]
     )
     balance = balance_of(credit_account)
-    held = held_amount(credit_account)
     totals = account_totals(credit_account)
     return render_template(
-        "creditbank/account.html", account=credit_account, balance=balance, held=held,
-        awards=pending_awards(credit_account), award_labels=AWARD_STATUS_LABELS,
-        transfer=open_transfer_of(credit_account.id),
-        available=balance - held, by_kind=totals.by_kind,
+        "creditbank/account.html", account=credit_account, balance=balance, held=state.held,
+        awards=pending_awards(credit_account) if state.awards else [],
+        award_labels=AWARD_STATUS_LABELS,
+        transfer=open_transfer_of(credit_account.id) if state.open_transfer_id else None,
+        available=balance - state.held, by_kind=totals.by_kind,
         by_module=totals.by_module, page=page, form=form,
-        certificates=certificates_of(credit_account), **template_helpers(),
+        certificates=certificates_of(credit_account) if state.certificates else [],
+        **template_helpers(),
     )  # fmt: skip
 
 

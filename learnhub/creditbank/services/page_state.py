@@ -18,6 +18,9 @@ service that forgot to bump would leave an old page. The parts:
 
 from __future__ import annotations
 
+from dataclasses import astuple, dataclass
+from decimal import Decimal
+
 from sqlalchemy import bindparam, func, select
 
 from learnhub.extensions import db
@@ -57,12 +60,30 @@ _ACCOUNT_AND_STATE = select(
 ).where(CreditAccount.user_id == bindparam("user_id"))
 
 
-def account_and_page_state(user_id: int) -> tuple[CreditAccount, tuple] | None:
+@dataclass(frozen=True)
+class CreditPageState:
+    """What the page shows that lives outside the account's row, as counted by the query."""
+
+    held: Decimal  # credits frozen for pending applications
+    open_transfer_id: int | None
+    awards: int
+    newest_award: int | None
+    awards_moved_on: int  # paid or declined
+    awards_declined: int
+    certificates: int
+    newest_certificate: int | None
+    certificates_revoked: int
+
+    def key(self, account: CreditAccount) -> tuple:
+        """The page's key: the account's row and all of this."""
+        return (account.id, account.status, account.status_reason, account.city_code,
+                account.head_sequence, account.head_hash, *astuple(self))  # fmt: skip
+
+
+def account_and_page_state(user_id: int) -> tuple[CreditAccount, CreditPageState] | None:
     """The user's credit account and the state its page shows (None: no account yet)."""
     row = db.session.execute(_ACCOUNT_AND_STATE, {"user_id": user_id}).first()
     if row is None:
         return None
-    account, *others = row
-    state = (account.id, account.status, account.status_reason, account.city_code,
-             account.head_sequence, account.head_hash, str(others[0]), *others[1:])  # fmt: skip
-    return account, state
+    account, held, *others = row
+    return account, CreditPageState(Decimal(held), *others)
