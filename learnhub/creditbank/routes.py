@@ -62,8 +62,8 @@ from .transcript_pdf import transcript_pdf as make_transcript_pdf
 @login_required
 def account():
     """Balance, frozen credits, totals, the statement (流水) and certificates: kept under the
-    account's state, read with the account in one query (a learner paging through their
-    statement, or back after a course, is not built the same page again)."""
+    account's state, read with the account in one query (a learner paging back and forth
+    through their statement, or opening it again, is not built the same page again)."""
     credit_account, state = my_credit_account_and_page_state()
     return cached_page("my-credits", partial(_account_page, credit_account, state), CATALOGUE,
                        key=state.key(credit_account), visitor=header_visitor(),
