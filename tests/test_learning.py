@@ -93,6 +93,18 @@ def test_leaving_later_keeps_progress_for_a_return(client, app, make_course, lea
     assert "已完成 1 课，共 3 课" in client.get("/me").get_data(as_text=True)
 
 
+def test_opening_a_lesson_without_enrolment_starts_no_reading(app, make_course, make_user):
+    """The opening's write checks the enrolment again (the learner may have left since the
+    page's read): nothing is noted for someone not enrolled."""
+    course_id = make_course(lessons=("text",))
+    user_id = make_user("not_enrolled")
+    with app.test_request_context():
+        lesson = db.session.get(Course, course_id).lessons[0]
+        visit = services.visit_lesson(db.session.get(User, user_id), lesson)
+        db.session.commit()
+    assert visit.enrolled is False and count(app, LessonProgress) == 0
+
+
 def test_drafts_are_hidden_and_cannot_be_enrolled(client, app, make_course, learner):
     course_id = make_course(status=CourseStatus.DRAFT)
     assert client.get(f"/courses/{course_id}").status_code == 404

@@ -41,7 +41,7 @@ def is_enrolled_in(user: User, course_id: int) -> bool:
 
 def require_enrolment(user: User, lesson: Lesson) -> None:
     """Progress is recorded for enrolled learners only."""
-    if not is_enrolled(user, lesson.course):
+    if not is_enrolled_in(user, lesson.course_id):  # the course itself need not be read
         raise LearningError(_l("Enrol in the course first to record your progress."))
 
 

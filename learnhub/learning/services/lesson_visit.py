@@ -13,7 +13,7 @@ from learnhub.database import utcnow
 from learnhub.extensions import db
 
 from ..models import Enrolment, LessonProgress
-from .enrolment import is_enrolled
+from .enrolment import is_enrolled_in
 from .progress import progress_of, progress_row
 from .quizzes import QuizResting, open_attempt
 from .reading import reading_seconds
@@ -96,7 +96,7 @@ def _enrolment_and_progress(user: User, lesson: LessonFacts) -> tuple[bool, Less
 def visit_lesson(user: User | None, lesson: Lesson, now: datetime | None = None) -> LessonVisit:
     """An enrolled learner opens a lesson: a text's reading starts (the first time), a quiz
     issues its attempt. Anyone else may read it; nothing is noted."""
-    if user is None or not is_enrolled(user, lesson.course):
+    if user is None or not is_enrolled_in(user, lesson.course_id):
         return LessonVisit(enrolled=False)
     now = now or utcnow()
     if lesson.kind is LessonKind.TEXT:
