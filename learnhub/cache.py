@@ -34,15 +34,26 @@ _CHANGED = "learnhub_changed_contents"
 
 def content_version(name: str) -> int:
     """The current version of a kind of content (bumped on every committed change)."""
-    return cache.get(f"version:{name}") or 0
+    key = f"version:{name}"
+    version = cache.get(key)
+    if version is None:
+        # Lost: expired, pushed out of a full cache (SimpleCache drops keys that never expire
+        # first), or the cache restarted. Counting again from 0 would bring back numbers that
+        # pages built before the loss are still kept under, and serve them after a later
+        # edit; so it starts again from a number never used: the time in nanoseconds. Of
+        # several workers finding it lost at once, the first to add it wins.
+        cache.add(key, time.time_ns(), timeout=0)
+        version = cache.get(key)
+    return version if version is not None else 0  # no working cache: nothing is kept
 
 
 def bump_content_version(name: str) -> None:
     """Invalidate every fragment built from this kind of content."""
     key = f"version:{name}"
+    content_version(name)  # a lost version starts again from a new number, never from 0
     # Atomic where the backend can (Redis INCR); a plain read-and-set elsewhere.
     if cache.cache.inc(key) is None:
-        cache.set(key, content_version(name) + 1)
+        cache.set(key, content_version(name) + 1, timeout=0)
 
 
 def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str,

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from learnhub.cache import CATALOGUE
 from learnhub.catalogue.models import Audience, Course, CourseAudience, CourseLevel, CourseStatus
-from learnhub.extensions import db
+from learnhub.extensions import cache, db
 from tests.helpers import csrf_token_from, sign_in
 
 CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone
@@ -158,6 +159,25 @@ def test_a_committed_edit_shows_at_once_on_cached_listings(client, app, make_cou
     set_course(app, course_id, title="新标题")
     page = client.get("/m/health").get_data(as_text=True)
     assert ">新标题</a>" in page and ">旧标题</a>" not in page
+
+
+def test_an_edit_shows_at_once_after_the_catalogues_version_was_lost(client, app, make_course):
+    """The version pages are kept under can be lost while the pages stay (it expired after
+    five quiet minutes, a full cache pushed it out): it must not count again from where it
+    started, or a later edit lands on a number an old page is kept under."""
+
+    def lose_the_version():
+        with app.app_context():
+            cache.delete(f"version:{CATALOGUE}")
+
+    course_id = make_course(title="旧标题", module="health")
+    lose_the_version()
+    set_course(app, course_id, title="改过一次")
+    assert ">改过一次</a>" in client.get("/m/health").get_data(as_text=True)  # now kept
+    lose_the_version()
+    set_course(app, course_id, title="新标题")
+    page = client.get("/m/health").get_data(as_text=True)
+    assert ">新标题</a>" in page and ">改过一次</a>" not in page
 
 
 def test_a_rolled_back_edit_never_shows(client, app, make_course):

@@ -63,6 +63,28 @@ def test_an_edit_on_one_worker_shows_at_once_on_the_other(two_workers, make_cour
     assert "<h1>新标题</h1>" in course_page and "<h1>旧标题</h1>" not in course_page
 
 
+def test_an_edit_shows_everywhere_after_redis_lost_the_catalogues_version(two_workers, make_course):
+    """Redis may lose a key and keep the pages (evicted under ``maxmemory``, restarted from an
+    older snapshot): the version must not count again from where it started."""
+    first, second = two_workers
+    version_key = first.config["CACHE_KEY_PREFIX"] + "version:catalogue"
+    server = redis.Redis.from_url(REDIS_URL)
+
+    def retitle(course_id: int, title: str) -> None:
+        with first.app_context():
+            db.session.get(Course, course_id).title = title
+            db.session.commit()
+
+    course_id = make_course(title="旧标题", module="health")
+    server.delete(version_key)
+    retitle(course_id, "改过一次")
+    assert ">改过一次</a>" in second.test_client().get("/m/health").get_data(as_text=True)
+    server.delete(version_key)
+    retitle(course_id, "新标题")
+    listing = second.test_client().get("/m/health").get_data(as_text=True)
+    assert ">新标题</a>" in listing and ">改过一次</a>" not in listing
+
+
 def test_a_page_one_worker_cached_is_served_by_the_other(two_workers, make_course):
     first, second = two_workers
     course_id = make_course(title="共享的课")
