@@ -55,9 +55,10 @@ def hours_to_credits(hours: Decimal) -> Decimal:
     return (Decimal(hours) / per_credit).quantize(CREDIT_QUANTUM, rounding="ROUND_DOWN")
 
 
-def format_credits(amount: Decimal, signed: bool = False) -> str:
-    """1234.5 → "1,234.50"; with ``signed`` a deposit shows "+0.50" and a withdrawal "−2.00"."""
-    text = _grouped(abs(Decimal(amount)), current_locale())
+def format_credits(amount: Decimal, signed: bool = False, locale: Locale | None = None) -> str:
+    """1234.5 → "1,234.50"; with ``signed`` a deposit shows "+0.50" and a withdrawal "−2.00".
+    ``locale``: the page's, when a page formats many (else the request's is looked up)."""
+    text = _grouped(abs(Decimal(amount)), locale or current_locale())
     if signed:
         return ("+" if amount > 0 else "−") + text
     return ("−" if amount < 0 else "") + text

@@ -78,14 +78,13 @@ def _account_page(credit_account, state) -> str:
     page = statement_page(
         credit_account, start, end, page_number(), current_app.config["CREDIT_STATEMENT_PAGE_SIZE"]
     )
-    balance = balance_of(credit_account)
     totals = account_totals(credit_account)
     return render_template(
-        "creditbank/account.html", account=credit_account, balance=balance, held=state.held,
+        "creditbank/account.html", account=credit_account, balance=state.balance, held=state.held,
         awards=pending_awards(credit_account) if state.awards else [],
         award_labels=AWARD_STATUS_LABELS,
         transfer=open_transfer_of(credit_account.id) if state.open_transfer_id else None,
-        available=balance - state.held, by_kind=totals.by_kind,
+        available=state.balance - state.held, by_kind=totals.by_kind,
         by_module=totals.by_module, page=page, form=form,
         certificates=certificates_of(credit_account) if state.certificates else [],
         **template_helpers(),

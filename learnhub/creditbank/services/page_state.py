@@ -9,7 +9,8 @@ service that forgot to bump would leave an old page. The parts:
 - the account's row: status and its reason, the keeping city, and the ledger's head (number
   and hash). The ledger only grows, so the head names its whole history: the balance, the
   totals and every statement page;
-- the credits frozen for pending applications (the sum the page shows);
+- the credits frozen for pending applications (the sum the page shows), and the balance: the
+  head entry's, read here rather than by a statement of its own when the page is built;
 - the open transfer (its id: its cities never change);
 - kept awards and certificates by how many there are, the newest id and how many have moved
   on: a kept award is paid or declined once, a certificate revoked once, so each change moves
@@ -25,7 +26,8 @@ from sqlalchemy import bindparam, func, select
 
 from learnhub.extensions import db
 
-from ..models import Certificate, CreditAccount, CreditHold, HoldStatus
+from ..amounts import ZERO
+from ..models import Certificate, CreditAccount, CreditHold, HoldStatus, LedgerEntry
 from ..pending_models import AccountTransfer, AwardStatus, PendingAward
 
 
@@ -47,6 +49,9 @@ _ACCOUNT_AND_STATE = select(
         CreditHold,
         CreditHold.status == HoldStatus.HELD,
     ),
+    _of_account(
+        LedgerEntry.balance_after, LedgerEntry, LedgerEntry.sequence == CreditAccount.head_sequence
+    ),
     select(AccountTransfer.id)
     .where(AccountTransfer.open_key == CreditAccount.id)
     .scalar_subquery(),
@@ -65,6 +70,7 @@ class CreditPageState:
     """What the page shows that lives outside the account's row, as counted by the query."""
 
     held: Decimal  # credits frozen for pending applications
+    balance: Decimal  # after the head entry (named by the head: adds nothing to the key)
     open_transfer_id: int | None
     awards: int
     newest_award: int | None
@@ -85,5 +91,5 @@ def account_and_page_state(user_id: int) -> tuple[CreditAccount, CreditPageState
     row = db.session.execute(_ACCOUNT_AND_STATE, {"user_id": user_id}).first()
     if row is None:
         return None
-    account, held, *others = row
-    return account, CreditPageState(Decimal(held), *others)
+    account, held, balance, *others = row
+    return account, CreditPageState(Decimal(held), ZERO if balance is None else balance, *others)
