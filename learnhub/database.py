@@ -11,7 +11,8 @@ at once with "database is locked", whatever the timeout.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import Flask, g, has_request_context, request
@@ -75,6 +76,33 @@ def expect_write() -> None:
     """
     if has_request_context():
         g.learnhub_expects_write = True
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds: what was read a moment ago in this
+    request stays as read, and what was written is what it holds (expired, each object
+    touched next would be read again, one statement each: the signed-in user's first)."""
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+
+
+@contextmanager
+def writing_transaction() -> Iterator[None]:
+    """For a GET that writes midway (a lesson's first opening starts its reading): ends the
+    reads so far, runs the block in a transaction that begins as a writer (on SQLite
+    IMMEDIATE: the write lock first, so it cannot fail to upgrade) and commits it; what the
+    page reads afterwards begins as a reader again, not holding the write lock."""
+    commit_keeping_loaded()
+    g.learnhub_expects_write = True
+    try:
+        yield
+        commit_keeping_loaded()
+    finally:
+        g.learnhub_expects_write = False
 
 
 def _begins_as_writer() -> bool:

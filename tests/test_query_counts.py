@@ -12,6 +12,7 @@ visitor gets after any edit); cached fragments only lower them.
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 
@@ -21,12 +22,14 @@ from learnhub.accounts.models import Role, User
 from learnhub.catalogue.models import Course
 from learnhub.extensions import db
 from learnhub.learning import services as learning
+from learnhub.learning.models import LessonProgress
 from learnhub.news import NewsKind, NewsStatus
 from learnhub.news import services as news
 from learnhub.news.services import NewsDetails
 from learnhub.rankings import aggregation
 from tests.activity_steps import make_activity
 from tests.helpers import read_text_lesson, sign_in
+from tests.learning_steps import count, enrol, lesson_ids
 
 SMALL, LARGE = 2, 8  # rows of each kind: the large site has four times as many
 
@@ -151,3 +154,31 @@ def test_no_page_runs_a_query_per_row(app, make_user, make_course, run_jobs):
     )
     over = [name for name, _path, _who, top in PAGES if len(large[name]) > top]
     assert not over, f"over the ceiling:\n{table}"
+
+
+def test_a_lessons_first_opening_reads_the_learner_once(app, client, make_user, make_course):
+    """Opening a text the first time starts its reading in a transaction of its own; the
+    commits around it leave the learner and the new progress as they were, not read again."""
+    make_user(login="first_opener")
+    course_id = make_course(title="第一次打开", lessons=("text",))
+    sign_in(client, "first_opener")
+    enrol(client, course_id)
+    lesson_id = lesson_ids(app, course_id)[0]
+    with counted_statements(app) as statements:
+        page = client.get(f"/lessons/{lesson_id}")
+    assert page.status_code == 200
+    assert count(app, LessonProgress, lesson_id=lesson_id) == 1  # the reading started
+    users_read = [s for s in statements if re.search(r"\b(FROM|JOIN) user_account\b", s)]
+    assert len(users_read) == 1, "\n\n".join(users_read)
+    # On SQLite only the write takes the write lock: the page built after it reads as a reader.
+    transactions = [[]]
+    for statement in statements:
+        if statement.startswith("BEGIN"):
+            transactions.append([])
+        transactions[-1].append(statement)
+    writes = ("INSERT", "UPDATE")
+    locking_only_to_read = [
+        t for t in transactions
+        if t and t[0] == "BEGIN IMMEDIATE" and not any(s.startswith(writes) for s in t)
+    ]  # fmt: skip
+    assert not locking_only_to_read, "\n\n".join("\n".join(t) for t in locking_only_to_read)

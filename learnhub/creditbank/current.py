@@ -3,8 +3,7 @@ features built on it (recognition, conversion)."""
 
 from flask_login import current_user
 
-from learnhub.database import expect_write
-from learnhub.extensions import db
+from learnhub.database import writing_transaction
 
 from .models import CreditAccount
 from .services.accounts import account_of, open_account
@@ -12,13 +11,12 @@ from .services.page_state import CreditPageState, account_and_page_state
 
 
 def my_credit_account() -> CreditAccount:
-    """The signed-in user's account; opened (and committed) if they have none yet."""
-    # A GET that may open a missing account (users made before the credit bank existed).
-    expect_write()
+    """The signed-in user's account; opened (and committed) if they have none yet (users
+    made before the credit bank existed): only then does the page write."""
     account = account_of(current_user)
     if account is None:
-        account = open_account(current_user)
-        db.session.commit()
+        with writing_transaction():
+            account = account_of(current_user) or open_account(current_user)
     return account
 
 

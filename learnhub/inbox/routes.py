@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from learnhub.database import expect_write
+from learnhub.database import writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.ui import page_number
@@ -40,12 +40,8 @@ def message(message_id: int):
     if shown is None:
         abort(404)  # another person's message does not exist for you
     if shown.read_at is None:
-        # Reading it writes: end this page's reads and mark it in a transaction of its own
-        # (on SQLite one that takes the write lock first).
-        db.session.commit()
-        expect_write()
-        services.mark_read(shown)
-        db.session.commit()
+        with writing_transaction():  # reading it writes
+            services.mark_read(shown)
     return render_template(
         "inbox/message.html", message=shown, link=services.followable_link(shown)
     )

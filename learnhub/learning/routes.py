@@ -10,7 +10,7 @@ from learnhub.accounts.header import header_visitor
 from learnhub.cache import CATALOGUE, cached_page, digest_of
 from learnhub.catalogue.models import Lesson, LessonKind
 from learnhub.catalogue.services import visible_course
-from learnhub.database import expect_write
+from learnhub.database import writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.translation_domain import current_locale
@@ -117,12 +117,9 @@ def lesson(lesson_id: int):
     learner = current_user if current_user.is_authenticated else None
     visit = services.visit_without_writing(learner, facts)
     if visit is None:
-        # Opening it starts a reading or issues a quiz attempt: end this page's reads and
-        # write in a transaction of its own (on SQLite one that takes the write lock first).
-        db.session.commit()
-        expect_write()
-        visit = services.visit_lesson(learner, _visible_lesson(lesson_id))
-        db.session.commit()
+        # Opening it starts a reading or issues a quiz attempt: a write of its own.
+        with writing_transaction():
+            visit = services.visit_lesson(learner, _visible_lesson(lesson_id))
     if facts.kind is LessonKind.QUIZ:
         return _render_lesson(_visible_lesson(lesson_id), visit)  # the learner's answer sheet
     # A reading or a recording shows a visitor nothing of their own but whether they are

@@ -6,11 +6,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from learnhub.accounts.models import User
 from learnhub.creditbank import services
-from learnhub.creditbank.models import CertificateKind, EntryKind, LedgerEntry
+from learnhub.creditbank.models import CertificateKind, CreditAccount, EntryKind, LedgerEntry
 from learnhub.creditbank.services.certificates import revoke_certificate
 from learnhub.extensions import db
 from tests.helpers import sign_in
@@ -164,3 +164,24 @@ def test_verify_guessing_counts_per_client_network_behind_the_proxy(app_factory)
     # Every other network behind the same proxy still checks codes: no province-wide lock.
     assert _verify_from(client, "203.0.113.9") == 404
     assert _verify_from(client, "192.0.2.50") == 404
+
+
+@pytest.mark.parametrize("path", ["/me/credits", "/me/recognition", "/me/conversions"])
+def test_a_learner_from_before_the_credit_bank_gets_an_account_on_first_visit(
+    client, app, make_user, path
+):
+    """Users made before the credit bank existed have no account: their first visit of a page
+    built on it opens one (a GET that writes, in a transaction of its own), once."""
+    user_id = make_user(login="older_learner")
+    with app.app_context():
+        db.session.execute(delete(CreditAccount).where(CreditAccount.user_id == user_id))
+        db.session.commit()
+    sign_in(client, "older_learner")
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 200
+    with app.app_context():
+        opened = db.session.scalars(select(CreditAccount).where(CreditAccount.user_id == user_id))
+        assert len(opened.all()) == 1
+    if path == "/me/credits":
+        page = client.get(path).get_data(as_text=True)
+        assert "0.00" in page  # an empty statement, the balance nothing
