@@ -69,15 +69,6 @@ def string_enum(enum_class: type[enum.Enum], name: str, length: int) -> Enum:
     )
 
 
-def expect_write() -> None:
-    """Mark the current request as one that writes although its method is GET.
-
-    Call it before the request's first query; later transactions begin IMMEDIATE.
-    """
-    if has_request_context():
-        g.learnhub_expects_write = True
-
-
 def commit_keeping_loaded() -> None:
     """Commit without expiring what the session holds: what was read a moment ago in this
     request stays as read, and what was written is what it holds (expired, each object

@@ -5,10 +5,16 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from learnhub.accounts.models import User
+from learnhub.creditbank.models import VerifyMiss
 from learnhub.extensions import db
+from learnhub.inbox import services as inbox
+from learnhub.inbox.models import Message
+from learnhub.learning.models import LessonProgress
+from tests.helpers import sign_in
+from tests.learning_steps import count, enrol, lesson_ids
 
 
 @pytest.fixture
@@ -95,3 +101,58 @@ def test_naive_times_are_refused(app, make_user):
         with pytest.raises(Exception, match="naive datetime"):
             db.session.commit()
         db.session.rollback()
+
+
+def _lesson_opened_first(app, client, make_course, user_id):
+    course_id = make_course(title="等一等再写", lessons=("text",))
+    enrol(client, course_id)
+    lesson_id = lesson_ids(app, course_id)[0]
+    return f"/lessons/{lesson_id}", lambda: count(app, LessonProgress, lesson_id=lesson_id) == 1
+
+
+def _message_read_first(app, client, make_course, user_id):
+    with app.app_context():
+        message = inbox.send(user_id, "报名成功")
+        db.session.commit()
+        message_id = message.id
+
+    def marked_read():
+        with app.app_context():
+            return db.session.get(Message, message_id).read_at is not None
+
+    return f"/me/messages/{message_id}", marked_read
+
+
+def _unknown_code_checked(app, client, make_course, user_id):
+    def counted():
+        with app.app_context():
+            return db.session.scalar(select(func.sum(VerifyMiss.misses))) == 1
+
+    return "/verify/NO-SUCH-CODE", counted
+
+
+@pytest.mark.parametrize("page", [_lesson_opened_first, _message_read_first, _unknown_code_checked])
+def test_a_page_that_writes_waits_for_another_writer_instead_of_failing(
+    app, client, make_user, make_course, sqlite_only, page
+):
+    """A signed-in page that writes as it is read (a lesson's first opening starts the reading,
+    a message is marked read, an unknown certificate code is counted) has already read by
+    then; while another writer holds the lock and commits, it waits and writes, instead of
+    failing with "database is locked" (a transaction that read before the other commit
+    cannot write after it)."""
+    user_id = make_user(login="waiting_reader")
+    sign_in(client, "waiting_reader")
+    path, written = page(app, client, make_course, user_id)
+    with app.app_context():
+        writer = db.engine.connect()
+    writer.begin()  # outside a request: BEGIN IMMEDIATE, holding the write lock
+    writer.execute(text("UPDATE region SET population = population WHERE code = '210100'"))
+    answers = []
+    visit = threading.Thread(target=lambda: answers.append(client.get(path).status_code))
+    visit.start()
+    time.sleep(1)  # the page has read and waits to write
+    writer.commit()
+    writer.close()
+    visit.join(30)
+    assert answers and answers[0] in (200, 404), answers
+    assert written()

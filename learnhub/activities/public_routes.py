@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from learnhub.cache import cached_page, cached_value, track_content
-from learnhub.database import expect_write, utcnow
+from learnhub.database import utcnow, writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 from learnhub.places.models import Place
@@ -169,15 +169,14 @@ def activity_ics(activity_id: int):
 
 @bp.get("/activities/feed/<token>.ics")
 def feed(token: str):
-    expect_write()  # notes when the feed was last read
     found = feed_by_token(token) or abort(404)
-    found.last_read_at = utcnow()
     site = request.host_url
     text = calendar(
         [session_event(session, site) for session in feed_sessions(found.user_id)],
         _("My activities"),
     )
-    db.session.commit()
+    with writing_transaction():  # notes when the feed was last read
+        found.last_read_at = utcnow()
     return _ics(text, "my-activities.ics")
 
 

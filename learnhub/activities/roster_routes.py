@@ -21,7 +21,7 @@ from learnhub import audit
 from learnhub.accounts.masking import mask_mobile
 from learnhub.accounts.models import User
 from learnhub.audit import AuditAction
-from learnhub.database import expect_write
+from learnhub.database import writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm
 
@@ -138,17 +138,16 @@ def undo_attendance(session_id: int, attendance_id: int):
 
 @bp.get("/staff/activities/sessions/<int:session_id>/roster.csv")
 def export_roster(session_id: int):
-    expect_write()  # the export is audited
     session = session_for_staff(session_id, current_user)
     full_mobiles = request.args.get("mobiles") == "full"
     rows = roster_rows(session)
     body = roster_csv(rows, full_mobiles)
-    audit.record(
-        AuditAction.ROSTER_EXPORTED, actor=current_user, **_where(session),
-        details={"session": session.id, "rows": len(rows),
-                 "mobiles": "full" if full_mobiles else "masked"},
-    )  # fmt: skip
-    db.session.commit()
+    with writing_transaction():  # the export is audited
+        audit.record(
+            AuditAction.ROSTER_EXPORTED, actor=current_user, **_where(session),
+            details={"session": session.id, "rows": len(rows),
+                     "mobiles": "full" if full_mobiles else "masked"},
+        )  # fmt: skip
     return current_app.response_class(
         body, mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="roster-{session.id}.csv"',

@@ -25,7 +25,7 @@ from learnhub.accounts.masking import mask_name
 from learnhub.cache import CATALOGUE, cached_page
 from learnhub.clients import client_network, pseudonym
 from learnhub.clock import site_timezone
-from learnhub.database import expect_write
+from learnhub.database import writing_transaction
 from learnhub.errors import render_error
 from learnhub.extensions import db
 from learnhub.ui import page_number, site_url_for
@@ -209,7 +209,6 @@ def verify():
 @bp.get("/verify/<code>")
 def verify_code(code: str):
     """Anyone may check a certificate: holder (masked), what, credits, issuer, date, status."""
-    expect_write()  # unknown codes are counted
     key = _client_key()
     if verify_blocked(key):
         return render_error(
@@ -218,8 +217,8 @@ def verify_code(code: str):
     normalised = normalise_certificate_code(code)
     certificate = certificate_by_code(normalised) if normalised else None
     if certificate is None:
-        record_verify_miss(key)
-        db.session.commit()
+        with writing_transaction():  # unknown codes are counted
+            record_verify_miss(key)
         form = VerifyForm(data={"code": code[:40]})
         return render_template(
             "creditbank/verify.html", form=form, certificate=None, not_found=True
