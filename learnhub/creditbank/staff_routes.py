@@ -23,6 +23,7 @@ from learnhub.accounts.access import (
     staff_scope,
 )
 from learnhub.audit import AuditAction
+from learnhub.database import writing_transaction
 from learnhub.extensions import db
 from learnhub.file_imports import ImportFileError, decode_csv
 from learnhub.ui import page_number
@@ -134,8 +135,8 @@ def staff_transcript_pdf(number: str):
     hands out personal data)."""
     account = account_or_404(number)
     response = transcript_pdf_response(account)
-    record_credit_action(AuditAction.TRANSCRIPT_PRINTED, account)
-    db.session.commit()
+    with writing_transaction():
+        record_credit_action(AuditAction.TRANSCRIPT_PRINTED, account)
     return response
 
 

@@ -24,6 +24,7 @@ from learnhub.accounts.access import (
 )
 from learnhub.accounts.models import ROLE_LABELS, STAFF_ROLES, User
 from learnhub.audit import AuditAction
+from learnhub.database import writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status, show_problems
 from learnhub.ui import page_number, site_url_for
@@ -91,9 +92,10 @@ def export_people():
     query = listing.staff_query(scope, wanted).limit(listing.EXPORT_MAX_ROWS)
     people = list(db.session.scalars(query))
     body = listing.to_csv(people)
-    audit.record(AuditAction.STAFF_LIST_EXPORTED, actor=current_user, city_code=scope.city_code,
-                 district_code=scope.district_code, details={"rows": len(people)})  # fmt: skip
-    db.session.commit()
+    with writing_transaction():
+        audit.record(AuditAction.STAFF_LIST_EXPORTED, actor=current_user,
+                     city_code=scope.city_code, district_code=scope.district_code,
+                     details={"rows": len(people)})  # fmt: skip
     return _no_store(current_app.response_class(
         body, mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="staff.csv"'},

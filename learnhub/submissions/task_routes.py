@@ -14,7 +14,7 @@ from learnhub.accounts.access import role_required
 from learnhub.accounts.scopes import CENTRE_ROLES
 from learnhub.audit import AuditAction, record
 from learnhub.clock import site_timezone
-from learnhub.database import utcnow
+from learnhub.database import utcnow, writing_transaction
 from learnhub.extensions import db
 from learnhub.forms import EmptyForm, form_status, show_problems
 
@@ -135,10 +135,10 @@ def archive(task_id: int):
     target = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after sending
     units = boards.write_archive(task, target)
     target.seek(0)
-    record(AuditAction.SUBMISSIONS_DOWNLOADED, actor=current_user,
-           city_code=tasks.region_label(task.owner_region_code)[0],
-           details={"task": task.id, "units": units})  # fmt: skip
-    db.session.commit()
+    with writing_transaction():
+        record(AuditAction.SUBMISSIONS_DOWNLOADED, actor=current_user,
+               city_code=tasks.region_label(task.owner_region_code)[0],
+               details={"task": task.id, "units": units})  # fmt: skip
     response = send_file(
         target, mimetype="application/zip", as_attachment=True,
         download_name=safe_name(task.title, "zip"), max_age=0,
