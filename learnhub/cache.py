@@ -32,17 +32,22 @@ CATALOGUE = "catalogue"
 _CHANGED = "learnhub_changed_contents"
 
 
+# A content version lives far longer than any page: a full SimpleCache drops what expires
+# soonest (and keys that never expire first of all), so the pages go before their version.
+_VERSION_SECONDS = 24 * 3600
+
+
 def content_version(name: str) -> int:
     """The current version of a kind of content (bumped on every committed change)."""
     key = f"version:{name}"
     version = cache.get(key)
     if version is None:
-        # Lost: expired, pushed out of a full cache (SimpleCache drops keys that never expire
-        # first), or the cache restarted. Counting again from 0 would bring back numbers that
-        # pages built before the loss are still kept under, and serve them after a later
-        # edit; so it starts again from a number never used: the time in nanoseconds. Of
-        # several workers finding it lost at once, the first to add it wins.
-        cache.add(key, time.time_ns(), timeout=0)
+        # Lost: expired, pushed out of a full cache, or the cache restarted. Counting again
+        # from 0 would bring back numbers that pages built before the loss are still kept
+        # under, and serve them after a later edit; so it starts again from a number never
+        # used: the time in nanoseconds. Of several workers finding it lost at once, the
+        # first to add it wins.
+        cache.add(key, time.time_ns(), timeout=_VERSION_SECONDS)
         version = cache.get(key)
     return version if version is not None else 0  # no working cache: nothing is kept
 
@@ -51,9 +56,11 @@ def bump_content_version(name: str) -> None:
     """Invalidate every fragment built from this kind of content."""
     key = f"version:{name}"
     content_version(name)  # a lost version starts again from a new number, never from 0
-    # Atomic where the backend can (Redis INCR); a plain read-and-set elsewhere.
+    # Atomic where the backend can (Redis INCR, which keeps the key's time to live); a plain
+    # read-and-set elsewhere (SimpleCache's renews it for CACHE_DEFAULT_TIMEOUT only: lost
+    # after that, it starts again from a new number, and pages are built anew, never stale).
     if cache.cache.inc(key) is None:
-        cache.set(key, content_version(name) + 1, timeout=0)
+        cache.set(key, content_version(name) + 1, timeout=_VERSION_SECONDS)
 
 
 def cached_value(name: str, parts: tuple, compute: Callable[[], object], content: str,

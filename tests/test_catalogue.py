@@ -11,6 +11,7 @@ from learnhub.cache import CATALOGUE
 from learnhub.catalogue.models import Audience, Course, CourseAudience, CourseLevel, CourseStatus
 from learnhub.extensions import cache, db
 from tests.helpers import csrf_token_from, sign_in
+from tests.test_query_counts import counted_statements
 
 CHINA = ZoneInfo("Asia/Shanghai")  # the site's default time zone
 
@@ -178,6 +179,20 @@ def test_an_edit_shows_at_once_after_the_catalogues_version_was_lost(client, app
     set_course(app, course_id, title="新标题")
     page = client.get("/m/health").get_data(as_text=True)
     assert ">新标题</a>" in page and ">改过一次</a>" not in page
+
+
+def test_a_full_cache_drops_pages_before_the_version_they_are_kept_under(app_factory, make_course):
+    """A full SimpleCache drops what expires first: if that were the content version, every
+    page would be built again on every visit once the cache is full."""
+    app = app_factory(CACHE_THRESHOLD=6)
+    courses = [make_course(f"满了的缓存{n}") for n in range(10)]
+    visitor = app.test_client()
+    for course_id in courses:  # more pages than the cache holds: it drops some each time
+        assert visitor.get(f"/courses/{course_id}").status_code == 200
+    with counted_statements(app) as statements:
+        assert visitor.get(f"/courses/{courses[-1]}").status_code == 200
+    reads = [statement for statement in statements if statement.startswith("SELECT")]
+    assert reads == []  # the page last built is still kept (its view is recorded)
 
 
 def test_a_rolled_back_edit_never_shows(client, app, make_course):
