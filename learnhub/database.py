@@ -69,7 +69,7 @@ def string_enum(enum_class: type[enum.Enum], name: str, length: int) -> Enum:
     )
 
 
-def commit_keeping_loaded() -> None:
+def _commit_keeping_loaded() -> None:
     """Commit without expiring what the session holds: what was read a moment ago in this
     request stays as read, and what was written is what it holds (expired, each object
     touched next would be read again, one statement each: the signed-in user's first)."""
@@ -87,11 +87,11 @@ def writing_transaction() -> Iterator[None]:
     reads so far, runs the block in a transaction that begins as a writer (on SQLite
     IMMEDIATE: the write lock first, so it cannot fail to upgrade) and commits it; what the
     page reads afterwards begins as a reader again, not holding the write lock."""
-    commit_keeping_loaded()
+    _commit_keeping_loaded()
     g.learnhub_expects_write = True
     try:
         yield
-        commit_keeping_loaded()
+        _commit_keeping_loaded()
     finally:
         g.learnhub_expects_write = False
 
