@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub.accounts.models import Role
-from learnhub.catalogue.models import Course, CourseStatus, Lesson
+from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
 from learnhub.extensions import db
 from learnhub.jobs.worker import run_pending
 from learnhub.search import services, sync, text
@@ -230,6 +230,34 @@ def test_results_page_filters_by_module_and_sorts_by_newest(app, client):
     data = client.get("/api/v1/search?q=广场舞&module=health").json
     assert [r["id"] for r in data["results"]] == [old]
     assert data["total"] == 1
+
+
+def test_facets_name_the_modules_in_the_pages_language_in_the_catalogues_order(app, client):
+    with app.app_context():
+        add_course("广场舞基础", "", module="health")
+        add_course("广场舞进阶", "", module="reading")
+        modules = db.session.scalars(
+            select(Module).where(Module.slug.in_(["health", "reading"]))
+            .order_by(Module.position, Module.id)
+        ).all()  # fmt: skip
+        names = [(m.name_zh, m.name_en) for m in modules]
+
+    def facets(path: str, visitor=client) -> str:
+        html = visitor.get(path).get_data(as_text=True)
+        nav = html[html.index('class="search-facets"') :]
+        return nav[: nav.index("</nav>")]
+
+    shown = facets("/search?q=广场舞")
+    assert f"{names[0][0]} (1)" in shown and f"{names[1][0]} (1)" in shown
+    assert shown.index(names[0][0]) < shown.index(names[1][0])
+    in_english = app.test_client()
+    in_english.set_cookie("learnhub_locale", "en")
+    english = facets("/search?q=广场舞", in_english)
+    assert f"{names[0][1]} (1)" in english and names[0][0] not in english
+    with app.app_context():
+        db.session.scalar(select(Module).where(Module.slug == "health")).name_zh = "健康生活新名"
+        db.session.commit()
+    assert "健康生活新名 (1)" in facets("/search?q=广场舞")  # a renamed module at once
 
 
 def test_results_are_paged(app, client):

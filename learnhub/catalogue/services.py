@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from learnhub.cache import CATALOGUE, cached_value
 from learnhub.extensions import db
 from learnhub.media import is_stored_path
 
@@ -56,6 +57,14 @@ def ensure_modules() -> int:
 
 def list_modules() -> list[Module]:
     return list(db.session.scalars(select(Module).order_by(Module.position, Module.id)))
+
+
+def module_names() -> dict[str, str]:
+    """Every module's name (in the page's language) by slug, in the catalogue's order; kept
+    under the catalogue's version (every search results page names its modules)."""
+    return cached_value(
+        "module-names", (), lambda: {m.slug: m.name for m in list_modules()}, CATALOGUE
+    )
 
 
 def module_by_slug(slug: str) -> Module | None:

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from learnhub.catalogue.models import Course, CourseStatus, Lesson, Module
+from learnhub.catalogue.services import module_names
 from learnhub.clock import local_today
 from learnhub.extensions import db
 
@@ -196,12 +197,8 @@ def _suggestion(query: str) -> str | None:
 
 
 def _facets(counts: dict[str, int]) -> list[Facet]:
-    if not counts:
-        return []
-    modules = db.session.scalars(
-        select(Module).where(Module.slug.in_(counts)).order_by(Module.position, Module.id)
-    )
-    return [Facet(m.slug, m.name, counts[m.slug]) for m in modules]
+    names = module_names() if counts else {}
+    return [Facet(slug, name, counts[slug]) for slug, name in names.items() if slug in counts]
 
 
 def popular_courses(limit: int = 6) -> list[Course]:
