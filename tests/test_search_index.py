@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from learnhub import create_app
+from learnhub.catalogue.models import Module
 from learnhub.extensions import db
 from learnhub.jobs.queue import queue
 from learnhub.search import services, sync
@@ -148,6 +149,32 @@ def test_changes_made_during_a_rebuild_reach_the_new_index(app, monkeypatch):
         monkeypatch.setattr(index, "rebuild", rebuild_while_an_editor_publishes)
         sync.rebuild_index()
         assert indexed_keys("重建期间")
+
+
+def test_a_rebuild_does_not_write_again_what_was_queued_before_it(app, monkeypatch):
+    """An import, or a module renamed while the job worker was down, leaves changes queued;
+    the rebuild reads them with everything else. Applied again after it, one module's
+    change would write all of the module's courses a second time: at a province's 10,000
+    courses, as long again as the build."""
+    with app.app_context():
+        for n in range(3):
+            add_course(f"导入的课程{n}", "", lessons=[("第一课", "")], commit=False)
+        db.session.scalar(select(Module).where(Module.slug == "party-history")).name_zh = "党史"
+        db.session.commit()  # queued, not applied: no worker ran
+        assert _pending(app) > 0
+        index = sync.search_index()
+        written, real_update = [], index.update
+
+        def counting_update(documents=(), *args, **kwargs):
+            documents = list(documents)
+            written.extend(documents)
+            return real_update(documents, *args, **kwargs)
+
+        monkeypatch.setattr(index, "update", counting_update)
+        sync.rebuild_index()
+        assert written == []
+        assert _pending(app) == 0
+        assert len(indexed_keys("导入的课程")) >= 3
 
 
 def test_a_missing_index_is_built_by_a_job_after_first_use(app, client, run_jobs):

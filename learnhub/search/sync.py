@@ -285,6 +285,21 @@ def _drain(index: SearchIndex) -> int:
             applied += len(rows)
 
 
+def _queued_ids() -> list[int]:
+    """The queued changes committed so far: whatever reads the database from now on sees
+    them (the snapshot of a later statement or transaction includes every earlier commit)."""
+    with Session(db.engine) as session:
+        return list(session.scalars(select(PendingIndexChange.id)))
+
+
+def _forget(ids: list[int]) -> None:
+    with Session(db.engine) as session:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            session.execute(delete(PendingIndexChange).where(PendingIndexChange.id.in_(chunk)))
+        session.commit()
+
+
 def _queue_has_rows() -> bool:
     with Session(db.engine) as session:
         return session.scalar(select(PendingIndexChange.id).limit(1)) is not None
@@ -299,6 +314,8 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
 
     Holds the writer lock throughout (waiting up to ``wait`` seconds for it), so changes
     committed during the build queue up and are applied to the new index right after.
+    Changes queued before the build began are in what it reads: they are dropped, not
+    applied again (one module's change would write all its courses a second time).
     """
     index = search_index()
     if index.writes_in_transaction:
@@ -306,6 +323,7 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
     with index.writer_lock(timeout=wait) as locked:
         if not locked:
             raise IndexBusy("another process is writing the search index; try again later")
+        already_read = _queued_ids()
         with Session(db.engine, expire_on_commit=False) as session:
             course_ids = documents.searchable_course_ids(session)
             if progress is not None:
@@ -314,6 +332,7 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
                 documents.course_documents(session, course_ids), offline.offline_documents(session)
             ))  # fmt: skip
             index.rebuild(counted, procs=procs)
+        _forget(already_read)
         _drain(index)
     if _queue_has_rows():
         apply_pending_changes()
