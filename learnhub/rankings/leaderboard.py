@@ -24,6 +24,7 @@ from learnhub.extensions import db
 from learnhub.regions.models import Region, RegionLevel
 from learnhub.translation_domain import current_locale
 
+from .active_bits import active_learners
 from .aggregates import (
     ACTIVE_LEARNERS,
     ACTIVITIES_HELD,
@@ -37,7 +38,7 @@ from .aggregates import (
 )
 from .board_cache import cached_board
 from .learner_periods import DAY_METRIC, summed_metric
-from .models import UNKNOWN, CityDay, CourseDay, DistrictDay, LearnerDay
+from .models import UNKNOWN, CityDay, CourseDay, DistrictDay
 
 METRICS = {
     CLICKS: _l("Clicks"),
@@ -225,16 +226,10 @@ def totals(metric: str, period: Period, city_code: str | None = None) -> dict[st
 def _totals(metric: str, period: Period, city_code: str | None) -> dict[str, int]:
     if metric == ACTIVE_LEARNERS:
         # Exact from one row per city and day when the window starts its calendar period
-        # (see learner_periods.py); else a distinct count over the window's learner-days.
+        # (see learner_periods.py); else the union of the learners' bitmaps (active_bits.py).
         metric = summed_metric(period.start, period.end)
     if metric is None:
-        key = LearnerDay.city_code if city_code is None else LearnerDay.district_code
-        query = select(key, func.count(func.distinct(LearnerDay.user_id))).where(
-            LearnerDay.day.between(period.start, period.end)
-        )
-        if city_code is not None:
-            query = query.where(LearnerDay.city_code == city_code)
-        return {code: int(n) for code, n in db.session.execute(query.group_by(key))}
+        return active_learners(period.start, period.end, city_code)
     if city_code is None:
         query = (
             select(CityDay.city_code, func.sum(CityDay.value))

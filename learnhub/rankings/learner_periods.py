@@ -14,7 +14,8 @@ A window that starts where its calendar period starts and ends inside it (this w
 or year so far, and the same stretch of the previous one, which the boards compare with)
 counts each learner once, on their first day in it: its distinct learners are the sum of the
 ``learners_<period>`` rows of its days, exactly. A single day sums ``learners_day``. Other
-windows (last 7 and 30 days, date ranges) count distinct learners in ``rank_learner_day``.
+windows (last 7 and 30 days, date ranges) union bitmaps of learners (active_bits.py), kept
+here with the rest.
 
 The live path (:func:`count_learner_days`, for the learner-days a batch added) keeps each
 first day the earliest seen, moving the count when an earlier day arrives later; the rebuild
@@ -33,12 +34,12 @@ from sqlalchemy import bindparam, delete, func, select
 
 from learnhub.extensions import db
 
+from .active_bits import CITY_WIDE, add_active_bits, recount_active_bits
 from .aggregates import add_region_amounts, add_to, insert_statement
 from .models import CityDay, DistrictDay, LearnerDay, LearnerPeriod
 
 PERIODS = ("week", "month", "year")
 DAY_METRIC = "learners_day"
-CITY_WIDE = "*"  # district_code of a learner's first day anywhere in the city
 _CHUNK = 500
 
 
@@ -84,6 +85,7 @@ def count_learner_days(rows: Iterable[tuple]) -> None:
     add_region_amounts(DAY_METRIC, Counter((d, c, k) for d, _u, c, k in rows))
     for period in PERIODS:
         _count_first_days(period, rows)
+    add_active_bits(rows)
 
 
 def _count_first_days(period: str, rows: list[tuple]) -> None:
@@ -167,8 +169,10 @@ def _add_counts(metric: str, counts: Counter) -> None:
 
 
 def recount_learner_periods(start: date, end: date) -> None:
-    """Recompute ``learners_day`` of start..end and the ``learners_<period>`` rows of every
-    week, month and year touching it from ``rank_learner_day``; the caller commits."""
+    """Recompute ``learners_day`` of start..end, the ``learners_<period>`` rows of every
+    week, month and year touching it and the learners' bitmaps from ``rank_learner_day``;
+    the caller commits."""
+    recount_active_bits(start, end)
     l = LearnerDay  # noqa: E741
     _delete_metric(DAY_METRIC, start, end)
     rows = db.session.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learnhub.accounts.models import RegistrationSource
@@ -206,3 +206,17 @@ class LearnerPeriod(db.Model):
     city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     district_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # "*": the city
     first_day: Mapped[date] = mapped_column(Date)
+
+
+class ActiveBits(db.Model):
+    """The learners active in one city (district "*") or one district of it, on one day or
+    in one calendar month: a roaring bitmap of their user ids. The active-learners boards of
+    windows that do not start a calendar period union them (see active_bits.py)."""
+
+    __tablename__ = "rank_active_bits"
+
+    span: Mapped[str] = mapped_column(String(5), primary_key=True)  # day, month
+    start: Mapped[date] = mapped_column(Date, primary_key=True)  # the day, the month's first
+    city_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # "*": the city
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
