@@ -119,20 +119,22 @@ def _key_values(row: dict) -> dict:
 
 
 def _stored(keys: Iterable[tuple]) -> dict[tuple, BitMap]:
+    """The stored bitmaps of these keys, read through the primary key (span, start, city)."""
     b = ActiveBits
     keys = set(keys)
-    starts = sorted({key[1] for key in keys})
     cities = sorted({key[2] for key in keys})
     stored = {}
-    for at in range(0, len(starts), _CHUNK):
-        rows = db.session.execute(
-            select(b.span, b.start, b.city_code, b.district_code, b.bits).where(
-                b.start.in_(starts[at : at + _CHUNK]), b.city_code.in_(cities)
+    for span in (DAY, MONTH):
+        starts = sorted({key[1] for key in keys if key[0] == span})
+        for at in range(0, len(starts), _CHUNK):
+            rows = db.session.execute(
+                select(b.start, b.city_code, b.district_code, b.bits).where(
+                    b.span == span, b.start.in_(starts[at : at + _CHUNK]), b.city_code.in_(cities)
+                )
             )
-        )
-        for span, start, city, district, bits in rows:
-            if (span, start, city, district) in keys:
-                stored[(span, start, city, district)] = BitMap.deserialize(bytes(bits))
+            for start, city, district, bits in rows:
+                if (span, start, city, district) in keys:
+                    stored[(span, start, city, district)] = BitMap.deserialize(bytes(bits))
     return stored
 
 
