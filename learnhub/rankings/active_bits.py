@@ -33,6 +33,9 @@ from .aggregates import insert_statement
 from .models import ActiveBits, LearnerDay
 
 CITY_WIDE = "*"  # district_code of what counts for the whole city
+# Bitmaps hold unsigned 32-bit numbers; an id is any 32-bit integer (the demo's made-up
+# learners are negative): taken modulo 2**32, distinct ids stay distinct.
+_ID_SPACE = 2**32
 DAY, MONTH = "day", "month"
 _CHUNK = 500
 
@@ -80,7 +83,7 @@ def add_active_bits(rows: Iterable[tuple]) -> None:
     for day, user, city, district in rows:
         for span, begins in ((DAY, day), (MONTH, _month_start(day))):
             for scope in (CITY_WIDE, district):
-                added[(span, begins, city, scope)].add(user)
+                added[(span, begins, city, scope)].add(user % _ID_SPACE)
     if not added:
         return
     stored = _stored(added)
@@ -151,9 +154,9 @@ def recount_active_bits(start: date, end: date) -> None:
     sets: dict[tuple, BitMap] = defaultdict(BitMap)
     for day, user, city, district in rows:
         for scope in (CITY_WIDE, district):
-            sets[(MONTH, _month_start(day), city, scope)].add(user)
+            sets[(MONTH, _month_start(day), city, scope)].add(user % _ID_SPACE)
             if start <= day <= end:
-                sets[(DAY, day, city, scope)].add(user)
+                sets[(DAY, day, city, scope)].add(user % _ID_SPACE)
     values = [_row(key, users) for key, users in sets.items()]
     for at in range(0, len(values), 1000):
         db.session.execute(insert_statement(ActiveBits), values[at : at + 1000])

@@ -51,8 +51,8 @@ def upgrade():
     )  # fmt: skip
     for day, user, city, district in rows:
         for scope in (CITY_WIDE, district):
-            sets[("day", day, city, scope)].add(user)
-            sets[("month", day.replace(day=1), city, scope)].add(user)
+            sets[("day", day, city, scope)].add(user % 2**32)  # any 32-bit id (the demo's < 0)
+            sets[("month", day.replace(day=1), city, scope)].add(user % 2**32)
     values = [
         {"span": span, "start": start, "city_code": city, "district_code": district,
          "bits": users.serialize()}
