@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from pyroaring import BitMap
-from sqlalchemy import and_, bindparam, delete, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from learnhub.extensions import db
 
@@ -87,31 +87,18 @@ def add_active_bits(rows: Iterable[tuple]) -> None:
     if not added:
         return
     stored = _stored(added)
-    new, changed = [], []
-    for key, users in added.items():
-        before = stored.get(key)
-        if before is None:
-            new.append(_row(key, users))
-        elif not users.issubset(before):
-            span, start, city, district = key
-            bits = (before | users).serialize()
-            changed.append({"b_span": span, "b_start": start, "b_city": city,
-                            "b_district": district, "b_bits": bits})  # fmt: skip
-    for at in range(0, len(new), 1000):
-        db.session.execute(insert_statement(ActiveBits), new[at : at + 1000])
-    if changed:
-        table = ActiveBits.__table__
-        db.session.execute(
-            table.update()
-            .where(
-                table.c.span == bindparam("b_span"),
-                table.c.start == bindparam("b_start"),
-                table.c.city_code == bindparam("b_city"),
-                table.c.district_code == bindparam("b_district"),
-            )
-            .values(bits=bindparam("b_bits")),
-            changed,
-        )
+    rows = [
+        _row(key, users if key not in stored else stored[key] | users)
+        for key, users in added.items()
+        if key not in stored or not users.issubset(stored[key])
+    ]
+    upsert = insert_statement(ActiveBits)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["span", "start", "city_code", "district_code"],
+        set_={"bits": upsert.excluded.bits},
+    )
+    for at in range(0, len(rows), 1000):
+        db.session.execute(upsert, rows[at : at + 1000])
 
 
 def _row(key: tuple, users: BitMap) -> dict:
