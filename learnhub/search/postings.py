@@ -132,11 +132,11 @@ def _read_blocks(raw: bytes) -> dict[int, float]:
         (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
         end = position + _BLOCK_LENGTH.size + abs(length)
         stream.seek(position + _BLOCK_LENGTH.size)
-        # the index's own bytes, which Whoosh itself unpickles the same way
-        count, _last_id, _max_weight, compression, _min, _max = pickle.load(stream)  # noqa: S301
+        info = pickle.load(stream)  # noqa: S301 - the index's own bytes, read as Whoosh reads them
+        count, _last_id, _max_weight, compression, _min, _max = info
         data = raw[stream.tell() : end]
         block = zlib.decompress(data) if compression else data
-        deltas, weights, _values = pickle.loads(block)  # noqa: S301
+        deltas, weights, _values = pickle.loads(block)  # noqa: S301 - the index's own bytes
         postings.update(zip(accumulate(deltas), _expanded(weights, count), strict=True))
         position = end
     return postings
