@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
+from whoosh.reading import TermNotFound
 
 _POSTINGS_BUDGET = 300_000  # cached postings entries per process (about 40 MB)
 _BLOCK_LENGTH = struct.Struct("!i")  # whoosh.system.pack_int
@@ -95,10 +96,16 @@ class PostingsCache:
 
 def read_postings(reader, fieldname: str, btext: bytes) -> dict[int, float]:
     """{docnum: weight} of a term in one segment, deleted documents included."""
-    if (fieldname, btext) not in reader:
-        return {}
     terms = getattr(reader, "_terms", None)  # a segment's term table
-    terminfo = terms.term_info(fieldname, btext) if type(terms) is W3TermsReader else None
+    if type(terms) is not W3TermsReader:
+        terminfo = None
+        if (fieldname, btext) not in reader:
+            return {}
+    else:
+        try:  # one look-up in the term table, not a test for the term and then another
+            terminfo = terms.term_info(fieldname, btext)
+        except (KeyError, TermNotFound):
+            return {}
     if terminfo is not None and not terminfo.is_inlined():
         # Read straight from the term's extent: reader.postings() wraps the matcher in a
         # filter that hides deleted documents, and that filter walks past every deleted
