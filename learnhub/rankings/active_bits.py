@@ -83,22 +83,30 @@ def add_active_bits(rows: Iterable[tuple]) -> None:
     for day, user, city, district in rows:
         for span, begins in ((DAY, day), (MONTH, _month_start(day))):
             for scope in (CITY_WIDE, district):
-                added[(span, begins, city, scope)].add(user % _ID_SPACE)
+                added[(span, begins, city, scope)].add(_bit(user))
     if not added:
         return
     stored = _stored(added)
-    rows = [
-        _row(key, users if key not in stored else stored[key] | users)
-        for key, users in added.items()
-        if key not in stored or not users.issubset(stored[key])
-    ]
+    values = []
+    for key, users in added.items():
+        before = stored.get(key)
+        if before is None or not users.issubset(before):
+            values.append(_row(key, users if before is None else before | users))
     upsert = insert_statement(ActiveBits)
     upsert = upsert.on_conflict_do_update(
         index_elements=["span", "start", "city_code", "district_code"],
         set_={"bits": upsert.excluded.bits},
     )
-    for at in range(0, len(rows), 1000):
-        db.session.execute(upsert, rows[at : at + 1000])
+    _write(upsert, values)
+
+
+def _bit(user_id: int) -> int:
+    return user_id % _ID_SPACE
+
+
+def _write(statement, values: list[dict]) -> None:
+    for at in range(0, len(values), 1000):
+        db.session.execute(statement, values[at : at + 1000])
 
 
 def _row(key: tuple, users: BitMap) -> dict:
@@ -141,9 +149,7 @@ def recount_active_bits(start: date, end: date) -> None:
     sets: dict[tuple, BitMap] = defaultdict(BitMap)
     for day, user, city, district in rows:
         for scope in (CITY_WIDE, district):
-            sets[(MONTH, _month_start(day), city, scope)].add(user % _ID_SPACE)
+            sets[(MONTH, _month_start(day), city, scope)].add(_bit(user))
             if start <= day <= end:
-                sets[(DAY, day, city, scope)].add(user % _ID_SPACE)
-    values = [_row(key, users) for key, users in sets.items()]
-    for at in range(0, len(values), 1000):
-        db.session.execute(insert_statement(ActiveBits), values[at : at + 1000])
+                sets[(DAY, day, city, scope)].add(_bit(user))
+    _write(insert_statement(ActiveBits), [_row(key, users) for key, users in sets.items()])
