@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyroaring import FrozenBitMap
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import FileLock
 
@@ -95,7 +96,7 @@ class _OpenSearcher:
         self.storage.close_all()
 
 
-def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _OpenSearcher:
+def _open_searcher(generation: Path, lists: dict[str, dict[str, object]]) -> _OpenSearcher:
     storage = GenerationStorage(generation)
     try:
         searcher = _open_index(storage).searcher()
@@ -105,7 +106,7 @@ def _open_searcher(generation: Path, lists: dict[str, dict[str, list]]) -> _Open
             if reader.segment() is None:  # an empty index has no segment at all
                 continue
             key = f"{generation}/{reader.segment().segment_id()}"
-            deleted = frozenset(reader.deleted_docs_set) if reader.has_deletions() else frozenset()
+            deleted = FrozenBitMap(reader.deleted_docs_set if reader.has_deletions() else ())
             if len(deleted) == reader.doc_count_all():
                 continue  # every document replaced: nothing to find there (see segments.py)
             leaves.append(Leaf(key, reader, offset, deleted, lists.setdefault(key, {})))
@@ -140,7 +141,7 @@ class SearchIndex:
         self._pool: list[_OpenSearcher] = []
         self._pool_lock = threading.Lock()
         self._postings = PostingsCache()
-        self._lists: dict[str, dict[str, list]] = {}  # segment → per-document values
+        self._lists: dict[str, dict[str, object]] = {}  # segment → per-document values
         self._generation: str | None = None
         # Close the files of pooled searchers when this object goes, not whenever GC runs.
         weakref.finalize(self, _close_all, self._pool)

@@ -1,7 +1,8 @@
 """Postings read from the index a block at a time, and kept in a bounded cache.
 
-A term's postings in one segment become ``{docnum: weight}``: the form matching, counting
-and scoring (scoring.py) work on. Reading them fast reads the Whoosh 3 codec's posting
+A term's postings in one segment become arrays of its documents and its weight in each, and
+a bitmap of the documents: the forms scoring (numpy, scoring.py) and matching and counting
+(pyroaring's set algebra in C) work on. Reading them fast reads the Whoosh 3 codec's posting
 blocks itself (the format is Whoosh's, the code private): the first place to look after a
 Whoosh upgrade, and tests/search/test_postings.py pins it against Whoosh's public API.
 """
@@ -13,53 +14,71 @@ import pickle
 import struct
 import threading
 import zlib
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 
+import numpy as np
+from pyroaring import BitMap, FrozenBitMap
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermsReader
 from whoosh.reading import TermNotFound
 
-_POSTINGS_BUDGET = 300_000  # cached postings entries per process (about 40 MB)
+# cached postings per process: about 14 bytes each (4 + 8 in the arrays, at most 2 in the
+# bitmap), some 14 MB; a dict and a frozenset of them took 130 bytes a posting
+_POSTINGS_BUDGET = 1_000_000
 _BLOCK_LENGTH = struct.Struct("!i")  # whoosh.system.pack_int
 
 
 @dataclass(frozen=True)
 class TermPostings:
-    """A term's postings in one segment: weight per document, and the documents as a set."""
+    """A term's postings in one segment: the documents in order with the term's weight in
+    each (numpy arrays, for scoring), and the same documents as a bitmap (for matching)."""
 
-    weights: dict[int, float]
-    docs: frozenset[int]
-    _groups: list = field(default_factory=list, compare=False, repr=False)
+    ids: np.ndarray  # uint32, ascending
+    weights: np.ndarray  # float64, the weight in ids[i]
+    docs: FrozenBitMap
     _at_least: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @classmethod
+    def of(cls, ids: array, weights: array) -> TermPostings:
+        return cls(np.frombuffer(ids, dtype=np.uint32), np.frombuffer(weights), FrozenBitMap(ids))
+
     def __len__(self) -> int:
-        return len(self.weights)
+        return len(self.ids)
 
-    def groups(self, kind_weights, lengths) -> list[tuple[tuple[float, float], tuple]]:
-        """The documents by (the term's weight in them, their kind weight), each group's
-        shortest first; made once (``kind_weights`` and ``lengths`` are the segment's, as
-        the postings are)."""
-        if not self._groups and self.weights:
-            grouped: dict[tuple[float, float], list[int]] = {}
-            for docnum, weight in self.weights.items():
-                grouped.setdefault((weight, kind_weights[docnum]), []).append(docnum)
-            # tuples, not sets: an eighth of the memory, and ``found.intersection(group)``
-            # walks a tuple as fast
-            self._groups.extend(
-                (key, tuple(sorted(docs, key=lengths.__getitem__))) for key, docs in grouped.items()
-            )
-        return self._groups
+    def weights_of(self, docnums: np.ndarray, segment_size: int) -> np.ndarray:
+        """The term's weight in each of ``docnums`` (ascending), 0 where it is absent."""
+        ids = self.ids
+        if docnums is ids:
+            return self.weights
+        if len(docnums) * 16 < len(ids):  # a few documents: looked up in the ids
+            at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
+            return np.where(ids[at] == docnums, self.weights[at], 0.0)
+        # many: spread over the whole segment and picked, a third of the time of the look-up
+        spread = np.zeros(segment_size)
+        spread[ids] = self.weights
+        return spread[docnums]
 
-    def weighing_at_least(self, minimum: float) -> frozenset[int]:
+    def weighing_at_least(self, minimum: float) -> FrozenBitMap:
         """The documents where the term weighs ``minimum`` or more (in their title, say);
         made once per minimum: a word in every document has as many postings, and a query
         for it asks on every search."""
         found = self._at_least.get(minimum)
         if found is None:
-            found = frozenset(d for d, weight in self.weights.items() if weight >= minimum)
-            self._at_least[minimum] = found
+            found = self._at_least[minimum] = bitmap(self.ids[self.weights >= minimum])
         return found
+
+
+def bitmap(docnums: np.ndarray) -> FrozenBitMap:
+    """Ascending document numbers as a bitmap (built from an array: ten times faster than
+    from numpy's own)."""
+    return FrozenBitMap(array("I", docnums.astype(np.uint32, copy=False).tobytes()))
+
+
+def docnums(found: BitMap | FrozenBitMap) -> np.ndarray:
+    """A bitmap's documents as an ascending numpy array."""
+    return np.frombuffer(found.to_array(), dtype=np.uint32)
 
 
 class PostingsCache:
@@ -78,8 +97,7 @@ class PostingsCache:
             if found is not None:
                 self.entries.move_to_end(key)
                 return found
-        weights = read_postings(reader, fieldname, btext)
-        found = TermPostings(weights, frozenset(weights))
+        found = TermPostings.of(*read_postings(reader, fieldname, btext))
         with self.lock:
             self.entries[key] = found
             self.size += len(found)
@@ -94,18 +112,20 @@ class PostingsCache:
                 self.size -= len(self.entries.pop(key))
 
 
-def read_postings(reader, fieldname: str, btext: bytes) -> dict[int, float]:
-    """{docnum: weight} of a term in one segment, deleted documents included."""
+def read_postings(reader, fieldname: str, btext: bytes) -> tuple[array, array]:
+    """(docnums, weights) of a term in one segment, deleted documents included: arrays of
+    unsigned 32-bit ids, ascending, and of floats."""
+    ids, weights = array("I"), array("d")
     terms = getattr(reader, "_terms", None)  # a segment's term table
     if type(terms) is not W3TermsReader:
         terminfo = None
         if (fieldname, btext) not in reader:
-            return {}
+            return ids, weights
     else:
         try:  # one look-up in the term table, not a test for the term and then another
             terminfo = terms.term_info(fieldname, btext)
         except (KeyError, TermNotFound):
-            return {}
+            return ids, weights
     if terminfo is not None and not terminfo.is_inlined():
         # Read straight from the term's extent: reader.postings() wraps the matcher in a
         # filter that hides deleted documents, and that filter walks past every deleted
@@ -116,25 +136,27 @@ def read_postings(reader, fieldname: str, btext: bytes) -> dict[int, float]:
         offset, length = terminfo.extent()
         if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves unpack_int's tuple
             (length,) = length
-        return _read_blocks(terms._postfile.get(offset, length))
+        _read_blocks(terms._postfile.get(offset, length), ids, weights)
+        return ids, weights
     matcher = reader.postings(fieldname, btext)
     leaf = getattr(matcher, "child", matcher)  # unwrap the filter that hides deletions
     leaf.reset()  # the filter may have moved past deleted documents
-    postings: dict[int, float] = {}
     while leaf.is_active():
-        postings[leaf.id()] = leaf.weight()
+        ids.append(leaf.id())
+        weights.append(leaf.weight())
         leaf.next()
-    return postings
+    return ids, weights
 
 
-def _read_blocks(raw: bytes) -> dict[int, float]:
+def _read_blocks(raw: bytes, ids: array, weights: array) -> None:
     """A posting list as the Whoosh 3 codec writes it (W3PostingsWriter._write_block): a
     magic tag, then blocks of [length (negative on the last)][pickled block info]
-    [pickled (id deltas, weights, values), zlib-compressed when the info says so]."""
+    [pickled (id deltas, weights, values), zlib-compressed when the info says so]; its
+    ids and weights appended to ``ids`` and ``weights``."""
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError("not a Whoosh 3 posting list")
     stream = io.BytesIO(raw)
-    position, postings = 4, {}
+    position = 4
     while position < len(raw):
         (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
         end = position + _BLOCK_LENGTH.size + abs(length)
@@ -143,10 +165,10 @@ def _read_blocks(raw: bytes) -> dict[int, float]:
         count, _last_id, _max_weight, compression, _min, _max = info
         data = raw[stream.tell() : end]
         block = zlib.decompress(data) if compression else data
-        deltas, weights, _values = pickle.loads(block)  # noqa: S301 - the index's own bytes
-        postings.update(zip(accumulate(deltas), _expanded(weights, count), strict=True))
+        deltas, block_weights, _values = pickle.loads(block)  # noqa: S301 - the index's own bytes
+        ids.extend(accumulate(deltas))
+        weights.extend(_expanded(block_weights, count))
         position = end
-    return postings
 
 
 def _expanded(weights, count: int):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from .scoring import QueryEngine
 
 MAX_RESULTS = 500  # pages reach this far; nobody reads further, and it bounds the work
-EXACT_LIMIT = 10_000  # above this, a one-word query scores only its strong matches
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,12 @@ def results_page(
 ) -> IndexResults:
     """One page of the engine's query: every match counted, only the page's hits ranked."""
     leaves = engine.leaves
-    matches: dict[int, frozenset[int]] = {}
+    matches = {}
     facets: dict[str, int] = {}
     for i, leaf in enumerate(leaves):
         found = engine.matches(leaf)
         for slug in modules:
-            count = len(found & engine.module_docs(leaf, slug))
+            count = found.intersection_cardinality(engine.module_docs(leaf, slug))
             if count:
                 facets[slug] = facets.get(slug, 0) + count
         if module:
@@ -54,28 +53,15 @@ def results_page(
     end = min(offset + limit, MAX_RESULTS)
     if total == 0 or offset >= end:
         return IndexResults([], total, facets, terms)
-    if sort == "newest":
-        ranked = []
-        for i, found in matches.items():
-            leaf = leaves[i]
-            published = leaf.values("published")
-            ranked += [(published[d], d + leaf.offset) for d in found]
-    else:
-        if total > EXACT_LIMIT:
-            matches = _strong_matches(engine, matches, end)
-        ranked = []
-        for i, found in matches.items():
+    ranked = []
+    for i, found in matches.items():
+        if sort == "newest":
+            ranked += engine.newest(leaves[i], found)
+        else:
             ranked += engine.best(leaves[i], found, end)
     page = heapq.nlargest(end, ranked, key=lambda pair: (pair[0], -pair[1]))[offset:end]
     hits = [_hit(engine.searcher, d, score) for score, d in page]
     return IndexResults(hits, total, facets, terms)
-
-
-def _strong_matches(engine: QueryEngine, matches: dict[int, frozenset[int]], end: int):
-    strong = {i: engine.strong(engine.leaves[i], found) for i, found in matches.items()}
-    if any(found is None for found in strong.values()):
-        return matches
-    return strong if sum(map(len, strong.values())) >= end else matches
 
 
 def _hit(searcher, docnum: int, score: float) -> IndexHit:

@@ -2,26 +2,25 @@
 
 A results page needs every match (for the total and the module facets), and Whoosh's
 matchers walk postings one Python call at a time: too slow at 100,000 lessons. So each
-segment's postings of a query term are read a block at a time into {docnum: weight}
-(kept in a bounded cache, see postings.py), matching is set algebra on those, facets are
-intersections with a module's postings, and documents are scored with Whoosh's own BM25
-formula and statistics, times their kind and popularity weights. Whoosh's own top-k
-(block-max) was measured slower than this at 100,000 lessons, because a page must count
-every match anyway; but a broad word's page does not need every match scored: best()
-scores a segment's matches by groups, strongest first, and stops where no document left
-can reach the page (exactly the page scoring all would give).
+segment's postings of a query term are read whole into arrays and a bitmap (kept in a
+bounded cache, see postings.py); matching is set algebra on the bitmaps (pyroaring, in C),
+a facet is the count of an intersection with a module's bitmap, and every match is scored
+at once with numpy: Whoosh's own BM25 formula and statistics, times the document's kind
+and popularity weights, each operation in the order the formula writes it, so a score is
+the same float a loop over the documents would compute (tests/search/test_ranking.py
+checks the page against such a loop). Scoring every match this way costs less than
+choosing which to score did in Python, so the page is exact whatever the query.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
-from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .postings import PostingsCache, TermPostings, read_postings
-from .schema import PART_WEIGHTS
+import numpy as np
+from pyroaring import BitMap, FrozenBitMap
+
+from .postings import PostingsCache, TermPostings, docnums, read_postings
 
 # Whole documents: a course beats one of its lessons for the same words.
 KIND_WEIGHTS = {"course": 2.0, "activity": 1.5, "lesson": 1.0}
@@ -31,54 +30,73 @@ PINYIN_WEIGHT = 3.0  # pinyin keys come from titles (and a course's module and r
 # so a title that has the words ranks above one that has the characters only.
 GRAMS_WEIGHT = 0.1
 _B, _K1 = 0.75, 1.2  # Whoosh's BM25F defaults
-# best(): every match of a segment is scored up to this many, or this many times the
-# page's end (cheap enough); a bound is trusted only this far (float rounding of the bound
-# against the score).
-PRUNE_FROM, PRUNE_RATIO = 1_000, 4
-LENGTH_CHUNK = 64  # documents of one group scored together before the next bound check
-_MARGIN = 1 + 1e-9
+_NOTHING = FrozenBitMap()
 
 
 @dataclass
 class Leaf:
     """One segment of the searcher, as the query sees it.
 
-    Per-document values are read into arrays the first time a query needs them (a segment
-    never changes, so they stay right): they index several times faster than columns, and
-    hold a number in 8 bytes where a list of Python numbers takes up to 40.
+    Per-document values are read into numpy arrays the first time a query needs them (a
+    segment never changes, so they stay right): a query reads them for all its matches at
+    once, and a number takes 8 bytes where a list of Python numbers takes up to 40.
     """
 
     key: str
     reader: object
     offset: int
-    deleted: frozenset[int]
-    lists: dict[str, Sequence | frozenset]
+    deleted: FrozenBitMap
+    lists: dict[str, np.ndarray | list | FrozenBitMap]
 
-    def values(self, name: str) -> Sequence:
+    def values(self, name: str) -> np.ndarray | list:
         found = self.lists.get(name)
         if found is None:
             reader = self.reader
             if name == "length":
                 count = reader.doc_count_all()
-                found = array("q", (reader.doc_field_length(d, "content", 1) for d in range(count)))
+                found = np.fromiter(
+                    (reader.doc_field_length(d, "content", 1) for d in range(count)),
+                    dtype=np.int64, count=count,
+                )  # fmt: skip
             elif name == "kind_weight":  # the kind's weight times the document's own
-                found = array("d", (
+                found = np.array([
                     KIND_WEIGHTS.get(k, 1.0) * w / 100
                     for k, w in zip(reader.column_reader("kind"), reader.column_reader("weight"),
                                     strict=True)
-                ))  # fmt: skip
+                ], dtype=np.float64)  # fmt: skip
             else:
                 found = _compact(list(reader.column_reader(name)))
             self.lists[name] = found
         return found
 
+    def popularity(self, boosts: Mapping[int, float]) -> np.ndarray | None:
+        """Each document's popularity factor: its course's in ``boosts``, else 1.0 (None
+        when no course has one). Kept while the same mapping is passed: the search service
+        keeps one for a minute and never changes it."""
+        if not boosts:
+            return None
+        kept = self.lists.get("popularity")
+        if kept is not None and kept[0] is boosts:
+            return kept[1]
+        popular = np.fromiter(boosts.keys(), dtype=np.int64, count=len(boosts))
+        factors = np.fromiter(boosts.values(), dtype=np.float64, count=len(boosts))
+        order = np.argsort(popular)
+        popular, factors = popular[order], factors[order]
+        courses = self.values("course_id")
+        at = np.minimum(np.searchsorted(popular, courses), len(popular) - 1)
+        found = np.where(popular[at] == courses, factors[at], 1.0)
+        self.lists["popularity"] = (boosts, found)
+        return found
 
-def _compact(values: list) -> Sequence:
+
+def _compact(values: list) -> np.ndarray | list:
     """Whole numbers as an array of 64-bit integers; anything else stays a list."""
-    try:
-        return array("q", values)
-    except (TypeError, OverflowError):
-        return values
+    if all(type(value) is int for value in values):
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:
+            pass
+    return values
 
 
 class QueryEngine:
@@ -96,50 +114,43 @@ class QueryEngine:
         self.searcher, self.leaves, self.tree = searcher, leaves, tree
         self.boosts = boosts
 
-    @functools.cached_property
-    def highest_boost(self) -> float:
-        """The highest popularity factor of the request: read only when best() prunes, not
-        on every query (the boosts hold every popular course)."""
-        return max(1.0, *self.boosts.values()) if self.boosts else 1.0
-
     def postings(self, leaf: Leaf, fieldname: str, value: str) -> TermPostings:
         btext = self.searcher.schema[fieldname].to_bytes(value)
         return self.postings_cache.get(leaf.key, leaf.reader, fieldname, btext)
 
-    def matches(self, leaf: Leaf, node=None) -> frozenset[int]:
+    def matches(self, leaf: Leaf, node=None) -> FrozenBitMap | BitMap:
         found = self._matches(leaf, node or self.tree)
         return found - leaf.deleted if leaf.deleted else found
 
-    def _matches(self, leaf: Leaf, node) -> frozenset[int]:
+    def _matches(self, leaf: Leaf, node) -> FrozenBitMap | BitMap:
         """The documents of the segment matching ``node`` (deleted ones included).
 
-        An "all" (and "grams": every bigram of the typed run) builds only its narrowest
-        child's set and keeps, of those, the documents every other child has: two broad
-        words' unions (a word or its bigrams, 30,000 documents each at 100,000 lessons) are
-        never built to keep a few."""
+        An "all" (and "grams": every bigram of the typed run) starts from its narrowest
+        child and keeps, of those, the documents every other child has: two broad words'
+        unions (a word or its bigrams, 30,000 documents each at 100,000 lessons) are never
+        built to keep a few."""
         if node[0] == "term":
             return self.postings(leaf, node[1], node[2]).docs
         children = node[1]
         if len(children) == 1:
             return self._matches(leaf, children[0])
         if node[0] == "any":
-            sets = [found for found in (self._matches(leaf, c) for c in children) if found]
-            return frozenset().union(*sets) if len(sets) > 1 else (sets or [frozenset()])[0]
+            return BitMap.union(_NOTHING, *(self._matches(leaf, c) for c in children))
         first, *others = sorted(children, key=lambda child: self._most(leaf, child))
         found = self._matches(leaf, first)
         for child in others:
             found = self._kept(leaf, child, found)
         return found
 
-    def _kept(self, leaf: Leaf, node, found: frozenset[int]) -> frozenset[int]:
-        """The documents of ``found`` that ``node`` matches: set intersections only, each as
+    def _kept(self, leaf: Leaf, node, found):
+        """The documents of ``found`` that ``node`` matches: intersections only, each as
         long as ``found`` at most (A ∩ (B ∪ C) is (A ∩ B) ∪ (A ∩ C))."""
         if not found:
             return found
         if node[0] == "term":
             return found & self.postings(leaf, node[1], node[2]).docs
         if node[0] == "any":
-            return frozenset().union(*(self._kept(leaf, child, found) for child in node[1]))
+            return BitMap.union(_NOTHING, *(self._kept(leaf, child, found) for child in node[1]))
         for child in node[1]:
             found = self._kept(leaf, child, found)
         return found
@@ -147,18 +158,17 @@ class QueryEngine:
     def _most(self, leaf: Leaf, node) -> int:
         """At most how many documents ``node`` matches, from its terms' postings alone."""
         if node[0] == "term":
-            return len(self.postings(leaf, node[1], node[2]).docs)
+            return len(self.postings(leaf, node[1], node[2]))
         sizes = [self._most(leaf, child) for child in node[1]]
         return sum(sizes) if node[0] == "any" else min(sizes)
 
-    def module_docs(self, leaf: Leaf, slug: str) -> frozenset[int]:
+    def module_docs(self, leaf: Leaf, slug: str) -> FrozenBitMap:
         # Every query needs every module's documents: kept with the segment, not in the LRU.
         found = leaf.lists.get(f"module:{slug}")
         if found is None:
             btext = self.searcher.schema["module"].to_bytes(slug)
-            found = leaf.lists[f"module:{slug}"] = frozenset(
-                read_postings(leaf.reader, "module", btext)
-            )
+            ids, _weights = read_postings(leaf.reader, "module", btext)
+            found = leaf.lists[f"module:{slug}"] = FrozenBitMap(ids)
         return found
 
     def terms(self, node=None) -> list[tuple[str, str, float]]:
@@ -177,112 +187,55 @@ class QueryEngine:
         stats = []
         for fieldname, value, boost in set(self.terms()):
             postings = self.postings(leaf, fieldname, value)
-            if postings:
+            if len(postings):
                 weight = boost * searcher.idf(fieldname, value)
                 # Pinyin keys and grams come from the title: no penalty for long titles there.
                 b = _B / searcher.avg_field_length(fieldname) if fieldname == "content" else 0.0
                 stats.append((postings, weight, b))
         return stats
 
-    def score(self, leaf: Leaf, docnums: Iterable[int], stats=None) -> list[tuple[float, int]]:
-        """(score, global docnum) for documents of one segment: BM25 times their weights."""
-        stats = self._stats(leaf) if stats is None else stats
-        lengths = leaf.values("length")
-        kind_weights, courses = leaf.values("kind_weight"), leaf.values("course_id")
-        boosts, offset, k1, norm = self.boosts, leaf.offset, _K1, 1 - _B
-        stats = [(postings.weights, weight, b) for postings, weight, b in stats]
-        scored = []
-        for docnum in docnums:
-            total = 0.0
-            for postings, weight, b in stats:
-                tf = postings.get(docnum)
-                if tf:
-                    lengthnorm = norm + b * lengths[docnum] if b else 1.0
-                    total += weight * tf * (k1 + 1) / (tf + k1 * lengthnorm)
-            factor = kind_weights[docnum] * boosts.get(courses[docnum], 1.0)
-            scored.append((total * factor, docnum + offset))
-        return scored
+    def scores(self, leaf: Leaf, found: np.ndarray) -> np.ndarray:
+        """BM25 of each of ``found`` (a segment's docnums, ascending) times its weights.
 
-    def best(self, leaf: Leaf, found: frozenset[int], count: int) -> list[tuple[float, int]]:
-        """The ``count`` best of ``found`` as :meth:`score` scores and the page orders them
-        (score, then lower docnum), scoring only documents that can still reach them.
+        Term by term, as a loop over the documents adds them: a term a document lacks adds
+        0.0 there, which leaves the sum as it was."""
+        lengths_all, k1, norm = leaf.values("length"), _K1, 1 - _B
+        lengths = lengths_all[found]
+        total = np.zeros(len(found))
+        for postings, weight, b in self._stats(leaf):
+            tf = postings.weights_of(found, len(lengths_all))
+            lengthnorm = norm + b * lengths if b else 1.0
+            total += weight * tf * (k1 + 1) / (tf + k1 * lengthnorm)
+        popularity = leaf.popularity(self.boosts)
+        weights = leaf.values("kind_weight")[found]
+        return total * (weights * popularity[found] if popularity is not None else weights)
 
-        A broad word's documents are visited by the strongest term's weight and the
-        document's kind weight, best first (a title before a body); a group stops being
-        visited once even its best case — shortest length, highest popularity, every other
-        term at its ceiling — stays below the count-th score already found. Exact: a
-        skipped document's score is below that bound."""
-        if len(found) <= max(PRUNE_RATIO * count, PRUNE_FROM):
-            return self.score(leaf, found)
-        stats = self._stats(leaf)
-        if not stats:
-            return self.score(leaf, found, stats)
-        k1, norm = _K1, 1 - _B
-        kind_weights, lengths = leaf.values("kind_weight"), leaf.values("length")
-        popularity = self.highest_boost
-        postings, weight, b = max(stats, key=lambda stat: stat[1])  # the strongest term
-        others = sum(w for p, w, _b in stats if p is not postings)
-        rest = others * (k1 + 1) * max(kind_weights) * popularity
-
-        def ceiling(tf: float, kind_weight: float, length: float) -> float:
-            """The best score a document of this group and length can reach."""
-            lengthnorm = norm + b * length if b else 1.0
-            term = weight * tf * (k1 + 1) / (tf + k1 * lengthnorm) * kind_weight
-            return (term * popularity + rest) * _MARGIN
-
-        heap: list[tuple[float, int]] = []  # (score, -global docnum): the best ``count``
-        groups = sorted(
-            ((ceiling(tf, kind_weight, lengths[docnums[0]]), tf, kind_weight, docnums)
-             for (tf, kind_weight), docnums in postings.groups(kind_weights, lengths)),
-            key=lambda group: group[0], reverse=True,
-        )  # fmt: skip
-        for best_case, tf, kind_weight, docnums in groups:
-            if len(heap) == count and best_case < heap[0][0]:
-                break
-            # A group's documents tie but for their length (and popularity): shortest first,
-            # a chunk at a time, until even a chunk's shortest cannot reach the page. A word
-            # in every document is one group of them all.
-            for start in range(0, len(docnums), LENGTH_CHUNK):
-                chunk = docnums[start : start + LENGTH_CHUNK]
-                shortest = lengths[chunk[0]]
-                if start and len(heap) == count and ceiling(tf, kind_weight, shortest) < heap[0][0]:
-                    break
-                _keep_best(heap, count, self.score(leaf, found.intersection(chunk), stats))
-        elsewhere = found.difference(postings.weights)  # matched by other terms alone
-        if elsewhere and (len(heap) < count or rest * _MARGIN >= heap[0][0]):
-            _keep_best(heap, count, self.score(leaf, elsewhere, stats))
-        return [(score, -negated) for score, negated in heap]
-
-    def strong(self, leaf: Leaf, found: frozenset[int]) -> set[int] | None:
-        """For a one-word query matching very many: the documents with the word in the title.
-
-        (Or repeated as often in the body.) Only these are scored when they fill the page:
-        an approximation that keeps the broadest queries fast. A word with synonyms (any of
-        several one-word content terms, see queries.py) counts as one word here.
-        """
-        tree = self.tree
-        if tree[0] == "any":  # the grams alternative only adds weak matches: left out here
-            tree = ("any", [n for n in tree[1] if n[0] != "grams"])
-            if len(tree[1]) == 1:
-                tree = tree[1][0]
-        if tree[0] == "term":
-            words = [tree]
-        elif tree[0] == "any" and all(n[:2] == ("term", "content") for n in tree[1]):
-            words = tree[1]
+    def best(self, leaf: Leaf, found: FrozenBitMap | BitMap, count: int) -> list[tuple[float, int]]:
+        """The ``count`` best of ``found`` as the page orders them (score, then lower
+        docnum), as (score, global docnum)."""
+        documents = docnums(found)
+        scored = self.scores(leaf, documents)
+        if len(scored) > count > 0:
+            # the count-th highest score; of the documents scoring just that, the lowest
+            # docnums (``documents`` ascend) fill the page
+            threshold = np.partition(scored, len(scored) - count)[len(scored) - count]
+            above = np.flatnonzero(scored > threshold)
+            tied = np.flatnonzero(scored == threshold)[: count - len(above)]
+            chosen = np.concatenate((above, tied))
         else:
-            return None
-        strong: set[int] = set()
-        for _term, fieldname, value in words:
-            postings = self.postings(leaf, fieldname, value)
-            strong.update(postings.weighing_at_least(PART_WEIGHTS[0]) & found)
-        return strong
+            chosen = np.arange(len(scored))
+        offset = leaf.offset
+        return [(score, docnum + offset) for score, docnum in
+                zip(scored[chosen].tolist(), documents[chosen].tolist(), strict=True)]  # fmt: skip
 
-
-def _keep_best(heap: list, count: int, scored: list[tuple[float, int]]) -> None:
-    """Keep in ``heap`` the ``count`` largest (score, -docnum): the page's order."""
-    for score, docnum in scored:
-        item = (score, -docnum)
-        if len(heap) < count:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
+    def newest(self, leaf: Leaf, found: FrozenBitMap | BitMap) -> list[tuple[object, int]]:
+        """(publication time, global docnum) of each of ``found``."""
+        published, documents = leaf.values("published"), docnums(found)
+        times = (
+            published[documents].tolist()
+            if isinstance(published, np.ndarray)
+            else [published[d] for d in documents.tolist()]
+        )
+        offset = leaf.offset
+        return [(time, docnum + offset) for time, docnum in
+                zip(times, documents.tolist(), strict=True)]  # fmt: skip

@@ -1,5 +1,8 @@
-"""A broad word's results page scores only the documents that can reach it (scoring.best),
-and shows exactly what scoring every match would: the same documents in the same order."""
+"""A results page ranks every match exactly as scoring each document on its own would.
+
+The engine scores all matches of a segment at once (numpy, scoring.py); the reference here
+scores one document at a time, with the term weights read through Whoosh's public matchers,
+and the page must be the same documents in the same order with the same scores."""
 
 from __future__ import annotations
 
@@ -51,50 +54,67 @@ def index(tmp_path_factory):
     built.close()
 
 
-def _every_match(engine, leaf, found, count):
-    """What best() must equal: every match scored."""
-    return engine.score(leaf, found)
-
-
-def _scored_documents(monkeypatch) -> list[int]:
-    scored: list[int] = []
-    score = scoring.QueryEngine.score
-
-    def counting(self, leaf, docnums, stats=None):
-        found = score(self, leaf, docnums, stats)
-        scored.append(len(found))
-        return found
-
-    monkeypatch.setattr(scoring.QueryEngine, "score", counting)
+def _one_by_one(engine, leaf, found, count):
+    """Every match of the segment scored on its own: BM25 of each query term (its weight in
+    the document read with Whoosh's public matcher), times the kind and popularity weights."""
+    searcher, reader = engine.searcher, leaf.reader
+    terms = []
+    for fieldname, value, boost in set(engine.terms()):
+        btext = searcher.schema[fieldname].to_bytes(value)
+        if (fieldname, btext) not in reader:
+            continue
+        matcher, weights = reader.postings(fieldname, btext), {}
+        while matcher.is_active():
+            weights[matcher.id()] = matcher.weight()
+            matcher.next()
+        if weights:
+            b = scoring._B / searcher.avg_field_length(fieldname) if fieldname == "content" else 0
+            terms.append((weights, boost * searcher.idf(fieldname, value), b))
+    kinds, own = list(reader.column_reader("kind")), list(reader.column_reader("weight"))
+    courses = list(reader.column_reader("course_id"))
+    scored = []
+    for docnum in found:
+        total = 0.0
+        for weights, weight, b in terms:
+            tf = weights.get(docnum)
+            if tf:
+                length = reader.doc_field_length(docnum, "content", 1)
+                lengthnorm = 1 - scoring._B + b * length if b else 1.0
+                total += weight * tf * (scoring._K1 + 1) / (tf + scoring._K1 * lengthnorm)
+        factor = scoring.KIND_WEIGHTS[kinds[docnum]] * own[docnum] / 100
+        factor *= engine.boosts.get(courses[docnum], 1.0)
+        scored.append((total * factor, docnum + leaf.offset))
     return scored
 
 
+def _as_scored_one_by_one(index, monkeypatch, query, **arguments):
+    with monkeypatch.context() as patched:
+        patched.setattr(scoring.QueryEngine, "best", _one_by_one)
+        return index.search(query, **arguments)
+
+
 @pytest.mark.parametrize("query", ["健康", "jiankang", "健康 生活"])
-def test_a_broad_query_shows_what_scoring_every_match_would(index, monkeypatch, query):
+def test_a_broad_querys_page_is_every_match_scored_one_by_one(index, monkeypatch, query):
     rng = random.Random(5)
     popular = {course: 1 + rng.random() * 0.25 for course in range(0, 400, 3)}
     for boosts in (popular, {}):
         for offset in (0, 10, 40):
-            with monkeypatch.context() as patched:
-                scored = _scored_documents(patched)
-                pruned = index.search(query, boosts=boosts, offset=offset)
-                assert pruned.total > scoring.PRUNE_FROM
-                assert sum(scored) < pruned.total  # not every match was scored
-            with monkeypatch.context() as patched:
-                patched.setattr(scoring.QueryEngine, "best", _every_match)
-                every = index.search(query, boosts=boosts, offset=offset)
-            assert pruned.hits == every.hits and len(pruned.hits) == 10
-            assert (pruned.total, pruned.facets) == (every.total, every.facets)
+            page = index.search(query, boosts=boosts, offset=offset)
+            expected = _as_scored_one_by_one(
+                index, monkeypatch, query, boosts=boosts, offset=offset
+            )
+            assert page.total > 1_000 and len(page.hits) == 10
+            assert page.hits == expected.hits  # the documents, their order and their scores
+            assert (page.total, page.facets) == (expected.total, expected.facets)
 
 
 def test_documents_found_by_other_terms_alone_still_rank(index, monkeypatch):
-    """The bigram-only matches (保健康复) are scored when the page is not yet full of
-    better ones: the last page lists them, as scoring every match does."""
-    last = index.search("健康", offset=index.search("健康").total - 5)
-    with monkeypatch.context() as patched:
-        patched.setattr(scoring.QueryEngine, "best", _every_match)
-        every = index.search("健康", offset=index.search("健康").total - 5)
-    assert last.hits == every.hits
+    """The bigram-only matches (保健康复) rank below every document with the word, and the
+    last page lists them."""
+    total = index.search("健康").total
+    last = index.search("健康", offset=total - 5)
+    assert last.hits == _as_scored_one_by_one(index, monkeypatch, "健康", offset=total - 5).hits
+    assert {hit.object_id for hit in last.hits} <= set(range(3_300, 3_340))
 
 
 WORDS = ("健康", "饮食", "防骗", "反诈", "太极")
@@ -120,43 +140,30 @@ def _random_catalogue(rng: random.Random, count: int) -> list[SearchDocument]:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_the_bound_holds_where_scores_are_close(tmp_path, monkeypatch, seed):
-    """Every query of every small random catalogue, the bound applied from the first match:
-    the same page as scoring every match, for one word, a word with synonyms, two words."""
+def test_pages_are_exact_where_scores_are_close(tmp_path, monkeypatch, seed):
+    """Every query of every small random catalogue: the same page as scoring one document
+    at a time, for one word, a word with synonyms, two words, pinyin."""
     rng = random.Random(seed)
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild(_random_catalogue(rng, 90), procs=1)
-    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
-    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
-    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 2)  # ties cut by length as well
     boosts = {course: 1 + rng.random() * 0.25 for course in range(9) if rng.random() < 0.6}
     synonyms = {"防骗": ("防骗", "反诈"), "反诈": ("防骗", "反诈")}
     queries = [*WORDS, "防骗", "健康 饮食", "太极 健康", "taiji", "jiankang"]
-    pruned_somewhere = False
     try:
         for query in queries:
             for offset in (0, 2, 10):
-                with monkeypatch.context() as patched:
-                    scored = _scored_documents(patched)
-                    pruned = index.search(query, boosts=boosts, offset=offset, limit=3,
-                                          synonyms=synonyms)  # fmt: skip
-                with monkeypatch.context() as patched:
-                    patched.setattr(scoring.QueryEngine, "best", _every_match)
-                    every = index.search(query, boosts=boosts, offset=offset, limit=3,
-                                         synonyms=synonyms)  # fmt: skip
-                assert pruned.hits == every.hits, (query, offset)
-                assert sum(scored) <= pruned.total
-                pruned_somewhere |= sum(scored) < pruned.total
-        assert pruned_somewhere  # the bound was put to the test
+                arguments = {"boosts": boosts, "offset": offset, "limit": 3, "synonyms": synonyms}
+                page = index.search(query, **arguments)
+                expected = _as_scored_one_by_one(index, monkeypatch, query, **arguments)
+                assert page.hits == expected.hits, (query, offset)
     finally:
         index.close()
 
 
-def test_a_short_document_is_not_cut_by_the_bound(tmp_path, monkeypatch):
+def test_a_short_document_outranks_a_long_ones_summary(tmp_path):
     """太极 once in a two-word body outranks 太极 in the summary of a long lesson (BM25's
-    length normalisation): the bound assumes the shortest document, so the short ones are
-    scored and lead the page."""
+    length normalisation)."""
     long = [SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
                            published=None, title=f"第{n}课", secondary="太极",
                            body=FILLER * 8) for n in range(60)]  # fmt: skip
@@ -166,8 +173,6 @@ def test_a_short_document_is_not_cut_by_the_bound(tmp_path, monkeypatch):
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild(long + short, procs=1)
-    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
-    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
     try:
         page = index.search("太极", limit=10)
         assert {hit.object_id for hit in page.hits[:5]} == {100, 101, 102, 103, 104}
@@ -175,11 +180,9 @@ def test_a_short_document_is_not_cut_by_the_bound(tmp_path, monkeypatch):
         index.close()
 
 
-def test_a_word_in_every_document_scores_only_the_shortest(tmp_path, monkeypatch):
+def test_a_word_in_every_document_ranks_by_length_and_popularity(tmp_path, monkeypatch):
     """Every lesson has 太极 once in its body and nothing else tells them apart but their
-    length (and the popularity of a few courses): they are one group of ties, visited
-    shortest first, and only as many are scored as can still reach the page — which is
-    the page scoring every one of them shows."""
+    length (and the popularity of a few courses): the page is what scoring each gives."""
     rng = random.Random(3)
     lessons = [SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
                               published=None, title=f"第{n}课",
@@ -188,29 +191,21 @@ def test_a_word_in_every_document_scores_only_the_shortest(tmp_path, monkeypatch
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild(lessons, procs=1)
-    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
-    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
-    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 8)
     # popular courses: a long lesson of one may outrank a shorter one of another
     boosts = {course: 1 + rng.random() * 0.25 for course in range(0, 600, 3)}
     try:
         for offset in (0, 20):
-            with monkeypatch.context() as patched:
-                scored = _scored_documents(patched)
-                pruned = index.search("太极", boosts=boosts, offset=offset)
-            with monkeypatch.context() as patched:
-                patched.setattr(scoring.QueryEngine, "best", _every_match)
-                every = index.search("太极", boosts=boosts, offset=offset)
-            assert pruned.hits == every.hits and pruned.total == every.total == 600
-            assert sum(scored) < 200  # of 600 matches
+            page = index.search("太极", boosts=boosts, offset=offset)
+            expected = _as_scored_one_by_one(index, monkeypatch, "太极", boosts=boosts,
+                                             offset=offset)  # fmt: skip
+            assert page.hits == expected.hits and page.total == expected.total == 600
     finally:
         index.close()
 
 
-def test_a_popular_longer_lesson_among_ties_is_not_cut_by_the_bound(tmp_path, monkeypatch):
-    """Ten short lessons fill the page, then come a longer one of a popular course and a
-    very long one, scored together: the bound of that chunk is its shorter lesson's, which
-    with its popularity leads the page."""
+def test_ties_go_to_the_earlier_document(tmp_path):
+    """Ten equal short lessons and one longer lesson of a popular course that outranks
+    them: the page is the popular one, then the first nine of the ten ties."""
 
     def lesson(n: int, repeats: int) -> SearchDocument:
         body = "太极" + "，学习" * repeats
@@ -220,11 +215,10 @@ def test_a_popular_longer_lesson_among_ties_is_not_cut_by_the_bound(tmp_path, mo
     index = SearchIndex(tmp_path / "index")
     with index.writer_lock():
         index.rebuild([lesson(n, 1) for n in range(10)] + [lesson(10, 8), lesson(11, 200)], procs=1)
-    monkeypatch.setattr(scoring, "PRUNE_FROM", 0)
-    monkeypatch.setattr(scoring, "PRUNE_RATIO", 0)
-    monkeypatch.setattr(scoring, "LENGTH_CHUNK", 2)
     try:
         page = index.search("太极", boosts={10: 1.25})
         assert [hit.object_id for hit in page.hits] == [10, *range(9)]
+        following = index.search("太极", boosts={10: 1.25}, offset=10)
+        assert [hit.object_id for hit in following.hits] == [9, 11]
     finally:
         index.close()
