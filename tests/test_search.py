@@ -89,6 +89,16 @@ def test_pinyin_of_the_module_finds_its_courses_whose_titles_do_not_say_it(app, 
         assert ("course", catalogue["phone"]) not in found
 
 
+def test_a_typed_run_needs_all_of_its_bigrams_in_one_title(app):
+    """智能手机 typed: a title with 智能 and another with 手机 are not found by the run's
+    bigrams (every bigram must stand in the same title), on both backends alike."""
+    with app.app_context():
+        whole = add_course("智能手机课堂", "", module="elder-digital").id
+        add_course("智能家居", "", module="elder-digital")
+        add_course("手机拍照", "", module="elder-digital")
+        assert indexed_keys("智能手机") == [("course", whole)]
+
+
 def test_pinyin_keys_cover_words_runs_and_initials():
     keys = text.pinyin_keys("智能手机入门")
     assert {"zinen", "souji", "zinensouji", "znsj", "sj", "zn"} <= set(keys)

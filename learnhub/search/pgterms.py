@@ -70,7 +70,8 @@ def query_text(tree) -> str:
     """The text of the tsquery that matches what the query tree matches."""
     if tree[0] == "term":
         return quoted(lexeme(tree[1], tree[2]))
-    operator = " & " if tree[0] == "all" else " | "
+    # "grams" (a typed run's bigrams) matches as "all" does (queries.py, scoring._matches)
+    operator = " | " if tree[0] == "any" else " & "
     return "(" + operator.join(query_text(child) for child in tree[1]) + ")"
 
 

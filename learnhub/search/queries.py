@@ -118,7 +118,7 @@ def _with_grams(piece: str, piece_words: list[tuple], match_all: bool) -> list[t
         return [*piece_words, grams_node]
     if len(piece_words) == 1:
         only = piece_words[0]
-        alternatives = only[1] if only[0] == "any" else [only]  # flat: see scoring.strong()
+        alternatives = only[1] if only[0] == "any" else [only]  # one flat "any"
         return [("any", [*alternatives, grams_node])]
     return [("any", [("all", piece_words), grams_node])]
 

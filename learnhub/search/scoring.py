@@ -46,7 +46,7 @@ class Leaf:
     reader: object
     offset: int
     deleted: FrozenBitMap
-    lists: dict[str, np.ndarray | list | FrozenBitMap]
+    lists: dict[str, object]  # name → per-document values, a module's bitmap, popularity
 
     def values(self, name: str) -> np.ndarray | list:
         found = self.lists.get(name)
