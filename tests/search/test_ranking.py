@@ -222,3 +222,40 @@ def test_ties_go_to_the_earlier_document(tmp_path):
         assert [hit.object_id for hit in following.hits] == [9, 11]
     finally:
         index.close()
+
+
+def test_a_rare_word_beside_a_common_one_is_scored_by_both(tmp_path, monkeypatch):
+    """太极 in 400 lessons, 饮食 in ten of them: the ten are looked up in 太极's long list
+    (not spread over the segment) and rank as scoring each on its own ranks them."""
+    rng = random.Random(7)
+    lessons = [SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
+                              published=None, title=f"第{n}课",
+                              body="太极" * rng.randrange(1, 4) + ("饮食" if n % 40 == 0 else "")
+                              + "，学习" * rng.randrange(0, 30))
+               for n in range(400)]  # fmt: skip
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild(lessons, procs=1)
+    try:
+        page = index.search("太极 饮食")
+        expected = _as_scored_one_by_one(index, monkeypatch, "太极 饮食")
+        assert page.total == 10 and page.hits == expected.hits
+    finally:
+        index.close()
+
+
+def test_new_popularity_figures_reorder_the_next_search(tmp_path):
+    """Two equal lessons: the one of the more popular course comes first, and when the
+    figures change (a new mapping, as the search service makes each minute) so does the
+    order, in the same process."""
+    equal = [SearchDocument(kind="lesson", object_id=n, course_id=n, module="health",
+                            published=None, title=f"第{n}课", body="太极")
+             for n in (1, 2)]  # fmt: skip
+    index = SearchIndex(tmp_path / "index")
+    with index.writer_lock():
+        index.rebuild(equal, procs=1)
+    try:
+        assert [h.object_id for h in index.search("太极", boosts={1: 1.2}).hits] == [1, 2]
+        assert [h.object_id for h in index.search("太极", boosts={2: 1.2}).hits] == [2, 1]
+    finally:
+        index.close()
