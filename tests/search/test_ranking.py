@@ -47,9 +47,9 @@ def _documents(count: int) -> list[SearchDocument]:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    built = SearchIndex(tmp_path_factory.mktemp("ranking-bound"))
+    built = SearchIndex(tmp_path_factory.mktemp("ranking"))
     with built.writer_lock():
-        built.rebuild(_documents(3_300), procs=1)  # one segment: the bound applies to it
+        built.rebuild(_documents(3_300), procs=1)  # one segment
     yield built
     built.close()
 
