@@ -65,7 +65,7 @@ PROVINCE = {"learners": 1_000_000, "courses": 10_000, "lessons": 100_000,
             "click events": 10_000_000, "ledger entries": 1_000_000}  # fmt: skip
 SUITE = ("catalogue", "signed_in", "rankings", "search", "relevance", "creditbank", "load",
          "activities")  # fmt: skip
-SEARCH_P95_MS = 25
+SEARCH_P95_MS = 15  # issue 17: cold and warm, at 100,000 lessons
 RELEVANCE_TOP3, RELEVANCE_NDCG = 0.95, 0.9
 SIGNED_IN_GOALS = {"page": 0.25, "rankings": 0.40, "search": 0.20}
 P99_MS, RSS_MB = 100, 200
@@ -303,16 +303,18 @@ def read_search(section: Section, data: dict) -> None:
     for kind, engines in data["kinds"].items():
         whoosh, fts5 = engines["whoosh"], engines["fts5"]
         goal = kind != "all"
-        section.rows.append(
-            Row(
-                f"{kind}: Whoosh warm p95 (CPU p95)",
-                f"{whoosh['p95']:.1f} ms ({whoosh['cpu_p95']:.1f})",
-                f"FTS5 {fts5['p95']:.1f} ms",
-                f"{whoosh['p95'] / fts5['p95']:.2f}× FTS5's time",
-                f"< {SEARCH_P95_MS} ms" if goal else "",
-                whoosh["p95"] < SEARCH_P95_MS if goal else None,
+        for phase, prefix in (("warm", ""), ("cold", "cold_")):
+            p95, cpu_p95 = whoosh[f"{prefix}p95"], whoosh[f"{prefix}cpu_p95"]
+            section.rows.append(
+                Row(
+                    f"{kind}: Whoosh {phase} p95 (CPU p95)",
+                    f"{p95:.1f} ms ({cpu_p95:.1f})",
+                    f"FTS5 {fts5[f'{prefix}p95']:.1f} ms",
+                    f"{p95 / fts5[f'{prefix}p95']:.2f}× FTS5's time",
+                    f"< {SEARCH_P95_MS} ms" if goal else "",
+                    p95 < SEARCH_P95_MS if goal else None,
+                )
             )
-        )
     builds = data["builds"]
     section.notes.append(f"{data['lessons']:,} lessons; build Whoosh {builds['whoosh']:.0f} s, "
                          f"FTS5 {builds['fts5']:.0f} s; match counts equal on "

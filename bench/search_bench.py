@@ -227,16 +227,20 @@ def report(lessons: int, builds: dict, results: dict) -> None:
 
 
 def summary(lessons: int, builds: dict, results: dict) -> dict:
-    """``--json``: build seconds and, per kind of query, warm p50/p95 (wall and CPU ms) of
-    each engine."""
+    """``--json``: build seconds and, per kind of query, p50/p95 (wall and CPU ms) of each
+    engine, warm (``p50``, ``p95``, ``cpu_…``) and cold (``cold_p50`` …)."""
     kinds = {}
     for kind in [*QUERIES, "all"]:
         kinds[kind] = {}
         for engine in ("whoosh", "fts5"):
-            times = [t for k, ts in results[engine]["warm"].items() if kind in (k, "all")
-                     for t in ts]  # fmt: skip
-            (w50, w95), (c50, c95) = (percentiles([t[clock] for t in times]) for clock in (0, 1))
-            kinds[kind][engine] = {"p50": w50, "p95": w95, "cpu_p50": c50, "cpu_p95": c95}
+            kinds[kind][engine] = {}
+            for phase, prefix in (("warm", ""), ("cold", "cold_")):
+                times = [t for k, ts in results[engine][phase].items() if kind in (k, "all")
+                         for t in ts]  # fmt: skip
+                (w50, w95), (c50, c95) = (percentiles([t[clock] for t in times])
+                                          for clock in (0, 1))  # fmt: skip
+                figures = {"p50": w50, "p95": w95, "cpu_p50": c50, "cpu_p95": c95}
+                kinds[kind][engine].update({prefix + k: v for k, v in figures.items()})
     totals = results["whoosh"]["totals"]
     same = sum(totals[q] == results["fts5"]["totals"][q] for q in totals)
     return {"lessons": lessons, "builds": builds, "kinds": kinds, "same_totals": same,

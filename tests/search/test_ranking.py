@@ -123,7 +123,7 @@ WORDS = ("健康", "饮食", "防骗", "反诈", "太极")
 def _random_catalogue(rng: random.Random, count: int) -> list[SearchDocument]:
     """The words at random places and repeats in documents of three lengths (a short one
     ranks a word in its body near a long one's title), random kinds and weights: scores
-    close together, where a loose or missing bound shows."""
+    close together, where a wrong score or a wrong tie shows."""
     documents = []
     for n in range(count):
         parts = {"title": [], "secondary": [], "body": []}
