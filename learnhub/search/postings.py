@@ -50,12 +50,18 @@ class TermPostings:
         """The term's weight in each of ``docnums`` (ascending), 0 where it is absent."""
         ids = self.ids
         if len(docnums) * 16 < len(ids):  # a few documents: looked up in the ids
-            at = np.minimum(np.searchsorted(ids, docnums), len(ids) - 1)
-            return np.where(ids[at] == docnums, self.weights[at], 0.0)
+            return looked_up(ids, self.weights, docnums, 0.0)
         # many: spread over the whole segment and picked (a quarter of the look-up's time)
         spread = np.zeros(segment_size)
         spread[ids] = self.weights
         return spread[docnums]
+
+
+def looked_up(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, absent: float):
+    """``values[i]`` for each of ``wanted`` that is ``keys[i]`` (``keys`` ascending and not
+    empty), ``absent`` for the others."""
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], absent)
 
 
 def docnums(found: BitMap | FrozenBitMap) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from pyroaring import BitMap, FrozenBitMap
 
-from .postings import PostingsCache, TermPostings, docnums, read_postings
+from .postings import PostingsCache, TermPostings, docnums, looked_up, read_postings
 
 # Whole documents: a course beats one of its lessons for the same words.
 KIND_WEIGHTS = {"course": 2.0, "activity": 1.5, "lesson": 1.0}
@@ -48,7 +48,7 @@ class Leaf:
     deleted: FrozenBitMap
     lists: dict[str, object]  # name → per-document values, a module's bitmap, popularity
 
-    def values(self, name: str) -> np.ndarray | list:
+    def values(self, name: str) -> np.ndarray:
         found = self.lists.get(name)
         if found is None:
             reader = self.reader
@@ -64,8 +64,8 @@ class Leaf:
                     for k, w in zip(reader.column_reader("kind"), reader.column_reader("weight"),
                                     strict=True)
                 ], dtype=np.float64)  # fmt: skip
-            else:
-                found = _compact(list(reader.column_reader(name)))
+            else:  # course_id, published: whole numbers (schema.py)
+                found = np.array(list(reader.column_reader(name)), dtype=np.int64)
             self.lists[name] = found
         return found
 
@@ -82,21 +82,9 @@ class Leaf:
         factors = np.fromiter(boosts.values(), dtype=np.float64, count=len(boosts))
         order = np.argsort(popular)
         popular, factors = popular[order], factors[order]
-        courses = self.values("course_id")
-        at = np.minimum(np.searchsorted(popular, courses), len(popular) - 1)
-        found = np.where(popular[at] == courses, factors[at], 1.0)
+        found = looked_up(popular, factors, self.values("course_id"), 1.0)
         self.lists["popularity"] = (boosts, found)
         return found
-
-
-def _compact(values: list) -> np.ndarray | list:
-    """Whole numbers as an array of 64-bit integers; anything else stays a list."""
-    if all(type(value) is int for value in values):
-        try:
-            return np.array(values, dtype=np.int64)
-        except OverflowError:
-            pass
-    return values
 
 
 class QueryEngine:
@@ -228,14 +216,9 @@ class QueryEngine:
         return [(score, docnum + offset) for score, docnum in
                 zip(scored[chosen].tolist(), documents[chosen].tolist(), strict=True)]  # fmt: skip
 
-    def newest(self, leaf: Leaf, found: FrozenBitMap | BitMap) -> list[tuple[object, int]]:
+    def newest(self, leaf: Leaf, found: FrozenBitMap | BitMap) -> list[tuple[int, int]]:
         """(publication time, global docnum) of each of ``found``."""
-        published, documents = leaf.values("published"), docnums(found)
-        times = (
-            published[documents].tolist()
-            if isinstance(published, np.ndarray)
-            else [published[d] for d in documents.tolist()]
-        )
-        offset = leaf.offset
+        documents, offset = docnums(found), leaf.offset
+        times = leaf.values("published")[documents].tolist()
         return [(time, docnum + offset) for time, docnum in
                 zip(times, documents.tolist(), strict=True)]  # fmt: skip
