@@ -35,7 +35,8 @@ def apply_index_changes() -> None:
     crontab(minute="*"), _l("every minute"), _l("Apply search index updates still waiting")
 )
 def catch_up_index() -> None:
-    """Apply whatever changes are still waiting (if an enqueue was ever lost)."""
+    """Apply whatever changes are still waiting (if an enqueue was ever lost); on the
+    PostgreSQL backend, take a new snapshot of its entries when one is due."""
     sync.apply_pending_changes()
 
 

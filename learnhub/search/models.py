@@ -1,21 +1,28 @@
 """Search tables: changes waiting for the index, lessons' plain text, what people searched
-for, synonyms, and the PostgreSQL backend's entries."""
+for, synonyms, and the PostgreSQL backend's entries and their snapshots."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnhub.cache import track_content
@@ -113,6 +120,8 @@ track_content(SearchSynonymTerm, SYNONYMS)
 
 # A text search vector on PostgreSQL; plain text elsewhere (the table stays empty there).
 SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
+TERM_WEIGHTS = JSON().with_variant(JSONB(), "postgresql")
+_FRESH = text("NOT in_snapshot")
 
 
 class SearchEntry(db.Model):
@@ -125,7 +134,14 @@ class SearchEntry(db.Model):
     """
 
     __tablename__ = "search_entry"
-    __table_args__ = (Index("ix_search_entry_terms", "terms", postgresql_using="gin"),)
+    __table_args__ = (
+        Index("ix_search_entry_terms", "terms", postgresql_using="gin"),
+        # the entries no snapshot holds (pgsnapshot.py): each query matches them itself
+        Index(
+            "ix_search_entry_fresh_terms", "terms", postgresql_using="gin", postgresql_where=_FRESH
+        ),
+        Index("ix_search_entry_fresh", "id", postgresql_where=_FRESH),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)  # schema.document_key()
@@ -140,5 +156,75 @@ class SearchEntry(db.Model):
     also: Mapped[str] = mapped_column(Text, default="", server_default="")
     terms: Mapped[str] = mapped_column(SEARCH_VECTOR)
     # When this row was written (the database's clock): a rebuild removes what it did not
-    # rewrite and nobody wrote since it began.
+    # rewrite and nobody wrote since it began; a snapshot holds the row as written then.
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # How the page ranks it (pgsearch.py scores as the Whoosh index does): the document's
+    # own weight, each term's weight (lexeme → the sum of its occurrences' boosts; None in
+    # entries written before these existed: `flask search rebuild` fills them), and how
+    # many content words it has.
+    weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
+    term_weights: Mapped[dict | None] = mapped_column(TERM_WEIGHTS)
+    content_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Whether the current snapshot holds this row as it is (false once it is rewritten).
+    in_snapshot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SearchSnapshot(db.Model):
+    """The PostgreSQL backend's entries as posting lists, at one moment (pgsnapshot.py).
+
+    Every host reads a query's lists from here and scores them in the process; what was
+    written since (entries not ``in_snapshot``) is matched on search_entry itself, and the
+    snapshot's documents rewritten or removed since are listed as stale.
+    """
+
+    __tablename__ = "search_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    content_length: Mapped[int] = mapped_column(BigInteger, default=0)  # all documents'
+    current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+def _snapshot_id() -> Mapped[int]:
+    return mapped_column(ForeignKey("search_snapshot.id", ondelete="CASCADE"), primary_key=True)
+
+
+class SearchSnapshotDoc(db.Model):
+    """A document of a snapshot: its number there, the entry it was, and what ranks it."""
+
+    __tablename__ = "search_snapshot_doc"
+    __table_args__ = (UniqueConstraint("snapshot_id", "key"),)
+
+    snapshot_id: Mapped[int] = _snapshot_id()
+    docnum: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(40))
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[int] = mapped_column(Integer)
+    course_id: Mapped[int | None] = mapped_column(Integer)
+    module: Mapped[str] = mapped_column(String(40))
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    weight: Mapped[float] = mapped_column(Float)
+    content_length: Mapped[int] = mapped_column(Integer)
+
+
+class SearchSnapshotPosting(db.Model):
+    """A term's postings in a snapshot: its documents ascending (4-byte big-endian
+    numbers) and its weight in each (8-byte big-endian floats)."""
+
+    __tablename__ = "search_snapshot_posting"
+
+    snapshot_id: Mapped[int] = _snapshot_id()
+    lexeme: Mapped[str] = mapped_column(Text, primary_key=True)
+    ids: Mapped[bytes] = mapped_column(LargeBinary)
+    weights: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchSnapshotStale(db.Model):
+    """A snapshot's document whose entry was rewritten or removed after it was taken."""
+
+    __tablename__ = "search_snapshot_stale"
+
+    snapshot_id: Mapped[int] = _snapshot_id()
+    docnum: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
@@ -33,15 +32,15 @@ from sqlalchemy.orm import Session
 from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 
-from . import pgterms, spelling
+from . import pgsnapshot, pgterms, spelling
 from . import text as search_text
 from .highlight import highlight
 from .index import IndexUnavailable
 from .models import SearchEntry
+from .pgsearch import EntriesUnweighted, SnapshotReader
 from .queries import MAX_COMPLETIONS, interpret
-from .results import MAX_RESULTS, IndexHit, IndexResults
+from .results import IndexResults
 from .schema import SearchDocument
-from .scoring import KIND_WEIGHTS
 
 log = logging.getLogger(__name__)
 
@@ -49,29 +48,8 @@ WRITE_LOCK = 0x6C68_7365_6172_6301  # advisory lock keys ("lhsearc" + 1, + 2)
 REBUILD_LOCK = 0x6C68_7365_6172_6302
 _ENTRY = SearchEntry.__table__
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_MATCH = (
-    " FROM search_entry AS e WHERE e.terms @@ CAST(:query AS tsquery)"
-    " AND (CAST(:module AS text) IS NULL OR e.module = :module)"
-)
-_NEWEST = text(
-    "SELECT e.kind, e.object_id, e.course_id, 0.0" + _MATCH
-    + " ORDER BY e.published DESC NULLS LAST, e.id LIMIT :limit OFFSET :offset"
-)  # fmt: skip
-# Score: ts_rank over the weight classes (pgterms.py) × the kind's weight × popularity.
-_BEST = text(
-    "SELECT e.kind, e.object_id, e.course_id,"
-    " CAST(ts_rank(CAST(:rank_weights AS real[]), e.terms, CAST(:rank_query AS tsquery))"
-    " AS float8) * coalesce(k.weight, 1.0) * coalesce(b.factor, 1.0) AS score"
-    " FROM search_entry AS e"
-    " LEFT JOIN unnest(CAST(:kinds AS text[]), CAST(:kind_weights AS float8[]))"
-    " AS k(kind, weight) ON k.kind = e.kind"
-    " LEFT JOIN unnest(CAST(string_to_array(:boost_ids, ',') AS integer[]),"
-    " CAST(string_to_array(:boost_factors, ',') AS float8[]))"
-    " AS b(course_id, factor) ON b.course_id = e.course_id"
-    " WHERE e.terms @@ CAST(:query AS tsquery)"
-    " AND (CAST(:module AS text) IS NULL OR e.module = :module)"
-    " ORDER BY score DESC, e.id LIMIT :limit OFFSET :offset"
-)
+_UNWEIGHTED = text("SELECT 1 FROM search_entry WHERE NOT in_snapshot AND term_weights IS NULL"
+                   " LIMIT 1")  # fmt: skip
 
 
 class PostgresIndex:
@@ -80,6 +58,9 @@ class PostgresIndex:
     name = "postgresql"
     writes_in_transaction = True  # sync.py writes entries in the changing transaction
     highlight = staticmethod(highlight)
+
+    def __init__(self):
+        self.reader = SnapshotReader()
 
     # -- state
 
@@ -107,6 +88,9 @@ class PostgresIndex:
 
     @staticmethod
     def _missing(connection: Connection) -> bool:
+        """Never built, or built before entries had term weights (rebuilt then)."""
+        if connection.scalar(_UNWEIGHTED) is not None:
+            return True
         if connection.scalar(select(_ENTRY.c.id).limit(1)) is not None:
             return False
         published = select(Course.id).where(Course.status == CourseStatus.PUBLISHED).limit(1)
@@ -120,45 +104,22 @@ class PostgresIndex:
                synonyms: search_text.SynonymMap | None = None) -> IndexResults:  # fmt: skip
         """One page of results, the total and the module facets. Raises IndexUnavailable."""
         try:
-            with db.engine.connect() as connection:
+            # one view of the snapshot and the entries written since, whatever commits meanwhile
+            with db.engine.connect().execution_options(
+                isolation_level="REPEATABLE READ"
+            ) as connection:
                 completions = functools.partial(_completions, connection)
                 tree, terms = interpret(query_text, match_all, synonyms, completions)
                 if tree is None:
                     return IndexResults([], 0, {}, terms)
-                query = pgterms.query_text(tree)
-                counts = dict(connection.execute(text(
-                    "SELECT module, count(*) FROM search_entry"
-                    " WHERE terms @@ CAST(:query AS tsquery) GROUP BY module"
-                ), {"query": query}).all())  # fmt: skip
-                total = counts.get(module, 0) if module else sum(counts.values())
-                facets = {slug: count for slug, count in counts.items() if slug}
-                end = min(offset + limit, MAX_RESULTS)
-                if total == 0 and self._missing(connection):
+                results = self.reader.search(connection, tree, terms, module=module,
+                                             sort=sort, offset=offset, limit=limit,
+                                             boosts=boosts or {})  # fmt: skip
+                if results.total == 0 and self._missing(connection):
                     raise IndexUnavailable("the search entries were never built")
-                if total == 0 or offset >= end:
-                    return IndexResults([], total, facets, terms)
-                rows = connection.execute(*self._page(tree, query, module, sort, boosts or {},
-                                                      offset, end))  # fmt: skip
-                hits = [IndexHit(kind, object_id, course_id, float(score))
-                        for kind, object_id, course_id, score in rows]  # fmt: skip
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, EntriesUnweighted) as error:
             raise IndexUnavailable(str(error)) from error
-        return IndexResults(hits, total, facets, terms)
-
-    @staticmethod
-    def _page(tree, query: str, module: str | None, sort: str, boosts: Mapping[int, float],
-              offset: int, end: int):  # fmt: skip
-        params = {"query": query, "module": module, "offset": offset, "limit": end - offset}
-        if sort == "newest":
-            return _NEWEST, params
-        params.update(
-            rank_query=pgterms.rank_text(tree),
-            rank_weights=list(pgterms.RANK_WEIGHTS),
-            kinds=list(KIND_WEIGHTS),  # a course beats its lesson (scoring.KIND_WEIGHTS)
-            kind_weights=list(KIND_WEIGHTS.values()),
-        )
-        params["boost_ids"], params["boost_factors"] = _boosts_text(boosts)
-        return _BEST, params
+        return results
 
     # -- did you mean
 
@@ -182,14 +143,16 @@ class PostgresIndex:
         rows = [_row(doc) for doc in documents]
         written = [row["key"] for row in rows]
         remove_courses, remove_keys = sorted(set(remove_courses)), sorted(set(remove_keys))
+        removed = list(remove_keys)
         if remove_courses:
-            connection.execute(
-                delete(_ENTRY).where(
-                    _ENTRY.c.course_id.in_(remove_courses), _ENTRY.c.key.not_in(written)
-                )
+            removed += connection.scalars(
+                delete(_ENTRY)
+                .where(_ENTRY.c.course_id.in_(remove_courses), _ENTRY.c.key.not_in(written))
+                .returning(_ENTRY.c.key)
             )
         if remove_keys:
             connection.execute(delete(_ENTRY).where(_ENTRY.c.key.in_(remove_keys)))
+        pgsnapshot.mark_stale(connection, sorted({*written, *removed}))
         if rows:
             statement = insert(_ENTRY).values(indexed_at=func.clock_timestamp())
             statement = statement.on_conflict_do_update(
@@ -247,6 +210,20 @@ class PostgresIndex:
             with Session(bind=connection, expire_on_commit=False) as session:
                 yield session
 
+    def take_snapshot(self, connection: Connection) -> int:
+        """Take a snapshot of the entries (pgsnapshot.py); ``connection`` holds the rebuild
+        lock."""
+        return pgsnapshot.take_snapshot(connection, self.lock_writes)
+
+    def snapshot_if_due(self) -> bool:
+        """Take a snapshot if enough entries were written since the last one (and no
+        rebuild or other snapshot is running)."""
+        with self.rebuild_lock() as connection:
+            if connection is None or not pgsnapshot.snapshot_due(connection):
+                return False
+            self.take_snapshot(connection)
+            return True
+
     def remove_older(self, connection: Connection, started: datetime) -> int:
         """Remove the entries nobody wrote since ``started`` (the end of a rebuild)."""
         with connection.begin():
@@ -254,24 +231,8 @@ class PostgresIndex:
             return connection.execute(delete(_ENTRY).where(_ENTRY.c.indexed_at < started)).rowcount
 
 
-_boosts_lock = threading.Lock()
-_boosts_kept: list = [None, ("", "")]  # the last boosts mapping, and its text
-
-
-def _boosts_text(boosts: Mapping[int, float]) -> tuple[str, str]:
-    """Popularity (services.popularity_boosts: a factor per course) as two comma-separated
-    lists: sent as text and split by PostgreSQL, several times faster than array
-    parameters, and worked out once per mapping (kept a minute by popularity_boosts)."""
-    with _boosts_lock:
-        if _boosts_kept[0] is boosts:
-            return _boosts_kept[1]
-    found = (",".join(map(str, boosts)), ",".join(map(repr, map(float, boosts.values()))))
-    with _boosts_lock:
-        _boosts_kept[:] = [boosts, found]
-    return found
-
-
 def _row(doc: SearchDocument) -> dict:
+    weights, length = pgterms.document_weights(doc)
     return {
         "key": doc.key,
         "kind": doc.kind,
@@ -282,6 +243,10 @@ def _row(doc: SearchDocument) -> dict:
         "title": doc.title,
         "also": doc.also_pinyin,
         "terms": pgterms.document_vector(doc),
+        "weight": doc.weight,
+        "term_weights": weights,
+        "content_length": length,
+        "in_snapshot": False,
     }
 
 

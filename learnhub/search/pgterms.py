@@ -1,4 +1,5 @@
-"""The index's terms as PostgreSQL text search values: a document's vector, a query's query.
+"""The index's terms as PostgreSQL text search values (a document's vector, a query's query)
+and as the weights ranking reads.
 
 The PostgreSQL backend searches the very terms the Whoosh index holds (schema.document_terms:
 jieba words of the content, stemmed English, pinyin keys of titles, and any text field the
@@ -13,10 +14,12 @@ schema gains), so both backends answer the same query tree (queries.interpret) a
   pinyin key 1 × 3) and the pinyin of the names besides it (a course's module and region, a
   lesson's course title: schema.ALSO_PINYIN_BOOST 0.9 × 3, nearly a title's as on Whoosh, so
   "ds" reaches the 百年党史学堂 courses), B for the summary, module, labels and region (2),
-  C for lesson text (1), D below. ts_rank weighs the classes by RANK_WEIGHTS, so a title
-  match beats a summary match beats a body match.
+  C for lesson text (1), D below: "did you mean" lists the names of the entries where a
+  pinyin key ranks best (ts_rank), a title's first.
 - A lexeme keeps at most MAX_POSITIONS occurrences, strongest first: ts_rank adds the
   occurrences with falling weight (1, 1/4, 1/9 …), so more would change nothing.
+- Queries are ranked from each lexeme's weight (document_weights), not from the vector: the
+  engine the Whoosh index uses scores them (pgsearch.py).
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from .scoring import PINYIN_WEIGHT
 CONTENT = "content"  # the field whose terms are lexemes as they are
 FIELD_WEIGHTS = {CONTENT: 1.0, "pinyin": PINYIN_WEIGHT}  # other fields: 1.0
 CLASS_FLOORS = (("A", 2.5), ("B", 1.5), ("C", 1.0))  # below the last: D
-RANK_WEIGHTS = (0.15, 0.2, 0.4, 1.0)  # ts_rank's weights of D, C, B and A
 MAX_POSITIONS = 8
 
 
@@ -66,6 +68,26 @@ def document_vector(doc: SearchDocument) -> str:
     )
 
 
+def document_weights(doc: SearchDocument) -> tuple[dict[str, float], int]:
+    """Each lexeme's weight in a document (the sum of its occurrences' boosts, as the Whoosh
+    index weighs a term) and how many content words it has (the length BM25 divides by)."""
+    weights: dict[str, float] = {}
+    length = 0
+    for field, terms in document_terms(doc).items():
+        for term, boost in terms:
+            if field == CONTENT:
+                length += 1
+            if term:
+                value = lexeme(field, term)
+                weights[value] = weights.get(value, 0.0) + boost
+    return weights, length
+
+
+def lexemes(tree) -> list[str]:
+    """The lexemes of a query tree's terms, each once, in order."""
+    return sorted({lexeme(field, term) for field, term in _terms(tree)})
+
+
 def query_text(tree) -> str:
     """The text of the tsquery that matches what the query tree matches."""
     if tree[0] == "term":
@@ -73,11 +95,6 @@ def query_text(tree) -> str:
     # "grams" (a typed run's bigrams) matches as "all" does (queries.py, scoring._matches)
     operator = " | " if tree[0] == "any" else " & "
     return "(" + operator.join(query_text(child) for child in tree[1]) + ")"
-
-
-def rank_text(tree) -> str:
-    """The tsquery ts_rank scores with: any of the tree's terms (their weights add up)."""
-    return " | ".join(sorted({quoted(lexeme(field, term)) for field, term in _terms(tree)}))
 
 
 def _terms(tree) -> Iterator[tuple[str, str]]:

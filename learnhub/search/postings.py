@@ -79,20 +79,32 @@ class PostingsCache:
         self.lock = threading.Lock()
 
     def get(self, segment_key: str, reader, fieldname: str, btext: bytes) -> TermPostings:
+        """A term's postings in a Whoosh segment, read from ``reader`` unless kept."""
         key = (segment_key, fieldname, btext)
+        found = self.peek(key)
+        if found is None:
+            found = self.put(key, TermPostings.of(*read_postings(reader, fieldname, btext)))
+        return found
+
+    def peek(self, key: tuple) -> TermPostings | None:
+        """The postings kept under ``key`` (its first item names the segment), or None."""
         with self.lock:
             found = self.entries.get(key)
             if found is not None:
                 self.entries.move_to_end(key)
-                return found
-        found = TermPostings.of(*read_postings(reader, fieldname, btext))
+            return found
+
+    def put(self, key: tuple, postings: TermPostings) -> TermPostings:
         with self.lock:
-            self.entries[key] = found
-            self.size += len(found)
+            replaced = self.entries.pop(key, None)
+            if replaced is not None:
+                self.size -= len(replaced)
+            self.entries[key] = postings
+            self.size += len(postings)
             while self.size > self.budget and len(self.entries) > 1:
                 _key, dropped = self.entries.popitem(last=False)
                 self.size -= len(dropped)
-        return found
+        return postings
 
     def forget_other_generations(self, generation: str) -> None:
         with self.lock:

@@ -228,11 +228,12 @@ def apply_pending_changes() -> int:
 
     Never waits for another writer: whoever holds the lock re-reads the queue after
     releasing it, so this process's rows are applied by that one if not by this one. An
-    index found unusable is rebuilt (when SEARCH_AUTO_REBUILD allows).
-    """
+    index found unusable is rebuilt (when SEARCH_AUTO_REBUILD allows). The PostgreSQL
+    backend has no queue: a new snapshot of its entries if one is due."""
     index = search_index()
-    if index.writes_in_transaction:
-        return 0  # nothing waits: every change was written with its commit
+    if index.writes_in_transaction:  # every change was written with its commit
+        index.snapshot_if_due()
+        return 0
     applied = 0
     while True:
         with index.writer_lock() as locked:
@@ -286,8 +287,7 @@ def _drain(index: SearchIndex) -> int:
 
 
 def _queued_ids() -> list[int]:
-    """The queued changes committed so far: whatever reads the database from now on sees
-    them (the snapshot of a later statement or transaction includes every earlier commit)."""
+    """The queued changes committed so far (a later read sees every earlier commit)."""
     with Session(db.engine) as session:
         return list(session.scalars(select(PendingIndexChange.id)))
 
@@ -341,7 +341,7 @@ def rebuild_index(progress: Callable[[Iterable], Iterable] | None = None, procs:
 
 def _rebuild_entries(index, progress, wait: float) -> int:
     """Rewrite the PostgreSQL backend's entries from the database, a few courses per
-    transaction; then remove the entries nobody wrote since the start (stale ones).
+    transaction; remove the entries nobody wrote since the start (stale ones); snapshot.
 
     Searches go on meanwhile (an entry is replaced in one statement). Each batch holds the
     backend's write lock from reading to committing, so an edit committed meanwhile is
@@ -361,6 +361,7 @@ def _rebuild_entries(index, progress, wait: float) -> int:
         with index.rebuild_batch(connection) as session:
             count += index.write(connection, offline.offline_documents(session))
         index.remove_older(connection, started)
+        index.take_snapshot(connection)
     # Terms may differ from what the site's content versions say (a new version of the
     # analysis): results pages kept in the cache are stale.
     bump_content_version(SEARCH_RESULTS)

@@ -1,0 +1,132 @@
+"""The PostgreSQL backend's snapshots: every entry's terms as posting lists, taken now and then.
+
+A GIN index finds a common word's 45,000 entries fast, but counting them by module and
+ranking them makes PostgreSQL visit every one of their rows (GIN has no index-only scans):
+200 ms and more a query at 100,000 lessons. A snapshot keeps each term's documents and
+weights as two byte strings (search_snapshot_posting), read in one look-up and scored in
+the process by the engine the Whoosh index uses (pgsearch.py); every host reads the same.
+
+Entries keep changing in their transactions as before. One written after the snapshot
+was taken is not ``in_snapshot``: queries match it on search_entry (a partial GIN index
+holds just those), and the snapshot's own document for it is listed stale
+(search_snapshot_stale), written in the same transaction (:func:`mark_stale`). So a query
+sees exactly the entries committed, as before snapshots existed. The job worker takes a
+new snapshot when the entries written since pass :data:`FRESH_LIMIT` (or a rebuild ends).
+
+Taking one reads every entry in one repeatable-read transaction (PostgreSQL does the
+grouping), without any lock; then, holding the write lock for the moment it takes, it marks
+the entries it holds as they are and lists the ones rewritten meanwhile as stale, and
+becomes current. The previous snapshot stays until the next one, for queries that began
+on it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Connection, text
+
+log = logging.getLogger(__name__)
+
+# A new snapshot once this many entries were written since the last (or this share of it):
+# each query matches those on search_entry, a cost that grows with them.
+FRESH_LIMIT = 2_000
+FRESH_SHARE = 0.02
+
+_NEW = text("INSERT INTO search_snapshot (built_at, documents, content_length, current)"
+            " VALUES (now(), 0, 0, false) RETURNING id")  # fmt: skip
+_DOCUMENTS = text(
+    "INSERT INTO search_snapshot_doc (snapshot_id, docnum, key, indexed_at, kind, object_id,"
+    " course_id, module, published, weight, content_length)"
+    " SELECT :snapshot, row_number() OVER (ORDER BY key) - 1, key, indexed_at, kind,"
+    " object_id, course_id, module, published, weight, content_length FROM search_entry"
+)
+_POSTINGS = text(
+    "INSERT INTO search_snapshot_posting (snapshot_id, lexeme, ids, weights)"
+    " SELECT :snapshot, t.key, string_agg(int4send(d.docnum), '' ORDER BY d.docnum),"
+    " string_agg(float8send(CAST(t.value AS float8)), '' ORDER BY d.docnum)"
+    " FROM search_snapshot_doc AS d JOIN search_entry AS e ON e.key = d.key,"
+    " jsonb_each(e.term_weights) AS t WHERE d.snapshot_id = :snapshot GROUP BY t.key"
+)
+_TOTALS = text(
+    "UPDATE search_snapshot SET (documents, content_length) = (SELECT count(*),"
+    " coalesce(sum(content_length), 0) FROM search_snapshot_doc WHERE snapshot_id = :snapshot)"
+    " WHERE id = :snapshot"
+)
+_HOLD = text(
+    "UPDATE search_entry AS e SET in_snapshot = true FROM search_snapshot_doc AS d"
+    " WHERE NOT e.in_snapshot AND d.snapshot_id = :snapshot AND d.key = e.key"
+    " AND d.indexed_at = e.indexed_at"
+)
+_STALE_SINCE = text(
+    "INSERT INTO search_snapshot_stale (snapshot_id, docnum)"
+    " SELECT :snapshot, d.docnum FROM search_snapshot_doc AS d WHERE d.snapshot_id = :snapshot"
+    " AND NOT EXISTS (SELECT 1 FROM search_entry AS e WHERE e.key = d.key"
+    " AND e.indexed_at = d.indexed_at)"
+)
+_CURRENT = text("UPDATE search_snapshot SET current = (id = :snapshot)")
+_OLDER = text("DELETE FROM search_snapshot WHERE id < (SELECT max(id) FROM search_snapshot"
+              " WHERE id < :snapshot)")  # fmt: skip
+_STALE = text(
+    "INSERT INTO search_snapshot_stale (snapshot_id, docnum)"
+    " SELECT d.snapshot_id, d.docnum FROM search_snapshot_doc AS d"
+    " JOIN search_snapshot AS s ON s.id = d.snapshot_id AND s.current"
+    " WHERE d.key = ANY(CAST(:keys AS text[])) ON CONFLICT DO NOTHING"
+)
+_FRESH_COUNT = text(
+    "SELECT (SELECT count(*) FROM search_entry WHERE NOT in_snapshot),"
+    " (SELECT documents FROM search_snapshot WHERE current)"
+)
+
+
+def mark_stale(connection: Connection, keys: list[str]) -> None:
+    """List the current snapshot's documents of ``keys`` as stale (their entries are being
+    rewritten or removed in this transaction, which holds the write lock)."""
+    if keys:
+        connection.execute(_STALE, {"keys": keys})
+
+
+def snapshot_due(connection: Connection) -> bool:
+    """Whether so many entries were written since the snapshot that a new one is due."""
+    fresh, documents = connection.execute(_FRESH_COUNT).one()
+    connection.commit()
+    return fresh > 0 and (
+        documents is None or fresh >= min(FRESH_LIMIT, max(1, documents * FRESH_SHARE))
+    )
+
+
+def take_snapshot(connection: Connection, lock_writes) -> int:
+    """Take a snapshot of every entry and make it current; returns its id.
+
+    ``lock_writes(connection)`` takes the backend's write lock for the switch. Callers
+    hold the rebuild lock, so one snapshot is taken at a time."""
+    snapshot = capture(connection)
+    make_current(connection, snapshot, lock_writes)
+    return snapshot
+
+
+def capture(connection: Connection) -> int:
+    """Every entry as committed now, as a new snapshot's documents and postings (not yet
+    current); returns its id. Takes no lock: writers go on meanwhile."""
+    connection.commit()
+    with connection.begin():
+        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        snapshot = connection.scalar(_NEW)
+        connection.execute(_DOCUMENTS, {"snapshot": snapshot})
+        connection.execute(_POSTINGS, {"snapshot": snapshot})
+        connection.execute(_TOTALS, {"snapshot": snapshot})
+    return snapshot
+
+
+def make_current(connection: Connection, snapshot: int, lock_writes) -> None:
+    """Switch queries to ``snapshot``: the entries it holds as they still are are marked
+    ``in_snapshot``, its documents rewritten or removed since :func:`capture` are stale.
+    The write lock keeps any writer out for the moment it takes."""
+    with connection.begin():
+        lock_writes(connection)
+        connection.execute(_HOLD, {"snapshot": snapshot})
+        connection.execute(_STALE_SINCE, {"snapshot": snapshot})
+        connection.execute(_CURRENT, {"snapshot": snapshot})
+    with connection.begin():  # the one before stays for queries that began on it
+        connection.execute(_OLDER, {"snapshot": snapshot})
+    log.info("search snapshot %d taken", snapshot)
