@@ -28,8 +28,9 @@ from .results import IndexResults, results_page
 from .scoring import KIND_WEIGHTS, Leaf, QueryEngine
 
 _CURRENT = text(
-    "SELECT s.id, s.documents, s.content_length, (SELECT string_agg(int4send(t.docnum), '')"
-    " FROM search_snapshot_stale AS t WHERE t.snapshot_id = s.id),"
+    "SELECT s.id, s.built_at, s.documents, s.content_length,"
+    " (SELECT string_agg(int4send(t.docnum), '') FROM search_snapshot_stale AS t"
+    " WHERE t.snapshot_id = s.id),"
     " f.count, f.length FROM (SELECT count(*) AS count, coalesce(sum(content_length), 0)"
     " AS length FROM search_entry WHERE NOT in_snapshot) AS f"
     " LEFT JOIN search_snapshot AS s ON s.current"
@@ -91,6 +92,7 @@ class Snapshot:
     """What this process keeps of one snapshot: its per-document values and groups."""
 
     id: int
+    key: str  # its id and when it was taken: ids start again in a database restored or emptied
     documents: int
     content_length: int
     lists: dict[str, object]  # Leaf.lists: length, kind_weight, course_id, published, module:…
@@ -100,7 +102,8 @@ class Snapshot:
     modules: tuple[str, ...]
 
     @classmethod
-    def read(cls, connection: Connection, snapshot: int, documents: int, content_length: int):
+    def read(cls, connection: Connection, snapshot: int, key: str, documents: int,
+             content_length: int):  # fmt: skip
         params = {"snapshot": snapshot}
         lengths, weights, courses, objects, published = connection.execute(_VALUES, params).one()
         lists: dict[str, object] = {
@@ -123,7 +126,7 @@ class Snapshot:
                 if name:
                     modules.append(name)
         lists["kind_weight"] = kind_weights * _numbers(weights, ">f8")
-        return cls(snapshot, documents, content_length, lists, kinds, tuple(kind_names),
+        return cls(snapshot, key, documents, content_length, lists, kinds, tuple(kind_names),
                    _numbers(objects, ">i4", "int64"), tuple(sorted(modules)))  # fmt: skip
 
     def hit(self, docnum: int) -> dict:
@@ -217,7 +220,9 @@ class SnapshotReader:
     def search(self, connection: Connection, tree, terms: frozenset[str], *,
                module: str | None, sort: str, offset: int, limit: int,
                boosts: Mapping[int, float]) -> IndexResults:  # fmt: skip
-        current, documents, length, stale, count, fresh_length = connection.execute(_CURRENT).one()
+        current, built_at, documents, length, stale, count, fresh_length = connection.execute(
+            _CURRENT
+        ).one()
         lexemes = pgterms.lexemes(tree)
         rows = connection.execute(
             _FRESH, {"query": pgterms.query_text(tree), "lexemes": lexemes}
@@ -226,8 +231,9 @@ class SnapshotReader:
         leaves, found = [], {"fresh": fresh.postings}
         snapshot = None
         if current is not None:
-            snapshot = self._snapshot(connection, current, documents, length)
-            found["snapshot"] = self._postings(connection, current, lexemes)
+            key = f"pg{current}@{built_at.timestamp()}/"
+            snapshot = self._snapshot(connection, current, key, documents, length)
+            found["snapshot"] = self._postings(connection, snapshot, lexemes)
             stale_docs = _bitmap(_numbers(stale, ">u4"))
             leaves.append(Leaf("snapshot", None, 0, stale_docs, snapshot.lists))
         offset_fresh = snapshot.documents if snapshot else 0
@@ -239,30 +245,30 @@ class SnapshotReader:
         engine = _Engine(found, statistics, leaves, tree, boosts)
         return results_page(engine, modules, terms, module, sort, offset, limit)
 
-    def _snapshot(self, connection: Connection, snapshot: int, documents: int,
+    def _snapshot(self, connection: Connection, snapshot: int, key: str, documents: int,
                   length: int) -> Snapshot:  # fmt: skip
         kept = self.snapshot
-        if kept is not None and kept.id == snapshot:
+        if kept is not None and kept.key == key:
             return kept
-        found = Snapshot.read(connection, snapshot, documents, length)
+        found = Snapshot.read(connection, snapshot, key, documents, length)
         with self.lock:
             self.snapshot = found
-        self.cache.forget_other_generations(f"pg{snapshot}/")
+        self.cache.forget_other_generations(key)
         return found
 
-    def _postings(self, connection: Connection, snapshot: int,
+    def _postings(self, connection: Connection, snapshot: Snapshot,
                   lexemes: list[str]) -> dict[str, TermPostings]:  # fmt: skip
         found, missing = {}, []
         for value in lexemes:
-            kept = self.cache.peek((f"pg{snapshot}/", value))
+            kept = self.cache.peek((snapshot.key, value))
             if kept is None:
                 missing.append(value)
             else:
                 found[value] = kept
         if missing:
             for value, ids, weights in connection.execute(
-                _POSTINGS, {"snapshot": snapshot, "lexemes": missing}
+                _POSTINGS, {"snapshot": snapshot.id, "lexemes": missing}
             ):
                 postings = _postings(_numbers(ids, ">u4"), _numbers(weights, ">f8"))
-                found[value] = self.cache.put((f"pg{snapshot}/", value), postings)
+                found[value] = self.cache.put((snapshot.key, value), postings)
         return found

@@ -157,3 +157,24 @@ def test_entries_from_before_term_weights_are_rebuilt_and_searched_meanwhile(app
     data = client.get("/api/v1/search?q=书法").json
     assert data["from_database"] is False and data["total"] == 4
     assert {r["id"] for r in data["results"]} == set(ids.values())
+
+
+def test_a_snapshot_numbered_again_is_read_again(app):
+    """A database restored from a backup or emptied numbers snapshots from 1 again: a
+    process that kept snapshot 1's values must not read the new snapshot 1 with them."""
+    with app.app_context():
+        ids = _catalogue()
+        _snapshot()
+        assert _page("书法")[0] == 4  # snapshot 1's values and postings now kept
+        db.session.execute(sql("DELETE FROM search_snapshot"))
+        db.session.execute(sql("ALTER SEQUENCE search_snapshot_id_seq RESTART WITH 1"))
+        db.session.get(Course, ids["practice"]).status = CourseStatus.ARCHIVED
+        commit_and_index()
+        _snapshot()
+        assert db.session.scalar(sql("SELECT id FROM search_snapshot WHERE current")) == 1
+        assert _page("书法")[:2] == (2, {"health": 2})
+        assert _page("剪纸")[2] == [("course", ids["paper"]), ("lesson", _lesson_of(ids["paper"]))]
+
+
+def _lesson_of(course_id: int) -> int:
+    return db.session.get(Course, course_id).lessons[0].id
