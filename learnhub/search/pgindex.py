@@ -2,9 +2,11 @@
 
 The same adapter as the Whoosh index (index.SearchIndex: status, search, suggest,
 highlight, and the writing side sync.py drives), on the table ``search_entry`` (one row per
-document, its terms in a tsvector with a GIN index; see pgterms.py for the terms). Nothing
-lives in a file or in a process: a change is written in the transaction that makes it
+document, its terms in a tsvector with a GIN index and their weights; see pgterms.py for
+the terms). Nothing lives in a file: a change is written in the transaction that makes it
 (sync.py), so it is found on every host the moment it commits, and gone with a rollback.
+Queries read the entries' snapshot as posting lists and the entries written since
+(pgsnapshot.py, pgsearch.py), and each process keeps what it read of the snapshot.
 
 Locks (PostgreSQL advisory locks, no files): a transaction takes ``WRITE_LOCK`` before it
 reads what to write and keeps it to its commit; so does each batch of a rebuild. Whoever
@@ -228,7 +230,11 @@ class PostgresIndex:
         """Remove the entries nobody wrote since ``started`` (the end of a rebuild)."""
         with connection.begin():
             self.lock_writes(connection)
-            return connection.execute(delete(_ENTRY).where(_ENTRY.c.indexed_at < started)).rowcount
+            removed = list(connection.scalars(
+                delete(_ENTRY).where(_ENTRY.c.indexed_at < started).returning(_ENTRY.c.key)
+            ))  # fmt: skip
+            pgsnapshot.mark_stale(connection, removed)
+            return len(removed)
 
 
 def _row(doc: SearchDocument) -> dict:

@@ -13,7 +13,7 @@ from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 from learnhub.jobs.queue import queue
 from learnhub.jobs.worker import run_pending
-from learnhub.search import jobs, pgsnapshot, sync
+from learnhub.search import documents, jobs, pgsnapshot, sync
 from tests.search.helpers import add_course, app_with_search_backend, commit_and_index
 
 QUERIES = ("书法", "剪纸", "shufa", "sf", "书法 入门", "欣赏", "练习")
@@ -178,3 +178,20 @@ def test_a_snapshot_numbered_again_is_read_again(app):
 
 def _lesson_of(course_id: int) -> int:
     return db.session.get(Course, course_id).lessons[0].id
+
+
+def test_entries_a_rebuild_removes_are_gone_before_its_snapshot(app):
+    """A rebuild removes the entries nobody rewrote (a bulk change the session never saw),
+    then takes its snapshot: meanwhile the current snapshot no longer finds them."""
+    with app.app_context():
+        ids = _catalogue()
+        _snapshot()
+        index = sync.search_index()
+        rewritten = [ids["practice"], ids["paper"]]
+        with db.engine.connect() as connection:
+            started = index.clock(connection)
+            with index.rebuild_batch(connection) as session:
+                index.write(connection, documents.course_documents(session, rewritten))
+            assert index.remove_older(connection, started) == 1  # 书法欣赏's entry
+        assert ("course", ids["appreciate"]) not in _page("书法")[2]
+        assert _page("书法")[0] == 3 and _page("欣赏") == (0, {}, [])
