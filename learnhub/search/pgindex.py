@@ -67,7 +67,12 @@ class PostgresIndex:
     # -- state
 
     def location(self) -> str:
-        return f"PostgreSQL table {_ENTRY.name}"
+        where = f"PostgreSQL table {_ENTRY.name}"
+        try:
+            with db.engine.connect() as connection:
+                return f"{where} ({pgsnapshot.summary(connection)})"
+        except SQLAlchemyError:
+            return where
 
     def status(self) -> str:
         """ "ok", "missing" (empty while courses are published: never rebuilt) or "broken"."""

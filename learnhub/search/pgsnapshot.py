@@ -79,6 +79,21 @@ _FRESH_COUNT = text(
 )
 
 
+_SUMMARY = text(
+    "SELECT s.id, s.built_at, (SELECT count(*) FROM search_entry WHERE NOT in_snapshot)"
+    " FROM search_snapshot AS s WHERE s.current"
+)
+
+
+def summary(connection: Connection) -> str:
+    """The current snapshot and how many entries were written since, for the operator."""
+    found = connection.execute(_SUMMARY).one_or_none()
+    if found is None:
+        return "no snapshot yet (the worker or a rebuild takes one)"
+    snapshot, built_at, fresh = found
+    return f"snapshot {snapshot} of {built_at:%Y-%m-%d %H:%M} UTC; entries written since: {fresh}"
+
+
 def mark_stale(connection: Connection, keys: list[str]) -> None:
     """List the current snapshot's documents of ``keys`` as stale (their entries are being
     rewritten or removed in this transaction, which holds the write lock)."""

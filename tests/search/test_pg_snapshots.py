@@ -195,3 +195,17 @@ def test_entries_a_rebuild_removes_are_gone_before_its_snapshot(app):
             assert index.remove_older(connection, started) == 1  # 书法欣赏's entry
         assert ("course", ids["appreciate"]) not in _page("书法")[2]
         assert _page("书法")[0] == 3 and _page("欣赏") == (0, {}, [])
+
+
+def test_the_status_command_says_which_snapshot_queries_read(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        ids = _catalogue()
+    assert "no snapshot yet" in runner.invoke(args=["search", "status"]).output
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0 and "snapshot 1 of " in result.output
+    with app.app_context():
+        db.session.get(Course, ids["appreciate"]).title = "国画欣赏"
+        commit_and_index()
+    output = runner.invoke(args=["search", "status"]).output
+    assert "snapshot 1 of " in output and "entries written since: 1" in output
