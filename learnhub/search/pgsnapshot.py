@@ -23,6 +23,7 @@ on it.
 from __future__ import annotations
 
 import logging
+import time
 
 from sqlalchemy import Connection, text
 
@@ -115,7 +116,9 @@ def take_snapshot(connection: Connection, lock_writes) -> int:
 
     ``lock_writes(connection)`` takes the backend's write lock for the switch. Callers
     hold the rebuild lock, so one snapshot is taken at a time."""
+    started = time.perf_counter()
     snapshot = capture(connection)
+    log.info("search snapshot %d read in %.1f s", snapshot, time.perf_counter() - started)
     make_current(connection, snapshot, lock_writes)
     return snapshot
 
@@ -139,9 +142,11 @@ def make_current(connection: Connection, snapshot: int, lock_writes) -> None:
     The write lock keeps any writer out for the moment it takes."""
     with connection.begin():
         lock_writes(connection)
+        locked = time.perf_counter()
         connection.execute(_HOLD, {"snapshot": snapshot})
         connection.execute(_STALE_SINCE, {"snapshot": snapshot})
         connection.execute(_CURRENT, {"snapshot": snapshot})
+    log.info("search snapshot %d current (writers held %.2f s)", snapshot,
+             time.perf_counter() - locked)  # fmt: skip
     with connection.begin():  # the one before stays for queries that began on it
         connection.execute(_OLDER, {"snapshot": snapshot})
-    log.info("search snapshot %d taken", snapshot)
