@@ -36,7 +36,7 @@ from learnhub.extensions import db
 from learnhub.search import pgsnapshot
 from learnhub.search import text as search_text
 from learnhub.search.models import SearchEntry
-from learnhub.search.pgindex import PostgresIndex, _row
+from learnhub.search.pgindex import WRITE_LOCK, PostgresIndex, _row
 
 BATCH = 1000
 
@@ -66,7 +66,7 @@ def take_snapshot(index: PostgresIndex) -> tuple[float, float]:
     seconds reading the entries took (no lock) and making it current (writers wait)."""
     with db.engine.connect() as connection:
         started = time.perf_counter()
-        snapshot = pgsnapshot.capture(connection)
+        snapshot = pgsnapshot.capture(connection, WRITE_LOCK)
         captured = time.perf_counter()
         pgsnapshot.make_current(connection, snapshot, index.lock_writes)
         switched = time.perf_counter()

@@ -121,7 +121,7 @@ track_content(SearchSynonymTerm, SYNONYMS)
 # A text search vector on PostgreSQL; plain text elsewhere (the table stays empty there).
 SEARCH_VECTOR = Text().with_variant(TSVECTOR(), "postgresql")
 TERM_WEIGHTS = JSON().with_variant(JSONB(), "postgresql")
-_FRESH = text("NOT in_snapshot")
+_UNWEIGHTED = text("term_weights IS NULL")
 
 
 class SearchEntry(db.Model):
@@ -136,11 +136,10 @@ class SearchEntry(db.Model):
     __tablename__ = "search_entry"
     __table_args__ = (
         Index("ix_search_entry_terms", "terms", postgresql_using="gin"),
-        # the entries no snapshot holds (pgsnapshot.py): each query matches them itself
-        Index(
-            "ix_search_entry_fresh_terms", "terms", postgresql_using="gin", postgresql_where=_FRESH
-        ),
-        Index("ix_search_entry_fresh", "id", postgresql_where=_FRESH),
+        # the entries written since the snapshot (pgsnapshot.py): each query matches them
+        Index("ix_search_entry_indexed_at", "indexed_at"),
+        # entries written before term weights existed: none once rebuilt
+        Index("ix_search_entry_unweighted", "id", postgresql_where=_UNWEIGHTED),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,22 +164,23 @@ class SearchEntry(db.Model):
     weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     term_weights: Mapped[dict | None] = mapped_column(TERM_WEIGHTS)
     content_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # Whether the current snapshot holds this row as it is (false once it is rewritten).
-    in_snapshot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SearchSnapshot(db.Model):
     """The PostgreSQL backend's entries as posting lists, at one moment (pgsnapshot.py).
 
     Every host reads a query's lists from here and scores them in the process; what was
-    written since (entries not ``in_snapshot``) is matched on search_entry itself, and the
-    snapshot's documents rewritten or removed since are listed as stale.
+    written since (entries ``indexed_at`` after ``taken_at``) is matched on search_entry
+    itself, and the snapshot's documents rewritten or removed since are listed as stale.
     """
 
     __tablename__ = "search_snapshot"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     built_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The database's clock when it read the entries, no writer in the middle of writing:
+    # it holds every entry written before, and none written after.
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     documents: Mapped[int] = mapped_column(Integer, default=0)
     content_length: Mapped[int] = mapped_column(BigInteger, default=0)  # all documents'
     current: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -50,8 +50,7 @@ WRITE_LOCK = 0x6C68_7365_6172_6301  # advisory lock keys ("lhsearc" + 1, + 2)
 REBUILD_LOCK = 0x6C68_7365_6172_6302
 _ENTRY = SearchEntry.__table__
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_UNWEIGHTED = text("SELECT 1 FROM search_entry WHERE NOT in_snapshot AND term_weights IS NULL"
-                   " LIMIT 1")  # fmt: skip
+_UNWEIGHTED = text("SELECT 1 FROM search_entry WHERE term_weights IS NULL LIMIT 1")
 
 
 class PostgresIndex:
@@ -220,7 +219,7 @@ class PostgresIndex:
     def take_snapshot(self, connection: Connection) -> int:
         """Take a snapshot of the entries (pgsnapshot.py); ``connection`` holds the rebuild
         lock."""
-        return pgsnapshot.take_snapshot(connection, self.lock_writes)
+        return pgsnapshot.take_snapshot(connection, WRITE_LOCK, self.lock_writes)
 
     def snapshot_if_due(self) -> bool:
         """Take a snapshot if enough entries were written since the last one (and no
@@ -257,7 +256,6 @@ def _row(doc: SearchDocument) -> dict:
         "weight": doc.weight,
         "term_weights": weights,
         "content_length": length,
-        "in_snapshot": False,
     }
 
 

@@ -2,7 +2,7 @@
 since, scored in the process by the Whoosh index's engine (scoring.py).
 
 Each query reads, on one connection: the current snapshot and its stale documents, the
-entries written since that match the query (the partial GIN index on search_entry), and
+entries written since that match the query (by ``indexed_at``, pgsnapshot.py), and
 the posting lists of the query's terms not yet in this process's cache (one look-up). The
 snapshot's per-document values (lengths, weights, courses, modules) are read once per
 process and snapshot. Then the two parts are searched as a Whoosh index's two segments
@@ -17,6 +17,7 @@ import threading
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 from pyroaring import FrozenBitMap
@@ -28,12 +29,14 @@ from .results import IndexResults, results_page
 from .scoring import KIND_WEIGHTS, Leaf, QueryEngine
 
 _CURRENT = text(
-    "SELECT s.id, s.built_at, s.documents, s.content_length,"
+    "SELECT s.id, s.built_at, s.taken_at, s.documents, s.content_length,"
     " (SELECT string_agg(int4send(t.docnum), '') FROM search_snapshot_stale AS t"
     " WHERE t.snapshot_id = s.id),"
-    " f.count, f.length FROM (SELECT count(*) AS count, coalesce(sum(content_length), 0)"
-    " AS length FROM search_entry WHERE NOT in_snapshot) AS f"
-    " LEFT JOIN search_snapshot AS s ON s.current"
+    " (SELECT count(*) FROM search_entry AS e"
+    " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity')),"
+    " (SELECT coalesce(sum(e.content_length), 0) FROM search_entry AS e"
+    " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity'))"
+    " FROM (SELECT 1) AS one LEFT JOIN search_snapshot AS s ON s.current"
 )
 # Publication times as the Whoosh index keeps them: milliseconds since 1970 (none: 1970).
 _VALUES = text(
@@ -62,9 +65,10 @@ _FRESH = text(
     " (SELECT array_agg(CAST(e.term_weights ->> u.lexeme AS float8) ORDER BY u.i)"
     " FROM unnest(CAST(:lexemes AS text[])) WITH ORDINALITY AS u(lexeme, i)),"
     " term_weights IS NULL FROM search_entry AS e"
-    " WHERE NOT in_snapshot AND terms @@ CAST(:query AS tsquery) ORDER BY id"
+    " WHERE indexed_at > :since AND terms @@ CAST(:query AS tsquery) ORDER BY id"
 )
 _NOTHING = TermPostings.of(array("I"), array("d"))
+_BEGINNING = datetime(1, 1, 1, tzinfo=UTC)  # no snapshot: every entry is written since
 
 
 class EntriesUnweighted(Exception):
@@ -220,12 +224,13 @@ class SnapshotReader:
     def search(self, connection: Connection, tree, terms: frozenset[str], *,
                module: str | None, sort: str, offset: int, limit: int,
                boosts: Mapping[int, float]) -> IndexResults:  # fmt: skip
-        current, built_at, documents, length, stale, count, fresh_length = connection.execute(
-            _CURRENT
-        ).one()
+        current, built_at, taken_at, documents, length, stale, count, fresh_length = (
+            connection.execute(_CURRENT).one()
+        )
         lexemes = pgterms.lexemes(tree)
+        since = taken_at if taken_at is not None else _BEGINNING
         rows = connection.execute(
-            _FRESH, {"query": pgterms.query_text(tree), "lexemes": lexemes}
+            _FRESH, {"query": pgterms.query_text(tree), "lexemes": lexemes, "since": since}
         ).all()
         fresh = _Fresh(rows, lexemes)
         leaves, found = [], {"fresh": fresh.postings}

@@ -7,17 +7,20 @@ weights as two byte strings (search_snapshot_posting), read in one look-up and s
 the process by the engine the Whoosh index uses (pgsearch.py); every host reads the same.
 
 Entries keep changing in their transactions as before. One written after the snapshot
-was taken is not ``in_snapshot``: queries match it on search_entry (a partial GIN index
-holds just those), and the snapshot's own document for it is listed stale
-(search_snapshot_stale), written in the same transaction (:func:`mark_stale`). So a query
-sees exactly the entries committed, as before snapshots existed. The job worker takes a
-new snapshot when the entries written since pass :data:`FRESH_LIMIT` (or a rebuild ends).
+was taken (``indexed_at`` after its ``taken_at``) is matched by queries on search_entry
+itself (an index on ``indexed_at`` finds those few), and the snapshot's own document for it
+is listed stale (search_snapshot_stale) in the same transaction (:func:`mark_stale`). So a
+query sees exactly the entries committed, as before snapshots existed. The job worker
+takes a new snapshot when the entries written since pass :data:`FRESH_LIMIT` (or a
+rebuild ends).
 
-Taking one reads every entry in one repeatable-read transaction (PostgreSQL does the
-grouping), without any lock; then, holding the write lock for the moment it takes, it marks
-the entries it holds as they are and lists the ones rewritten meanwhile as stale, and
+Taking one waits for the writer holding the backend's write lock (a few milliseconds),
+starts a repeatable-read transaction and reads the clock while holding it, so that
+transaction sees every entry written before ``taken_at`` and none after; then it lets
+writers go on and reads every entry (PostgreSQL does the grouping). Holding the write lock
+again for a moment, it lists as stale its documents rewritten or removed meanwhile and
 becomes current. The previous snapshot stays until the next one, for queries that began
-on it.
+on it. Nothing is written to search_entry: its rows stay as their writers left them.
 """
 
 from __future__ import annotations
@@ -34,8 +37,8 @@ log = logging.getLogger(__name__)
 FRESH_LIMIT = 2_000
 FRESH_SHARE = 0.02
 
-_NEW = text("INSERT INTO search_snapshot (built_at, documents, content_length, current)"
-            " VALUES (now(), 0, 0, false) RETURNING id")  # fmt: skip
+_NEW = text("INSERT INTO search_snapshot (built_at, taken_at, documents, content_length,"
+            " current) VALUES (now(), :taken_at, 0, 0, false) RETURNING id")  # fmt: skip
 _DOCUMENTS = text(
     "INSERT INTO search_snapshot_doc (snapshot_id, docnum, key, indexed_at, kind, object_id,"
     " course_id, module, published, weight, content_length)"
@@ -54,11 +57,6 @@ _TOTALS = text(
     " coalesce(sum(content_length), 0) FROM search_snapshot_doc WHERE snapshot_id = :snapshot)"
     " WHERE id = :snapshot"
 )
-_HOLD = text(
-    "UPDATE search_entry AS e SET in_snapshot = true FROM search_snapshot_doc AS d"
-    " WHERE NOT e.in_snapshot AND d.snapshot_id = :snapshot AND d.key = e.key"
-    " AND d.indexed_at = e.indexed_at"
-)
 _STALE_SINCE = text(
     "INSERT INTO search_snapshot_stale (snapshot_id, docnum)"
     " SELECT :snapshot, d.docnum FROM search_snapshot_doc AS d WHERE d.snapshot_id = :snapshot"
@@ -74,15 +72,15 @@ _STALE = text(
     " JOIN search_snapshot AS s ON s.id = d.snapshot_id AND s.current"
     " WHERE d.key = ANY(CAST(:keys AS text[])) ON CONFLICT DO NOTHING"
 )
+# The entries written since the current snapshot (all of them when there is none).
 _FRESH_COUNT = text(
-    "SELECT (SELECT count(*) FROM search_entry WHERE NOT in_snapshot),"
+    "SELECT (SELECT count(*) FROM search_entry WHERE indexed_at > coalesce((SELECT taken_at"
+    " FROM search_snapshot WHERE current), '-infinity')),"
     " (SELECT documents FROM search_snapshot WHERE current)"
 )
-
-
 _SUMMARY = text(
-    "SELECT s.id, s.built_at, (SELECT count(*) FROM search_entry WHERE NOT in_snapshot)"
-    " FROM search_snapshot AS s WHERE s.current"
+    "SELECT s.id, s.built_at, (SELECT count(*) FROM search_entry AS e"
+    " WHERE e.indexed_at > s.taken_at) FROM search_snapshot AS s WHERE s.current"
 )
 
 
@@ -111,47 +109,55 @@ def snapshot_due(connection: Connection) -> bool:
     )
 
 
-def take_snapshot(connection: Connection, lock_writes) -> int:
+def take_snapshot(connection: Connection, write_lock: int, lock_writes) -> int:
     """Take a snapshot of every entry and make it current; returns its id.
 
-    ``lock_writes(connection)`` takes the backend's write lock for the switch. Callers
-    hold the rebuild lock, so one snapshot is taken at a time."""
+    ``write_lock`` is the backend's write lock (a PostgreSQL advisory lock key) and
+    ``lock_writes(connection)`` takes it until the transaction ends. Callers hold the
+    rebuild lock, so one snapshot is taken at a time."""
     started = time.perf_counter()
-    snapshot = capture(connection)
+    snapshot = capture(connection, write_lock)
     log.info("search snapshot %d read in %.1f s", snapshot, time.perf_counter() - started)
     make_current(connection, snapshot, lock_writes)
     return snapshot
 
 
-def capture(connection: Connection) -> int:
+def capture(connection: Connection, write_lock: int) -> int:
     """Every entry as committed now, as a new snapshot's documents and postings (not yet
-    current); returns its id. Takes no lock: writers go on meanwhile."""
+    current); returns its id. Writers wait only while its transaction begins."""
+    lock = {"key": write_lock}
     connection.commit()
-    with connection.begin():
-        connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        snapshot = connection.scalar(_NEW)
-        connection.execute(_DOCUMENTS, {"snapshot": snapshot})
-        connection.execute(_POSTINGS, {"snapshot": snapshot})
-        connection.execute(_TOTALS, {"snapshot": snapshot})
+    connection.execute(text("SELECT pg_advisory_lock(:key)"), lock)
+    connection.commit()  # the lock is the session's: it outlives this transaction
+    held = True
+    try:
+        with connection.begin():
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # The transaction sees the database as of its first query: with no writer
+            # half-way, every entry before this moment and none after.
+            taken_at = connection.scalar(text("SELECT clock_timestamp()"))
+            held = not connection.scalar(text("SELECT pg_advisory_unlock(:key)"), lock)
+            snapshot = connection.scalar(_NEW, {"taken_at": taken_at})
+            connection.execute(_DOCUMENTS, {"snapshot": snapshot})
+            connection.execute(_POSTINGS, {"snapshot": snapshot})
+            connection.execute(_TOTALS, {"snapshot": snapshot})
+    finally:  # a session lock is never left to the pool, whatever failed
+        if held:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), lock)
+            connection.commit()
     return snapshot
 
 
 def make_current(connection: Connection, snapshot: int, lock_writes) -> None:
-    """Switch queries to ``snapshot``: the entries it holds as they still are are marked
-    ``in_snapshot``, its documents rewritten or removed since :func:`capture` are stale.
-    The write lock keeps any writer out for the moment it takes."""
+    """Switch queries to ``snapshot``; its documents rewritten or removed since
+    :func:`capture` are listed stale first. The write lock keeps writers out meanwhile."""
     with connection.begin():
         lock_writes(connection)
         locked = time.perf_counter()
-        connection.execute(_HOLD, {"snapshot": snapshot})
         connection.execute(_STALE_SINCE, {"snapshot": snapshot})
         connection.execute(_CURRENT, {"snapshot": snapshot})
     log.info("search snapshot %d current (writers held %.2f s)", snapshot,
              time.perf_counter() - locked)  # fmt: skip
     with connection.begin():  # the one before stays for queries that began on it
         connection.execute(_OLDER, {"snapshot": snapshot})
-    # Every entry the snapshot took in left its old row version (not in_snapshot) in the
-    # partial indexes: each query would visit those rows (a rebuild's 110,000: 100 ms and
-    # more) and the planner would still count them, until autovacuum came by.
-    with connection.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
-        own.exec_driver_sql("VACUUM (ANALYZE) search_entry")

@@ -16,8 +16,7 @@ down_revision = "0038_active_bits"
 branch_labels = None
 depends_on = None
 
-_FRESH = sa.text("NOT in_snapshot")
-_TERMS = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+_UNWEIGHTED = sa.text("term_weights IS NULL")
 _WEIGHTS = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
@@ -30,20 +29,15 @@ def upgrade():
         batch_op.add_column(
             sa.Column("content_length", sa.Integer(), nullable=False, server_default="0")
         )
-        batch_op.add_column(
-            sa.Column("in_snapshot", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch_op.create_index("ix_search_entry_indexed_at", ["indexed_at"], unique=False)
         batch_op.create_index(
-            "ix_search_entry_fresh_terms", ["terms"], unique=False,
-            postgresql_using="gin", postgresql_where=_FRESH,
-        )  # fmt: skip
-        batch_op.create_index(
-            "ix_search_entry_fresh", ["id"], unique=False, postgresql_where=_FRESH
+            "ix_search_entry_unweighted", ["id"], unique=False, postgresql_where=_UNWEIGHTED
         )
     op.create_table(
         "search_snapshot",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.Column("content_length", sa.BigInteger(), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false()),
@@ -101,11 +95,8 @@ def downgrade():
     op.drop_table("search_snapshot_doc")
     op.drop_table("search_snapshot")
     with op.batch_alter_table("search_entry", schema=None) as batch_op:
-        batch_op.drop_index("ix_search_entry_fresh", postgresql_where=_FRESH)
-        batch_op.drop_index(
-            "ix_search_entry_fresh_terms", postgresql_using="gin", postgresql_where=_FRESH
-        )
-        batch_op.drop_column("in_snapshot")
+        batch_op.drop_index("ix_search_entry_unweighted", postgresql_where=_UNWEIGHTED)
+        batch_op.drop_index("ix_search_entry_indexed_at")
         batch_op.drop_column("content_length")
         batch_op.drop_column("term_weights")
         batch_op.drop_column("weight")

@@ -6,6 +6,9 @@ PostgreSQL only (skipped on SQLite): the backend exists there alone.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import text as sql
 
@@ -13,7 +16,7 @@ from learnhub.catalogue.models import Course, CourseStatus
 from learnhub.extensions import db
 from learnhub.jobs.queue import queue
 from learnhub.jobs.worker import run_pending
-from learnhub.search import documents, jobs, pgsnapshot, sync
+from learnhub.search import documents, jobs, pgindex, pgsnapshot, sync
 from tests.search.helpers import add_course, app_with_search_backend, commit_and_index
 
 QUERIES = ("书法", "剪纸", "shufa", "sf", "书法 入门", "欣赏", "练习")
@@ -35,7 +38,11 @@ def _snapshot() -> None:
 
 
 def _fresh_entries() -> int:
-    return db.session.scalar(sql("SELECT count(*) FROM search_entry WHERE NOT in_snapshot"))
+    """Entries written since the current snapshot: each query matches those on the table."""
+    return db.session.scalar(sql(
+        "SELECT count(*) FROM search_entry WHERE indexed_at > coalesce((SELECT taken_at"
+        " FROM search_snapshot WHERE current), '-infinity')"
+    ))  # fmt: skip
 
 
 def _every_minute(app) -> None:
@@ -97,7 +104,7 @@ def test_an_edit_committed_while_a_snapshot_is_taken_is_not_lost(app):
         ids = _catalogue()
         index = sync.search_index()
         with db.engine.connect() as connection:
-            snapshot = pgsnapshot.capture(connection)
+            snapshot = pgsnapshot.capture(connection, pgindex.WRITE_LOCK)
             course = db.session.get(Course, ids["practice"])
             lesson = course.lessons[0].id
             course.title = "楷书练习"  # committed meanwhile
@@ -109,6 +116,40 @@ def test_an_edit_committed_while_a_snapshot_is_taken_is_not_lost(app):
         assert ("course", ids["practice"]) not in _page("书法")[2]
         assert _page("剪纸") == (0, {}, [])
         assert _fresh_entries() == 2  # the course and its lesson: matched on the table itself
+
+
+def test_an_edit_being_written_when_a_snapshot_begins_is_in_it(app):
+    """A snapshot waits for the writer in the middle of writing (it holds the write lock
+    to its commit) before it looks: the entry is then in the snapshot, found and not
+    stale. Without the wait, the snapshot would miss it and later entries hide it."""
+    with app.app_context():
+        ids = _catalogue()
+        index = sync.search_index()
+        course = db.session.get(Course, ids["appreciate"])
+        course.title = "国画欣赏"
+        db.session.flush()
+        docs = list(documents.course_documents(db.session, [ids["appreciate"]]))
+        db.session.rollback()
+        writer = db.engine.connect()
+        writer.begin()
+        index.lock_writes(writer)
+        index.write(writer, docs)  # written, not committed yet
+        taken = []
+        thread = threading.Thread(target=lambda: taken.append(_snapshot_in_thread(app)))
+        thread.start()
+        time.sleep(0.5)
+        assert thread.is_alive()  # waiting for the writer
+        writer.commit()
+        writer.close()
+        thread.join(30)
+        assert taken and _fresh_entries() == 0
+        assert _page("国画")[2] == [("course", ids["appreciate"])]
+        assert ("course", ids["appreciate"]) not in _page("书法")[2]
+
+
+def _snapshot_in_thread(app) -> int:
+    with app.app_context(), db.engine.connect() as connection:
+        return sync.search_index().take_snapshot(connection)
 
 
 def test_the_worker_takes_a_new_snapshot_once_enough_entries_changed(app):
