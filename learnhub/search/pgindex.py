@@ -114,6 +114,9 @@ class PostgresIndex:
             with db.engine.connect().execution_options(
                 isolation_level="REPEATABLE READ"
             ) as connection:
+                # Compiling a query costs PostgreSQL ~200 ms (jit, on where it is installed
+                # so), and a misjudged plan of these small queries may cross its threshold.
+                connection.exec_driver_sql("SET LOCAL jit = off")
                 completions = functools.partial(_completions, connection)
                 tree, terms = interpret(query_text, match_all, synonyms, completions)
                 if tree is None:

@@ -36,7 +36,8 @@ _CURRENT = text(
     " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity')),"
     " (SELECT coalesce(sum(e.content_length), 0) FROM search_entry AS e"
     " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity'))"
-    " FROM (SELECT 1) AS one LEFT JOIN search_snapshot AS s ON s.current"
+    " FROM (SELECT 1) AS one LEFT JOIN"
+    " (SELECT * FROM search_snapshot WHERE current LIMIT 1) AS s ON true"
 )
 # Publication times as the Whoosh index keeps them: milliseconds since 1970 (none: 1970).
 _VALUES = text(
