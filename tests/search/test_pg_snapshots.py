@@ -45,6 +45,12 @@ def _fresh_entries() -> int:
     ))  # fmt: skip
 
 
+def _retitle(course_id: int, title: str) -> None:
+    """An editor renames a course (its entries are rewritten in the commit)."""
+    db.session.get(Course, course_id).title = title
+    commit_and_index()
+
+
 def _every_minute(app) -> None:
     """The worker's every-minute job (search.jobs.catch_up_index), through the real queue."""
     queue.enqueue(jobs.catch_up_index.s())
@@ -81,10 +87,8 @@ def test_edits_after_a_snapshot_are_found_at_once_and_old_words_no_more(app):
     with app.app_context():
         ids = _catalogue()
         _snapshot()
-        course = db.session.get(Course, ids["appreciate"])
-        course.title = "国画欣赏"
-        course.summary = "山水花鸟。"
-        commit_and_index()
+        db.session.get(Course, ids["appreciate"]).summary = "山水花鸟。"
+        _retitle(ids["appreciate"], "国画欣赏")
         assert ("course", ids["appreciate"]) not in _page("书法")[2]
         assert _page("国画")[2] == [("course", ids["appreciate"])]
         assert _page("guohua")[2] == [("course", ids["appreciate"])]
@@ -156,9 +160,7 @@ def test_the_worker_takes_a_new_snapshot_once_enough_entries_changed(app):
     with app.app_context():
         ids = _catalogue()
         _snapshot()
-        course = db.session.get(Course, ids["appreciate"])
-        course.title = "国画欣赏"
-        commit_and_index()
+        _retitle(ids["appreciate"], "国画欣赏")
         assert _fresh_entries() == 1  # 1 of 5 (a course's title; its lesson says 书法 itself)
         _every_minute(app)
         assert _fresh_entries() == 0
@@ -175,8 +177,7 @@ def test_a_few_changes_wait_for_a_later_snapshot(app, monkeypatch):
     with app.app_context():
         ids = _catalogue()
         _snapshot()
-        db.session.get(Course, ids["appreciate"]).title = "国画欣赏"
-        commit_and_index()
+        _retitle(ids["appreciate"], "国画欣赏")
         _every_minute(app)
         assert _fresh_entries() == 1  # 1 of 5 is below half: read from the table meanwhile
         assert _page("国画")[2] == [("course", ids["appreciate"])]
@@ -246,7 +247,6 @@ def test_the_status_command_says_which_snapshot_queries_read(app):
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "snapshot 1 of " in result.output
     with app.app_context():
-        db.session.get(Course, ids["appreciate"]).title = "国画欣赏"
-        commit_and_index()
+        _retitle(ids["appreciate"], "国画欣赏")
     output = runner.invoke(args=["search", "status"]).output
     assert "snapshot 1 of " in output and "entries written since: 1" in output
