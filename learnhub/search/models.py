@@ -159,7 +159,7 @@ class SearchEntry(db.Model):
     indexed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # How the page ranks it (pgsearch.py scores as the Whoosh index does): the document's
     # own weight, each term's weight (lexeme → the sum of its occurrences' boosts; None in
-    # entries written before these existed: `flask search rebuild` fills them), and how
+    # entries written before these existed: `flask search reindex` fills them), and how
     # many content words it has.
     weight: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
     term_weights: Mapped[dict | None] = mapped_column(TERM_WEIGHTS)

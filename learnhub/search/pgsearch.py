@@ -73,7 +73,7 @@ _BEGINNING = datetime(1, 1, 1, tzinfo=UTC)  # no snapshot: every entry is writte
 
 
 class EntriesUnweighted(Exception):
-    """Entries written before term weights existed: `flask search rebuild` rewrites them."""
+    """Entries written before term weights existed: `flask search reindex` rewrites them."""
 
 
 def _numbers(raw: bytes | None, sent: str, dtype: str = "") -> np.ndarray:

@@ -22,7 +22,7 @@ _WEIGHTS = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 def upgrade():
     # Entries written before have no term weights: the PostgreSQL backend reports itself
-    # unbuilt until `flask search rebuild` (or the worker, SEARCH_AUTO_REBUILD) rewrites them.
+    # unbuilt until `flask search reindex` (or the worker, SEARCH_AUTO_REBUILD) rewrites them.
     with op.batch_alter_table("search_entry", schema=None) as batch_op:
         batch_op.add_column(sa.Column("weight", sa.Float(), nullable=False, server_default="1.0"))
         batch_op.add_column(sa.Column("term_weights", _WEIGHTS, nullable=True))
