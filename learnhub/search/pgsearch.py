@@ -32,12 +32,10 @@ _CURRENT = text(
     "SELECT s.id, s.built_at, s.taken_at, s.documents, s.content_length,"
     " (SELECT string_agg(int4send(t.docnum), '') FROM search_snapshot_stale AS t"
     " WHERE t.snapshot_id = s.id),"
-    " (SELECT count(*) FROM search_entry AS e"
-    " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity')),"
-    " (SELECT coalesce(sum(e.content_length), 0) FROM search_entry AS e"
-    " WHERE e.indexed_at > coalesce(s.taken_at, '-infinity'))"
-    " FROM (SELECT 1) AS one LEFT JOIN"
-    " (SELECT * FROM search_snapshot WHERE current LIMIT 1) AS s ON true"
+    " f.count, f.length FROM (SELECT 1) AS one LEFT JOIN"
+    " (SELECT * FROM search_snapshot WHERE current LIMIT 1) AS s ON true,"
+    " LATERAL (SELECT count(*) AS count, coalesce(sum(e.content_length), 0) AS length"
+    " FROM search_entry AS e WHERE e.indexed_at > coalesce(s.taken_at, '-infinity')) AS f"
 )
 # Publication times as the Whoosh index keeps them: milliseconds since 1970 (none: 1970).
 _VALUES = text(
